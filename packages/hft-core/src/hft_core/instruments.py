@@ -1,0 +1,116 @@
+"""Instruments: the grid (tick and lot size), contract multiplier and fee schedule of one tradable thing.
+
+Inside books, matching and queues every price is an integer number of ticks and every size an integer number of
+lots, so matching is exact. Conversion happens only at the edges, through `Instrument`; off-grid input is an
+error unless a rounding rule is asked for explicitly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+from hft_core.errors import OffGridError
+
+__all__ = ["FeeSchedule", "Instrument", "Rounding"]
+
+Rounding = Literal["exact", "nearest", "down", "up"]
+"""How a float is put on a grid: ``exact`` raises `OffGridError` when it is off the grid."""
+
+# Relative tolerance for "exactly on the grid": absorbs float representation error only (0.1 + 0.2 style),
+# far below any real tick.
+_GRID_RTOL = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class FeeSchedule:
+    """Fees as fractions of traded notional; a negative rate is a rebate (e.g. maker -0.0001 = 1 bp rebate)."""
+
+    maker: float = 0.0
+    taker: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("maker", "taker"):
+            rate = getattr(self, name)
+            if not math.isfinite(rate) or abs(rate) >= 1:
+                raise ValueError(f"fee rate {name!r} must be finite and within (-1, 1), got {rate}")
+
+    def fee(self, notional: float, *, maker: bool) -> float:
+        """The fee on a fill of ``notional`` (negative = rebate received)."""
+        return abs(notional) * (self.maker if maker else self.taker)
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """A tradable instrument on one venue.
+
+    ``tick_size`` and ``lot_size`` are the price and size grids in quote currency and base units;
+    ``multiplier`` scales price × size into notional (1 for spot, contract size for futures).
+    """
+
+    symbol: str
+    tick_size: float
+    lot_size: float = 1.0
+    venue: str = "sim"
+    multiplier: float = 1.0
+    fees: FeeSchedule = field(default_factory=FeeSchedule)
+
+    def __post_init__(self) -> None:
+        if not self.symbol:
+            raise ValueError("instrument symbol must not be empty")
+        for name in ("tick_size", "lot_size", "multiplier"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value <= 0:
+                raise ValueError(f"{self.symbol}: {name} must be a positive finite number, got {value}")
+
+    # -- prices ---------------------------------------------------------------------------------------------
+    def price_to_ticks(self, price: float, rounding: Rounding = "exact") -> int:
+        """``price`` as an integer number of ticks."""
+        return _to_grid(price, self.tick_size, rounding, what="price", symbol=self.symbol)
+
+    def ticks_to_price(self, ticks: int) -> float:
+        """An integer tick count as a float price (rounded to the tick's decimals, so 9992 × 0.01 = 99.92)."""
+        return round(ticks * self.tick_size, _decimals(self.tick_size))
+
+    # -- sizes ----------------------------------------------------------------------------------------------
+    def qty_to_lots(self, qty: float, rounding: Rounding = "exact") -> int:
+        """``qty`` as an integer number of lots; sizes must be positive."""
+        if not qty > 0:
+            raise OffGridError(f"{self.symbol}: size must be positive, got {qty}")
+        return _to_grid(qty, self.lot_size, rounding, what="size", symbol=self.symbol)
+
+    def lots_to_qty(self, lots: int) -> float:
+        """An integer lot count as a float size."""
+        return round(lots * self.lot_size, _decimals(self.lot_size))
+
+    def notional(self, price_ticks: int, qty_lots: int) -> float:
+        """Price × size × multiplier in quote currency, from grid integers."""
+        return price_ticks * qty_lots * self.tick_size * self.lot_size * self.multiplier
+
+
+def _decimals(step: float) -> int:
+    """Decimal places needed to print multiples of ``step`` exactly (0.01 -> 2, 0.5 -> 1, 5 -> 0)."""
+    for places in range(0, 13):
+        if abs(round(step, places) - step) <= step * _GRID_RTOL:
+            return places
+    return 12
+
+
+def _to_grid(value: float, step: float, rounding: Rounding, *, what: str, symbol: str) -> int:
+    if not math.isfinite(value):
+        raise OffGridError(f"{symbol}: {what} must be finite, got {value}")
+    units = value / step
+    nearest = round(units)
+    on_grid = abs(units - nearest) <= _GRID_RTOL * max(1.0, abs(units))
+    if rounding == "exact":
+        if not on_grid:
+            raise OffGridError(f"{symbol}: {what} {value!r} is not a multiple of {step!r}")
+        return int(nearest)
+    if rounding == "nearest" or on_grid:
+        return int(nearest)
+    if rounding == "down":
+        return math.floor(units)
+    if rounding == "up":
+        return math.ceil(units)
+    raise ValueError(f"unknown rounding rule {rounding!r}; expected exact, nearest, down or up")

@@ -1,0 +1,3 @@
+"""The hft-passive-mm version, bumped with `hatch version` from packages/hft-passive-mm."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""hft-statarb: Statistical arbitrage: pairs (OLS/Kalman hedge, Engle–Granger, OU), PCA residual s-scores, triangular arbitrage, signature optimal exits."""
+
+from hft_statarb.__about__ import __version__
+
+__all__ = ["__version__"]
