@@ -1,4 +1,7 @@
-"""hft-passive-mm: Passive market making: inventory skew, Avellaneda–Stoikov, Guéant–Lehalle–Fernandez-Tapia and imbalance-skew quoting."""
+"""hft-passive-mm: passive market making.
+
+Inventory skew, Avellaneda–Stoikov, Guéant–Lehalle–Fernandez-Tapia and imbalance-skew quoting.
+"""
 
 from hft_passive_mm.__about__ import __version__
 

@@ -1,4 +1,7 @@
-"""hft-statarb: Statistical arbitrage: pairs (OLS/Kalman hedge, Engle–Granger, OU), PCA residual s-scores, triangular arbitrage, signature optimal exits."""
+"""hft-statarb: statistical arbitrage.
+
+Pairs (OLS/Kalman hedge, Engle–Granger, OU), PCA residual s-scores, triangular arbitrage, signature exits.
+"""
 
 from hft_statarb.__about__ import __version__
 

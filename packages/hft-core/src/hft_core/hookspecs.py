@@ -1,0 +1,41 @@
+"""The hooks a plugin may implement, marked with `hookimpl`.
+
+A plugin is a module named by an entry point in the ``hft`` group; the entry point's name is the plugin's name.
+The plugin manager calls each hook on every loaded plugin and collects the results.
+
+Example::
+
+    from hft_core import Pattern, hookimpl
+
+    @hookimpl
+    def hft_register_patterns() -> list[Pattern]:
+        return [Pattern(name="my-idea", summary="...", strategy_factory=MyStrategy.from_params)]
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from hft_core.patterns import Pattern
+
+__all__ = ["PROJECT_NAME", "HookSpecs", "hookimpl", "hookspec"]
+
+PROJECT_NAME = "hft"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+class HookSpecs:
+    """Every hook hft-core calls, with its contract."""
+
+    @hookspec
+    def hft_register_patterns(self) -> list[Pattern]:  # type: ignore[empty-body]
+        """Return the patterns this plugin provides.
+
+        Called once when plugins load. Pattern names must be unique across all installed plugins; a clash makes
+        the later plugin broken (with the reason) rather than silently shadowing the first.
+        """
