@@ -91,7 +91,7 @@ class Instrument:
 
 def _decimals(step: float) -> int:
     """Decimal places needed to print multiples of ``step`` exactly (0.01 -> 2, 0.5 -> 1, 5 -> 0)."""
-    for places in range(0, 13):
+    for places in range(13):
         if abs(round(step, places) - step) <= step * _GRID_RTOL:
             return places
     return 12
