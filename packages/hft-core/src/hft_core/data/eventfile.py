@@ -1,0 +1,209 @@
+"""Our own event files: ``.npz`` (numpy) or ``.parquet``, each carrying metadata, written atomically.
+
+An events file holds one `EVENT_DTYPE` array plus a JSON metadata object (source, loader options, loader stats).
+The ``.npz`` form also records a BLAKE2 digest of the event bytes so that a damaged file is detected on read
+(`DataError`), never trusted. Writes go to a temporary file beside the target and are renamed over it only when
+complete, so an error or interruption leaves any existing file untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from hft_core.errors import DataError
+from hft_core.events import EVENT_DTYPE, Events
+
+__all__ = [
+    "EVENTS_FILE_VERSION",
+    "atomic_output",
+    "events_digest",
+    "is_events_npz",
+    "load_events",
+    "load_events_npz",
+    "load_events_parquet",
+    "save_events",
+    "save_events_npz",
+    "save_events_parquet",
+]
+
+EVENTS_FILE_VERSION = 1
+"""Bumped when the layout of our events files changes; older files are then refused (and caches rebuilt)."""
+
+_EVENTS_KEY = "events"
+_META_KEY = "meta"
+
+
+@contextlib.contextmanager
+def atomic_output(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary path beside ``target``; renamed onto ``target`` only if the block completes."""
+    destination = Path(target)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{destination.name}.", suffix=".partial" + destination.suffix, dir=destination.parent
+    )
+    os.close(handle)
+    temporary_path = Path(temporary)
+    try:
+        yield temporary_path
+        temporary_path.replace(destination)
+    finally:
+        temporary_path.unlink(missing_ok=True)
+
+
+def events_digest(events: Events) -> str:
+    """BLAKE2b digest of the event fields, column by column (padding bytes are not data and not preserved)."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(str(EVENT_DTYPE.descr).encode())
+    for name in EVENT_DTYPE.names or ():
+        digest.update(np.ascontiguousarray(events[name]).tobytes())
+    return digest.hexdigest()
+
+
+def _check_events(events: Events) -> Events:
+    if events.dtype != EVENT_DTYPE:
+        raise TypeError(f"expected an EVENT_DTYPE array, got dtype {events.dtype}")
+    return events
+
+
+def save_events_npz(
+    target: str | os.PathLike[str], events: Events, meta: Mapping[str, Any] | None = None, *, compress: bool = False
+) -> Path:
+    """Write ``events`` and ``meta`` to ``target`` (``.npz``) atomically; returns the path written."""
+    _check_events(events)
+    record = {
+        "version": EVENTS_FILE_VERSION,
+        "rows": len(events),
+        "digest": events_digest(events),
+        "meta": dict(meta or {}),
+    }
+    meta_bytes = np.frombuffer(json.dumps(record, sort_keys=True, default=str).encode(), dtype=np.uint8)
+    destination = Path(target)
+    with atomic_output(destination) as temporary, temporary.open("wb") as handle:
+        saver = np.savez_compressed if compress else np.savez
+        saver(handle, events=events, meta=meta_bytes)
+    return destination
+
+
+def is_events_npz(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a zip archive holding our ``events`` and ``meta`` members."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+    return {f"{_EVENTS_KEY}.npy", f"{_META_KEY}.npy"} <= names
+
+
+def load_events_npz(path: str | os.PathLike[str]) -> tuple[Events, dict[str, Any]]:
+    """Events and metadata from an events ``.npz``; `DataError` if it is damaged, foreign or outdated."""
+    source = Path(path)
+    text = str(source)
+    try:
+        with np.load(source, allow_pickle=False) as archive:
+            if _EVENTS_KEY not in archive.files or _META_KEY not in archive.files:
+                raise DataError(f"not an events file (members: {', '.join(archive.files) or 'none'})", path=text)
+            events = archive[_EVENTS_KEY]
+            meta_bytes: npt.NDArray[np.uint8] = archive[_META_KEY]
+    except DataError:
+        raise
+    except FileNotFoundError as exc:
+        raise DataError("file not found", path=text) from exc
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+        raise DataError(f"damaged events file: {exc}", path=text) from exc
+    try:
+        record = json.loads(meta_bytes.tobytes().decode())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"damaged events file metadata: {exc}", path=text, field=_META_KEY) from exc
+    if not isinstance(record, dict) or record.get("version") != EVENTS_FILE_VERSION:
+        found = record.get("version") if isinstance(record, dict) else None
+        raise DataError(
+            f"events file version {found!r} is not the supported {EVENTS_FILE_VERSION}", path=text, field="version"
+        )
+    if events.dtype != EVENT_DTYPE:
+        raise DataError(f"events have dtype {events.dtype}, expected {EVENT_DTYPE}", path=text, field=_EVENTS_KEY)
+    if len(events) != record.get("rows") or events_digest(events) != record.get("digest"):
+        raise DataError("events do not match their recorded digest: file is damaged", path=text, field=_EVENTS_KEY)
+    meta = record.get("meta", {})
+    return events, meta if isinstance(meta, dict) else {}
+
+
+def save_events_parquet(target: str | os.PathLike[str], events: Events, meta: Mapping[str, Any] | None = None) -> Path:
+    """Write ``events`` as a Parquet table (one column per field; ``meta`` as schema metadata), atomically."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    _check_events(events)
+    table = pa.table({name: np.ascontiguousarray(events[name]) for name in EVENT_DTYPE.names or ()})
+    record = {"version": EVENTS_FILE_VERSION, "meta": dict(meta or {})}
+    table = table.replace_schema_metadata({b"hft_events": json.dumps(record, sort_keys=True, default=str).encode()})
+    destination = Path(target)
+    with atomic_output(destination) as temporary:
+        pq.write_table(table, temporary)
+    return destination
+
+
+def load_events_parquet(path: str | os.PathLike[str]) -> tuple[Events, dict[str, Any]]:
+    """Events and metadata from a Parquet file with our columns (metadata is optional)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    source = Path(path)
+    text = str(source)
+    try:
+        table = pq.read_table(source)
+    except FileNotFoundError as exc:
+        raise DataError("file not found", path=text) from exc
+    except (OSError, pa.ArrowException) as exc:
+        raise DataError(f"damaged or unreadable Parquet file: {exc}", path=text) from exc
+    names = EVENT_DTYPE.names or ()
+    missing = [name for name in names if name not in table.column_names]
+    if missing:
+        raise DataError(f"missing column(s) {', '.join(missing)}", path=text, field=missing[0])
+    events = np.zeros(table.num_rows, dtype=EVENT_DTYPE)
+    for name in names:
+        column = table.column(name)
+        if column.null_count:
+            raise DataError(f"{column.null_count} null value(s)", path=text, field=name)
+        values = column.to_numpy()
+        if not np.can_cast(values.dtype, EVENT_DTYPE[name], casting="safe"):
+            raise DataError(f"column type {values.dtype} does not fit {EVENT_DTYPE[name]}", path=text, field=name)
+        events[name] = values
+    raw_meta = (table.schema.metadata or {}).get(b"hft_events")
+    meta: dict[str, Any] = {}
+    if raw_meta:
+        try:
+            record = json.loads(raw_meta.decode())
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise DataError(f"damaged metadata: {exc}", path=text, field="hft_events") from exc
+        if isinstance(record, dict) and isinstance(record.get("meta"), dict):
+            meta = record["meta"]
+    return events, meta
+
+
+def save_events(target: str | os.PathLike[str], events: Events, meta: Mapping[str, Any] | None = None) -> Path:
+    """Write an events file; the suffix picks the form (``.npz`` or ``.parquet``)."""
+    suffix = Path(target).suffix.lower()
+    if suffix == ".npz":
+        return save_events_npz(target, events, meta)
+    if suffix in (".parquet", ".pq"):
+        return save_events_parquet(target, events, meta)
+    raise DataError(f"unknown events file type {suffix!r}: use .npz or .parquet", path=str(target))
+
+
+def load_events(path: str | os.PathLike[str]) -> tuple[Events, dict[str, Any]]:
+    """Read an events file written by `save_events` (or any Parquet file with our columns)."""
+    suffix = Path(path).suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return load_events_parquet(path)
+    return load_events_npz(path)

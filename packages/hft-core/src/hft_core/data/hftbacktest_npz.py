@@ -1,0 +1,388 @@
+"""hftbacktest (2.x) event arrays <-> our events, so the same workload can feed both engines.
+
+hftbacktest stores feed data as a numpy structured array (usually ``np.savez_compressed(path, data=array)``) of
+its 64-byte ``Event`` record: ``ev`` (u64 flags), ``exch_ts``, ``local_ts`` (i64 ns), ``px``, ``qty`` (f64),
+``order_id`` (u64), ``ival`` (i64), ``fval`` (f64). The low byte of ``ev`` is the event type; high bits say which
+processor sees the row (``EXCH_EVENT``, ``LOCAL_EVENT``) and the side (``BUY_EVENT``, ``SELL_EVENT``). Constants
+follow hftbacktest 2.x (``hftbacktest/src/types.rs`` and ``py-hftbacktest/hftbacktest/types.py``).
+
+Reading keeps the rows the local processor sees (plus unflagged raw rows) and drops exchange-only copies, which
+hftbacktest adds when exchange time runs backwards relative to local time. Writing does the reverse: rows whose
+exchange time keeps order get both flags, the others a local row plus an exchange-only copy placed in
+exchange-time order, which is what hftbacktest's ``validate_event_order`` requires.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from hft_core.data._builder import DEFAULT_CHUNK_SIZE, Column, build_events
+from hft_core.data.eventfile import atomic_output
+from hft_core.errors import ConfigError, DataError
+from hft_core.events import BUY, EVENT_DTYPE, SELL, EventKind, Events, concat_chunks
+from hft_core.instruments import Instrument, Rounding
+
+__all__ = [
+    "ADD_ORDER_EVENT",
+    "BUY_EVENT",
+    "CANCEL_ORDER_EVENT",
+    "DEPTH_BBO_EVENT",
+    "DEPTH_CLEAR_EVENT",
+    "DEPTH_EVENT",
+    "DEPTH_SNAPSHOT_EVENT",
+    "EXCH_EVENT",
+    "FILL_EVENT",
+    "HFTBACKTEST_EVENT_DTYPE",
+    "LOCAL_EVENT",
+    "MODIFY_ORDER_EVENT",
+    "SELL_EVENT",
+    "TRADE_EVENT",
+    "HftbacktestStats",
+    "from_hftbacktest",
+    "iter_hftbacktest_npz",
+    "load_hftbacktest_array",
+    "read_hftbacktest_npz",
+    "to_hftbacktest",
+    "write_hftbacktest_npz",
+]
+
+EXCH_EVENT = 1 << 31
+LOCAL_EVENT = 1 << 30
+BUY_EVENT = 1 << 29
+SELL_EVENT = 1 << 28
+
+DEPTH_EVENT = 1
+TRADE_EVENT = 2
+DEPTH_CLEAR_EVENT = 3
+DEPTH_SNAPSHOT_EVENT = 4
+DEPTH_BBO_EVENT = 5
+ADD_ORDER_EVENT = 10
+CANCEL_ORDER_EVENT = 11
+MODIFY_ORDER_EVENT = 12
+FILL_EVENT = 13
+
+HFTBACKTEST_EVENT_DTYPE = np.dtype(
+    [
+        ("ev", np.uint64),
+        ("exch_ts", np.int64),
+        ("local_ts", np.int64),
+        ("px", np.float64),
+        ("qty", np.float64),
+        ("order_id", np.uint64),
+        ("ival", np.int64),
+        ("fval", np.float64),
+    ],
+    align=True,
+)
+
+_TYPE_MASK = 0xFF
+_OUR_KIND_BY_TYPE = {
+    DEPTH_EVENT: EventKind.DEPTH,
+    TRADE_EVENT: EventKind.TRADE,
+    DEPTH_CLEAR_EVENT: EventKind.CLEAR,
+    DEPTH_SNAPSHOT_EVENT: EventKind.SNAPSHOT,
+    ADD_ORDER_EVENT: EventKind.ADD,
+    CANCEL_ORDER_EVENT: EventKind.CANCEL,
+    MODIFY_ORDER_EVENT: EventKind.MODIFY,
+    FILL_EVENT: EventKind.FILL,
+}
+_TYPE_BY_OUR_KIND = {int(kind): event_type for event_type, kind in _OUR_KIND_BY_TYPE.items()}
+_TYPE_NAMES = {
+    DEPTH_BBO_EVENT: "DEPTH_BBO_EVENT",
+}
+
+
+@dataclass(slots=True)
+class HftbacktestStats:
+    """What reading an hftbacktest array kept and dropped."""
+
+    rows: int = 0
+    events: int = 0
+    exchange_only_dropped: int = 0
+    unsupported_skipped: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return asdict(self)
+
+
+def load_hftbacktest_array(path: str | os.PathLike[str]) -> npt.NDArray[np.void]:
+    """The event array of an hftbacktest ``.npz`` (member ``data``, or its only member) or ``.npy`` file."""
+    source = Path(path)
+    text = str(source)
+    try:
+        loaded = np.load(source, allow_pickle=False)
+        if isinstance(loaded, np.lib.npyio.NpzFile):
+            with loaded:
+                names = loaded.files
+                if "data" in names:
+                    array = loaded["data"]
+                elif len(names) == 1:
+                    array = loaded[names[0]]
+                else:
+                    raise DataError(
+                        f"expected a 'data' member, found {', '.join(names) or 'none'}", path=text, field="data"
+                    )
+        else:
+            array = np.asarray(loaded)
+    except DataError:
+        raise
+    except FileNotFoundError as exc:
+        raise DataError("file not found", path=text) from exc
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+        raise DataError(f"damaged or unreadable array file: {exc}", path=text) from exc
+    names_present = set(array.dtype.names or ())
+    missing = [name for name in HFTBACKTEST_EVENT_DTYPE.names or () if name not in names_present]
+    if array.ndim != 1 or missing:
+        raise DataError(
+            "not an hftbacktest event array "
+            + (f"(missing field(s) {', '.join(missing)})" if missing else f"(shape {array.shape})"),
+            path=text,
+            field=missing[0] if missing else None,
+        )
+    try:
+        return array.astype(HFTBACKTEST_EVENT_DTYPE, casting="same_kind")
+    except TypeError as exc:
+        raise DataError(f"field types do not match hftbacktest's event dtype: {exc}", path=text) from exc
+
+
+def from_hftbacktest(
+    data: npt.NDArray[np.void],
+    instrument: Instrument,
+    *,
+    instrument_id: int = 0,
+    price_rounding: Rounding = "exact",
+    qty_rounding: Rounding = "exact",
+    unsupported: Literal["error", "skip"] = "error",
+    path: str = "<array>",
+    stats: HftbacktestStats | None = None,
+    row_offset: int = 0,
+) -> Events:
+    """hftbacktest rows -> our events (exchange-only copies dropped).
+
+    Event types without an equivalent in our format (``DEPTH_BBO_EVENT``, user-defined types >= 100) are a
+    `DataError` unless ``unsupported="skip"``, which drops and counts them. A clear's ``px`` (hftbacktest's
+    "clear up to" price) is not kept: our ``CLEAR`` forgets the whole side, and in hftbacktest's own converters
+    a full snapshot always follows. Errors name the row (0-based, plus ``row_offset``) in the reason.
+    """
+    if unsupported not in ("error", "skip"):
+        raise ConfigError(f"unsupported must be 'error' or 'skip', got {unsupported!r}")
+    stats = stats if stats is not None else HftbacktestStats()
+    flags = data["ev"]
+    stats.rows += len(data)
+    exchange_only = (flags & np.uint64(EXCH_EVENT) != 0) & (flags & np.uint64(LOCAL_EVENT) == 0)
+    stats.exchange_only_dropped += int(exchange_only.sum())
+    kept_rows = np.flatnonzero(~exchange_only)
+    rows = data[kept_rows]
+    event_type = (rows["ev"] & np.uint64(_TYPE_MASK)).astype(np.int64)
+
+    known = np.isin(event_type, list(_OUR_KIND_BY_TYPE))
+    if not known.all():
+        if unsupported == "error":
+            index = int(np.argmax(~known))
+            code = int(event_type[index])
+            raise DataError(
+                f"row {row_offset + int(kept_rows[index])}: event type {code} "
+                f"({_TYPE_NAMES.get(code, 'user-defined' if code >= 100 else 'unknown')}) has no equivalent "
+                "in hft events; pass unsupported='skip' to drop such rows",
+                path=path,
+                field="ev",
+            )
+        for code, count in zip(*np.unique(event_type[~known], return_counts=True), strict=True):
+            name = _TYPE_NAMES.get(int(code), f"type {int(code)}")
+            stats.unsupported_skipped[name] = stats.unsupported_skipped.get(name, 0) + int(count)
+        kept_rows = kept_rows[known]
+        rows = rows[known]
+        event_type = event_type[known]
+
+    kind = np.zeros(len(rows), dtype=np.uint8)
+    for code, our_kind in _OUR_KIND_BY_TYPE.items():
+        kind[event_type == code] = int(our_kind)
+    is_buy = rows["ev"] & np.uint64(BUY_EVENT) != 0
+    is_sell = rows["ev"] & np.uint64(SELL_EVENT) != 0
+    both_sides = is_buy & is_sell
+    if both_sides.any():
+        index = int(np.argmax(both_sides))
+        raise DataError(
+            f"row {row_offset + int(kept_rows[index])}: both BUY_EVENT and SELL_EVENT are set",
+            path=path,
+            field="ev",
+        )
+    side = np.where(is_buy, BUY, np.where(is_sell, SELL, 0)).astype(np.int8)
+    local_ts = rows["local_ts"]
+    backwards = np.flatnonzero(np.diff(local_ts) < 0)
+    if len(backwards):
+        index = int(backwards[0]) + 1
+        raise DataError(
+            f"row {row_offset + int(kept_rows[index])}: local timestamp {int(local_ts[index])} is earlier than "
+            f"the previous row's {int(local_ts[index - 1])}",
+            path=path,
+            field="local_ts",
+        )
+    order_id = rows["order_id"]
+    if (order_id > np.uint64(np.iinfo(np.int64).max)).any():
+        index = int(np.argmax(order_id > np.uint64(np.iinfo(np.int64).max)))
+        raise DataError(
+            f"row {row_offset + int(kept_rows[index])}: order id {int(order_id[index])} exceeds int64",
+            path=path,
+            field="order_id",
+        )
+    is_clear = kind == int(EventKind.CLEAR)
+
+    def locate(row: int, which: Column) -> tuple[int | None, str | None]:
+        # Rows have no lines; the row number goes in the field so the error still points at it.
+        name = {"price": "px", "qty": "qty", "side": "ev"}[which]
+        return None, f"{name} (row {row_offset + int(kept_rows[row])})"
+
+    events = build_events(
+        kind=kind,
+        side=side,
+        price=np.where(is_clear, 0.0, rows["px"]),
+        qty=np.where(is_clear, 0.0, rows["qty"]),
+        exch_ts=rows["exch_ts"],
+        local_ts=local_ts,
+        order_id=order_id.astype(np.int64),
+        instrument=instrument,
+        instrument_id=instrument_id,
+        price_rounding=price_rounding,
+        qty_rounding=qty_rounding,
+        path=path,
+        locate=locate,
+    )
+    stats.events += len(events)
+    return events
+
+
+def iter_hftbacktest_npz(
+    path: str | os.PathLike[str],
+    instrument: Instrument,
+    *,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    stats: HftbacktestStats | None = None,
+    **options: Any,
+) -> Iterator[Events]:
+    """Our event chunks from an hftbacktest file (the file is loaded whole; conversion is chunked)."""
+    if chunk_size <= 0:
+        raise ConfigError(f"chunk_size must be positive, got {chunk_size}")
+    data = load_hftbacktest_array(path)
+    stats = stats if stats is not None else HftbacktestStats()
+    for start in range(0, len(data), chunk_size):
+        events = from_hftbacktest(
+            data[start : start + chunk_size], instrument, path=str(path), stats=stats, row_offset=start, **options
+        )
+        if len(events):
+            yield events
+
+
+def read_hftbacktest_npz(
+    path: str | os.PathLike[str], instrument: Instrument, **options: Any
+) -> tuple[Events, HftbacktestStats]:
+    """All our events from an hftbacktest file and what was kept or dropped."""
+    stats = HftbacktestStats()
+    events = concat_chunks(iter_hftbacktest_npz(path, instrument, stats=stats, **options))
+    return events, stats
+
+
+def _step_decimals(step: float) -> int:
+    for places in range(13):
+        if abs(round(step, places) - step) <= step * 1e-9:
+            return places
+    return 12
+
+
+def to_hftbacktest(events: Events, instrument: Instrument) -> npt.NDArray[np.void]:
+    """Our events (one instrument) -> an hftbacktest event array with EXCH/LOCAL flags set for replay.
+
+    Events are ordered by local time (stably). A side-less ``CLEAR`` becomes a side-less ``DEPTH_CLEAR_EVENT``
+    (hftbacktest clears both sides); a one-sided ``CLEAR`` gets the deepest price of that side in the data as
+    its "clear up to" price, so the whole side is cleared.
+    """
+    if events.dtype != EVENT_DTYPE:
+        raise TypeError(f"expected an EVENT_DTYPE array, got dtype {events.dtype}")
+    instruments = np.unique(events["instrument"])
+    if len(instruments) > 1:
+        raise DataError(
+            f"hftbacktest files hold one asset; these events mix instruments {instruments.tolist()}",
+            field="instrument",
+        )
+    ordered = events[np.argsort(events["local_ts"], kind="stable")]
+    count = len(ordered)
+    kind = ordered["kind"].astype(np.int64)
+    side = ordered["side"]
+
+    event_type = np.zeros(count, dtype=np.uint64)
+    for our_kind, hbt_type in _TYPE_BY_OUR_KIND.items():
+        event_type[kind == our_kind] = hbt_type
+    unknown = event_type == 0
+    if unknown.any():
+        index = int(np.argmax(unknown))
+        raise DataError(f"row {index}: event kind {int(kind[index])} has no hftbacktest equivalent", field="kind")
+    flags = event_type | np.where(side == BUY, np.uint64(BUY_EVENT), np.uint64(0))
+    flags |= np.where(side == SELL, np.uint64(SELL_EVENT), np.uint64(0))
+
+    price_decimals = _step_decimals(instrument.tick_size)
+    px = np.round(ordered["price"] * instrument.tick_size, price_decimals)
+    qty = np.round(ordered["qty"] * instrument.lot_size, _step_decimals(instrument.lot_size))
+    is_clear = kind == int(EventKind.CLEAR)
+    book_rows = (kind == int(EventKind.DEPTH)) | (kind == int(EventKind.SNAPSHOT))
+    bids = ordered["price"][book_rows & (side == BUY)]
+    asks = ordered["price"][book_rows & (side == SELL)]
+    deepest_bid = round(int(bids.min()) * instrument.tick_size, price_decimals) if len(bids) else 0.0
+    deepest_ask = round(int(asks.max()) * instrument.tick_size, price_decimals) if len(asks) else 0.0
+    px[is_clear] = 0.0
+    px[is_clear & (side == BUY)] = deepest_bid
+    px[is_clear & (side == SELL)] = deepest_ask
+
+    # Rows whose exchange time is in order with every row before and after them can serve both processors.
+    exch_ts = ordered["exch_ts"]
+    if count:
+        max_before = np.concatenate(([np.iinfo(np.int64).min], np.maximum.accumulate(exch_ts)[:-1]))
+        min_after = np.concatenate((np.minimum.accumulate(exch_ts[::-1])[::-1][1:], [np.iinfo(np.int64).max]))
+        in_order = (exch_ts >= max_before) & (exch_ts <= min_after)
+    else:
+        in_order = np.zeros(0, dtype=bool)
+    copies = np.flatnonzero(~in_order)
+    anchors = np.flatnonzero(in_order)
+    # Each exchange-only copy goes just before the first both-flag row with a later exchange time.
+    following = np.searchsorted(exch_ts[anchors], exch_ts[copies], side="right")
+    copy_key = np.where(following < len(anchors), 2 * anchors[np.minimum(following, len(anchors) - 1)] - 1, 2 * count)
+
+    sources = np.concatenate((np.arange(count), copies))
+    keys = np.concatenate((2 * np.arange(count), copy_key))
+    secondary = np.concatenate((np.zeros(count, dtype=np.int64), exch_ts[copies]))
+    order = np.lexsort((sources, secondary, keys))
+    sources = sources[order]
+    is_copy = np.concatenate((np.zeros(count, dtype=bool), np.ones(len(copies), dtype=bool)))[order]
+
+    out = np.zeros(len(sources), dtype=HFTBACKTEST_EVENT_DTYPE)
+    processor = np.where(
+        is_copy,
+        np.uint64(EXCH_EVENT),
+        np.where(in_order[sources], np.uint64(EXCH_EVENT | LOCAL_EVENT), np.uint64(LOCAL_EVENT)),
+    )
+    out["ev"] = flags[sources] | processor
+    out["exch_ts"] = exch_ts[sources]
+    out["local_ts"] = ordered["local_ts"][sources]
+    out["px"] = px[sources]
+    out["qty"] = qty[sources]
+    out["order_id"] = ordered["order_id"][sources].astype(np.uint64)
+    return out
+
+
+def write_hftbacktest_npz(
+    events: Events, instrument: Instrument, target: str | os.PathLike[str], *, compress: bool = True
+) -> Path:
+    """Write ``events`` as an hftbacktest ``.npz`` (member ``data``) atomically; returns the path written."""
+    data = to_hftbacktest(events, instrument)
+    destination = Path(target)
+    with atomic_output(destination) as temporary, temporary.open("wb") as handle:
+        (np.savez_compressed if compress else np.savez)(handle, data=data)
+    return destination

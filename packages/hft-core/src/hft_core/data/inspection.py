@@ -1,0 +1,311 @@
+"""What is in an event stream or file, and conversion between formats (behind ``hft data info|convert``).
+
+`summarize` walks chunks once (memory stays flat) and returns a typed `EventSummary`: rows per kind,
+instruments, time span, timestamp order violations, the largest silences in local time, feed latency and the
+loader's own statistics (sequence gaps, resyncs, ...). `convert` loads any registered source format and writes
+an events file (``.npz``/``.parquet``) or an hftbacktest ``.npz``, atomically.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from hft_core.data.binance import binance_instrument, detect_binance_capture
+from hft_core.data.eventfile import save_events
+from hft_core.data.formats import guess_format, iter_source, load_source
+from hft_core.data.hftbacktest_npz import write_hftbacktest_npz
+from hft_core.errors import ConfigError
+from hft_core.events import EVENT_DTYPE, EventKind, Events
+from hft_core.instruments import Instrument
+
+__all__ = [
+    "ConvertResult",
+    "EventSummary",
+    "OutputKind",
+    "TimeGap",
+    "convert",
+    "describe_file",
+    "summarize",
+]
+
+OutputKind = Literal["events", "hftbacktest"]
+
+_NS_PER_S = 1_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class TimeGap:
+    """A silence in local time: no event between ``start_ns`` and ``end_ns`` (``row`` is the event after it)."""
+
+    row: int
+    start_ns: int
+    end_ns: int
+
+    @property
+    def seconds(self) -> float:
+        """Length of the silence in seconds."""
+        return (self.end_ns - self.start_ns) / _NS_PER_S
+
+
+@dataclass(frozen=True, slots=True)
+class EventSummary:
+    """A summary of an event stream: counts, span, order, gaps, latency and the loader's statistics."""
+
+    rows: int
+    counts: dict[str, int]
+    instruments: tuple[int, ...]
+    first_local_ns: int | None
+    last_local_ns: int | None
+    first_exch_ns: int | None
+    last_exch_ns: int | None
+    local_out_of_order: int
+    exch_out_of_order: int
+    largest_local_gaps: tuple[TimeGap, ...]
+    latency_ns_min: int | None
+    latency_ns_mean: float | None
+    latency_ns_max: int | None
+    loader_stats: dict[str, Any] = field(default_factory=dict)
+    source: str | None = None
+    format: str | None = None
+
+    @property
+    def span_seconds(self) -> float:
+        """Local-time span from the first to the last event."""
+        if self.first_local_ns is None or self.last_local_ns is None:
+            return 0.0
+        return (self.last_local_ns - self.first_local_ns) / _NS_PER_S
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form (for ``--json`` output)."""
+        record = asdict(self)
+        record["span_seconds"] = self.span_seconds
+        return record
+
+    def to_text(self) -> str:
+        """A human-readable multi-line report."""
+        lines = []
+        if self.source:
+            lines.append(f"source       {self.source}" + (f" ({self.format})" if self.format else ""))
+        lines.append(f"rows         {self.rows:,}")
+        lines.append("kinds        " + (", ".join(f"{k} {v:,}" for k, v in self.counts.items() if v) or "-"))
+        lines.append("instruments  " + (", ".join(str(i) for i in self.instruments) or "-"))
+        if self.first_local_ns is not None and self.last_local_ns is not None:
+            lines.append(
+                f"local time   {_iso(self.first_local_ns)} .. {_iso(self.last_local_ns)} ({self.span_seconds:.3f} s)"
+            )
+        if self.first_exch_ns is not None and self.last_exch_ns is not None:
+            lines.append(f"exch time    {_iso(self.first_exch_ns)} .. {_iso(self.last_exch_ns)}")
+        lines.append(
+            f"order        local backwards {self.local_out_of_order:,}, exch backwards {self.exch_out_of_order:,}"
+        )
+        if self.latency_ns_mean is not None:
+            lines.append(
+                f"latency      local - exch: min {_ms(self.latency_ns_min)}, mean {_ms(self.latency_ns_mean)}, "
+                f"max {_ms(self.latency_ns_max)}"
+            )
+        if self.largest_local_gaps:
+            gaps = ", ".join(f"{gap.seconds:.3f} s before row {gap.row:,}" for gap in self.largest_local_gaps)
+            lines.append(f"local gaps   {gaps}")
+        for key, value in self.loader_stats.items():
+            if key == "gap_positions" and isinstance(value, list):
+                shown = ", ".join(f"line {g.get('line')}" for g in value[:5] if isinstance(g, dict))
+                lines.append(f"loader       {key}: {len(value)}" + (f" ({shown})" if shown else ""))
+            elif value not in (0, {}, [], "", None, False):
+                lines.append(f"loader       {key}: {value}")
+        return "\n".join(lines)
+
+
+def _iso(ns: int) -> str:
+    return str(np.datetime64(ns, "ns"))
+
+
+def _ms(ns: float | None) -> str:
+    return "-" if ns is None else f"{ns / 1e6:.3f} ms"
+
+
+class _Accumulator:
+    def __init__(self, top_gaps: int) -> None:
+        self.top_gaps = top_gaps
+        self.rows = 0
+        self.kind_counts = np.zeros(256, dtype=np.int64)
+        self.instruments: set[int] = set()
+        self.first_local: int | None = None
+        self.last_local: int | None = None
+        self.first_exch: int | None = None
+        self.last_exch: int | None = None
+        self.min_exch: int | None = None
+        self.max_exch: int | None = None
+        self.local_backwards = 0
+        self.exch_backwards = 0
+        self.gaps: list[tuple[int, int, int, int]] = []  # heap of (length, row, start, end)
+        self.latency_min: int | None = None
+        self.latency_max: int | None = None
+        self.latency_sum = 0.0
+
+    def add(self, chunk: Events) -> None:
+        if chunk.dtype != EVENT_DTYPE:
+            raise TypeError(f"expected an EVENT_DTYPE array, got dtype {chunk.dtype}")
+        n = len(chunk)
+        if not n:
+            return
+        local = chunk["local_ts"]
+        exch = chunk["exch_ts"]
+        self.kind_counts += np.bincount(chunk["kind"], minlength=256)
+        self.instruments.update(int(i) for i in np.unique(chunk["instrument"]))
+        local_steps = np.diff(local) if self.last_local is None else np.diff(local, prepend=self.last_local)
+        exch_steps = np.diff(exch) if self.last_exch is None else np.diff(exch, prepend=self.last_exch)
+        self.local_backwards += int((local_steps < 0).sum())
+        self.exch_backwards += int((exch_steps < 0).sum())
+        if self.top_gaps > 0 and len(local_steps):
+            offset = 1 if self.last_local is None else 0  # local_steps[i] ends at chunk row i + offset
+            take = min(self.top_gaps, len(local_steps))
+            candidates = np.argpartition(local_steps, -take)[-take:]
+            for index in candidates.tolist():
+                length = int(local_steps[index])
+                row = self.rows + index + offset
+                item = (length, row, int(local[index + offset]) - length, int(local[index + offset]))
+                if len(self.gaps) < self.top_gaps:
+                    heapq.heappush(self.gaps, item)
+                elif item > self.gaps[0]:
+                    heapq.heapreplace(self.gaps, item)
+        if self.first_local is None:
+            self.first_local = int(local[0])
+            self.first_exch = int(exch[0])
+        self.last_local = int(local[-1])
+        self.last_exch = int(exch[-1])
+        latency = local - exch
+        low, high = int(latency.min()), int(latency.max())
+        self.latency_min = low if self.latency_min is None else min(self.latency_min, low)
+        self.latency_max = high if self.latency_max is None else max(self.latency_max, high)
+        self.latency_sum += float(latency.sum(dtype=np.float64))
+        self.rows += n
+
+    def summary(self, loader_stats: Mapping[str, Any] | None, source: str | None, fmt: str | None) -> EventSummary:
+        counts = {kind.name: int(self.kind_counts[kind]) for kind in EventKind}
+        unknown = int(self.kind_counts.sum()) - sum(counts.values())
+        if unknown:
+            counts["UNKNOWN"] = unknown
+        gaps = tuple(TimeGap(row, start, end) for _, row, start, end in sorted(self.gaps, key=lambda g: (-g[0], g[1])))
+        return EventSummary(
+            rows=self.rows,
+            counts=counts,
+            instruments=tuple(sorted(self.instruments)),
+            first_local_ns=self.first_local,
+            last_local_ns=self.last_local,
+            first_exch_ns=self.first_exch,
+            last_exch_ns=self.last_exch,
+            local_out_of_order=self.local_backwards,
+            exch_out_of_order=self.exch_backwards,
+            largest_local_gaps=gaps,
+            latency_ns_min=self.latency_min,
+            latency_ns_mean=self.latency_sum / self.rows if self.rows else None,
+            latency_ns_max=self.latency_max,
+            loader_stats=dict(loader_stats or {}),
+            source=source,
+            format=fmt,
+        )
+
+
+def summarize(
+    events: Events | Iterable[Events],
+    *,
+    top_gaps: int = 5,
+    loader_stats: Mapping[str, Any] | None = None,
+    source: str | None = None,
+    format_name: str | None = None,
+) -> EventSummary:
+    """Summary of an event array or of a stream of chunks (consumed once)."""
+    accumulator = _Accumulator(top_gaps)
+    if isinstance(events, np.ndarray):
+        accumulator.add(events)
+    else:
+        for chunk in events:
+            accumulator.add(chunk)
+    return accumulator.summary(loader_stats, source, format_name)
+
+
+def describe_file(
+    path: str | os.PathLike[str],
+    format_name: str | None = None,
+    *,
+    instrument: Instrument | None = None,
+    options: Mapping[str, Any] | None = None,
+    top_gaps: int = 5,
+) -> EventSummary:
+    """Summary of any loadable file: an events file directly, a raw source by streaming it through its loader."""
+    name = format_name or guess_format(path)
+    chunks, stats = iter_source(path, name, instrument=instrument, options=options)
+    summary = summarize(chunks, top_gaps=top_gaps, source=str(path), format_name=name)
+    loader_stats = stats()
+    return dataclasses.replace(summary, loader_stats=dict(loader_stats) if isinstance(loader_stats, Mapping) else {})
+
+
+@dataclass(frozen=True, slots=True)
+class ConvertResult:
+    """What `convert` wrote."""
+
+    output: Path
+    output_kind: OutputKind
+    rows: int
+    summary: EventSummary
+
+
+def convert(
+    source: str | os.PathLike[str],
+    format_name: str | None,
+    output: str | os.PathLike[str],
+    *,
+    instrument: Instrument | None = None,
+    options: Mapping[str, Any] | None = None,
+    output_kind: OutputKind | None = None,
+    overwrite: bool = False,
+    use_cache: bool = False,
+) -> ConvertResult:
+    """Load ``source`` (format guessed when ``None``) and write it to ``output`` atomically.
+
+    ``output_kind`` defaults from the name: ``*.parquet`` or ``*.npz`` -> our events file, unless ``events``/
+    ``hftbacktest`` is given (hftbacktest output needs the instrument's grid: given, or the loader's built-in).
+    An existing ``output`` is replaced only with ``overwrite=True``; on any error it is left as it was.
+    """
+    target = Path(output)
+    if target.exists() and not overwrite:
+        raise ConfigError(f"{target} exists; pass overwrite=True (--force) to replace it")
+    kind: OutputKind = output_kind or "events"
+    if kind not in ("events", "hftbacktest"):
+        raise ConfigError(f"output kind must be 'events' or 'hftbacktest', got {kind!r}")
+    if kind == "hftbacktest" and target.suffix.lower() != ".npz":
+        raise ConfigError(f"hftbacktest output must be a .npz file, got {target.name!r}")
+    if Path(source).resolve() == target.resolve():
+        raise ConfigError("the output would overwrite the source; choose another path")
+
+    name = format_name or guess_format(source)
+    loaded = load_source(source, name, instrument=instrument, options=options, use_cache=use_cache)
+    events = loaded.events
+    meta = {
+        "source": str(Path(source).resolve()),
+        "format": name,
+        "options": {k: repr(v) for k, v in (options or {}).items()},
+        "instrument": repr(instrument) if instrument is not None else None,
+        "stats": loaded.stats,
+    }
+    if kind == "hftbacktest":
+        grid = instrument or _instrument_from_source(source, name)
+        write_hftbacktest_npz(events, grid, target)
+    else:
+        save_events(target, events, meta)
+    summary = summarize(events, loader_stats=loaded.stats, source=str(source), format_name=name)
+    return ConvertResult(target, kind, len(events), summary)
+
+
+def _instrument_from_source(source: str | os.PathLike[str], format_name: str) -> Instrument:
+    if format_name == "binance":
+        return binance_instrument(*detect_binance_capture(source))
+    raise ConfigError("writing hftbacktest output needs the instrument's tick and lot size; pass instrument=")
