@@ -1,0 +1,326 @@
+"""The ledger: fills in, positions, cash, fees and PnL out, per instrument and in total.
+
+Trading amounts stay exact until they are reported: cash flows are integers in tick·lots (price ticks × lots),
+and the cost basis of an open position is an exact fraction of tick·lots (average-cost accounting divides).
+`Instrument` turns them into quote currency only at the edge (× tick size × lot size × multiplier), so realized
++ unrealized PnL equals cash flow + position × mark exactly, whatever the order of fills. Fees are fractions of
+notional (`FeeSchedule`, maker or taker; negative = rebate) and are kept in currency.
+
+Conventions: average-cost accounting — a fill that adds to a position moves the average entry price; one that
+reduces it realizes (fill price − average) × lots and leaves the average unchanged; one that goes through zero
+closes the old position (realizing it) and opens the remainder at the fill price. ``realized_pnl`` and
+``unrealized_pnl`` are gross of fees; ``total_pnl`` is net. All instruments share one quote currency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from hft_core.errors import HftError
+from hft_core.events import BUY, SELL
+from hft_core.instruments import Instrument
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from hft_core.matching import Execution
+
+__all__ = ["Ledger", "LedgerError", "LedgerHistory", "PositionSummary"]
+
+
+class LedgerError(HftError, ValueError):
+    """A fill or mark the ledger cannot book (unknown instrument, bad side or quantity)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PositionSummary:
+    """One instrument's state in the ledger; money in quote currency, prices in ticks."""
+
+    instrument_id: int
+    position: int
+    average_price: float | None
+    """Average entry price of the open position in ticks (None when flat)."""
+    mark: int | None
+    """The price unrealized PnL is measured at: the last mark, else the last fill price."""
+    realized_pnl: float
+    unrealized_pnl: float
+    fees: float
+    maker_fees: float
+    taker_fees: float
+    total_pnl: float
+    traded_lots: int
+    fills: int
+
+
+class LedgerHistory(NamedTuple):
+    """The series recorded by `Ledger.record`, one row per call; ``positions``/``marks`` have one column per
+    instrument, in ``instrument_ids`` order (a mark is NaN before the instrument has one)."""
+
+    ts: npt.NDArray[np.int64]
+    equity: npt.NDArray[np.float64]
+    total_pnl: npt.NDArray[np.float64]
+    realized_pnl: npt.NDArray[np.float64]
+    unrealized_pnl: npt.NDArray[np.float64]
+    fees: npt.NDArray[np.float64]
+    cash: npt.NDArray[np.float64]
+    positions: npt.NDArray[np.int64]
+    marks: npt.NDArray[np.float64]
+    instrument_ids: tuple[int, ...]
+
+
+class _Position:
+    """Exact per-instrument accounting state."""
+
+    __slots__ = (
+        "basis",
+        "cash_flow",
+        "fills",
+        "last_fill_price",
+        "maker_fees",
+        "mark",
+        "position",
+        "taker_fees",
+        "traded_lots",
+    )
+
+    def __init__(self) -> None:
+        self.position = 0
+        self.cash_flow = 0  # Σ −side × price × lots over fills, in tick·lots
+        self.basis = Fraction(0)  # the open position's cost at its average entry price, tick·lots (short < 0)
+        self.mark: int | None = None
+        self.last_fill_price: int | None = None
+        self.maker_fees = 0.0
+        self.taker_fees = 0.0
+        self.traded_lots = 0
+        self.fills = 0
+
+    def fill(self, side: int, price: int, qty: int) -> None:
+        position = self.position
+        if position == 0 or (position > 0) == (side == BUY):
+            self.basis += price * side * qty
+            self.position = position + side * qty
+        else:
+            closing = min(qty, abs(position))
+            self.basis -= self.basis * Fraction(closing, abs(position))
+            self.position = position + side * closing
+            opening = qty - closing
+            if opening:
+                self.basis = Fraction(price * side * opening)
+                self.position += side * opening
+        self.cash_flow -= side * price * qty
+        self.last_fill_price = price
+        self.traded_lots += qty
+        self.fills += 1
+
+    def mark_price(self) -> int | None:
+        return self.mark if self.mark is not None else self.last_fill_price
+
+    def realized_ticklots(self) -> Fraction:
+        return self.cash_flow + self.basis
+
+    def unrealized_ticklots(self) -> Fraction:
+        mark = self.mark_price()
+        if mark is None or self.position == 0:
+            return Fraction(0)
+        return self.position * mark - self.basis
+
+    def total_ticklots(self) -> int:
+        """Cash flow + position × mark: exact, and equal to realized + unrealized."""
+        mark = self.mark_price()
+        return self.cash_flow + (self.position * mark if mark is not None else 0)
+
+
+class Ledger:
+    """Positions, cash, fees and PnL over the instruments in ``instruments`` (keyed by instrument id)."""
+
+    def __init__(self, instruments: Mapping[int, Instrument], *, initial_cash: float = 0.0) -> None:
+        if not instruments:
+            raise LedgerError("a ledger needs at least one instrument")
+        self.instruments = dict(instruments)
+        self.initial_cash = float(initial_cash)
+        self._positions = {instrument_id: _Position() for instrument_id in self.instruments}
+        self._value_per_ticklot = {
+            instrument_id: instrument.tick_size * instrument.lot_size * instrument.multiplier
+            for instrument_id, instrument in self.instruments.items()
+        }
+        self._history: list[tuple[int, float, float, float, float, float, float]] = []
+        self._history_positions: list[list[int]] = []
+        self._history_marks: list[list[float]] = []
+
+    # -- booking ----------------------------------------------------------------------------------------------
+    def on_fill(self, instrument_id: int, side: int, price: int, qty: int, *, maker: bool) -> float:
+        """Book a fill of ``qty`` lots at ``price`` ticks; returns the fee charged (negative = rebate)."""
+        state = self._position_of(instrument_id)
+        if side not in (BUY, SELL):
+            raise LedgerError(f"fill side must be BUY (1) or SELL (-1), got {side!r}")
+        if isinstance(qty, bool) or not isinstance(qty, int) or qty <= 0:
+            raise LedgerError(f"fill quantity must be a positive integer number of lots, got {qty!r}")
+        instrument = self.instruments[instrument_id]
+        fee = instrument.fees.fee(instrument.notional(price, qty), maker=maker)
+        state.fill(side, int(price), qty)
+        if maker:
+            state.maker_fees += fee
+        else:
+            state.taker_fees += fee
+        return fee
+
+    def on_execution(self, execution: Execution, *, owner: int, instrument_id: int) -> float:
+        """Book ``owner``'s side(s) of a matching-engine execution; returns the fee charged."""
+        fee = 0.0
+        booked = False
+        if execution.maker_owner == owner:
+            fee += self.on_fill(instrument_id, -execution.aggressor_side, execution.price, execution.qty, maker=True)
+            booked = True
+        if execution.taker_owner == owner:
+            fee += self.on_fill(instrument_id, execution.aggressor_side, execution.price, execution.qty, maker=False)
+            booked = True
+        if not booked:
+            raise LedgerError(f"execution {execution.trade_id} does not involve owner {owner}")
+        return fee
+
+    def mark(self, instrument_id: int, price: int) -> None:
+        """Set the price (ticks) unrealized PnL is measured at, e.g. the mid or the last trade."""
+        self._position_of(instrument_id).mark = int(price)
+
+    def mark_all(self, prices: Mapping[int, int]) -> None:
+        """`mark` several instruments at once."""
+        for instrument_id, price in prices.items():
+            self.mark(instrument_id, price)
+
+    # -- queries ----------------------------------------------------------------------------------------------
+    def position(self, instrument_id: int) -> int:
+        """Position in lots (negative = short)."""
+        return self._position_of(instrument_id).position
+
+    def average_price(self, instrument_id: int) -> float | None:
+        """Average entry price of the open position in ticks, or None when flat."""
+        state = self._position_of(instrument_id)
+        return float(state.basis / state.position) if state.position else None
+
+    def realized_pnl(self, instrument_id: int | None = None) -> float:
+        """Realized trading PnL, gross of fees (one instrument, or all)."""
+        return self._sum(instrument_id, lambda state: state.realized_ticklots())
+
+    def unrealized_pnl(self, instrument_id: int | None = None) -> float:
+        """Open positions at their marks minus their cost basis, gross of fees."""
+        return self._sum(instrument_id, lambda state: state.unrealized_ticklots())
+
+    def fees(self, instrument_id: int | None = None) -> float:
+        """Fees paid (negative when rebates outweigh them)."""
+        ids = self._ids(instrument_id)
+        return sum(self._positions[i].maker_fees + self._positions[i].taker_fees for i in ids)
+
+    def total_pnl(self, instrument_id: int | None = None) -> float:
+        """Realized + unrealized − fees."""
+        return self._sum(instrument_id, lambda state: state.total_ticklots()) - self.fees(instrument_id)
+
+    @property
+    def cash(self) -> float:
+        """Initial cash + proceeds of sells − cost of buys − fees."""
+        return self.initial_cash + self._sum(None, lambda state: state.cash_flow) - self.fees()
+
+    @property
+    def equity(self) -> float:
+        """Cash + every position valued at its mark."""
+        return self.initial_cash + self.total_pnl()
+
+    def summary(self, instrument_id: int) -> PositionSummary:
+        """Everything about one instrument's position."""
+        state = self._position_of(instrument_id)
+        value = self._value_per_ticklot[instrument_id]
+        fees = state.maker_fees + state.taker_fees
+        return PositionSummary(
+            instrument_id=instrument_id,
+            position=state.position,
+            average_price=self.average_price(instrument_id),
+            mark=state.mark_price(),
+            realized_pnl=float(state.realized_ticklots()) * value,
+            unrealized_pnl=float(state.unrealized_ticklots()) * value,
+            fees=fees,
+            maker_fees=state.maker_fees,
+            taker_fees=state.taker_fees,
+            total_pnl=state.total_ticklots() * value - fees,
+            traded_lots=state.traded_lots,
+            fills=state.fills,
+        )
+
+    # -- series -----------------------------------------------------------------------------------------------
+    def record(self, ts: int, marks: Mapping[int, int] | None = None) -> None:
+        """Mark (optionally) and append one row of equity, PnL and inventory at time ``ts``."""
+        if marks:
+            self.mark_all(marks)
+        self._history.append(
+            (
+                int(ts),
+                self.equity,
+                self.total_pnl(),
+                self.realized_pnl(),
+                self.unrealized_pnl(),
+                self.fees(),
+                self.cash,
+            )
+        )
+        states = [self._positions[i] for i in self.instruments]
+        self._history_positions.append([state.position for state in states])
+        self._history_marks.append(
+            [float("nan") if (mark := state.mark_price()) is None else float(mark) for state in states]
+        )
+
+    def history(self) -> LedgerHistory:
+        """The recorded series as arrays."""
+        ids = tuple(self.instruments)
+        rows = self._history
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 7
+        return LedgerHistory(
+            ts=np.asarray(columns[0], dtype=np.int64),
+            equity=np.asarray(columns[1], dtype=np.float64),
+            total_pnl=np.asarray(columns[2], dtype=np.float64),
+            realized_pnl=np.asarray(columns[3], dtype=np.float64),
+            unrealized_pnl=np.asarray(columns[4], dtype=np.float64),
+            fees=np.asarray(columns[5], dtype=np.float64),
+            cash=np.asarray(columns[6], dtype=np.float64),
+            positions=np.asarray(self._history_positions, dtype=np.int64).reshape(len(rows), len(ids)),
+            marks=np.asarray(self._history_marks, dtype=np.float64).reshape(len(rows), len(ids)),
+            instrument_ids=ids,
+        )
+
+    def history_frame(self) -> pd.DataFrame:
+        """The recorded series as a DataFrame indexed by ``ts``, with ``position_<id>``/``mark_<id>`` columns."""
+        import pandas as pd
+
+        history = self.history()
+        data: dict[str, npt.NDArray[np.generic]] = {
+            "equity": history.equity,
+            "total_pnl": history.total_pnl,
+            "realized_pnl": history.realized_pnl,
+            "unrealized_pnl": history.unrealized_pnl,
+            "fees": history.fees,
+            "cash": history.cash,
+        }
+        for column, instrument_id in enumerate(history.instrument_ids):
+            data[f"position_{instrument_id}"] = history.positions[:, column]
+            data[f"mark_{instrument_id}"] = history.marks[:, column]
+        return pd.DataFrame(data, index=pd.Index(history.ts, name="ts"))
+
+    # -- internals --------------------------------------------------------------------------------------------
+    def _position_of(self, instrument_id: int) -> _Position:
+        state = self._positions.get(instrument_id)
+        if state is None:
+            raise LedgerError(f"instrument {instrument_id} is not in this ledger (known: {sorted(self._positions)})")
+        return state
+
+    def _ids(self, instrument_id: int | None) -> list[int]:
+        if instrument_id is None:
+            return list(self._positions)
+        self._position_of(instrument_id)
+        return [instrument_id]
+
+    def _sum(self, instrument_id: int | None, ticklots: Callable[[_Position], Fraction | int]) -> float:
+        """Σ over instruments of a tick·lot amount converted to currency (exact until the final float)."""
+        return sum(float(ticklots(self._positions[i])) * self._value_per_ticklot[i] for i in self._ids(instrument_id))
