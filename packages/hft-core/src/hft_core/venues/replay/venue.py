@@ -1,0 +1,596 @@
+"""`ReplayVenue`: the strategy's orders against recorded L2/L3 market data, with latency and queue models.
+
+The recorded market is replayed as it happened — our orders never change it (no market impact: a fill does not
+remove the liquidity it took, so the recorded book and trades go on unchanged). What the venue simulates is how
+the strategy's orders would have fared in it: when they reach the exchange (entry latency), what they take
+(a sweep of the recorded depth), where they queue and when trades reach them (the queue model), and when the
+strategy hears about it (response latency). docs/replay.md states every rule.
+
+Data streams in chunks: the venue keeps only the rows between the strategy's view (local time) and the exchange
+(exchange time) plus one chunk, so memory stays flat however long the replay. Between strategy wake-ups the
+compiled kernel (`hft_core.venues.replay._kernel`) runs the market over whole chunks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from hft_core.errors import DataError
+from hft_core.events import EVENT_DTYPE, EventKind, Events, iter_chunks
+from hft_core.instruments import Instrument
+from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
+from hft_core.venues.base import Advance, PublicTrade, Report, TopOfBook, Watch
+from hft_core.venues.replay import _kernel as k
+from hft_core.venues.replay.latency import ConstantLatency, LatencyModel, LatencySampler
+from hft_core.venues.replay.queue import QueueModel, RiskAverseQueue
+
+__all__ = ["DEFAULT_CHUNK_SIZE", "ReplayVenue", "local_clock_offset", "validate_chunk"]
+
+DEFAULT_CHUNK_SIZE = 1 << 18
+"""Rows per chunk when the data is given as one array (about 12 MiB of events)."""
+
+DEFAULT_BOOK_SPAN_TICKS = 1 << 20
+"""Price levels further than half this many ticks from a book's centre are not kept (see docs/replay.md)."""
+
+_INITIAL_SEGMENT = 4096
+_INITIAL_ORDERS = 64
+_INITIAL_REQUESTS = 64
+_INITIAL_REPORTS = 4096
+_OUTPUT_ROWS = 1024
+_INITIAL_L3 = 1024
+
+_STATUS = {int(s): s for s in OrderStatus}
+_REASON = {int(r): r for r in OrderReason}
+
+
+def local_clock_offset(events: Events, min_feed_latency_ns: int = 0) -> int:
+    """The shift of ``local_ts`` that makes the smallest feed latency (local − exchange time) ``min_feed_latency_ns``.
+
+    Captures whose local clock runs behind the exchange's (the shared Binance sample: about 1.27 s) would let a
+    strategy act on news before it happened; pass the result as ``ReplayVenue(local_offset_ns=...)``.
+    Returns 0 when every feed latency already reaches the minimum.
+    """
+    if len(events) == 0:
+        return 0
+    smallest = int((events["local_ts"] - events["exch_ts"]).min())
+    return max(0, min_feed_latency_ns - smallest)
+
+
+def validate_chunk(chunk: Events, n_instruments: int, first_row: int, local_offset_ns: int = 0) -> Events:
+    """``chunk`` as `EVENT_DTYPE` rows; `DataError` naming the first bad row (numbered from the stream's start).
+
+    An array with the same fields but another layout (``np.concatenate`` drops the padding) is converted.
+    """
+    if chunk.dtype != EVENT_DTYPE:
+        if chunk.dtype.names != EVENT_DTYPE.names:
+            raise DataError(f"expected events of dtype EVENT_DTYPE, got {chunk.dtype}", field="dtype")
+        chunk = chunk.astype(EVENT_DTYPE)
+    kind = chunk["kind"]
+    side = chunk["side"]
+    inst = chunk["instrument"]
+    # One cheap pass for the common case; the per-field diagnosis below runs only when something is wrong.
+    bad = (inst < 0) | (inst >= n_instruments) | (kind < EventKind.DEPTH) | (kind > EventKind.FILL)
+    bad |= (side < -1) | (side > 1) | (chunk["qty"] < 0)
+    bad |= (side == 0) & (kind != EventKind.TRADE) & (kind != EventKind.CLEAR)
+    bad |= chunk["local_ts"] + local_offset_ns < chunk["exch_ts"]
+    bad |= (kind >= EventKind.ADD) & (chunk["order_id"] < 0)
+    if not bad.any():
+        return chunk
+    row = int(np.argmax(bad))
+    event = chunk[row]
+    problems = (
+        ("instrument", not 0 <= event["instrument"] < n_instruments, f"must index one of {n_instruments} instruments"),
+        ("kind", not EventKind.DEPTH <= event["kind"] <= EventKind.FILL, "is not an EventKind code"),
+        ("side", not -1 <= event["side"] <= 1, "must be 1 (buy/bid), -1 (sell/ask) or 0"),
+        ("side", event["side"] == 0, "a book row needs side 1 (bid) or -1 (ask)"),
+        ("qty", event["qty"] < 0, "must be >= 0 lots"),
+        (
+            "local_ts",
+            event["local_ts"] + local_offset_ns < event["exch_ts"],
+            "is earlier than exch_ts (negative feed latency): the local clock runs behind the exchange's; "
+            "pass local_offset_ns (see local_clock_offset)",
+        ),
+        ("order_id", True, "an L3 row needs an order id >= 0"),
+    )
+    field, why = next((name, text) for name, failed, text in problems if failed)
+    raise DataError(f"row {first_row + row}: {field}={event[field]} {why}", field=field)
+
+
+class ReplayVenue:
+    """Replays recorded market data (one array or a stream of chunks, any number of instruments) for a strategy.
+
+    ``data`` holds `hft_core.events.EVENT_DTYPE` rows whose ``instrument`` field indexes ``instruments``, in
+    exchange-time order (rows out of order are applied at the running maximum of their timestamps).
+    ``latency`` is the order entry/response model; feed latency comes from the data (``local_ts − exch_ts``,
+    after adding ``local_offset_ns`` to every ``local_ts``). ``queue_model`` estimates queue positions;
+    ``partial_fills=False`` fills a resting order completely as soon as a trade reaches it.
+    ``book_span_ticks`` bounds the price range kept per book (levels further than half of it from the centre
+    are ignored). ``total_events`` sizes `progress` when ``data`` is an iterator of unknown length.
+    """
+
+    def __init__(
+        self,
+        data: Events | Iterable[Events],
+        instruments: Sequence[Instrument],
+        *,
+        latency: LatencyModel | None = None,
+        queue_model: QueueModel | None = None,
+        partial_fills: bool = True,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        local_offset_ns: int = 0,
+        book_span_ticks: int = DEFAULT_BOOK_SPAN_TICKS,
+        total_events: int | None = None,
+        name: str = "replay",
+    ) -> None:
+        if not instruments:
+            raise ValueError("a replay needs at least one instrument")
+        if chunk_size <= 0:
+            raise ValueError(f"chunk_size must be positive, got {chunk_size}")
+        if book_span_ticks < 2:
+            raise ValueError(f"book_span_ticks must be at least 2, got {book_span_ticks}")
+        self._instruments = tuple(instruments)
+        self._name = name
+        self.latency: LatencyModel = latency if latency is not None else ConstantLatency()
+        self.queue_model: QueueModel = queue_model if queue_model is not None else RiskAverseQueue()
+        self.partial_fills = partial_fills
+        self.local_offset_ns = int(local_offset_ns)
+        self.book_span_ticks = int(book_span_ticks)
+        self._chunks, self._total = _open_data(data, chunk_size, total_events)
+        self._rows_read = 0
+        self._started = False
+        self._sampler: LatencySampler = self.latency.sampler()
+        self._constant_entry = self.latency.entry_ns if isinstance(self.latency, ConstantLatency) else None
+
+        n = len(self._instruments)
+        st = np.zeros(k.S_SIZE, dtype=np.int64)
+        st[k.S_STOP_AT] = k.NONE
+        st[k.S_EX_TIME] = k.NONE
+        st[k.S_LO_TIME] = k.NONE
+        st[k.S_LAST_DELIVERY] = k.NONE
+        st[k.S_HAP_DELIVERY] = k.NONE
+        st[k.S_LAT_MODE] = self._sampler.mode
+        st[k.S_LAT_RESPONSE] = self._sampler.constant_response
+        st[k.S_LAT_STEP] = 1 if self._sampler.step else 0
+        st[k.S_QUEUE_MODEL] = self.queue_model.code
+        st[k.S_PARTIAL] = 1 if partial_fills else 0
+        st[k.S_HALF_SPAN] = self.book_span_ticks // 2
+        st[k.S_N_INST] = n
+        st[k.S_L3_FREE_EXCH] = _INITIAL_L3
+        st[k.S_L3_FREE_LOCAL] = _INITIAL_L3
+        self._st = st
+        self._fp = np.array([self.queue_model.exponent], dtype=np.float64)
+        self._levels = np.zeros(0, dtype=np.int64)
+        bmeta = np.zeros((2, n, k.M_SIZE), dtype=np.int64)
+        bmeta[:, :, k.M_BEST_BID] = k.NO_BID
+        bmeta[:, :, k.M_BEST_ASK] = k.NO_ASK
+        self._bmeta = bmeta
+        self._ord_i = np.zeros((_INITIAL_ORDERS, k.O_SIZE), dtype=np.int64)
+        self._ord_f = np.zeros((_INITIAL_ORDERS, k.F_SIZE), dtype=np.float64)
+        self._active = np.zeros(_INITIAL_ORDERS, dtype=np.int64)
+        self._free_slots = list(range(_INITIAL_ORDERS - 1, -1, -1))
+        self._live: dict[int, int] = {}
+        self._req = np.zeros((_INITIAL_REQUESTS, k.R_SIZE), dtype=np.int64)
+        self._last_arrival = k.NONE
+        self._rep = np.zeros((_INITIAL_REPORTS, k.P_SIZE), dtype=np.int64)
+        self._out_rep = np.zeros((_OUTPUT_ROWS, k.P_SIZE), dtype=np.int64)
+        self._out_trd = np.zeros((_OUTPUT_ROWS, k.T_SIZE), dtype=np.int64)
+        inst = np.zeros((n, k.I_SIZE), dtype=np.int64)
+        inst[:, k.I_SEEN_BID] = k.NO_BID
+        inst[:, k.I_SEEN_ASK] = k.NO_ASK
+        inst[:, k.I_BUY_LOW] = k.NO_ASK
+        inst[:, k.I_BUY_HIGH] = k.NO_BID
+        inst[:, k.I_SELL_LOW] = k.NO_ASK
+        inst[:, k.I_SELL_HIGH] = k.NO_BID
+        self._inst = inst
+        self._watch: Watch | None = None
+        self._watching_books = False
+        self._tops: list[TopOfBook | None] = [None] * n
+        self._now = 0
+        self._finished = False
+        self._hkeys = np.full((2, 2 * _INITIAL_L3), k.H_EMPTY, dtype=np.int64)
+        self._hvals = np.zeros((2, 2 * _INITIAL_L3), dtype=np.int64)
+        self._l3 = np.zeros((2, _INITIAL_L3, k.L_SIZE), dtype=np.int64)
+        self._l3_free = np.tile(np.arange(_INITIAL_L3 - 1, -1, -1, dtype=np.int64), (2, 1))
+        self._buf: Events = np.zeros(0, dtype=EVENT_DTYPE)
+
+    # -- the Venue protocol -------------------------------------------------------------------------------------
+    @property
+    def instruments(self) -> tuple[Instrument, ...]:
+        return self._instruments
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def simulated(self) -> bool:
+        return False
+
+    @property
+    def now(self) -> int:
+        """The venue's current local time (ns)."""
+        return self._now
+
+    @property
+    def events_processed(self) -> int:
+        """Market events the strategy's view has consumed so far."""
+        return int(self._st[k.S_EVENTS_DONE])
+
+    @property
+    def ignored_levels(self) -> int:
+        """Level updates dropped for lying outside ``book_span_ticks`` (exchange and local books together)."""
+        return int(self._st[k.S_IGNORED])
+
+    def start(self) -> int:
+        """Load the first data and return the first event's local time (0 for empty data)."""
+        if self._started:
+            raise RuntimeError("the replay venue has already started")
+        self._started = True
+        self._load_more()
+        st = self._st
+        first = int(self._buf[0]["local_ts"]) if st[k.S_BUF_LEN] > 0 else 0
+        st[k.S_NOW] = first
+        self._now = first
+        return first
+
+    def advance(self, until: int, watch: Watch) -> Advance:
+        """Run the market to local time ``until`` or to the first watched moment before it (see the module doc)."""
+        st = self._st
+        if not self._started:
+            raise RuntimeError("call start() before advance()")
+        if self._finished:
+            return Advance(self._now, [], [], (), True)
+        if until < self._now:
+            raise ValueError(f"advance until {until} is before the venue's current time {self._now}")
+        if watch != self._watch:
+            self._set_watch(watch)
+        st[k.S_UNTIL : k.S_FRESH + 1] = (until, k.NONE, watch.book_from, 1)
+        self._tops = [None] * len(self._instruments)
+        reports: list[Report] = []
+        trades: list[PublicTrade] = []
+        while True:
+            status = k.run(
+                self._buf,
+                st,
+                self._fp,
+                self._levels,
+                self._bmeta,
+                self._ord_i,
+                self._ord_f,
+                self._active,
+                self._req,
+                self._rep,
+                self._out_rep,
+                self._out_trd,
+                self._inst,
+                self._sampler.table,
+                self._hkeys,
+                self._hvals,
+                self._l3,
+                self._l3_free,
+            )
+            if status == k.DONE:
+                break
+            if status == k.NEED_DATA:
+                self._load_more()
+            elif status == k.NEED_GROW:
+                self._grow_book(int(st[k.S_GROW_BOOK]), int(st[k.S_GROW_INST]), int(st[k.S_GROW_PRICE]))
+            elif status == k.NEED_SAMPLES:
+                self._sampler.refill()
+                st[k.S_LAT_CURSOR] = 0
+            elif status == k.NEED_REPORT_ROOM:
+                self._rep = _grow_ring(self._rep, st, k.S_REP_HEAD, k.S_REP_COUNT)
+            elif status == k.OUTPUT_FULL:
+                self._drain(reports, trades)
+            elif status == k.NEED_L3_ROOM:
+                self._grow_l3()
+            else:
+                raise RuntimeError(f"replay kernel returned unknown status {status}")
+        if st.item(k.S_OUT_REPORTS) or st.item(k.S_OUT_TRADES):
+            self._drain(reports, trades)
+        changed: tuple[int, ...] = ()
+        if self._watching_books:
+            changed = tuple(int(i) for i in np.flatnonzero(self._inst[:, k.I_CHANGED]))
+        self._now = now = st.item(k.S_NOW)
+        self._finished = finished = st.item(k.S_FINISHED) != 0
+        return Advance(now, reports, trades, changed, finished)
+
+    def submit(
+        self, now: int, instrument: int, order_id: int, side: int, order_type: OrderType, price: int, qty: int
+    ) -> None:
+        """Send a new order at local time ``now``; the exchange's verdict comes back as reports."""
+        self._check_request(now, instrument)
+        if order_id in self._live:
+            raise ValueError(f"order id {order_id} is already in use by a live order")
+        if not self._free_slots:
+            self._grow_orders()
+        slot = self._free_slots.pop()
+        self._live[order_id] = slot
+        self._ord_i[slot] = (order_id, instrument, side, price, qty, int(order_type), k.ST_IN_FLIGHT, 0)
+        self._send(now, k.REQ_SUBMIT, slot, order_id, instrument, price, qty)
+
+    def cancel(self, now: int, instrument: int, order_id: int) -> None:
+        """Ask to cancel; a CANCELLED report follows, or REJECTED (UNKNOWN_ORDER) if it is no longer open."""
+        self._check_request(now, instrument)
+        self._send(now, k.REQ_CANCEL, self._live.get(order_id, -1), order_id, instrument, 0, 0)
+
+    def modify(self, now: int, instrument: int, order_id: int, price: int, qty: int) -> None:
+        """Ask to change an order's price and open quantity (priority kept only on a pure size decrease)."""
+        self._check_request(now, instrument)
+        self._send(now, k.REQ_MODIFY, self._live.get(order_id, -1), order_id, instrument, price, qty)
+
+    def top(self, instrument: int) -> TopOfBook:
+        """The strategy-visible best bid and ask of ``instrument``."""
+        cached = self._tops[instrument]
+        if cached is not None:
+            return cached
+        bid, ask = self._bmeta[k.LOCAL_BOOK, instrument, k.M_BEST_BID : k.M_BEST_ASK + 1].tolist()
+        bid_qty = self._level(instrument, 1, bid) if bid != k.NO_BID else 0
+        ask_qty = self._level(instrument, -1, ask) if ask != k.NO_ASK else 0
+        top = TopOfBook(None if bid == k.NO_BID else bid, bid_qty, None if ask == k.NO_ASK else ask, ask_qty)
+        self._tops[instrument] = top
+        return top
+
+    def depth(self, instrument: int, side: int, levels: int) -> list[tuple[int, int]]:
+        """Up to ``levels`` (price, qty) of the strategy-visible ``side`` of ``instrument``, best first."""
+        if side not in (1, -1):
+            raise ValueError(f"side must be 1 (bids) or -1 (asks), got {side}")
+        return book_side(self._levels, self._bmeta, k.LOCAL_BOOK, instrument, side, levels)
+
+    def exchange_depth(self, instrument: int, side: int, levels: int) -> list[tuple[int, int]]:
+        """Like `depth`, for the exchange-side book (as of exchange time; for tests and diagnostics)."""
+        return book_side(self._levels, self._bmeta, k.EXCH_BOOK, instrument, side, levels)
+
+    def progress(self) -> float:
+        """Fraction of the data the strategy has seen (0 until the end when the length is unknown)."""
+        if self._finished:
+            return 1.0
+        if not self._total:
+            return 0.0
+        return min(1.0, self.events_processed / self._total)
+
+    # -- internals ----------------------------------------------------------------------------------------------
+    def _level(self, instrument: int, side: int, price: int) -> int:
+        meta = self._bmeta[k.LOCAL_BOOK, instrument]
+        index = price - int(meta[k.M_BASE])
+        offset = int(meta[k.M_OFF_BID] if side > 0 else meta[k.M_OFF_ASK])
+        return int(self._levels[offset + index])
+
+    def _check_request(self, now: int, instrument: int) -> None:
+        if not self._started:
+            raise RuntimeError("call start() before sending orders")
+        if not 0 <= instrument < len(self._instruments):
+            raise ValueError(f"instrument index {instrument} out of range (0..{len(self._instruments) - 1})")
+        if now < self._now:
+            raise ValueError(f"request time {now} is before the venue's current time {self._now}")
+
+    def _send(self, now: int, kind: int, slot: int, order_id: int, instrument: int, price: int, qty: int) -> None:
+        st = self._st
+        entry = self._constant_entry
+        arrival = now + (entry if entry is not None else self._sampler.entry(now))
+        if arrival < self._last_arrival:
+            arrival = self._last_arrival
+        self._last_arrival = arrival
+        count = st.item(k.S_REQ_COUNT)
+        size = len(self._req)
+        if count == size:
+            self._req = _grow_ring(self._req, st, k.S_REQ_HEAD, k.S_REQ_COUNT)
+            size = len(self._req)
+        self._req[(st.item(k.S_REQ_HEAD) + count) % size] = (arrival, kind, slot, order_id, instrument, price, qty)
+        st[k.S_REQ_COUNT] = count + 1
+
+    def _set_watch(self, watch: Watch) -> None:
+        n = len(self._instruments)
+        for name, flags, column in (("book", watch.book, k.I_WATCH_BOOK), ("trades", watch.trades, k.I_WATCH_TRADES)):
+            if len(flags) > n:
+                raise ValueError(f"watch.{name} has {len(flags)} flags for {n} instruments")
+            values = np.zeros(n, dtype=np.int64)
+            values[: len(flags)] = [1 if f else 0 for f in flags]
+            self._inst[:, column] = values
+        self._watch = watch
+        self._watching_books = any(watch.book)
+
+    def _drain(self, reports: list[Report], trades: list[PublicTrade]) -> None:
+        st = self._st
+        count = st.item(k.S_OUT_REPORTS)
+        if count:
+            statuses = _STATUS
+            reasons = _REASON
+            live = self._live
+            for ts, i, oid, status, reason, side, price, leaves, fqty, fpx, maker, slot, terminal in self._out_rep[
+                :count
+            ].tolist():
+                reports.append(
+                    Report(ts, i, oid, statuses[status], reasons[reason], side, price, leaves, fqty, fpx, maker == 1)
+                )
+                if terminal and slot >= 0:
+                    self._ord_i[slot, k.O_STATE] = k.ST_FREE
+                    self._free_slots.append(slot)
+                    if live.get(oid) == slot:
+                        del live[oid]
+            st[k.S_OUT_REPORTS] = 0
+        count = st.item(k.S_OUT_TRADES)
+        if count:
+            trades.extend(PublicTrade(*row) for row in self._out_trd[:count].tolist())
+            st[k.S_OUT_TRADES] = 0
+
+    def _next_chunk(self) -> Events | None:
+        for chunk in self._chunks:
+            if len(chunk):
+                return chunk
+        return None
+
+    def _load_more(self) -> None:
+        """Append the next chunk to the window, dropping the rows both cursors have passed."""
+        st = self._st
+        chunk = self._next_chunk()
+        if chunk is None:
+            st[k.S_EOF] = 1
+            return
+        chunk = validate_chunk(chunk, len(self._instruments), self._rows_read, self.local_offset_ns)
+        self._rows_read += len(chunk)
+        keep_from = int(st[k.S_LO_POS])
+        kept = int(st[k.S_BUF_LEN]) - keep_from
+        needed = kept + len(chunk)
+        buf = self._buf
+        if len(buf) < needed:
+            grown = np.empty(max(needed, 2 * len(buf)), dtype=EVENT_DTYPE)
+            _raw(grown[:kept])[...] = _raw(buf[keep_from : keep_from + kept])
+            buf = self._buf = grown
+        elif kept:
+            _raw(buf[:kept])[...] = _raw(buf[keep_from : keep_from + kept]).copy()
+        window = buf[kept:needed]
+        _raw(window)[...] = _raw(np.ascontiguousarray(chunk))
+        if self.local_offset_ns:
+            window["local_ts"] += self.local_offset_ns
+        st[k.S_BUF_LEN] = needed
+        st[k.S_EX_POS] -= keep_from
+        st[k.S_LO_POS] = 0
+
+    def _grow_book(self, book: int, instrument: int, price: int) -> None:
+        """Give (book, instrument) a segment that covers ``price``, re-laying out the flat level array."""
+        meta = self._bmeta
+        base = int(meta[book, instrument, k.M_BASE])
+        cap = int(meta[book, instrument, k.M_CAP])
+        if cap == 0:
+            new_cap = _INITIAL_SEGMENT
+            new_base = price - new_cap // 2
+        else:
+            low = min(base, price)
+            high = max(base + cap, price + 1)
+            new_cap = max(2 * cap, high - low)
+            new_base = low - (new_cap - (high - low)) // 2
+        limit = self.book_span_ticks + 2
+        if new_cap > limit:
+            bid = int(meta[book, instrument, k.M_BEST_BID])
+            ask = int(meta[book, instrument, k.M_BEST_ASK])
+            if bid != k.NO_BID and ask != k.NO_ASK:
+                centre = (bid + ask) // 2
+            elif bid != k.NO_BID:
+                centre = bid
+            elif ask != k.NO_ASK:
+                centre = ask
+            else:
+                centre = price
+            new_cap = limit
+            new_base = centre - limit // 2
+        segments: list[tuple[int, int, int, int, int, npt.NDArray[np.int64], npt.NDArray[np.int64]]] = []
+        n = len(self._instruments)
+        for b in range(2):
+            for i in range(n):
+                old_base = int(meta[b, i, k.M_BASE])
+                old_cap = int(meta[b, i, k.M_CAP])
+                bids = self._levels[int(meta[b, i, k.M_OFF_BID]) : int(meta[b, i, k.M_OFF_BID]) + old_cap]
+                asks = self._levels[int(meta[b, i, k.M_OFF_ASK]) : int(meta[b, i, k.M_OFF_ASK]) + old_cap]
+                if (b, i) == (book, instrument):
+                    segments.append((b, i, new_base, new_cap, old_base, bids, asks))
+                else:
+                    segments.append((b, i, old_base, old_cap, old_base, bids, asks))
+        total = sum(2 * seg[3] for seg in segments)
+        levels = np.zeros(total, dtype=np.int64)
+        offset = 0
+        for b, i, seg_base, seg_cap, old_base, bids, asks in segments:
+            meta[b, i, k.M_BASE] = seg_base
+            meta[b, i, k.M_CAP] = seg_cap
+            meta[b, i, k.M_OFF_BID] = offset
+            meta[b, i, k.M_OFF_ASK] = offset + seg_cap
+            lo = max(seg_base, old_base)
+            hi = min(seg_base + seg_cap, old_base + len(bids))
+            if hi > lo:
+                levels[offset + lo - seg_base : offset + hi - seg_base] = bids[lo - old_base : hi - old_base]
+                levels[offset + seg_cap + lo - seg_base : offset + seg_cap + hi - seg_base] = asks[
+                    lo - old_base : hi - old_base
+                ]
+            if (b, i) == (book, instrument):
+                bid_nonzero = np.flatnonzero(levels[offset : offset + seg_cap])
+                ask_nonzero = np.flatnonzero(levels[offset + seg_cap : offset + 2 * seg_cap])
+                meta[b, i, k.M_BEST_BID] = seg_base + int(bid_nonzero[-1]) if len(bid_nonzero) else k.NO_BID
+                meta[b, i, k.M_BEST_ASK] = seg_base + int(ask_nonzero[0]) if len(ask_nonzero) else k.NO_ASK
+            offset += 2 * seg_cap
+        self._levels = levels
+
+    def _grow_orders(self) -> None:
+        old = len(self._ord_i)
+        self._ord_i = np.concatenate([self._ord_i, np.zeros_like(self._ord_i)])
+        self._ord_f = np.concatenate([self._ord_f, np.zeros_like(self._ord_f)])
+        self._active = np.concatenate([self._active, np.zeros_like(self._active)])
+        self._free_slots.extend(range(2 * old - 1, old - 1, -1))
+
+    def _grow_l3(self) -> None:
+        """More room for the recorded market's L3 orders: free slots when none is left, and a sparser hash table."""
+        st = self._st
+        old = self._l3.shape[1]
+        if min(int(st[k.S_L3_FREE_EXCH]), int(st[k.S_L3_FREE_LOCAL])) == 0:
+            l3 = np.zeros((2, 2 * old, k.L_SIZE), dtype=np.int64)
+            l3[:, :old] = self._l3
+            free = np.zeros((2, 2 * old), dtype=np.int64)
+            for b, counter in ((0, k.S_L3_FREE_EXCH), (1, k.S_L3_FREE_LOCAL)):
+                count = int(st[counter])
+                free[b, :count] = self._l3_free[b, :count]
+                free[b, count : count + old] = np.arange(2 * old - 1, old - 1, -1)
+                st[counter] = count + old
+            self._l3 = l3
+            self._l3_free = free
+        capacity = 2 * self._l3.shape[1]
+        while capacity < 4 * max(int(st[k.S_HASH_USED_EXCH]), int(st[k.S_HASH_USED_LOCAL]), 1):
+            capacity *= 2
+        keys = np.full((2, capacity), k.H_EMPTY, dtype=np.int64)
+        values = np.zeros((2, capacity), dtype=np.int64)
+        k.rehash(self._hkeys, self._hvals, keys, values, st)
+        self._hkeys = keys
+        self._hvals = values
+
+
+def book_side(
+    levels: npt.NDArray[np.int64], bmeta: npt.NDArray[np.int64], book: int, instrument: int, side: int, count: int
+) -> list[tuple[int, int]]:
+    """Up to ``count`` non-empty (price, qty) levels of one side of a flat-array book, best first."""
+    meta = bmeta[book, instrument]
+    best = int(meta[k.M_BEST_BID] if side > 0 else meta[k.M_BEST_ASK])
+    if count <= 0 or best in (k.NO_BID, k.NO_ASK):
+        return []
+    base = int(meta[k.M_BASE])
+    cap = int(meta[k.M_CAP])
+    offset = int(meta[k.M_OFF_BID] if side > 0 else meta[k.M_OFF_ASK])
+    segment = levels[offset : offset + cap]
+    index = best - base
+    if side > 0:
+        window = segment[: index + 1][::-1]
+        nonzero = np.flatnonzero(window)[:count]
+        return [(best - int(j), int(window[j])) for j in nonzero]
+    window = segment[index:]
+    nonzero = np.flatnonzero(window)[:count]
+    return [(best + int(j), int(window[j])) for j in nonzero]
+
+
+def _raw(rows: Events) -> npt.NDArray[np.void]:
+    """Events as opaque fixed-size records: copying these is a plain memory copy (structured copies are not)."""
+    raw: npt.NDArray[np.void] = rows.view(np.dtype((np.void, EVENT_DTYPE.itemsize)))
+    return raw
+
+
+def _open_data(
+    data: Events | Iterable[Events], chunk_size: int, total_events: int | None
+) -> tuple[Iterator[Events], int | None]:
+    if isinstance(data, np.ndarray):
+        return iter_chunks(data, chunk_size), len(data) if total_events is None else total_events
+    if isinstance(data, Sequence):
+        total = sum(len(chunk) for chunk in data) if total_events is None else total_events
+        return iter(data), total
+    return iter(data), total_events
+
+
+def _grow_ring(ring: npt.NDArray[np.int64], st: npt.NDArray[np.int64], head_at: int, count_at: int) -> Any:
+    """A ring twice as large holding the same rows, oldest first, from row 0."""
+    head = int(st[head_at])
+    count = int(st[count_at])
+    size = len(ring)
+    order = (head + np.arange(count)) % size
+    grown = np.zeros((2 * size, ring.shape[1]), dtype=ring.dtype)
+    grown[:count] = ring[order]
+    st[head_at] = 0
+    return grown
