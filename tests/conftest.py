@@ -54,6 +54,14 @@ class Venv:
             [str(self.python), "-c", code], capture_output=True, text=True, env=clean | (env or {}), timeout=300
         )
 
+    def install(self, *wheels: Path) -> None:
+        """Install more wheels into this venv (their dependencies from the venv or the package index)."""
+        subprocess.run(
+            [uv_binary(), "pip", "install", "--quiet", "--python", str(self.python), *map(str, wheels)],
+            check=True,
+            timeout=900,
+        )
+
     def hft_json(self, *args: str, env: dict[str, str] | None = None) -> object:
         done = self.run_hft(*args, env=env)
         assert done.returncode == 0, done.stderr

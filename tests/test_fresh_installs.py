@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import Venv
+from tests.conftest import Venv, build_wheel, uv_binary
 
 pytestmark = [pytest.mark.venv, pytest.mark.slow]
 
@@ -100,3 +105,24 @@ def test_gated_plugin_loads_with_flag(make_venv: MakeVenv) -> None:
     assert by_env["gated-demo"] == "ok"
     # The flag lives in one process: the next invocation is locked again.
     assert {r["pattern"]: r["status"] for r in _rows(venv)}["gated-demo"] == "locked"
+
+
+def test_scaffolded_pattern_installs_alone_and_runs(
+    tmp_path_factory: pytest.TempPathFactory, wheels: Callable[[str], Path]
+) -> None:
+    from hft_core.scaffold import plan_scaffold, write_scaffold
+
+    workdir = tmp_path_factory.mktemp("scaffold")
+    plan = plan_scaffold("my-idea", workdir, workdir)
+    write_scaffold(plan)
+    wheel = build_wheel(plan.root, workdir)
+    venv_dir = tmp_path_factory.mktemp("venv-scaffold")
+    venv = Venv(venv_dir)
+    subprocess.run([uv_binary(), "venv", "--quiet", "--python", sys.executable, str(venv_dir)], check=True)
+    venv.install(wheels("hft-core"), wheel)
+    rows = _rows(venv)
+    assert [(r["pattern"], r["package"], r["status"]) for r in rows] == [("my-idea", "hft-my-idea", "ok")]
+    run = venv.run_hft("run", "my-idea", "--quiet", "--json", "--duration", "30", "--out", str(workdir / "run"))
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["orders"] > 0
+    shutil.rmtree(plan.root)

@@ -16,9 +16,12 @@ from hft_core.patterns import Parameter, Pattern
 from hft_core.strategy import BookView, Context, Fill, OrderUpdate, Strategy, Trade
 
 if TYPE_CHECKING:
+    from hft_core.engine import BacktestResult, backtest
     from hft_core.instruments import FeeSchedule, Instrument
+    from hft_core.risk import RiskLimits
 
 __all__ = [
+    "BacktestResult",
     "BookView",
     "ConfigError",
     "Context",
@@ -32,15 +35,20 @@ __all__ = [
     "Parameter",
     "Pattern",
     "PluginError",
+    "RiskLimits",
     "Strategy",
     "Trade",
     "UnknownPatternError",
     "__version__",
+    "backtest",
     "hookimpl",
 ]
 
 # Public names that live in numeric modules, loaded on first attribute access (PEP 562).
 _LAZY = {
+    "BacktestResult": "hft_core.engine",
+    "RiskLimits": "hft_core.risk",
+    "backtest": "hft_core.engine",
     "FeeSchedule": "hft_core.instruments",
     "Instrument": "hft_core.instruments",
 }

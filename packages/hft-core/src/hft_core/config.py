@@ -18,7 +18,7 @@ from hft_core.errors import ConfigError
 if TYPE_CHECKING:
     from hft_core.patterns import Parameter, ParamValue, Pattern
 
-__all__ = ["check_value", "load_toml", "parse_assignment", "resolve_config"]
+__all__ = ["check_value", "load_toml", "parse_assignment", "parse_literal", "resolve_config", "split_sections"]
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
@@ -123,3 +123,45 @@ def resolve_config(
             raise _unknown_key(pattern, key, f"--set {text}")
         resolved[key] = _coerce_text(param, raw, source=f"--set {text}")
     return resolved
+
+
+def parse_literal(raw: str) -> bool | int | float | str:
+    """A ``--set`` value whose type is not declared: bool, int or float when it reads as one, else the string."""
+    lowered = raw.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:
+            continue
+    return raw
+
+
+def split_sections(
+    file_values: Mapping[str, Any] | None, assignments: Iterable[str], *, file_label: str
+) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
+    """Separate market-scenario settings from pattern parameters.
+
+    A TOML ``[scenario]`` table and ``--set scenario.KEY=VALUE`` go to the scenario (whose own parameters
+    validate them); a ``[run]`` table (as written into run directories) is ignored here. Returns the pattern's
+    file values, its assignments and the scenario overrides.
+    """
+    pattern_values = dict(file_values or {})
+    scenario: dict[str, Any] = {}
+    table = pattern_values.pop("scenario", {})
+    pattern_values.pop("run", None)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{file_label}: 'scenario' must be a table of market-scenario parameters")
+    scenario.update(table)
+    pattern_assignments = []
+    for text in assignments:
+        key, raw = parse_assignment(text)
+        if key.startswith("scenario."):
+            name = key.removeprefix("scenario.")
+            if not name:
+                raise ConfigError(f"--set {text!r}: expected scenario.KEY=VALUE")
+            scenario[name] = parse_literal(raw)
+        else:
+            pattern_assignments.append(text)
+    return pattern_values, pattern_assignments, scenario

@@ -20,6 +20,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from hft_core.patterns import Pattern
+    from hft_core.venues.simulated.scenarios import Scenario
 
 __all__ = ["PROJECT_NAME", "HookSpecs", "hookimpl", "hookspec"]
 
@@ -38,4 +39,12 @@ class HookSpecs:
 
         Called once when plugins load. Pattern names must be unique across all installed plugins; a clash makes
         the later plugin broken (with the reason) rather than silently shadowing the first.
+        """
+
+    @hookspec
+    def hft_register_scenarios(self) -> list[Scenario]:  # type: ignore[empty-body]
+        """Return named simulated-market scenarios this plugin provides (optional hook).
+
+        A pattern's ``default_scenario`` may name one. Names must not clash with hft-core's built-in scenarios
+        (``hft_core.venues.simulated.scenario_names()``) or another plugin's; a clash makes the plugin broken.
         """

@@ -7,6 +7,7 @@ error unless a rounding rule is asked for explicitly.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Literal
@@ -89,6 +90,7 @@ class Instrument:
         return price_ticks * qty_lots * self.tick_size * self.lot_size * self.multiplier
 
 
+@functools.lru_cache(maxsize=256)
 def _decimals(step: float) -> int:
     """Decimal places needed to print multiples of ``step`` exactly (0.01 -> 2, 0.5 -> 1, 5 -> 0)."""
     for places in range(13):

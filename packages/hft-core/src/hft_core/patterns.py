@@ -61,13 +61,18 @@ class Parameter:
 
 @dataclass(frozen=True, slots=True)
 class Pattern:
-    """A strategy pattern as a plugin declares it."""
+    """A strategy pattern as a plugin declares it.
+
+    ``scenario_params`` are the pattern's own defaults for its scenario's parameters (e.g. a coarser tick);
+    ``--set scenario.KEY=VALUE`` or a ``[scenario]`` config table override them.
+    """
 
     name: str
     summary: str
     strategy_factory: StrategyFactory
     parameters: tuple[Parameter, ...] = ()
     default_scenario: str = "single-instrument"
+    scenario_params: Mapping[str, bool | int | float] = field(default_factory=dict)
     references: tuple[str, ...] = ()
     description: str = ""
     package: str = field(default="", compare=False)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pluggy
 
@@ -26,6 +26,9 @@ from hft_core.errors import PluginError, UnknownPatternError
 from hft_core.gate import GateError, educational_enabled, unlock_hint
 from hft_core.hookspecs import PROJECT_NAME, HookSpecs
 from hft_core.patterns import Pattern
+
+if TYPE_CHECKING:
+    from hft_core.venues.simulated.scenarios import Scenario
 
 __all__ = [
     "DISABLE_ENV",
@@ -58,6 +61,7 @@ class PluginRecord:
     version: str
     status: PluginStatus
     patterns: tuple[Pattern, ...] = ()
+    scenarios: tuple[str, ...] = ()
     locked_patterns: tuple[str, ...] = ()
     error: str | None = None
     required_flag: str | None = None
@@ -139,6 +143,7 @@ class PluginHost:
         self._candidates += [_Candidate(name=n, package="(in-process)", version="", module=m) for n, m in extra]
         self._records: list[PluginRecord] | None = None
         self._patterns: dict[str, Pattern] = {}
+        self._scenarios: dict[str, tuple[str, object]] = {}
 
     # -- loading --------------------------------------------------------------------------------------------
     def records(self) -> list[PluginRecord]:
@@ -178,38 +183,79 @@ class PluginHost:
             return self._fail(candidate, f"import failed: {type(exc).__name__}: {exc}")
         try:
             self._manager.register(module, name=candidate.name)
-            hook = self._manager.hook.hft_register_patterns
-            patterns: list[object] = []
-            for impl in hook.get_hookimpls():
-                if impl.plugin_name == candidate.name:
-                    returned = impl.function()
-                    if not isinstance(returned, list | tuple):
-                        raise TypeError(f"expected a list of Pattern, got {type(returned).__name__}")
-                    patterns.extend(returned)
+            patterns = self._collect(candidate.name, "hft_register_patterns")
+            scenarios = self._collect(candidate.name, "hft_register_scenarios")
         except Exception as exc:  # a broken hook implementation is that plugin's problem, not the host's
             self._manager.unregister(name=candidate.name)
-            return self._fail(candidate, f"hft_register_patterns failed: {type(exc).__name__}: {exc}")
-        checked: list[Pattern] = []
-        for pattern in patterns:
-            if not isinstance(pattern, Pattern):
-                self._manager.unregister(name=candidate.name)
-                return self._fail(candidate, f"hft_register_patterns returned {type(pattern).__name__}, not Pattern")
-            owner = self._patterns.get(pattern.name)
-            if owner is not None:
-                self._manager.unregister(name=candidate.name)
-                return self._fail(candidate, f"pattern {pattern.name!r} is already provided by {owner.package}")
-            checked.append(pattern.with_origin(candidate.package, candidate.version))
+            return self._fail(candidate, f"{type(exc).__name__}: {exc}")
+        problem = self._check_contributions(patterns, scenarios)
+        if problem is not None:
+            self._manager.unregister(name=candidate.name)
+            return self._fail(candidate, problem)
+        checked = [p.with_origin(candidate.package, candidate.version) for p in patterns]  # type: ignore[attr-defined]
         for pattern in checked:
             self._patterns[pattern.name] = pattern
+        for scenario in scenarios:
+            self._scenarios[scenario.name] = (candidate.package, scenario)  # type: ignore[attr-defined]
         return PluginRecord(
-            candidate.name, candidate.package, candidate.version, "ok", patterns=tuple(checked), required_flag=flag
+            candidate.name,
+            candidate.package,
+            candidate.version,
+            "ok",
+            patterns=tuple(checked),
+            scenarios=tuple(sc.name for sc in scenarios),  # type: ignore[attr-defined]
+            required_flag=flag,
         )
+
+    def _collect(self, plugin_name: str, hook_name: str) -> list[object]:
+        """Everything one plugin's implementations of ``hook_name`` return (an empty list if it has none)."""
+        collected: list[object] = []
+        for impl in getattr(self._manager.hook, hook_name).get_hookimpls():
+            if impl.plugin_name == plugin_name:
+                returned = impl.function()
+                if not isinstance(returned, list | tuple):
+                    raise TypeError(f"{hook_name} must return a list, got {type(returned).__name__}")
+                collected.extend(returned)
+        return collected
+
+    def _check_contributions(self, patterns: list[object], scenarios: list[object]) -> str | None:
+        """Why a plugin's patterns or scenarios cannot be accepted, or None."""
+        for pattern in patterns:
+            if not isinstance(pattern, Pattern):
+                return f"hft_register_patterns returned {type(pattern).__name__}, not Pattern"
+            owner = self._patterns.get(pattern.name)
+            if owner is not None:
+                return f"pattern {pattern.name!r} is already provided by {owner.package}"
+        if scenarios:
+            from hft_core.venues.simulated.scenarios import Scenario, scenario_names
+
+            for scenario in scenarios:
+                if not isinstance(scenario, Scenario):
+                    return f"hft_register_scenarios returned {type(scenario).__name__}, not Scenario"
+                if scenario.name in scenario_names():
+                    return f"scenario {scenario.name!r} is built into hft-core"
+                if scenario.name in self._scenarios:
+                    return f"scenario {scenario.name!r} is already provided by {self._scenarios[scenario.name][0]}"
+        return None
 
     # -- queries --------------------------------------------------------------------------------------------
     def patterns(self) -> dict[str, Pattern]:
         """Every loaded pattern by name."""
         self.records()
         return dict(self._patterns)
+
+    def scenario(self, name: str) -> Scenario:
+        """The simulated-market scenario ``name``: built into hft-core or provided by a loaded plugin."""
+        from hft_core.venues.simulated.scenarios import SCENARIOS, get_scenario
+
+        self.records()
+        if name in SCENARIOS:
+            return SCENARIOS[name]
+        provided = self._scenarios.get(name)
+        if provided is not None:
+            scenario: Scenario = provided[1]  # type: ignore[assignment]
+            return scenario
+        return get_scenario(name)  # raises, listing the built-in names
 
     def get(self, name: str) -> Pattern:
         """The pattern called ``name``, or an error that says why it is not available and what is close."""

@@ -59,10 +59,19 @@ class RunDirectory:
         """The path of one output file in the run directory."""
         return self.path / name
 
-    def write_config(self, params: Mapping[str, Any], run_options: Mapping[str, Any]) -> None:
+    def write_config(
+        self,
+        params: Mapping[str, Any],
+        run_options: Mapping[str, Any],
+        scenario_overrides: Mapping[str, Any] | None = None,
+    ) -> None:
         """The resolved config as TOML, reusable with ``hft run NAME --config``."""
-        body = dict(params)
-        text = tomli_w.dumps({**body, "run": dict(run_options)}) if run_options else tomli_w.dumps(body)
+        body: dict[str, Any] = dict(params)
+        if scenario_overrides:
+            body["scenario"] = dict(scenario_overrides)
+        if run_options:
+            body["run"] = dict(run_options)
+        text = tomli_w.dumps(body)
         header = f"# Resolved configuration of pattern {self.pattern!r}; rerun with --config this file.\n"
         atomic_write_text(self.file("config.toml"), header + text)
 

@@ -18,7 +18,11 @@ The engine calls:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
+
+if TYPE_CHECKING:
+    from hft_core.instruments import Instrument
+    from hft_core.risk import RiskLimits
 
 __all__ = [
     "BookView",
@@ -87,6 +91,12 @@ class BookView(Protocol):
     def best_ask_qty(self) -> float: ...
     @property
     def mid(self) -> float | None: ...
+    @property
+    def spread(self) -> float | None: ...
+    def depth(self, side: str, levels: int = 5) -> list[tuple[float, float]]:
+        """Up to ``levels`` (price, size) pairs of ``side`` ("bid" or "ask"), best first."""
+        ...
+
     def imbalance(self, levels: int = 1) -> float:
         """(bid volume − ask volume) / (bid + ask volume) over the top ``levels``, in [−1, 1]; 0 when empty."""
         ...
@@ -103,6 +113,10 @@ class Context(Protocol):
     @property
     def instruments(self) -> tuple[str, ...]:
         """The symbols available in this run; the first is the default for calls that omit ``instrument``."""
+        ...
+
+    def instrument_spec(self, instrument: str | None = None) -> Instrument:
+        """Tick size, lot size, multiplier and fees of an instrument."""
         ...
 
     def book(self, instrument: str | None = None) -> BookView: ...
@@ -137,6 +151,16 @@ class Context(Protocol):
 
 class Strategy:
     """Base class: every hook is a no-op, so a strategy overrides only what it uses."""
+
+    simulator_only: ClassVar[bool] = False
+    """True for strategies that must never trade anywhere but the simulated market (the engine enforces it)."""
+
+    def risk_limits(self, instruments: tuple[Instrument, ...]) -> RiskLimits | None:
+        """The pre-trade limits this strategy wants (in lots of ``instruments``), or None for none.
+
+        Called once before ``on_start``; limits passed to the engine explicitly take precedence.
+        """
+        return None
 
     def on_start(self, ctx: Context) -> None:
         """Called once before the first event."""

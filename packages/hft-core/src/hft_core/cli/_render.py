@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -13,7 +15,7 @@ from hft_core.__about__ import __version__
 from hft_core.patterns import Pattern
 from hft_core.plugins import PluginHost, PluginRecord, installed_pattern_packages
 
-__all__ = ["pattern_as_dict", "print_pattern_info", "print_pattern_list", "print_versions"]
+__all__ = ["pattern_as_dict", "print_pattern_info", "print_pattern_list", "print_run_summary", "print_versions"]
 
 _STATUS_STYLE = {"ok": "green", "locked": "yellow", "broken": "red", "disabled": "dim"}
 
@@ -74,6 +76,7 @@ def pattern_as_dict(pattern: Pattern) -> dict[str, Any]:
         "package": pattern.package,
         "version": pattern.version,
         "default_scenario": pattern.default_scenario,
+        "scenario_params": dict(pattern.scenario_params),
         "parameters": [
             {
                 "name": p.name,
@@ -99,6 +102,9 @@ def print_pattern_info(name: str, *, as_json: bool) -> None:
     console = _stdout()
     console.print(f"[bold]{pattern.name}[/] — {pattern.summary}")
     console.print(f"package: {pattern.package} {pattern.version}    default scenario: {pattern.default_scenario}")
+    if pattern.scenario_params:
+        settings = ", ".join(f"{k}={v}" for k, v in pattern.scenario_params.items())
+        console.print(f"scenario settings (override with --set scenario.KEY=VALUE): {settings}")
     if pattern.description:
         console.print(pattern.description)
     if pattern.parameters:
@@ -113,3 +119,41 @@ def print_pattern_info(name: str, *, as_json: bool) -> None:
         console.print("[bold]references[/]")
         for ref in pattern.references:
             console.print(f"  - {ref}")
+
+
+def print_run_summary(
+    pattern: str,
+    summary: Mapping[str, Any],
+    run_dir: Path,
+    *,
+    status: str | None = None,
+    console: Console | None = None,
+) -> None:
+    """A run's key statistics as a table, then where its files are."""
+    console = console or _stdout()
+    suffix = f" ({status})" if status and status != "complete" else ""
+    table = Table(title=f"{pattern} — summary{suffix}", show_header=False)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+
+    def number(key: str, spec: str) -> str:
+        value = summary.get(key)
+        return "-" if value is None else format(value, spec)
+
+    rows = [
+        ("PnL", number("pnl", ".2f")),
+        ("fills", number("fills", "d")),
+        ("volume", number("volume", "g")),
+        ("fees", number("fees", ".4f")),
+        ("max inventory", number("max_inventory", "g")),
+        ("Sharpe (annualised)", number("sharpe", ".2f")),
+        ("max drawdown", number("max_drawdown", ".2f")),
+        ("fill ratio", number("fill_ratio", ".3f")),
+        ("orders", number("orders", "d")),
+        ("market time (s)", number("duration_s", ".1f")),
+        ("venue", str(summary.get("venue", "-"))),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+    console.print(f"run directory: {run_dir}")

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from hft_core.cli._data import data_app
 from hft_core.gate import set_educational
 
 __all__ = ["app"]
@@ -22,6 +23,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
+app.add_typer(data_app)
 
 
 def _print_versions(value: bool) -> None:
@@ -78,6 +80,13 @@ def info(
 @app.command()
 def run(
     name: Annotated[str, typer.Argument(help="Pattern name, as shown by 'hft list'.")],
+    settings: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="More key=value settings, like --set (e.g. 'hft run passive-mm --set model=glft gamma=0.05').",
+            show_default=False,
+        ),
+    ] = None,
     config: Annotated[
         Path | None, typer.Option("--config", "-c", help="TOML file of parameter values.", dir_okay=False)
     ] = None,
@@ -90,21 +99,75 @@ def run(
         Path | None, typer.Option("--out", "-o", help="Run directory to create (default runs/<time>-<name>-<seed>).")
     ] = None,
     data: Annotated[
-        Path | None, typer.Option("--data", help="Replay recorded data instead of the simulated market.")
+        list[Path] | None,
+        typer.Option(
+            "--data", help="Replay recorded data instead of the simulated market (repeat for more instruments)."
+        ),
+    ] = None,
+    duration: Annotated[
+        float | None, typer.Option("--duration", help="Market seconds to run (default: the scenario's, or all data).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or FILL lines.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print only the summary, as JSON, to stdout.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print only the summary, as JSON, to stdout (implies --quiet).")
+    ] = False,
 ) -> None:
-    """Run a pattern on its default simulated market (or on --data) and write a run directory."""
+    """Run a pattern on its default simulated market (or on --data) and write a run directory.
+
+    Market-scenario settings: --set scenario.KEY=VALUE or a [scenario] table in the --config file.
+    """
     from hft_core.cli._run import run_command
 
     run_command(
         name,
         config=config,
-        assignments=list(assignments or ()),
+        assignments=[*(assignments or ()), *(settings or ())],
         seed=seed,
         out=out,
         data=data,
+        duration_s=duration,
         quiet=quiet,
         as_json=as_json,
     )
+
+
+@app.command("new-pattern")
+def new_pattern(
+    name: Annotated[str, typer.Argument(help="Pattern name in kebab-case, e.g. my-idea (package hft-my-idea).")],
+    directory: Annotated[
+        Path | None,
+        typer.Option("--dir", help="Parent directory (default: ./packages inside a workspace, else .)."),
+    ] = None,
+) -> None:
+    """Scaffold a complete, installable pattern package: entry point, plugin, strategy, test, docs."""
+    from hft_core.scaffold import plan_scaffold, write_scaffold
+
+    plan = plan_scaffold(name, directory, Path.cwd())
+    written = write_scaffold(plan)
+    print(f"created {plan.distribution} in {plan.root} ({len(written)} files)")
+    print(f"next: pip install -e {plan.root} && hft info {plan.pattern} && pytest {plan.root}")
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory written by 'hft run'.")],
+) -> None:
+    """Print a run's summary and write PNG plots and a self-contained report.html into its directory."""
+    from hft_core.cli._render import print_run_summary
+    from hft_core.report import write_report
+
+    run, written = write_report(run_dir)
+    print_run_summary(run.meta.get("pattern", run_dir.name), run.summary, run_dir, status=run.meta.get("status"))
+    for path in written:
+        print(f"wrote {path}")
+
+
+@app.command()
+def surveil(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory written by 'hft run'.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the flagged episodes as JSON.")] = False,
+) -> None:
+    """Check a run for spoofing/layering, momentum ignition and quote stuffing; print flagged episodes."""
+    from hft_core.cli._surveil import surveil_command
+
+    surveil_command(run_dir, as_json)

@@ -289,6 +289,11 @@ def convert(
     name = format_name or guess_format(source)
     loaded = load_source(source, name, instrument=instrument, options=options, use_cache=use_cache)
     events = loaded.events
+    described = instrument
+    if described is None and name in ("binance", "events"):
+        from hft_core.data.instrument_spec import instrument_for_source
+
+        described = instrument_for_source(source, name)
     meta = {
         "source": str(Path(source).resolve()),
         "format": name,
@@ -296,6 +301,10 @@ def convert(
         "instrument": repr(instrument) if instrument is not None else None,
         "stats": loaded.stats,
     }
+    if described is not None:
+        from hft_core.data.instrument_spec import SPEC_KEY, instrument_to_dict
+
+        meta[SPEC_KEY] = instrument_to_dict(described)
     if kind == "hftbacktest":
         grid = instrument or _instrument_from_source(source, name)
         write_hftbacktest_npz(events, grid, target)

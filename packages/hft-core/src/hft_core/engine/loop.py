@@ -1,0 +1,529 @@
+"""The engine: drives one strategy against one venue, per decision, and records what happened.
+
+Python runs only when the strategy has something to decide: a timer fires, one of its orders changes, a
+watched top of book changes (throttled) or a subscribed trade prints. Between those moments the venue advances
+the market in its own compiled or vectorized code. Every order passes the pre-trade risk gate; every fill goes
+through the ledger. Equity is sampled on a fixed market-time grid for the stats and plots.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from hft_core.engine.book_view import VenueBookView
+from hft_core.engine.results import BacktestResult
+from hft_core.engine.stats import max_drawdown, sharpe_ratio
+from hft_core.errors import ConfigError
+from hft_core.events import BUY, SELL
+from hft_core.instruments import Instrument
+from hft_core.ledger import Ledger
+from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
+from hft_core.risk import RiskGate, RiskLimits
+from hft_core.strategy import Fill, OrderUpdate, Side, Strategy, TimeInForce, Trade
+from hft_core.venues.base import Advance, Report, Venue, Watch
+
+__all__ = ["Engine", "FillEvent"]
+
+_NS = 1_000_000_000
+_FOREVER = 2**62
+_TIF_TYPES: dict[str, OrderType] = {
+    "gtc": OrderType.LIMIT,
+    "ioc": OrderType.IOC,
+    "fok": OrderType.FOK,
+    "post-only": OrderType.POST_ONLY,
+}
+_STATUS_NAMES: dict[OrderStatus, str] = {
+    OrderStatus.ACCEPTED: "accepted",
+    OrderStatus.REJECTED: "rejected",
+    OrderStatus.CANCELLED: "cancelled",
+    OrderStatus.PARTIALLY_FILLED: "partially-filled",
+    OrderStatus.FILLED: "filled",
+    OrderStatus.EXPIRED: "expired",
+    OrderStatus.MODIFIED: "accepted",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FillEvent:
+    """A fill with the account state right after it, for live console output."""
+
+    fill: Fill
+    position: float
+    cash: float
+    pnl: float
+
+
+@dataclass(slots=True)
+class _OrderState:
+    order_id: int
+    ts: int
+    instrument: int
+    side: int
+    order_type: OrderType
+    price: int
+    qty: int
+    filled: int = 0
+    status: str = "pending"
+    reason: str = ""
+    done_ts: int = -1
+
+
+def _overrides(strategy: Strategy, hook: str) -> bool:
+    return getattr(type(strategy), hook) is not getattr(Strategy, hook)
+
+
+class Engine:
+    """Runs ``strategy`` on ``venue`` until the data ends or ``duration_s`` of market time has passed."""
+
+    def __init__(
+        self,
+        strategy: Strategy,
+        venue: Venue,
+        *,
+        risk: RiskLimits | None = None,
+        duration_s: float | None = None,
+        sample_interval_s: float = 1.0,
+        on_progress: Callable[[float], None] | None = None,
+        on_fill: Callable[[FillEvent], None] | None = None,
+    ) -> None:
+        if sample_interval_s <= 0 or not math.isfinite(sample_interval_s):
+            raise ValueError(f"sample_interval_s must be positive, got {sample_interval_s}")
+        if duration_s is not None and (duration_s <= 0 or not math.isfinite(duration_s)):
+            raise ValueError(f"duration_s must be positive, got {duration_s}")
+        if strategy.simulator_only and not venue.simulated:
+            raise ConfigError(
+                f"{type(strategy).__name__} is simulator-only: it runs on the simulated market, not on {venue.name}"
+            )
+        self.strategy = strategy
+        self.venue = venue
+        self.instruments = venue.instruments
+        self._symbols = tuple(i.symbol for i in self.instruments)
+        self._index = {s: n for n, s in enumerate(self._symbols)}
+        by_index = dict(enumerate(self.instruments))
+        limits = risk if risk is not None else strategy.risk_limits(self.instruments)
+        self.ledger = Ledger(by_index)
+        self.risk = RiskGate(limits or RiskLimits(), by_index)
+        self._value_per_ticklot = [i.tick_size * i.lot_size * i.multiplier for i in self.instruments]
+        self._duration_ns = None if duration_s is None else int(duration_s * _NS)
+        self._sample_ns = int(sample_interval_s * _NS)
+        self._on_progress = on_progress
+        self._on_fill_listener = on_fill
+        self.now = 0
+        self._next_order_id = 1
+        self._orders: dict[int, _OrderState] = {}
+        self._open: list[set[int]] = [set() for _ in self.instruments]
+        self._local_reports: list[Report] = []
+        self._timer_ns: int | None = None
+        self._next_timer = _FOREVER
+        self._start: int | None = None
+        self._watch_book = [False] * len(self.instruments)
+        self._watch_trades = [False] * len(self.instruments)
+        self._throttle_ns = 0
+        self._book_from = 0
+        self._last_mid: list[float] = [math.nan] * len(self.instruments)
+        self._fill_rows: list[tuple[Any, ...]] = []
+        self._equity_rows: list[tuple[Any, ...]] = []
+        self._equity_ts: list[int] = []
+        self._equity_total: list[float] = []
+        self._logs: list[str] = []
+        self._wants_order_updates = _overrides(strategy, "on_order")
+        self._views = [VenueBookView(venue, n, inst) for n, inst in enumerate(self.instruments)]
+        self.context = _EngineContext(self)
+
+    # -- helpers used by the context ------------------------------------------------------------------------
+    def instrument_index(self, instrument: str | None) -> int:
+        if instrument is None:
+            return 0
+        index = self._index.get(instrument)
+        if index is None:
+            raise ValueError(f"unknown instrument {instrument!r}; this run has {', '.join(self._symbols)}")
+        return index
+
+    def log(self, message: str) -> None:
+        self._logs.append(f"{self.now} {message}")
+
+    def set_timer(self, interval_s: float) -> None:
+        if not interval_s > 0 or not math.isfinite(interval_s):
+            raise ValueError(f"timer interval must be a positive number of seconds, got {interval_s}")
+        self._timer_ns = max(1, round(interval_s * _NS))
+        self._next_timer = self.now + self._timer_ns
+
+    def subscribe(self, index: int, trades: bool, throttle_s: float) -> None:
+        if throttle_s < 0 or not math.isfinite(throttle_s):
+            raise ValueError(f"throttle_s must be >= 0, got {throttle_s}")
+        self._watch_book[index] = True
+        self._watch_trades[index] = self._watch_trades[index] or trades
+        self._throttle_ns = int(throttle_s * _NS)
+
+    def send(self, side: int, qty: float, price: float | None, index: int, tif: TimeInForce) -> int:
+        """Risk-check and send a new order; returns its id (a rejection arrives via ``on_order``)."""
+        inst = self.instruments[index]
+        order_id = self._next_order_id
+        self._next_order_id += 1
+        order_type = OrderType.MARKET if price is None else _TIF_TYPES.get(tif)
+        if order_type is None:
+            raise ValueError(f"unknown time in force {tif!r}; expected gtc, ioc, fok or post-only")
+        lots = math.floor(qty / inst.lot_size + 1e-9) if qty > 0 and math.isfinite(qty) else 0
+        if price is None:
+            ticks = 0
+        elif not math.isfinite(price) or price <= 0:
+            ticks = -1
+        else:
+            # Off-grid prices go to the passive side of the grid: a buy never pays more than asked.
+            ticks = inst.price_to_ticks(price, "down" if side == BUY else "up")
+        state = _OrderState(order_id, self.now, index, side, order_type, ticks, lots)
+        self._orders[order_id] = state
+        if lots <= 0:
+            return self._reject_locally(state, f"invalid size {qty!r}: below one lot of {inst.lot_size}")
+        if ticks < 0 or (price is not None and ticks == 0):
+            return self._reject_locally(state, f"invalid price {price!r}")
+        risk_price = ticks if ticks > 0 else self._far_touch(index, side)
+        decision = self.risk.check_new(order_id, index, side, risk_price, lots, ts=self.now)
+        if not decision:
+            code = decision.reason.name.lower() if decision.reason is not None else "refused"
+            return self._reject_locally(state, f"risk {code}: {decision.message}")
+        self._open[index].add(order_id)
+        state.status = "sent"
+        self.venue.submit(self.now, index, order_id, side, order_type, ticks, lots)
+        return order_id
+
+    def cancel(self, order_id: int) -> None:
+        state = self._orders.get(order_id)
+        if state is not None and order_id in self._open[state.instrument]:
+            self.venue.cancel(self.now, state.instrument, order_id)
+
+    def cancel_all(self, index: int | None) -> None:
+        indices = range(len(self.instruments)) if index is None else (index,)
+        for i in indices:
+            for order_id in sorted(self._open[i]):
+                self.venue.cancel(self.now, i, order_id)
+
+    def modify(self, order_id: int, price: float | None, qty: float | None) -> None:
+        state = self._orders.get(order_id)
+        if state is None or order_id not in self._open[state.instrument]:
+            return
+        inst = self.instruments[state.instrument]
+        ticks = state.price if price is None else inst.price_to_ticks(price, "down" if state.side == BUY else "up")
+        lots = state.qty - state.filled if qty is None else math.floor(qty / inst.lot_size + 1e-9)
+        if lots <= 0 or ticks <= 0:
+            raise ValueError(f"modify of order {order_id}: price and size must stay positive")
+        decision = self.risk.check_modify(order_id, qty=lots, price=ticks, ts=self.now)
+        if not decision:
+            self.log(f"modify of order {order_id} refused by risk: {decision.message}")
+            return
+        self.venue.modify(self.now, state.instrument, order_id, ticks, lots)
+
+    def open_orders(self, index: int | None) -> list[int]:
+        if index is None:
+            return sorted(o for s in self._open for o in s)
+        return sorted(self._open[index])
+
+    def position(self, index: int) -> float:
+        return self.instruments[index].lots_to_qty(self.ledger.position(index))
+
+    def pnl(self) -> float:
+        return sum(self._instrument_pnl(i) for i in range(len(self.instruments)))
+
+    def _instrument_pnl(self, index: int) -> float:
+        """Mark-to-market PnL at the mid, fees included; the ledger marks whole ticks, the half tick is added."""
+        mark = self._mark(index)
+        if not math.isfinite(mark):
+            return self.ledger.total_pnl(index)
+        whole = math.floor(mark)
+        self.ledger.mark(index, whole)
+        extra = self.ledger.position(index) * (mark - whole) * self._value_per_ticklot[index]
+        return self.ledger.total_pnl(index) + extra
+
+    def _far_touch(self, index: int, side: int) -> int:
+        """The price a market order could reach, for the notional limit: the opposite best."""
+        top = self.venue.top(index)
+        price = top.ask_price if side == BUY else top.bid_price
+        return price if price is not None else 1
+
+    # -- internals ------------------------------------------------------------------------------------------
+    def _reject_locally(self, state: _OrderState, reason: str) -> int:
+        state.status = "rejected"
+        state.reason = reason
+        self._local_reports.append(
+            Report(
+                self.now,
+                state.instrument,
+                state.order_id,
+                OrderStatus.REJECTED,
+                OrderReason.NONE,
+                state.side,
+                state.price,
+                0,
+            )
+        )
+        return state.order_id
+
+    def _mark(self, index: int) -> float:
+        """The instrument's mid in ticks (last known when a side is empty)."""
+        top = self.venue.top(index)
+        if top.bid_price is not None and top.ask_price is not None:
+            self._last_mid[index] = (top.bid_price + top.ask_price) * 0.5
+        return self._last_mid[index]
+
+    def _side_name(self, side: int) -> Side:
+        return "buy" if side == BUY else "sell"
+
+    def _handle_report(self, report: Report) -> None:
+        state = self._orders.get(report.order_id)
+        if state is None or (state.done_ts >= 0 and report.fill_qty == 0):
+            # Unknown, or already finished: a late reply (say, to a cancel that crossed the final fill) must not
+            # rewrite a filled order as rejected.
+            return
+        inst = self.instruments[report.instrument]
+        if report.fill_qty > 0:
+            state.filled += report.fill_qty
+            fee = self.ledger.on_fill(
+                report.instrument, report.side, report.fill_price, report.fill_qty, maker=report.maker
+            )
+            self.risk.on_fill(report.order_id, report.fill_qty)
+            position = self.position(report.instrument)
+            pnl = self.pnl()
+            fill = Fill(
+                ts=report.ts,
+                instrument=inst.symbol,
+                order_id=report.order_id,
+                side=self._side_name(report.side),
+                price=inst.ticks_to_price(report.fill_price),
+                qty=inst.lots_to_qty(report.fill_qty),
+                fee=fee,
+                maker=report.maker,
+            )
+            self._fill_rows.append(
+                (
+                    fill.ts,
+                    fill.instrument,
+                    fill.order_id,
+                    fill.side,
+                    fill.price,
+                    fill.qty,
+                    fee,
+                    fill.maker,
+                    position,
+                    pnl,
+                )
+            )
+            if self._on_fill_listener is not None:
+                self._on_fill_listener(FillEvent(fill, position, self.ledger.cash, pnl))
+            self.strategy.on_fill(self.context, fill)
+        if report.status in (OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED):
+            self._open[report.instrument].discard(report.order_id)
+            self.risk.on_order_closed(report.order_id)
+            state.status = _STATUS_NAMES[report.status]
+            state.done_ts = report.ts
+            if report.reason != OrderReason.NONE and not state.reason:
+                state.reason = report.reason.name.lower()
+        elif report.status == OrderStatus.MODIFIED:
+            state.price = report.price
+            state.qty = state.filled + report.leaves
+        elif state.status in ("sent", "pending"):
+            state.status = _STATUS_NAMES[report.status]
+        if self._wants_order_updates and report.fill_qty == 0:
+            self.strategy.on_order(
+                self.context,
+                OrderUpdate(
+                    ts=report.ts,
+                    instrument=inst.symbol,
+                    order_id=report.order_id,
+                    status=_STATUS_NAMES[report.status],  # type: ignore[arg-type]
+                    reason=state.reason or None,
+                    remaining_qty=inst.lots_to_qty(report.leaves),
+                ),
+            )
+
+    def _sample(self) -> None:
+        total = 0.0
+        for index, inst in enumerate(self.instruments):
+            mark = self._mark(index)
+            pnl = self._instrument_pnl(index)
+            total += pnl
+            mid = mark * inst.tick_size if math.isfinite(mark) else math.nan
+            self._equity_rows.append((self.now, inst.symbol, mid, self.position(index), pnl))
+        self._equity_ts.append(self.now)
+        self._equity_total.append(total)
+
+    def _check_kill_switch(self) -> None:
+        if self.risk.limits.max_loss is None:
+            return
+        was_killed = self.risk.killed
+        decision = self.risk.update_pnl(self.pnl())
+        if decision.cancel_all and not was_killed:
+            self.log(f"kill switch: {self.risk.kill_reason}; cancelling all orders")
+            self.cancel_all(None)
+
+    def _dispatch(self, advance: Advance) -> None:
+        for report in advance.reports:
+            self._handle_report(report)
+        for trade in advance.trades:
+            inst = self.instruments[trade.instrument]
+            side: Side | None = None if trade.side == 0 else self._side_name(trade.side)
+            self.strategy.on_trade(
+                self.context,
+                Trade(trade.ts, inst.symbol, inst.ticks_to_price(trade.price), inst.lots_to_qty(trade.qty), side),
+            )
+        if advance.book_changed:
+            for index in advance.book_changed:
+                self.strategy.on_book(self.context, self._symbols[index])
+            self._book_from = self.now + self._throttle_ns
+
+    def run(self) -> BacktestResult:
+        """Run to the end of the data (or ``duration_s``) and return the results."""
+        self.now = start = self._start = self.venue.start()
+        end = _FOREVER if self._duration_ns is None else start + self._duration_ns
+        next_sample = start
+        self.strategy.on_start(self.context)
+        last_progress = -1.0
+        finished = False
+        while not finished:
+            while self._local_reports:
+                pending, self._local_reports = self._local_reports, []
+                for report in pending:
+                    self._handle_report(report)
+            if self.now >= next_sample:
+                self._sample()
+                next_sample += self._sample_ns * max(1, (self.now - next_sample) // self._sample_ns + 1)
+            if self.now >= end:
+                break
+            watch = Watch(tuple(self._watch_book), tuple(self._watch_trades), self._book_from)
+            advance = self.venue.advance(min(self._next_timer, next_sample, end), watch)
+            self.now = advance.now
+            finished = advance.finished
+            self._dispatch(advance)
+            if self.now >= self._next_timer and self._timer_ns is not None:
+                self.strategy.on_timer(self.context)
+                missed = (self.now - self._next_timer) // self._timer_ns
+                self._next_timer += self._timer_ns * (missed + 1)
+            self._check_kill_switch()
+            if self._on_progress is not None:
+                done = self.venue.progress() if self._duration_ns is None else (self.now - start) / self._duration_ns
+                if done - last_progress >= 0.005:
+                    last_progress = done
+                    self._on_progress(min(1.0, done))
+        self.strategy.on_stop(self.context)
+        while self._local_reports:
+            pending, self._local_reports = self._local_reports, []
+            for report in pending:
+                self._handle_report(report)
+        self._sample()
+        if self._on_progress is not None:
+            self._on_progress(1.0)
+        return self._result(start)
+
+    def partial_result(self) -> BacktestResult | None:
+        """What the run has recorded so far (for an interrupted run), or None if it never started."""
+        if self._start is None:
+            return None
+        self._sample()
+        return self._result(self._start)
+
+    def _result(self, start: int) -> BacktestResult:
+        order_rows = [
+            (
+                s.order_id,
+                s.ts,
+                s.done_ts,
+                self._symbols[s.instrument],
+                self._side_name(s.side),
+                s.order_type.name.lower(),
+                self.instruments[s.instrument].ticks_to_price(s.price) if s.price > 0 else math.nan,
+                self.instruments[s.instrument].lots_to_qty(s.qty) if s.qty > 0 else 0.0,
+                s.status,
+                s.reason,
+                self.instruments[s.instrument].lots_to_qty(s.filled),
+            )
+            for s in self._orders.values()
+        ]
+        accepted = sum(1 for s in self._orders.values() if s.status not in ("rejected", "sent", "pending"))
+        filled_orders = sum(1 for s in self._orders.values() if s.filled > 0)
+        fills = len(self._fill_rows)
+        max_inventory = max(
+            (abs(row[3]) for row in self._equity_rows),
+            default=0.0,
+        )
+        max_inventory = max([max_inventory, *(abs(row[8]) for row in self._fill_rows)])
+        stats: dict[str, Any] = {
+            "pnl": round(self._equity_total[-1], 10) if self._equity_total else 0.0,
+            "fills": fills,
+            "volume": round(sum(row[5] for row in self._fill_rows), 10),
+            "notional": round(sum(row[4] * row[5] for row in self._fill_rows), 6),
+            "fees": round(sum(row[6] for row in self._fill_rows), 10),
+            "max_inventory": max_inventory,
+            "final_position": {s: self.position(i) for i, s in enumerate(self._symbols)},
+            "sharpe": round(sharpe_ratio(self._equity_ts, self._equity_total), 6),
+            "max_drawdown": round(max_drawdown(self._equity_total), 10),
+            "orders": len(self._orders),
+            "rejected": sum(1 for s in self._orders.values() if s.status == "rejected"),
+            "fill_ratio": round(filled_orders / accepted, 6) if accepted else 0.0,
+            "order_to_trade": round(len(self._orders) / fills, 6) if fills else None,
+            "duration_s": (self.now - start) / _NS,
+            "kill_switch": self.risk.killed,
+            "venue": self.venue.name,
+        }
+        return BacktestResult.from_rows(order_rows, self._fill_rows, self._equity_rows, stats, self._logs)
+
+
+class _EngineContext:
+    """The `hft_core.strategy.Context` a strategy receives; a thin facade over the engine."""
+
+    __slots__ = ("_engine",)
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @property
+    def now(self) -> int:
+        return self._engine.now
+
+    @property
+    def instruments(self) -> tuple[str, ...]:
+        return self._engine._symbols
+
+    def instrument_spec(self, instrument: str | None = None) -> Instrument:
+        return self._engine.instruments[self._engine.instrument_index(instrument)]
+
+    def book(self, instrument: str | None = None) -> VenueBookView:
+        return self._engine._views[self._engine.instrument_index(instrument)]
+
+    def position(self, instrument: str | None = None) -> float:
+        return self._engine.position(self._engine.instrument_index(instrument))
+
+    def pnl(self) -> float:
+        return self._engine.pnl()
+
+    def buy(
+        self, qty: float, price: float | None = None, *, instrument: str | None = None, tif: TimeInForce = "gtc"
+    ) -> int:
+        return self._engine.send(BUY, qty, price, self._engine.instrument_index(instrument), tif)
+
+    def sell(
+        self, qty: float, price: float | None = None, *, instrument: str | None = None, tif: TimeInForce = "gtc"
+    ) -> int:
+        return self._engine.send(SELL, qty, price, self._engine.instrument_index(instrument), tif)
+
+    def cancel(self, order_id: int) -> None:
+        self._engine.cancel(order_id)
+
+    def cancel_all(self, instrument: str | None = None) -> None:
+        self._engine.cancel_all(None if instrument is None else self._engine.instrument_index(instrument))
+
+    def modify(self, order_id: int, *, price: float | None = None, qty: float | None = None) -> None:
+        self._engine.modify(order_id, price, qty)
+
+    def open_orders(self, instrument: str | None = None) -> list[int]:
+        return self._engine.open_orders(None if instrument is None else self._engine.instrument_index(instrument))
+
+    def set_timer(self, interval_s: float) -> None:
+        self._engine.set_timer(interval_s)
+
+    def subscribe(self, instrument: str | None = None, *, trades: bool = False, throttle_s: float = 0.0) -> None:
+        self._engine.subscribe(self._engine.instrument_index(instrument), trades, throttle_s)
+
+    def log(self, message: str) -> None:
+        self._engine.log(message)

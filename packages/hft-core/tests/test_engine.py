@@ -1,0 +1,284 @@
+"""The engine loop on a scripted venue: timers, subscriptions, risk, ledger, kill switch, results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hft_core import Context, Fill, Instrument, OrderUpdate, RiskLimits, Strategy, backtest
+from hft_core.engine import BacktestResult, Engine
+from hft_core.events import BUY
+from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
+from hft_core.venues.base import Advance, Report, TopOfBook, Watch
+
+MS = 1_000_000
+SEC = 1_000_000_000
+
+
+class ScriptedVenue:
+    """A venue whose best bid/ask follow a script; resting orders fill when the opposite best reaches them.
+
+    Latency: requests arrive 1 ms after they are sent and reports come back 1 ms later.
+    """
+
+    def __init__(self, script: list[tuple[int, int, int]], end: int) -> None:
+        self._script = sorted(script)  # (time, bid ticks, ask ticks)
+        self._end = end
+        self.now = 0
+        self._top = TopOfBook(None, 0, None, 0)
+        self._orders: dict[int, tuple[int, int, int]] = {}  # id -> (side, price, qty) resting
+        self._pending: list[tuple[int, str, tuple[int, ...]]] = []  # (arrival, kind, payload)
+        self._reports: list[Report] = []
+        self.instrument = Instrument("TEST", tick_size=0.01, lot_size=1.0)
+
+    @property
+    def instruments(self) -> tuple[Instrument, ...]:
+        return (self.instrument,)
+
+    @property
+    def name(self) -> str:
+        return "scripted"
+
+    @property
+    def simulated(self) -> bool:
+        return True
+
+    def start(self) -> int:
+        self._apply_script(0)
+        return 0
+
+    def _apply_script(self, t: int) -> bool:
+        changed = False
+        while self._script and self._script[0][0] <= t:
+            _, bid, ask = self._script.pop(0)
+            self._top = TopOfBook(bid, 5, ask, 5)
+            changed = True
+        return changed
+
+    def _match(self, t: int) -> None:
+        for order_id, (side, price, qty) in list(self._orders.items()):
+            crossed = (side == BUY and self._top.ask_price is not None and self._top.ask_price <= price) or (
+                side != BUY and self._top.bid_price is not None and self._top.bid_price >= price
+            )
+            if crossed:
+                del self._orders[order_id]
+                self._reports.append(
+                    Report(t + MS, 0, order_id, OrderStatus.FILLED, OrderReason.NONE, side, price, 0, qty, price, True)
+                )
+
+    def _process(self, t: int) -> None:
+        due = [p for p in self._pending if p[0] <= t]
+        self._pending = [p for p in self._pending if p[0] > t]
+        for arrival, kind, payload in due:
+            if kind == "new":
+                order_id, side, price, qty = payload
+                self._orders[order_id] = (side, price, qty)
+                self._reports.append(
+                    Report(arrival + MS, 0, order_id, OrderStatus.ACCEPTED, OrderReason.NONE, side, price, qty)
+                )
+            elif kind == "cancel" and payload[0] in self._orders:
+                side, price, _ = self._orders.pop(payload[0])
+                self._reports.append(
+                    Report(arrival + MS, 0, payload[0], OrderStatus.CANCELLED, OrderReason.REQUESTED, side, price, 0)
+                )
+            elif kind == "cancel":
+                self._reports.append(
+                    Report(arrival + MS, 0, payload[0], OrderStatus.REJECTED, OrderReason.UNKNOWN_ORDER, 0, 0, 0)
+                )
+        self._match(t)
+
+    def advance(self, until: int, watch: Watch) -> Advance:
+        t = self.now
+        while t < until and t < self._end:
+            t = min(until, self._end, t + MS)
+            self._process(t)
+            changed = self._apply_script(t)
+            if changed:
+                self._match(t)
+            visible = [r for r in self._reports if r.ts <= t]
+            if visible or (changed and watch.book and watch.book[0] and t >= watch.book_from):
+                self._reports = [r for r in self._reports if r.ts > t]
+                self.now = t
+                return Advance(t, visible, [], (0,) if changed and watch.book and watch.book[0] else (), False)
+        self.now = t
+        return Advance(t, [], [], (), t >= self._end)
+
+    def submit(
+        self, now: int, instrument: int, order_id: int, side: int, order_type: OrderType, price: int, qty: int
+    ) -> None:
+        self._pending.append((now + MS, "new", (order_id, side, price, qty)))
+
+    def cancel(self, now: int, instrument: int, order_id: int) -> None:
+        self._pending.append((now + MS, "cancel", (order_id,)))
+
+    def modify(self, now: int, instrument: int, order_id: int, price: int, qty: int) -> None:
+        raise NotImplementedError("the scripted venue does not modify")
+
+    def top(self, instrument: int) -> TopOfBook:
+        return self._top
+
+    def depth(self, instrument: int, side: int, levels: int) -> list[tuple[int, int]]:
+        price = self._top.bid_price if side == BUY else self._top.ask_price
+        return [] if price is None else [(price, 5)]
+
+    def progress(self) -> float:
+        return min(1.0, self.now / self._end)
+
+
+class Recorder(Strategy):
+    def __init__(self) -> None:
+        self.timers: list[int] = []
+        self.books: list[int] = []
+        self.fills: list[Fill] = []
+        self.updates: list[OrderUpdate] = []
+
+    def on_fill(self, ctx: Context, fill: Fill) -> None:
+        self.fills.append(fill)
+
+    def on_order(self, ctx: Context, update: OrderUpdate) -> None:
+        self.updates.append(update)
+
+
+def test_timer_fires_on_its_grid() -> None:
+    class Timed(Recorder):
+        def on_start(self, ctx: Context) -> None:
+            ctx.set_timer(0.1)
+
+        def on_timer(self, ctx: Context) -> None:
+            self.timers.append(ctx.now)
+
+    strategy = Timed()
+    Engine(strategy, ScriptedVenue([(0, 9990, 10010)], end=SEC)).run()
+    assert strategy.timers == [n * 100 * MS for n in range(1, 11)]
+
+
+def test_book_subscription_is_throttled() -> None:
+    class Watcher(Recorder):
+        def on_start(self, ctx: Context) -> None:
+            ctx.subscribe(throttle_s=0.05)
+
+        def on_book(self, ctx: Context, instrument: str) -> None:
+            self.books.append(ctx.now)
+
+    script = [(t * 10 * MS, 9990 + t, 10010 + t) for t in range(20)]
+    strategy = Watcher()
+    Engine(strategy, ScriptedVenue(script, end=SEC)).run()
+    assert strategy.books[0] == 10 * MS
+    assert all(b - a >= 50 * MS for a, b in zip(strategy.books, strategy.books[1:], strict=False))
+
+
+def test_fill_updates_position_pnl_and_records() -> None:
+    class BuyOnce(Recorder):
+        def on_start(self, ctx: Context) -> None:
+            ctx.buy(2, 100.00)
+
+    script = [(0, 9990, 10010), (100 * MS, 9995, 10000), (200 * MS, 10050, 10070)]
+    strategy = BuyOnce()
+    result = Engine(strategy, ScriptedVenue(script, end=SEC)).run()
+    (fill,) = strategy.fills
+    assert (fill.side, fill.price, fill.qty, fill.ts) == ("buy", 100.0, 2.0, 100 * MS + MS)
+    assert result.stats["final_position"] == {"TEST": 2.0}
+    # Marked at the final mid 100.60: 2 × 0.60.
+    assert result.stats["pnl"] == pytest.approx(1.2)
+    assert list(result.fills["position"]) == [2.0]
+    assert [u.status for u in strategy.updates] == ["accepted"]
+
+
+def test_off_grid_prices_round_to_the_passive_side_and_sub_lot_sizes_are_rejected() -> None:
+    class Sloppy(Recorder):
+        def on_start(self, ctx: Context) -> None:
+            ctx.buy(1, 99.987)
+            ctx.sell(1, 100.012)
+            ctx.buy(0.4, 99.0)
+
+    strategy = Sloppy()
+    result = Engine(strategy, ScriptedVenue([(0, 9990, 10010)], end=10 * MS)).run()
+    orders = result.orders.set_index("order_id")
+    assert orders.loc[1, "price"] == 99.98
+    assert orders.loc[2, "price"] == 100.02
+    assert orders.loc[3, "status"] == "rejected"
+    assert "below one lot" in str(orders.loc[3, "reason"])
+    assert [u.status for u in strategy.updates if u.order_id == 3] == ["rejected"]
+
+
+def test_risk_gate_rejects_with_a_reason_and_counts_open_orders() -> None:
+    class Greedy(Recorder):
+        def on_start(self, ctx: Context) -> None:
+            for _ in range(4):
+                ctx.buy(1, 99.0)
+
+    strategy = Greedy()
+    result = Engine(strategy, ScriptedVenue([(0, 9990, 10010)], end=10 * MS), risk=RiskLimits(max_position=2)).run()
+    statuses = list(result.orders.sort_values("order_id")["status"])
+    assert statuses == ["accepted", "accepted", "rejected", "rejected"]
+    assert result.orders["reason"].iloc[2].startswith("risk max_position")
+    assert result.stats["rejected"] == 2
+
+
+def test_kill_switch_cancels_and_blocks() -> None:
+    class Loser(Recorder):
+        def on_start(self, ctx: Context) -> None:
+            ctx.buy(10, 100.10)
+            ctx.set_timer(0.1)
+
+        def on_timer(self, ctx: Context) -> None:
+            ctx.sell(1, 200.0)
+
+    script = [(0, 9990, 10010), (300 * MS, 9000, 9010)]
+    strategy = Loser()
+    result = Engine(strategy, ScriptedVenue(script, end=SEC), risk=RiskLimits(max_loss=5.0)).run()
+    assert result.stats["kill_switch"] is True
+    later = result.orders[result.orders["ts"] > 300 * MS]
+    assert len(later) > 0
+    assert set(later["status"]) == {"rejected"}
+    assert all("kill_switch" in str(reason) for reason in later["reason"])
+    assert "kill switch" in "".join(result.logs)
+
+
+def test_results_are_written_and_reloadable(tmp_path: Path) -> None:
+    class Quoter(Recorder):
+        def on_start(self, ctx: Context) -> None:
+            ctx.set_timer(0.05)
+
+        def on_timer(self, ctx: Context) -> None:
+            ctx.cancel_all()
+            ctx.buy(1, 99.95)
+
+    script = [(0, 9990, 10010), (500 * MS, 9990, 9995)]
+    result = Engine(Quoter(), ScriptedVenue(script, end=SEC)).run()
+    written = result.write(tmp_path)
+    assert {p.name for p in written} >= {"orders.parquet", "fills.parquet", "equity.parquet", "summary.json"}
+    from hft_core.report import load_run
+
+    run = load_run(tmp_path)
+    assert len(run.fills) == len(result.fills) >= 1
+    assert run.summary["orders"] == result.stats["orders"]
+
+
+def test_backtest_rejects_two_markets() -> None:
+    with pytest.raises(ValueError, match="give one market"):
+        backtest(Strategy(), scenario="single-instrument", venue=ScriptedVenue([], end=1))
+
+
+def test_result_type() -> None:
+    result = Engine(Strategy(), ScriptedVenue([(0, 9990, 10010)], end=10 * MS)).run()
+    assert isinstance(result, BacktestResult)
+    assert result.stats["fills"] == 0
+    assert list(result.equity.columns) == ["ts", "instrument", "mid", "position", "pnl"]
+
+
+def test_late_reply_never_rewrites_a_filled_order() -> None:
+    class CancelsInOnFill(Recorder):
+        def on_start(self, ctx: Context) -> None:
+            self.order = ctx.buy(1, 100.00)
+
+        def on_fill(self, ctx: Context, fill: Fill) -> None:
+            super().on_fill(ctx, fill)
+            ctx.cancel(fill.order_id)  # races the fill: the venue answers "unknown order"
+
+    script = [(0, 9990, 10010), (100 * MS, 9995, 10000)]
+    strategy = CancelsInOnFill()
+    result = Engine(strategy, ScriptedVenue(script, end=SEC)).run()
+    order = result.orders.set_index("order_id").loc[strategy.order]
+    assert (order["status"], order["done_ts"]) == ("filled", 101 * MS)
+    assert result.stats["rejected"] == 0
