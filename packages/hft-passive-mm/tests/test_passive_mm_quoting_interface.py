@@ -1,10 +1,6 @@
-"""The shared interface: registry, protocol, parameter handling, market-state validation, Config.toml."""
+"""The shared interface: registry, protocol, parameter handling, market-state validation."""
 
 from __future__ import annotations
-
-import tomllib
-from pathlib import Path
-from typing import Any
 
 import pytest
 from hft_passive_mm.quoting import (
@@ -16,7 +12,6 @@ from hft_passive_mm.quoting import (
     model_parameters,
 )
 
-CONFIG = Path(__file__).resolve().parents[1] / "Config.toml"
 STATE = MarketState(mid=100.0, inventory=1.0, time=0.1, imbalance=0.2)
 
 
@@ -83,32 +78,3 @@ def test_market_state_validation(fields: dict[str, float], message: str) -> None
 def test_one_sided_quote_has_no_spread() -> None:
     assert Quote(bid=None, ask=101.0).spread is None
     assert Quote(bid=99.0, ask=101.0).spread == 2.0
-
-
-def _config() -> dict[str, Any]:
-    with CONFIG.open("rb") as handle:
-        return tomllib.load(handle)
-
-
-def test_config_selects_a_known_model_and_decision_interval() -> None:
-    strategy = _config()["strategy"]
-    assert strategy["model"] in QUOTING_MODELS
-    assert strategy["tick_ms"] == 50
-
-
-def test_config_documents_every_model_with_the_codes_defaults() -> None:
-    models = _config()["models"]
-    assert set(models) == set(QUOTING_MODELS)
-    for name, table in models.items():
-        assert table == model_parameters(name), name
-        make_quoting_model(name, **table)
-
-
-def test_config_inventory_skew_knobs() -> None:
-    assert _config()["models"]["inventory-skew"] == {
-        "half_spread": 0.25,
-        "size": 1.0,
-        "inv_limit": 10.0,
-        "inv_spread_mult": 2.0,
-        "inv_skew": 1.0,
-    }
