@@ -1,0 +1,56 @@
+"""Fixtures for hft-gated-manipulative's tests.
+
+The package refuses to import without the educational flag. `unlocked` turns the flag on just long enough to
+import it, then off again, so the rest of the test session runs without it; tests then import what they need
+inside their bodies (the modules are already loaded, so the gate is not asked again).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+
+import pytest
+from hft_core.gate import EDUCATIONAL_ENV, educational_enabled, set_educational
+
+MODULES = (
+    "hft_gated_manipulative",
+    "hft_gated_manipulative.__about__",
+    "hft_gated_manipulative.episodes",
+    "hft_gated_manipulative.spoofing",
+    "hft_gated_manipulative.momentum_ignition",
+    "hft_gated_manipulative.quote_stuffing",
+    "hft_gated_manipulative.plugin",
+    "hft_gated_manipulative.studies",
+)
+
+
+@pytest.fixture(scope="session")
+def unlocked() -> None:
+    """Import every module of the package with the flag on for the import only."""
+    flag_was_set = educational_enabled() and os.environ.get(EDUCATIONAL_ENV, "").strip() != "1"
+    set_educational(True)
+    try:
+        for name in MODULES:
+            importlib.import_module(name)
+    finally:
+        set_educational(flag_was_set)
+
+
+RunPython = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def run_python() -> RunPython:
+    """Run code in a fresh interpreter of this environment with no HFT_* variables (``educational=True``: the flag)."""
+
+    def run(code: str, *, educational: bool = False) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HFT_")}
+        if educational:
+            env[EDUCATIONAL_ENV] = "1"
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+
+    return run
