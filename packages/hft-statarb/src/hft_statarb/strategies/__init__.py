@@ -1,0 +1,1 @@
+"""The strategies behind hft-statarb's patterns: pairs, PCA residuals and triangular arbitrage."""
