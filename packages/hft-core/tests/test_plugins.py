@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+from importlib.metadata import EntryPoint
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from hft_core import Pattern, PluginError, UnknownPatternError, hookimpl
 from hft_core.gate import GateError, educational_enabled, require_educational, set_educational
-from hft_core.plugins import PluginHost
+from hft_core.plugins import PluginHost, _source_version
 
 
 def _plugin(*names: str) -> object:
@@ -91,3 +94,17 @@ def test_educational_flag_is_process_local_and_required(monkeypatch: pytest.Monk
         require_educational("x")
     finally:
         set_educational(False)
+
+
+def test_versions_come_from_the_package_source_without_importing_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "pkg_bumped"
+    package.mkdir()
+    (package / "__init__.py").write_text("raise RuntimeError('must not be imported')\n")
+    (package / "__about__.py").write_text('"""Version."""\n\n__version__ = "2.3.0"\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    entry = EntryPoint(name="bumped", value="pkg_bumped.plugin", group="hft")
+    assert _source_version(entry) == "2.3.0"
+    assert "pkg_bumped" not in sys.modules
+    assert _source_version(EntryPoint(name="x", value="no_such_package_anywhere.plugin", group="hft")) is None

@@ -13,10 +13,13 @@ Gating: a distribution may declare, in the ``hft.gate`` entry-point group, that 
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Literal
 
@@ -78,11 +81,36 @@ class _Candidate:
     locked_patterns: tuple[str, ...] = field(default=())
 
 
+_VERSION_LINE = re.compile(r"""^__version__\s*=\s*["']([^"']+)["']""", re.MULTILINE)
+
+
+def _source_version(ep: EntryPoint) -> str | None:
+    """The version in the plugin package's ``__about__.py``, read without importing anything.
+
+    Editable installs keep the metadata version of the day they were installed; the source file is what
+    ``hatch version`` bumps, so it is the truth when present.
+    """
+    top = ep.value.split(":")[0].strip().split(".")[0]
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        about = Path(location) / "__about__.py"
+        if about.is_file():
+            match = _VERSION_LINE.search(about.read_text(encoding="utf-8"))
+            if match:
+                return match.group(1)
+    return None
+
+
 def _dist_name_version(ep: EntryPoint) -> tuple[str, str]:
     dist = ep.dist
     if dist is None:
         return ("?", "?")
-    return (str(dist.metadata["Name"]), dist.version)
+    return (str(dist.metadata["Name"]), _source_version(ep) or dist.version)
 
 
 def _env_flag(name: str) -> bool:
