@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-__all__ = ["run"]
+__all__ = ["first_bad_row", "rehash", "run"]
 
 # NRT (numba's reference counting) is off: the kernel allocates nothing, and array reference counting on every
 # helper call would cost more than the market logic itself. Only `run` and `rehash` are cached entry points;
@@ -46,7 +46,7 @@ S_NOW = 0
 S_UNTIL = 1
 S_STOP_AT = 2
 S_BOOK_FROM = 3
-S_FRESH = 4
+# (index 4 is free)
 S_EX_POS = 5
 S_LO_POS = 6
 S_BUF_LEN = 7
@@ -1150,6 +1150,24 @@ def _finish_call(st, levels, bmeta, inst, now):  # type: ignore[no-untyped-def]
     return DONE
 
 
+@_entry
+def first_bad_row(chunk, n_instruments, local_offset):  # type: ignore[no-untyped-def]
+    """Index of the first row breaking a data rule (`hft_core.venues.replay.venue.validate_chunk`), or -1."""
+    for r in range(chunk.shape[0]):
+        kind = chunk[r]["kind"]
+        side = chunk[r]["side"]
+        instrument = chunk[r]["instrument"]
+        if instrument < 0 or instrument >= n_instruments or kind < K_DEPTH or kind > K_FILL:
+            return r
+        if side < -1 or side > 1 or chunk[r]["qty"] < 0 or chunk[r]["local_ts"] + local_offset < chunk[r]["exch_ts"]:
+            return r
+        if side == 0 and kind != K_TRADE and kind != K_CLEAR:
+            return r
+        if kind >= K_ADD and chunk[r]["order_id"] < 0:
+            return r
+    return -1
+
+
 # =============================================================================================================
 # The loop
 # =============================================================================================================
@@ -1173,10 +1191,15 @@ def run(  # type: ignore[no-untyped-def]
     hvals,
     l3,
     l3_free,
+    until,
+    book_from,
+    fresh,
 ):
-    """Advance the replay (see the module doc); returns DONE or the service the Python side must perform."""
-    if st[S_FRESH] != 0:
-        st[S_FRESH] = 0
+    """Advance the replay to local time ``until`` (see the module doc; ``fresh`` on the first call of an
+    `advance`); returns DONE or the service the Python side must perform before calling again."""
+    st[S_UNTIL] = until
+    st[S_BOOK_FROM] = book_from
+    if fresh:
         st[S_STOP_AT] = NONE
         st[S_PENDING_BOOK] = 1 if _any_watched_change(st, levels, bmeta, inst) else 0
     n = st[S_BUF_LEN]

@@ -69,18 +69,11 @@ def validate_chunk(chunk: Events, n_instruments: int, first_row: int, local_offs
         if chunk.dtype.names != EVENT_DTYPE.names:
             raise DataError(f"expected events of dtype EVENT_DTYPE, got {chunk.dtype}", field="dtype")
         chunk = chunk.astype(EVENT_DTYPE)
-    kind = chunk["kind"]
-    side = chunk["side"]
-    inst = chunk["instrument"]
-    # One cheap pass for the common case; the per-field diagnosis below runs only when something is wrong.
-    bad = (inst < 0) | (inst >= n_instruments) | (kind < EventKind.DEPTH) | (kind > EventKind.FILL)
-    bad |= (side < -1) | (side > 1) | (chunk["qty"] < 0)
-    bad |= (side == 0) & (kind != EventKind.TRADE) & (kind != EventKind.CLEAR)
-    bad |= chunk["local_ts"] + local_offset_ns < chunk["exch_ts"]
-    bad |= (kind >= EventKind.ADD) & (chunk["order_id"] < 0)
-    if not bad.any():
+    chunk = np.ascontiguousarray(chunk)
+    # One compiled pass for the common case; the per-field diagnosis below runs only when something is wrong.
+    row = int(k.first_bad_row(chunk, n_instruments, local_offset_ns))
+    if row < 0:
         return chunk
-    row = int(np.argmax(bad))
     event = chunk[row]
     problems = (
         ("instrument", not 0 <= event["instrument"] < n_instruments, f"must index one of {n_instruments} instruments"),
@@ -246,9 +239,10 @@ class ReplayVenue:
             return Advance(self._now, [], [], (), True)
         if until < self._now:
             raise ValueError(f"advance until {until} is before the venue's current time {self._now}")
-        if watch != self._watch:
+        if watch is not self._watch and watch != self._watch:
             self._set_watch(watch)
-        st[k.S_UNTIL : k.S_FRESH + 1] = (until, k.NONE, watch.book_from, 1)
+        book_from = watch.book_from
+        fresh = True
         self._tops = [None] * len(self._instruments)
         reports: list[Report] = []
         trades: list[PublicTrade] = []
@@ -272,7 +266,11 @@ class ReplayVenue:
                 self._hvals,
                 self._l3,
                 self._l3_free,
+                until,
+                book_from,
+                fresh,
             )
+            fresh = False
             if status == k.DONE:
                 break
             if status == k.NEED_DATA:
