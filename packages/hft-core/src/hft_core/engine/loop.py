@@ -130,6 +130,9 @@ class Engine:
         self._equity_total: list[float] = []
         self._logs: list[str] = []
         self._wants_order_updates = _overrides(strategy, "on_order")
+        # A strategy that reacts to neither fills nor order updates learns of them at its next decision, so
+        # the venue need not stop for each one (a third of all stops in a typical quoting replay).
+        self._wants_reports = self._wants_order_updates or _overrides(strategy, "on_fill")
         self._views = [VenueBookView(venue, n, inst) for n, inst in enumerate(self.instruments)]
         self.context = _EngineContext(self)
 
@@ -391,7 +394,7 @@ class Engine:
                 next_sample += self._sample_ns * max(1, (self.now - next_sample) // self._sample_ns + 1)
             if self.now >= end:
                 break
-            watch = Watch(tuple(self._watch_book), tuple(self._watch_trades), self._book_from)
+            watch = Watch(tuple(self._watch_book), tuple(self._watch_trades), self._book_from, self._wants_reports)
             advance = self.venue.advance(min(self._next_timer, next_sample, end), watch)
             self.now = advance.now
             finished = advance.finished

@@ -62,7 +62,7 @@ class TopOfBook(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Watch:
-    """What makes `Venue.advance` stop early besides the strategy's own reports.
+    """What makes `Venue.advance` stop early.
 
     ``book[i]``: stop when instrument ``i``'s top of book changes, but not before local time ``book_from``
     (the engine's throttle). ``trades[i]``: stop on public trades of instrument ``i``.
@@ -71,6 +71,10 @@ class Watch:
     book: tuple[bool, ...] = ()
     trades: tuple[bool, ...] = ()
     book_from: int = 0
+    reports: bool = True
+    """Stop as soon as a report on one of the strategy's orders becomes visible. With False, reports are
+    still all returned, in order, but at the next stop for another reason (the engine clears it for strategies
+    that override neither ``on_fill`` nor ``on_order``, which then learn of them at their next decision)."""
 
 
 class Advance(NamedTuple):

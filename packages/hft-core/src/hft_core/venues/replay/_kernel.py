@@ -82,7 +82,8 @@ S_L3_FREE_LOCAL = 36
 S_EVENTS_DONE = 37
 S_HASH_USED_EXCH = 38
 S_HASH_USED_LOCAL = 39
-S_SIZE = 40
+S_STOP_ON_REPORTS = 40
+S_SIZE = 41
 
 F_EXPONENT = 0
 """Index of the queue model's exponent in the float parameter vector ``fp``."""
@@ -1288,7 +1289,7 @@ def run(  # type: ignore[no-untyped-def]
             st[S_REP_HEAD] = (head + 1) % rep.shape[0]
             st[S_REP_COUNT] -= 1
             st[S_NOW] = t
-            if stop_at == NONE:
+            if stop_at == NONE and st[S_STOP_ON_REPORTS] != 0:
                 st[S_STOP_AT] = t
         elif what == 4:
             if st[S_OUT_TRADES] >= out_trd_cap:

@@ -268,7 +268,7 @@ class ReferenceReplayVenue:
             elif what == 3:
                 _, report, _terminal = self._in_flight.popleft()
                 reports.append(report)
-                if stop_at is None:
+                if stop_at is None and watch.reports:
                     stop_at = t
             elif what == 4:
                 row = self._rows[self._lo_pos]

@@ -141,6 +141,7 @@ class ReplayVenue:
         n = len(self._instruments)
         st = np.zeros(k.S_SIZE, dtype=np.int64)
         st[k.S_STOP_AT] = k.NONE
+        st[k.S_STOP_ON_REPORTS] = 1
         st[k.S_EX_TIME] = k.NONE
         st[k.S_LO_TIME] = k.NONE
         st[k.S_LAST_DELIVERY] = k.NONE
@@ -389,6 +390,7 @@ class ReplayVenue:
             values = np.zeros(n, dtype=np.int64)
             values[: len(flags)] = [1 if f else 0 for f in flags]
             self._inst[:, column] = values
+        self._st[k.S_STOP_ON_REPORTS] = 1 if watch.reports else 0
         self._watch = watch
         self._watching_books = any(watch.book)
 
