@@ -106,7 +106,7 @@ class PassiveMarketMaker(Strategy):
             "A": params["a"],
             "horizon": horizon_s,
             "max_inventory": max(1, int(float(params["inv_limit"]) / float(params["size"]))),
-            # A placeholder volatility until the online estimate is ready (sigma = 0 asks for the estimate).
+            # sigma = 0 asks for the online estimate; the model needs some positive value until it is ready.
             "sigma": float(params["sigma"]) or 1e-6,
         }
         model = make_quoting_model(name, **{key: value for key, value in available.items() if key in wanted})
