@@ -42,11 +42,11 @@ def load_recorded(paths: Sequence[str | os.PathLike[str]]) -> tuple[Events, tupl
             raise ConfigError(f"--data {path}: no such file")
         format_name = guess_format(path)
         instrument = instrument_for_source(path, format_name)
-        symbols = [i.symbol for i in instruments]
-        if instrument.symbol in symbols:
+        events = load_source(path, format_name, instrument=None if format_name == "events" else instrument).events
+        if instrument.symbol in (i.symbol for i in instruments):
+            # Strategies address instruments by symbol: spot and perp of one pair must stay apart.
             instrument = replace(instrument, symbol=f"{instrument.symbol}@{instrument.venue}")
         instruments.append(instrument)
-        events = load_source(path, format_name, instrument=None if format_name == "events" else instrument).events
         events = events.copy()
         events["instrument"] = index
         parts.append(events)
