@@ -40,9 +40,12 @@ from hft_core.venues.simulated import (
     ScenarioParameter,
     ScenarioValue,
     SimulatedVenue,
-    StrategyLatency,
     ValueTrader,
     VenueSpec,
+    fair_step_ns,
+    fair_value_seed,
+    strategy_latency,
+    with_defaults,
 )
 
 __all__ = [
@@ -87,14 +90,7 @@ def _market_parameters(**defaults: ScenarioValue) -> tuple[ScenarioParameter, ..
         _p("value_size_max", 30, "value trader: largest order (lots)"),
         _p("record", False, "keep the public feed for SimulatedVenue.recorded_market_data"),
     )
-    known = {parameter.name for parameter in parameters}
-    unknown = set(defaults) - known
-    if unknown:  # pragma: no cover - a typo in this module
-        raise AssertionError(f"unknown market parameter defaults {sorted(unknown)}")
-    return tuple(
-        _p(parameter.name, defaults[parameter.name], parameter.help) if parameter.name in defaults else parameter
-        for parameter in parameters
-    )
+    return with_defaults(parameters, defaults)
 
 
 def _participants(v: Mapping[str, ScenarioValue]) -> tuple[ParticipantSpec, ...]:
@@ -121,12 +117,7 @@ def _participants(v: Mapping[str, ScenarioValue]) -> tuple[ParticipantSpec, ...]
 
 
 def _venue_spec(v: Mapping[str, ScenarioValue]) -> VenueSpec:
-    latency = StrategyLatency(
-        entry_ns=int(v["entry_latency_ns"]),
-        response_ns=int(v["response_latency_ns"]),
-        feed_ns=int(v["feed_latency_ns"]),
-    )
-    return VenueSpec(_VENUE, latency)
+    return VenueSpec(_VENUE, strategy_latency(v))
 
 
 def _fees(v: Mapping[str, ScenarioValue]) -> FeeSchedule:
@@ -135,17 +126,13 @@ def _fees(v: Mapping[str, ScenarioValue]) -> FeeSchedule:
 
 def _grid(duration_s: float, v: Mapping[str, ScenarioValue]) -> tuple[int, int, float]:
     """(step ns, number of steps, step in seconds) of the fair-value paths."""
-    step_ms = int(v["fair_step_ms"])
-    if step_ms <= 0:
-        raise ValueError(f"fair_step_ms must be >= 1, got {step_ms}")
-    step_ns = step_ms * _NS_PER_MS
+    step_ns = fair_step_ns(v)
     n_steps = math.ceil((duration_s + _FAIR_MARGIN_S) * _NS_PER_S / step_ns)
     return step_ns, n_steps, step_ns / _NS_PER_S
 
 
 def _rng(seed: int) -> np.random.Generator:
-    # Participants draw from SeedSequence([seed, owner]) with owner >= 2; the fair values take owner slot 0.
-    return np.random.default_rng(np.random.SeedSequence([seed, 0]))
+    return np.random.default_rng(fair_value_seed(seed))
 
 
 def _positive(v: Mapping[str, ScenarioValue], name: str) -> float:

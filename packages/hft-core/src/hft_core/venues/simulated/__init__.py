@@ -27,8 +27,12 @@ from hft_core.venues.simulated.scenarios import (
     ScenarioParameter,
     ScenarioValue,
     create_scenario,
+    fair_step_ns,
+    fair_value_seed,
     get_scenario,
     scenario_names,
+    strategy_latency,
+    with_defaults,
 )
 from hft_core.venues.simulated.venue import (
     DEFAULT_START_NS,
@@ -67,7 +71,11 @@ __all__ = [
     "ValueTrader",
     "VenueSpec",
     "create_scenario",
+    "fair_step_ns",
+    "fair_value_seed",
     "gbm_fair_values",
     "get_scenario",
     "scenario_names",
+    "strategy_latency",
+    "with_defaults",
 ]

@@ -42,8 +42,12 @@ __all__ = [
     "ScenarioParameter",
     "ScenarioValue",
     "create_scenario",
+    "fair_step_ns",
+    "fair_value_seed",
     "get_scenario",
     "scenario_names",
+    "strategy_latency",
+    "with_defaults",
 ]
 
 DEFAULT_SCENARIO = "single-instrument"
@@ -178,11 +182,20 @@ def _market_parameters(**defaults: ScenarioValue) -> tuple[ScenarioParameter, ..
         _p("value_latency_ns", 100_000, "value trader: look -> order at the gateway"),
         _p("record", False, "keep the public feed for SimulatedVenue.recorded_market_data"),
     )
+    return with_defaults(parameters, defaults)
+
+
+def with_defaults(
+    parameters: tuple[ScenarioParameter, ...], defaults: Mapping[str, ScenarioValue]
+) -> tuple[ScenarioParameter, ...]:
+    """``parameters`` with some defaults replaced; naming a parameter that isn't there is a programming error."""
     unknown = set(defaults) - {parameter.name for parameter in parameters}
-    if unknown:  # pragma: no cover - a typo in this module
-        raise AssertionError(f"unknown market parameter defaults {sorted(unknown)}")
+    if unknown:
+        raise ValueError(f"defaults for unknown scenario parameters {sorted(unknown)}")
     return tuple(
-        _p(parameter.name, defaults[parameter.name], parameter.help) if parameter.name in defaults else parameter
+        ScenarioParameter(parameter.name, defaults[parameter.name], parameter.help)
+        if parameter.name in defaults
+        else parameter
         for parameter in parameters
     )
 
@@ -251,7 +264,8 @@ def _instrument(symbol: str, venue: str, v: Mapping[str, ScenarioValue]) -> Inst
     return Instrument(symbol, float(v["tick_size"]), float(v["lot_size"]), venue=venue, fees=fees)
 
 
-def _latency(v: Mapping[str, ScenarioValue], prefix: str = "") -> StrategyLatency:
+def strategy_latency(v: Mapping[str, ScenarioValue], prefix: str = "") -> StrategyLatency:
+    """The strategy's latencies from the ``{prefix}entry_latency_ns`` / ``response`` / ``feed`` parameters."""
     return StrategyLatency(
         entry_ns=int(v[f"{prefix}entry_latency_ns"]),
         response_ns=int(v[f"{prefix}response_latency_ns"]),
@@ -259,15 +273,17 @@ def _latency(v: Mapping[str, ScenarioValue], prefix: str = "") -> StrategyLatenc
     )
 
 
-def _fair_step_ns(v: Mapping[str, ScenarioValue]) -> int:
+def fair_step_ns(v: Mapping[str, ScenarioValue]) -> int:
+    """The fair-value path step from the ``fair_step_ms`` parameter (>= 1 ms)."""
     step_ms = int(v["fair_step_ms"])
     if step_ms <= 0:
         raise ValueError(f"fair_step_ms must be >= 1, got {step_ms}")
     return step_ms * _NS_PER_MS
 
 
-def _fair_seed(seed: int) -> np.random.SeedSequence:
-    # Participants draw from SeedSequence([seed, owner]) with owner >= 2; the fair values take owner slot 0.
+def fair_value_seed(seed: int) -> np.random.SeedSequence:
+    """The fair values' random stream: participants draw from ``SeedSequence([seed, owner])`` with owner >= 2,
+    so slot 0 is free for fair-value paths (plugin scenarios use it too, to stay reproducible)."""
     return np.random.SeedSequence([seed, 0])
 
 
@@ -276,15 +292,15 @@ def _gbm(seed: int, duration_s: float, v: Mapping[str, ScenarioValue]) -> FairVa
         float(v["price"]),
         float(v["volatility"]),
         duration_s + _FAIR_MARGIN_S,
-        step_ns=_fair_step_ns(v),
-        seed=_fair_seed(seed),
+        step_ns=fair_step_ns(v),
+        seed=fair_value_seed(seed),
     )
 
 
 # -- the scenarios --------------------------------------------------------------------------------------------
 def _build_single(name: str) -> Builder:
     def build(seed: int, duration_s: float, v: Mapping[str, ScenarioValue]) -> SimulatedVenue:
-        venue = VenueSpec("sim", _latency(v), int(v["message_service_ns"]))
+        venue = VenueSpec("sim", strategy_latency(v), int(v["message_service_ns"]))
         market = MarketSpec(_instrument("SIM", "sim", v), _participants(v))
         return SimulatedVenue(
             [market],
@@ -308,7 +324,7 @@ def _build_pair(seed: int, duration_s: float, v: Mapping[str, ScenarioValue]) ->
     if not half_life > 0:
         raise ValueError(f"spread_half_life_s must be > 0, got {half_life}")
     kappa = math.log(2.0) / half_life
-    step_ns = _fair_step_ns(v)
+    step_ns = fair_step_ns(v)
     horizon_s = duration_s + _FAIR_MARGIN_S
     paths = cointegrated_paths(
         price_a,
@@ -320,10 +336,10 @@ def _build_pair(seed: int, duration_s: float, v: Mapping[str, ScenarioValue]) ->
         horizon_s,
         math.ceil(horizon_s * 1e9 / step_ns),
         intercept=math.log(price_b) - hedge_ratio * math.log(price_a),
-        seed=_fair_seed(seed),
+        seed=fair_value_seed(seed),
     )
     fair_values = FairValuePaths(np.stack([paths.legs[0, :, 0], paths.target[0]]), step_ns)
-    venue = VenueSpec("sim", _latency(v), int(v["message_service_ns"]))
+    venue = VenueSpec("sim", strategy_latency(v), int(v["message_service_ns"]))
     markets = [
         MarketSpec(_instrument("SIMA", "sim", v), _participants(v), fair_value=0),
         MarketSpec(_instrument("SIMB", "sim", v), _participants(v), fair_value=1),
@@ -342,8 +358,8 @@ def _build_pair(seed: int, duration_s: float, v: Mapping[str, ScenarioValue]) ->
 def _build_two_venues(seed: int, duration_s: float, v: Mapping[str, ScenarioValue]) -> SimulatedVenue:
     service_ns = int(v["message_service_ns"])
     venues = [
-        VenueSpec("fast", _latency(v), service_ns),
-        VenueSpec("slow", _latency(v, "slow_"), service_ns),
+        VenueSpec("fast", strategy_latency(v), service_ns),
+        VenueSpec("slow", strategy_latency(v, "slow_"), service_ns),
     ]
     participants = _participants(v)
     markets = [
