@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import numpy as np
 from hft_core import FeeSchedule, Instrument, OffGridError
 from hypothesis import given
 from hypothesis import strategies as st
@@ -79,3 +80,14 @@ def test_invalid_instruments(kwargs: dict[str, object], message: str) -> None:
 def test_invalid_fee_rates() -> None:
     with pytest.raises(ValueError, match="fee rate 'taker' must be finite and within"):
         FeeSchedule(taker=1.5)
+
+
+@pytest.mark.parametrize("step", [0.01, 0.05, 0.5, 1.0, 5.0, 0.001, 1e-8, 0.25, 0.07, 0.3, 1e-12])
+def test_array_conversions_give_the_scalar_conversions_floats(step: float) -> None:
+    # counts of every magnitude up to 2^62, where float products stop landing near the decimal grid
+    rng = np.random.default_rng(7)
+    magnitudes = 10.0 ** rng.uniform(0, 18.6, 20_000)
+    counts = (magnitudes * rng.choice([-1, 1], len(magnitudes))).astype(np.int64)
+    inst = Instrument("X", tick_size=step, lot_size=step)
+    assert inst.ticks_to_prices(counts).tolist() == [inst.ticks_to_price(c) for c in counts.tolist()]
+    assert inst.lots_to_qtys(counts).tolist() == [inst.lots_to_qty(c) for c in counts.tolist()]

@@ -12,6 +12,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
+
 from hft_core.errors import OffGridError
 
 __all__ = ["FeeSchedule", "Instrument", "Rounding"]
@@ -74,6 +77,10 @@ class Instrument:
         """An integer tick count as a float price (rounded to the tick's decimals, so 9992 × 0.01 = 99.92)."""
         return round(ticks * self.tick_size, _decimals(self.tick_size))
 
+    def ticks_to_prices(self, ticks: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """`ticks_to_price` over an integer array: the same floats, element for element."""
+        return _round_multiples(ticks, self.tick_size)
+
     # -- sizes ----------------------------------------------------------------------------------------------
     def qty_to_lots(self, qty: float, rounding: Rounding = "exact") -> int:
         """``qty`` as an integer number of lots; sizes must be positive."""
@@ -84,6 +91,10 @@ class Instrument:
     def lots_to_qty(self, lots: int) -> float:
         """An integer lot count as a float size."""
         return round(lots * self.lot_size, _decimals(self.lot_size))
+
+    def lots_to_qtys(self, lots: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """`lots_to_qty` over an integer array: the same floats, element for element."""
+        return _round_multiples(lots, self.lot_size)
 
     def notional(self, price_ticks: int, qty_lots: int) -> float:
         """Price × size × multiplier in quote currency, from grid integers."""
@@ -97,6 +108,19 @@ def _decimals(step: float) -> int:
         if abs(round(step, places) - step) <= step * _GRID_RTOL:
             return places
     return 12
+
+
+def _round_multiples(counts: npt.ArrayLike, step: float) -> npt.NDArray[np.float64]:
+    """``round(count * step, decimals(step))`` for every count, vectorized."""
+    places = _decimals(step)
+    values = np.asarray(counts, dtype=np.int64) * step
+    # numpy rounds by scaling by 10^places and back. Below 2^40 (scaled) every count × step lies within 2^-12 of
+    # an integer, far from a tie, so that agrees with Python's exact `round`; larger values go through `round`.
+    rounded: npt.NDArray[np.float64] = np.round(values, places)
+    huge = np.flatnonzero(~(np.abs(values) * 10.0**places < 2.0**40))
+    for k in huge.tolist():
+        rounded[k] = round(float(values[k]), places)
+    return rounded
 
 
 def _to_grid(value: float, step: float, rounding: Rounding, *, what: str, symbol: str) -> int:
