@@ -198,6 +198,11 @@ def test_total_pnl_equals_cash_plus_positions_at_marks(
         assert ledger.equity == pytest.approx(cash + holdings, rel=1e-9, abs=1e-9 * scale)
         total_parts = ledger.realized_pnl() + ledger.unrealized_pnl() - ledger.fees()
         assert total_parts == pytest.approx(ledger.total_pnl(), rel=1e-9, abs=1e-9 * scale)
+        # the exact parts agree exactly with the independent book
+        for i in instruments:
+            expected_average = float(average[i]) if position[i] else None
+            assert ledger.average_price(i) == expected_average
+            assert ledger.summary(i).realized_pnl == float(realized[i]) * value[i]
         for i in instruments:
             assert ledger.position(i) == position[i]
             assert ledger.realized_pnl(i) == pytest.approx(float(realized[i]) * value[i], rel=1e-9, abs=1e-6)
