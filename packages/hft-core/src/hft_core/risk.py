@@ -159,27 +159,31 @@ class RiskGate:
         if order_id in self._orders:
             return _reject(RiskReason.DUPLICATE_ORDER_ID, f"order id {order_id} is already open")
         limits = self.limits
-        refusal = self._check_size(order_id, instrument_id, price, qty)
-        if refusal is not None:
-            return refusal
-        refusal = self._check_position(order_id, instrument_id, side, qty)
-        if refusal is not None:
-            return refusal
+        # (each check is skipped outright when its limit is off: this runs for every order of a backtest)
+        if limits.max_order_qty is not None or limits.max_notional is not None:
+            refusal = self._check_size(order_id, instrument_id, price, qty)
+            if refusal is not None:
+                return refusal
+        if limits.max_position is not None:
+            refusal = self._check_position(order_id, instrument_id, side, qty)
+            if refusal is not None:
+                return refusal
         if limits.max_open_orders is not None and len(self._orders) >= limits.max_open_orders:
             return _reject(
                 RiskReason.MAX_OPEN_ORDERS,
                 f"order {order_id}: {len(self._orders)} orders already open, limit {limits.max_open_orders}",
             )
-        refusal = self._check_rate(order_id, ts)
-        if refusal is not None:
-            return refusal
+        if limits.max_orders_per_window is not None:
+            refusal = self._check_rate(order_id, ts)
+            if refusal is not None:
+                return refusal
+            self._recent.append(ts)
         self._orders[order_id] = _OpenOrder(instrument_id, side, price, qty)
-        exposure = self._exposure_of(instrument_id)
+        exposure = self._exposure.get(instrument_id) or self._exposure_of(instrument_id)
         if side == BUY:
             exposure.open_buy += qty
         else:
             exposure.open_sell += qty
-        self._recent.append(ts)
         return ACCEPTED
 
     def check_modify(self, order_id: int, *, qty: int | None = None, price: int | None = None, ts: int) -> RiskDecision:
@@ -199,13 +203,14 @@ class RiskGate:
         refusal = self._check_position(order_id, order.instrument_id, order.side, new_qty - order.leaves)
         if refusal is not None:
             return refusal
-        refusal = self._check_rate(order_id, ts)
-        if refusal is not None:
-            return refusal
+        if self.limits.max_orders_per_window is not None:
+            refusal = self._check_rate(order_id, ts)
+            if refusal is not None:
+                return refusal
+            self._recent.append(ts)
         self._adjust_open(order, new_qty - order.leaves)
         order.leaves = new_qty
         order.price = new_price
-        self._recent.append(ts)
         return ACCEPTED
 
     # -- state updates ----------------------------------------------------------------------------------------
