@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
 import numpy as np
+import pytest
 from hft_core import FeeSchedule, Instrument, OffGridError
 from hypothesis import given
 from hypothesis import strategies as st
