@@ -8,13 +8,18 @@ through the ledger. Equity is sampled on a fixed market-time grid for the stats 
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
 from hft_core.engine.book_view import VenueBookView
-from hft_core.engine.results import BacktestResult
+from hft_core.engine.results import EQUITY_COLUMNS, FILL_COLUMNS, ORDER_COLUMNS, BacktestResult, frame_from_rows
 from hft_core.engine.stats import max_drawdown, sharpe_ratio
 from hft_core.errors import ConfigError
 from hft_core.events import BUY, SELL
@@ -29,6 +34,11 @@ __all__ = ["Engine", "FillEvent"]
 
 _NS = 1_000_000_000
 _FOREVER = 2**62
+_TYPE_NAMES = np.array(
+    [next((t.name.lower() for t in OrderType if t == code), "") for code in range(max(OrderType) + 1)], dtype=object
+)
+"""Order type names by code, for the orders table."""
+_CLOSED = frozenset((OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED))
 _TIF_TYPES: dict[str, OrderType] = {
     "gtc": OrderType.LIMIT,
     "ioc": OrderType.IOC,
@@ -106,6 +116,7 @@ class Engine:
         limits = risk if risk is not None else strategy.risk_limits(self.instruments)
         self.ledger = Ledger(by_index)
         self.risk = RiskGate(limits or RiskLimits(), by_index)
+        self._max_loss = self.risk.limits.max_loss
         self._value_per_ticklot = [i.tick_size * i.lot_size * i.multiplier for i in self.instruments]
         self._duration_ns = None if duration_s is None else int(duration_s * _NS)
         self._sample_ns = int(sample_interval_s * _NS)
@@ -123,6 +134,7 @@ class Engine:
         self._watch_trades = [False] * len(self.instruments)
         self._throttle_ns = 0
         self._book_from = 0
+        self._watch: Watch | None = None  # rebuilt when a subscription or the book throttle changes
         self._last_mid: list[float] = [math.nan] * len(self.instruments)
         self._fill_rows: list[tuple[Any, ...]] = []
         self._equity_rows: list[tuple[Any, ...]] = []
@@ -130,9 +142,10 @@ class Engine:
         self._equity_total: list[float] = []
         self._logs: list[str] = []
         self._wants_order_updates = _overrides(strategy, "on_order")
+        self._wants_fills = _overrides(strategy, "on_fill")
         # A strategy that reacts to neither fills nor order updates learns of them at its next decision, so
         # the venue need not stop for each one (a third of all stops in a typical quoting replay).
-        self._wants_reports = self._wants_order_updates or _overrides(strategy, "on_fill")
+        self._wants_reports = self._wants_order_updates or self._wants_fills
         self._views = [VenueBookView(venue, n, inst) for n, inst in enumerate(self.instruments)]
         self.context = _EngineContext(self)
 
@@ -160,6 +173,7 @@ class Engine:
         self._watch_book[index] = True
         self._watch_trades[index] = self._watch_trades[index] or trades
         self._throttle_ns = int(throttle_s * _NS)
+        self._watch = None
 
     def send(self, side: int, qty: float, price: float | None, index: int, tif: TimeInForce) -> int:
         """Risk-check and send a new order; returns its id (a rejection arrives via ``on_order``)."""
@@ -228,7 +242,10 @@ class Engine:
         return self.instruments[index].lots_to_qty(self.ledger.position(index))
 
     def pnl(self) -> float:
-        return sum(self._instrument_pnl(i) for i in range(len(self.instruments)))
+        total = 0.0
+        for index in range(len(self.instruments)):
+            total += self._instrument_pnl(index)
+        return total
 
     def _instrument_pnl(self, index: int) -> float:
         """Mark-to-market PnL at the mid, fees included; the ledger marks whole ticks, the half tick is added."""
@@ -274,72 +291,83 @@ class Engine:
     def _side_name(self, side: int) -> Side:
         return "buy" if side == BUY else "sell"
 
-    def _handle_report(self, report: Report) -> None:
-        state = self._orders.get(report.order_id)
-        if state is None or (state.done_ts >= 0 and report.fill_qty == 0):
-            # Unknown, or already finished: a late reply (say, to a cancel that crossed the final fill) must not
-            # rewrite a filled order as rejected.
-            return
-        inst = self.instruments[report.instrument]
-        if report.fill_qty > 0:
-            state.filled += report.fill_qty
-            fee = self.ledger.on_fill(
-                report.instrument, report.side, report.fill_price, report.fill_qty, maker=report.maker
-            )
-            self.risk.on_fill(report.order_id, report.fill_qty)
-            position = self.position(report.instrument)
-            pnl = self.pnl()
-            fill = Fill(
-                ts=report.ts,
-                instrument=inst.symbol,
-                order_id=report.order_id,
-                side=self._side_name(report.side),
-                price=inst.ticks_to_price(report.fill_price),
-                qty=inst.lots_to_qty(report.fill_qty),
-                fee=fee,
-                maker=report.maker,
-            )
-            self._fill_rows.append(
-                (
-                    fill.ts,
-                    fill.instrument,
-                    fill.order_id,
-                    fill.side,
-                    fill.price,
-                    fill.qty,
-                    fee,
-                    fill.maker,
-                    position,
-                    pnl,
+    def _handle_reports(self, reports: list[Report]) -> None:
+        orders = self._orders
+        for report in reports:
+            state = orders.get(report.order_id)
+            if state is None or (state.done_ts >= 0 and report.fill_qty == 0):
+                # Unknown, or already finished: a late reply (say, to a cancel that crossed the final fill) must
+                # not rewrite a filled order as rejected.
+                continue
+            if report.fill_qty > 0:
+                self._book_fill(state, report)
+            status = report.status
+            if status in _CLOSED:
+                self._open[report.instrument].discard(report.order_id)
+                self.risk.on_order_closed(report.order_id)
+                state.status = _STATUS_NAMES[status]
+                state.done_ts = report.ts
+                if report.reason != OrderReason.NONE and not state.reason:
+                    state.reason = report.reason.name.lower()
+            elif status == OrderStatus.MODIFIED:
+                state.price = report.price
+                state.qty = state.filled + report.leaves
+            elif state.status in ("sent", "pending"):
+                state.status = _STATUS_NAMES[status]
+            if self._wants_order_updates and report.fill_qty == 0:
+                inst = self.instruments[report.instrument]
+                self.strategy.on_order(
+                    self.context,
+                    OrderUpdate(
+                        ts=report.ts,
+                        instrument=inst.symbol,
+                        order_id=report.order_id,
+                        status=_STATUS_NAMES[status],  # type: ignore[arg-type]
+                        reason=state.reason or None,
+                        remaining_qty=inst.lots_to_qty(report.leaves),
+                    ),
                 )
+
+    def _book_fill(self, state: _OrderState, report: Report) -> None:
+        """Ledger, risk gate and the fills table; then the listeners, if any."""
+        index = report.instrument
+        state.filled += report.fill_qty
+        fee = self.ledger.on_fill(index, report.side, report.fill_price, report.fill_qty, maker=report.maker)
+        self.risk.on_fill(report.order_id, report.fill_qty)
+        lots = self.ledger.position(index)
+        pnl = self.pnl()
+        # integers as the venue gave them; `_result` converts whole columns at the end
+        self._fill_rows.append(
+            (
+                report.ts,
+                index,
+                report.order_id,
+                report.side,
+                report.fill_price,
+                report.fill_qty,
+                fee,
+                report.maker,
+                lots,
+                pnl,
             )
-            if self._on_fill_listener is not None:
-                self._on_fill_listener(FillEvent(fill, position, self.ledger.cash, pnl))
+        )
+        if self._on_fill_listener is None and not self._wants_fills:
+            return
+        inst = self.instruments[index]
+        fill = Fill(
+            ts=report.ts,
+            instrument=inst.symbol,
+            order_id=report.order_id,
+            side=self._side_name(report.side),
+            price=inst.ticks_to_price(report.fill_price),
+            qty=inst.lots_to_qty(report.fill_qty),
+            fee=fee,
+            maker=report.maker,
+        )
+        if self._on_fill_listener is not None:
+            self._on_fill_listener(FillEvent(fill, inst.lots_to_qty(lots), self.ledger.cash, pnl))
+        if self._wants_fills:
             self.strategy.on_fill(self.context, fill)
-        if report.status in (OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED):
-            self._open[report.instrument].discard(report.order_id)
-            self.risk.on_order_closed(report.order_id)
-            state.status = _STATUS_NAMES[report.status]
-            state.done_ts = report.ts
-            if report.reason != OrderReason.NONE and not state.reason:
-                state.reason = report.reason.name.lower()
-        elif report.status == OrderStatus.MODIFIED:
-            state.price = report.price
-            state.qty = state.filled + report.leaves
-        elif state.status in ("sent", "pending"):
-            state.status = _STATUS_NAMES[report.status]
-        if self._wants_order_updates and report.fill_qty == 0:
-            self.strategy.on_order(
-                self.context,
-                OrderUpdate(
-                    ts=report.ts,
-                    instrument=inst.symbol,
-                    order_id=report.order_id,
-                    status=_STATUS_NAMES[report.status],  # type: ignore[arg-type]
-                    reason=state.reason or None,
-                    remaining_qty=inst.lots_to_qty(report.leaves),
-                ),
-            )
 
     def _sample(self) -> None:
         total = 0.0
@@ -353,7 +381,7 @@ class Engine:
         self._equity_total.append(total)
 
     def _check_kill_switch(self) -> None:
-        if self.risk.limits.max_loss is None:
+        if self._max_loss is None:
             return
         was_killed = self.risk.killed
         decision = self.risk.update_pnl(self.pnl())
@@ -362,8 +390,8 @@ class Engine:
             self.cancel_all(None)
 
     def _dispatch(self, advance: Advance) -> None:
-        for report in advance.reports:
-            self._handle_report(report)
+        if advance.reports:
+            self._handle_reports(advance.reports)
         for trade in advance.trades:
             inst = self.instruments[trade.instrument]
             side: Side | None = None if trade.side == 0 else self._side_name(trade.side)
@@ -378,6 +406,18 @@ class Engine:
 
     def run(self) -> BacktestResult:
         """Run to the end of the data (or ``duration_s``) and return the results."""
+        # What is alive before the run (modules, data, the venue) outlives it. Kept out of the collector's full
+        # passes, which otherwise rescan it again and again as orders and fills pile up (a fifth of the Python
+        # time of a long replay). A caller's own freeze is left in place.
+        unfreeze = gc.get_freeze_count() == 0
+        gc.freeze()
+        try:
+            return self._run()
+        finally:
+            if unfreeze:
+                gc.unfreeze()
+
+    def _run(self) -> BacktestResult:
         self.now = start = self._start = self.venue.start()
         end = _FOREVER if self._duration_ns is None else start + self._duration_ns
         next_sample = start
@@ -387,14 +427,17 @@ class Engine:
         while not finished:
             while self._local_reports:
                 pending, self._local_reports = self._local_reports, []
-                for report in pending:
-                    self._handle_report(report)
+                self._handle_reports(pending)
             if self.now >= next_sample:
                 self._sample()
                 next_sample += self._sample_ns * max(1, (self.now - next_sample) // self._sample_ns + 1)
             if self.now >= end:
                 break
-            watch = Watch(tuple(self._watch_book), tuple(self._watch_trades), self._book_from, self._wants_reports)
+            watch = self._watch
+            if watch is None or watch.book_from != self._book_from:
+                watch = self._watch = Watch(
+                    tuple(self._watch_book), tuple(self._watch_trades), self._book_from, self._wants_reports
+                )
             advance = self.venue.advance(min(self._next_timer, next_sample, end), watch)
             self.now = advance.now
             finished = advance.finished
@@ -412,8 +455,7 @@ class Engine:
         self.strategy.on_stop(self.context)
         while self._local_reports:
             pending, self._local_reports = self._local_reports, []
-            for report in pending:
-                self._handle_report(report)
+            self._handle_reports(pending)
         self._sample()
         if self._on_progress is not None:
             self._on_progress(1.0)
@@ -427,49 +469,122 @@ class Engine:
         return self._result(self._start)
 
     def _result(self, start: int) -> BacktestResult:
-        order_rows = [
-            (
-                s.order_id,
-                s.ts,
-                s.done_ts,
-                self._symbols[s.instrument],
-                self._side_name(s.side),
-                s.order_type.name.lower(),
-                self.instruments[s.instrument].ticks_to_price(s.price) if s.price > 0 else math.nan,
-                self.instruments[s.instrument].lots_to_qty(s.qty) if s.qty > 0 else 0.0,
-                s.status,
-                s.reason,
-                self.instruments[s.instrument].lots_to_qty(s.filled),
-            )
-            for s in self._orders.values()
-        ]
-        accepted = sum(1 for s in self._orders.values() if s.status not in ("rejected", "sent", "pending"))
-        filled_orders = sum(1 for s in self._orders.values() if s.filled > 0)
-        fills = len(self._fill_rows)
-        max_inventory = max(
-            (abs(row[3]) for row in self._equity_rows),
-            default=0.0,
-        )
-        max_inventory = max([max_inventory, *(abs(row[8]) for row in self._fill_rows)])
+        orders = _order_table(self._orders.values(), self.instruments)
+        fills = _fill_table(self._fill_rows, self.instruments)
+        states = self._orders.values()
+        accepted = sum(1 for s in states if s.status not in ("rejected", "sent", "pending"))
+        filled_orders = sum(1 for s in states if s.filled > 0)
+        n_fills = len(self._fill_rows)
+        qty = fills["qty"].tolist()
+        price = fills["price"].tolist()
+        max_inventory = max((abs(row[3]) for row in self._equity_rows), default=0.0)
+        max_inventory = max([max_inventory, *(abs(p) for p in fills["position"].tolist())])
         stats: dict[str, Any] = {
             "pnl": round(self._equity_total[-1], 10) if self._equity_total else 0.0,
-            "fills": fills,
-            "volume": round(sum(row[5] for row in self._fill_rows), 10),
-            "notional": round(sum(row[4] * row[5] for row in self._fill_rows), 6),
+            "fills": n_fills,
+            "volume": round(sum(qty), 10),
+            "notional": round(sum(p * q for p, q in zip(price, qty, strict=True)), 6),
             "fees": round(sum(row[6] for row in self._fill_rows), 10),
             "max_inventory": max_inventory,
             "final_position": {s: self.position(i) for i, s in enumerate(self._symbols)},
             "sharpe": round(sharpe_ratio(self._equity_ts, self._equity_total), 6),
             "max_drawdown": round(max_drawdown(self._equity_total), 10),
             "orders": len(self._orders),
-            "rejected": sum(1 for s in self._orders.values() if s.status == "rejected"),
+            "rejected": sum(1 for s in states if s.status == "rejected"),
             "fill_ratio": round(filled_orders / accepted, 6) if accepted else 0.0,
-            "order_to_trade": round(len(self._orders) / fills, 6) if fills else None,
+            "order_to_trade": round(len(self._orders) / n_fills, 6) if n_fills else None,
             "duration_s": (self.now - start) / _NS,
             "kill_switch": self.risk.killed,
             "venue": self.venue.name,
         }
-        return BacktestResult.from_rows(order_rows, self._fill_rows, self._equity_rows, stats, self._logs)
+        equity = frame_from_rows(self._equity_rows, EQUITY_COLUMNS)
+        return BacktestResult(orders, fills, equity, stats, list(self._logs))
+
+
+def _converted(
+    codes: npt.NDArray[np.int64],
+    values: Sequence[int],
+    instruments: tuple[Instrument, ...],
+    prices: bool,
+    absent: float | None = None,
+) -> npt.NDArray[np.float64]:
+    """Tick (``prices``) or lot counts as floats by each row's instrument; ``absent`` where a count is <= 0."""
+    try:
+        counts = np.array(values, dtype=np.int64)
+    except OverflowError:  # a count beyond int64 (an absurd order the venue rejected): one at a time
+        return np.array(
+            [
+                absent
+                if absent is not None and v <= 0
+                else (instruments[c].ticks_to_price(v) if prices else instruments[c].lots_to_qty(v))
+                for c, v in zip(codes.tolist(), values, strict=True)
+            ],
+            dtype=np.float64,
+        )
+    out = np.empty(len(counts), dtype=np.float64)
+    for index, inst in enumerate(instruments):
+        rows = slice(None) if len(instruments) == 1 else codes == index
+        out[rows] = inst.ticks_to_prices(counts[rows]) if prices else inst.lots_to_qtys(counts[rows])
+    if absent is not None:
+        out[counts <= 0] = absent
+    return out
+
+
+def _order_table(states: Iterable[_OrderState], instruments: tuple[Instrument, ...]) -> pd.DataFrame:
+    """The orders DataFrame, built column by column (a row at a time costs microseconds per order)."""
+    rows = [(s.order_id, s.ts, s.done_ts, s.instrument, s.side, s.order_type, s.price, s.qty, s.filled) for s in states]
+    if not rows:
+        return frame_from_rows([], ORDER_COLUMNS)
+    ids, ts, done, codes, sides, types, prices, qtys, filled = zip(*rows, strict=True)
+    code = np.array(codes, dtype=np.int64)
+    return pd.DataFrame(
+        {
+            "order_id": np.array(ids, dtype=np.int64),
+            "ts": np.array(ts, dtype=np.int64),
+            "done_ts": np.array(done, dtype=np.int64),
+            "instrument": _symbols_of(instruments)[code],
+            "side": _side_names(sides),
+            "order_type": _TYPE_NAMES[np.array(types, dtype=np.int64)],
+            "price": _converted(code, prices, instruments, True, math.nan),
+            "qty": _converted(code, qtys, instruments, False, 0.0),
+            "status": np.array([s.status for s in states], dtype=object),
+            "reason": np.array([s.reason for s in states], dtype=object),
+            "filled_qty": _converted(code, filled, instruments, False),
+        },
+        columns=list(ORDER_COLUMNS),
+    )
+
+
+def _fill_table(rows: list[tuple[Any, ...]], instruments: tuple[Instrument, ...]) -> pd.DataFrame:
+    """The fills DataFrame from the engine's integer fill rows."""
+    if not rows:
+        return frame_from_rows([], FILL_COLUMNS)
+    ts, codes, ids, sides, prices, qtys, fees, makers, lots, pnls = zip(*rows, strict=True)
+    code = np.array(codes, dtype=np.int64)
+    return pd.DataFrame(
+        {
+            "ts": np.array(ts, dtype=np.int64),
+            "instrument": _symbols_of(instruments)[code],
+            "order_id": np.array(ids, dtype=np.int64),
+            "side": _side_names(sides),
+            "price": _converted(code, prices, instruments, True),
+            "qty": _converted(code, qtys, instruments, False),
+            "fee": np.array(fees, dtype=np.float64),
+            "maker": np.array(makers, dtype=bool),
+            "position": _converted(code, lots, instruments, False),
+            "pnl": np.array(pnls, dtype=np.float64),
+        },
+        columns=list(FILL_COLUMNS),
+    )
+
+
+def _side_names(sides: Sequence[int]) -> npt.NDArray[np.object_]:
+    names: npt.NDArray[np.object_] = np.where(np.array(sides, dtype=np.int64) == BUY, "buy", "sell").astype(object)
+    return names
+
+
+def _symbols_of(instruments: tuple[Instrument, ...]) -> npt.NDArray[np.object_]:
+    return np.array([inst.symbol for inst in instruments], dtype=object)
 
 
 class _EngineContext:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from hft_core.rundir import atomic_write_bytes, atomic_write_text
 
-__all__ = ["EQUITY_COLUMNS", "FILL_COLUMNS", "ORDER_COLUMNS", "BacktestResult"]
+__all__ = ["EQUITY_COLUMNS", "FILL_COLUMNS", "ORDER_COLUMNS", "BacktestResult", "frame_from_rows"]
 
 ORDER_COLUMNS = (
     "order_id",
@@ -36,7 +36,8 @@ FILL_COLUMNS = ("ts", "instrument", "order_id", "side", "price", "qty", "fee", "
 EQUITY_COLUMNS = ("ts", "instrument", "mid", "position", "pnl")
 
 
-def _frame(rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> pd.DataFrame:
+def frame_from_rows(rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> pd.DataFrame:
+    """A DataFrame from row tuples, with the given columns (also when there are no rows)."""
     return pd.DataFrame.from_records(rows, columns=list(columns))
 
 
@@ -61,9 +62,9 @@ class BacktestResult:
     ) -> BacktestResult:
         """Build the DataFrames from the engine's row lists (columns as in the ``*_COLUMNS`` tuples)."""
         return cls(
-            orders=_frame(orders, ORDER_COLUMNS),
-            fills=_frame(fills, FILL_COLUMNS),
-            equity=_frame(equity, EQUITY_COLUMNS),
+            orders=frame_from_rows(orders, ORDER_COLUMNS),
+            fills=frame_from_rows(fills, FILL_COLUMNS),
+            equity=frame_from_rows(equity, EQUITY_COLUMNS),
             stats=stats,
             logs=list(logs),
         )
