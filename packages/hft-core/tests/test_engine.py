@@ -201,6 +201,23 @@ def test_off_grid_prices_round_to_the_passive_side_and_sub_lot_sizes_are_rejecte
     assert [u.status for u in strategy.updates if u.order_id == 3] == ["rejected"]
 
 
+def test_prices_and_sizes_beyond_the_integer_grid_are_rejected_before_any_venue() -> None:
+    # a runaway quoting model: no venue can hold 10^26 (a replay's kernel keeps 64-bit ticks)
+    class Runaway(Recorder):
+        def on_start(self, ctx: Context) -> None:
+            ctx.sell(1, 3.9e26)
+            ctx.buy(1e30, 99.0)
+            ctx.buy(1, 99.0)
+
+    strategy = Runaway()
+    result = Engine(strategy, ScriptedVenue([(0, 9990, 10010)], end=10 * MS)).run()
+    orders = result.orders.set_index("order_id")
+    assert orders.loc[1, "status"] == "rejected" and "beyond 2^62 ticks" in str(orders.loc[1, "reason"])
+    assert orders.loc[2, "status"] == "rejected" and "beyond 2^62 lots" in str(orders.loc[2, "reason"])
+    assert orders.loc[3, "status"] == "accepted"
+    assert orders.loc[1, "price"] == 3.9e26  # the table still shows what was asked
+
+
 def test_risk_gate_rejects_with_a_reason_and_counts_open_orders() -> None:
     class Greedy(Recorder):
         def on_start(self, ctx: Context) -> None:

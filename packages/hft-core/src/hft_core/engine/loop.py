@@ -45,6 +45,7 @@ _TIF_TYPES: dict[str, OrderType] = {
     "fok": OrderType.FOK,
     "post-only": OrderType.POST_ONLY,
 }
+_REASON_NAMES = {reason: reason.name.lower() for reason in OrderReason}
 _STATUS_NAMES: dict[OrderStatus, str] = {
     OrderStatus.ACCEPTED: "accepted",
     OrderStatus.REJECTED: "rejected",
@@ -195,8 +196,12 @@ class Engine:
         self._orders[order_id] = state
         if lots <= 0:
             return self._reject_locally(state, f"invalid size {qty!r}: below one lot of {inst.lot_size}")
+        if lots >= _FOREVER:
+            return self._reject_locally(state, f"invalid size {qty!r}: beyond 2^62 lots")
         if ticks < 0 or (price is not None and ticks == 0):
             return self._reject_locally(state, f"invalid price {price!r}")
+        if ticks >= _FOREVER:
+            return self._reject_locally(state, f"invalid price {price!r}: beyond 2^62 ticks")
         risk_price = ticks if ticks > 0 else self._far_touch(index, side)
         decision = self.risk.check_new(order_id, index, side, risk_price, lots, ts=self.now)
         if not decision:
@@ -227,6 +232,8 @@ class Engine:
         lots = state.qty - state.filled if qty is None else math.floor(qty / inst.lot_size + 1e-9)
         if lots <= 0 or ticks <= 0:
             raise ValueError(f"modify of order {order_id}: price and size must stay positive")
+        if lots >= _FOREVER or ticks >= _FOREVER:
+            raise ValueError(f"modify of order {order_id}: price or size beyond 2^62 ticks or lots")
         decision = self.risk.check_modify(order_id, qty=lots, price=ticks, ts=self.now)
         if not decision:
             self.log(f"modify of order {order_id} refused by risk: {decision.message}")
@@ -308,7 +315,7 @@ class Engine:
                 state.status = _STATUS_NAMES[status]
                 state.done_ts = report.ts
                 if report.reason != OrderReason.NONE and not state.reason:
-                    state.reason = report.reason.name.lower()
+                    state.reason = _REASON_NAMES[report.reason]
             elif status == OrderStatus.MODIFIED:
                 state.price = report.price
                 state.qty = state.filled + report.leaves

@@ -14,7 +14,7 @@ compiled kernel (`hft_core.venues.replay._kernel`) runs the market over whole ch
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -156,6 +156,7 @@ class ReplayVenue:
         st[k.S_L3_FREE_EXCH] = _INITIAL_L3
         st[k.S_L3_FREE_LOCAL] = _INITIAL_L3
         self._st = st
+        self._stv = _flat(st)  # element access from Python without numpy's per-call overhead
         self._fp = np.array([self.queue_model.exponent], dtype=np.float64)
         self._levels = np.zeros(0, dtype=np.int64)
         bmeta = np.zeros((2, n, k.M_SIZE), dtype=np.int64)
@@ -163,11 +164,13 @@ class ReplayVenue:
         bmeta[:, :, k.M_BEST_ASK] = k.NO_ASK
         self._bmeta = bmeta
         self._ord_i = np.zeros((_INITIAL_ORDERS, k.O_SIZE), dtype=np.int64)
+        self._ord_flat = _flat(self._ord_i)
         self._ord_f = np.zeros((_INITIAL_ORDERS, k.F_SIZE), dtype=np.float64)
         self._active = np.zeros(_INITIAL_ORDERS, dtype=np.int64)
         self._free_slots = list(range(_INITIAL_ORDERS - 1, -1, -1))
         self._live: dict[int, int] = {}
         self._req = np.zeros((_INITIAL_REQUESTS, k.R_SIZE), dtype=np.int64)
+        self._req_flat = _flat(self._req)
         self._last_arrival = k.NONE
         self._rep = np.zeros((_INITIAL_REPORTS, k.P_SIZE), dtype=np.int64)
         self._out_rep = np.zeros((_OUTPUT_ROWS, k.P_SIZE), dtype=np.int64)
@@ -289,13 +292,14 @@ class ReplayVenue:
                 self._grow_l3()
             else:
                 raise RuntimeError(f"replay kernel returned unknown status {status}")
-        if st.item(k.S_OUT_REPORTS) or st.item(k.S_OUT_TRADES):
+        stv = self._stv
+        if stv[k.S_OUT_REPORTS] or stv[k.S_OUT_TRADES]:
             self._drain(reports, trades)
         changed: tuple[int, ...] = ()
         if self._watching_books:
             changed = tuple(int(i) for i in np.flatnonzero(self._inst[:, k.I_CHANGED]))
-        self._now = now = st.item(k.S_NOW)
-        self._finished = finished = st.item(k.S_FINISHED) != 0
+        self._now = now = stv[k.S_NOW]
+        self._finished = finished = stv[k.S_FINISHED] != 0
         return Advance(now, reports, trades, changed, finished)
 
     def submit(
@@ -309,7 +313,18 @@ class ReplayVenue:
             self._grow_orders()
         slot = self._free_slots.pop()
         self._live[order_id] = slot
-        self._ord_i[slot] = (order_id, instrument, side, price, qty, int(order_type), k.ST_IN_FLIGHT, 0)
+        if not -k.INF < price < k.INF or not -k.INF < qty < k.INF:
+            raise ValueError(f"order {order_id}: price {price} or size {qty} is beyond the grid's range (2^62)")
+        row = self._ord_flat
+        at = slot * k.O_SIZE
+        row[at + k.O_ID] = order_id
+        row[at + k.O_INST] = instrument
+        row[at + k.O_SIDE] = side
+        row[at + k.O_PRICE] = price
+        row[at + k.O_LEAVES] = qty
+        row[at + k.O_TYPE] = int(order_type)
+        row[at + k.O_STATE] = k.ST_IN_FLIGHT
+        row[at + k.O_SEQ] = 0
         self._send(now, k.REQ_SUBMIT, slot, order_id, instrument, price, qty)
 
     def cancel(self, now: int, instrument: int, order_id: int) -> None:
@@ -327,10 +342,17 @@ class ReplayVenue:
         cached = self._tops[instrument]
         if cached is not None:
             return cached
-        bid, ask = self._bmeta[k.LOCAL_BOOK, instrument, k.M_BEST_BID : k.M_BEST_ASK + 1].tolist()
-        bid_qty = self._level(instrument, 1, bid) if bid != k.NO_BID else 0
-        ask_qty = self._level(instrument, -1, ask) if ask != k.NO_ASK else 0
-        top = TopOfBook(None if bid == k.NO_BID else bid, bid_qty, None if ask == k.NO_ASK else ask, ask_qty)
+        meta = self._bmeta[k.LOCAL_BOOK, instrument].tolist()
+        bid = meta[k.M_BEST_BID]
+        ask = meta[k.M_BEST_ASK]
+        base = meta[k.M_BASE]
+        levels = self._levels  # (best prices always lie inside the book's segment)
+        top = TopOfBook(
+            None if bid == k.NO_BID else bid,
+            0 if bid == k.NO_BID else levels.item(meta[k.M_OFF_BID] + bid - base),
+            None if ask == k.NO_ASK else ask,
+            0 if ask == k.NO_ASK else levels.item(meta[k.M_OFF_ASK] + ask - base),
+        )
         self._tops[instrument] = top
         return top
 
@@ -353,12 +375,6 @@ class ReplayVenue:
         return min(1.0, self.events_processed / self._total)
 
     # -- internals ----------------------------------------------------------------------------------------------
-    def _level(self, instrument: int, side: int, price: int) -> int:
-        meta = self._bmeta[k.LOCAL_BOOK, instrument]
-        index = price - int(meta[k.M_BASE])
-        offset = int(meta[k.M_OFF_BID] if side > 0 else meta[k.M_OFF_ASK])
-        return int(self._levels[offset + index])
-
     def _check_request(self, now: int, instrument: int) -> None:
         if not self._started:
             raise RuntimeError("call start() before sending orders")
@@ -368,19 +384,28 @@ class ReplayVenue:
             raise ValueError(f"request time {now} is before the venue's current time {self._now}")
 
     def _send(self, now: int, kind: int, slot: int, order_id: int, instrument: int, price: int, qty: int) -> None:
-        st = self._st
+        stv = self._stv
         entry = self._constant_entry
         arrival = now + (entry if entry is not None else self._sampler.entry(now))
         if arrival < self._last_arrival:
             arrival = self._last_arrival
         self._last_arrival = arrival
-        count = st.item(k.S_REQ_COUNT)
+        count = stv[k.S_REQ_COUNT]
         size = len(self._req)
         if count == size:
-            self._req = _grow_ring(self._req, st, k.S_REQ_HEAD, k.S_REQ_COUNT)
+            self._req = _grow_ring(self._req, self._st, k.S_REQ_HEAD, k.S_REQ_COUNT)
+            self._req_flat = _flat(self._req)
             size = len(self._req)
-        self._req[(st.item(k.S_REQ_HEAD) + count) % size] = (arrival, kind, slot, order_id, instrument, price, qty)
-        st[k.S_REQ_COUNT] = count + 1
+        row = self._req_flat
+        at = (stv[k.S_REQ_HEAD] + count) % size * k.R_SIZE
+        row[at + k.R_ARRIVAL] = arrival
+        row[at + k.R_KIND] = kind
+        row[at + k.R_SLOT] = slot
+        row[at + k.R_ID] = order_id
+        row[at + k.R_INST] = instrument
+        row[at + k.R_PRICE] = price
+        row[at + k.R_QTY] = qty
+        stv[k.S_REQ_COUNT] = count + 1
 
     def _set_watch(self, watch: Watch) -> None:
         n = len(self._instruments)
@@ -395,28 +420,34 @@ class ReplayVenue:
         self._watching_books = any(watch.book)
 
     def _drain(self, reports: list[Report], trades: list[PublicTrade]) -> None:
-        st = self._st
-        count = st.item(k.S_OUT_REPORTS)
+        stv = self._stv
+        count = stv[k.S_OUT_REPORTS]
         if count:
             statuses = _STATUS
             reasons = _REASON
             live = self._live
+            orders = self._ord_flat
+            make = tuple.__new__  # a Report without NamedTuple's keyword-handling constructor
+            add = reports.append
             for ts, i, oid, status, reason, side, price, leaves, fqty, fpx, maker, slot, terminal in self._out_rep[
                 :count
             ].tolist():
-                reports.append(
-                    Report(ts, i, oid, statuses[status], reasons[reason], side, price, leaves, fqty, fpx, maker == 1)
+                add(
+                    make(
+                        Report,
+                        (ts, i, oid, statuses[status], reasons[reason], side, price, leaves, fqty, fpx, maker == 1),
+                    )
                 )
                 if terminal and slot >= 0:
-                    self._ord_i[slot, k.O_STATE] = k.ST_FREE
+                    orders[slot * k.O_SIZE + k.O_STATE] = k.ST_FREE
                     self._free_slots.append(slot)
                     if live.get(oid) == slot:
                         del live[oid]
-            st[k.S_OUT_REPORTS] = 0
-        count = st.item(k.S_OUT_TRADES)
+            stv[k.S_OUT_REPORTS] = 0
+        count = stv[k.S_OUT_TRADES]
         if count:
             trades.extend(PublicTrade(*row) for row in self._out_trd[:count].tolist())
-            st[k.S_OUT_TRADES] = 0
+            stv[k.S_OUT_TRADES] = 0
 
     def _next_chunk(self) -> Events | None:
         for chunk in self._chunks:
@@ -516,6 +547,7 @@ class ReplayVenue:
     def _grow_orders(self) -> None:
         old = len(self._ord_i)
         self._ord_i = np.concatenate([self._ord_i, np.zeros_like(self._ord_i)])
+        self._ord_flat = _flat(self._ord_i)
         self._ord_f = np.concatenate([self._ord_f, np.zeros_like(self._ord_f)])
         self._active = np.concatenate([self._active, np.zeros_like(self._active)])
         self._free_slots.extend(range(2 * old - 1, old - 1, -1))
@@ -565,6 +597,11 @@ def book_side(
     window = segment[index:]
     nonzero = np.flatnonzero(window)[:count]
     return [(best + int(j), int(window[j])) for j in nonzero]
+
+
+def _flat(array: npt.NDArray[np.int64]) -> memoryview:
+    """A flat, writable view of a C-contiguous int64 array, indexed with plain ints from Python."""
+    return memoryview(cast(Any, array)).cast("B").cast("q")
 
 
 def _raw(rows: Events) -> npt.NDArray[np.void]:
