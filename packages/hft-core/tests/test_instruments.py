@@ -82,7 +82,7 @@ def test_invalid_fee_rates() -> None:
         FeeSchedule(taker=1.5)
 
 
-@pytest.mark.parametrize("step", [0.01, 0.05, 0.5, 1.0, 5.0, 0.001, 1e-8, 0.25, 0.07, 0.3, 1e-12])
+@pytest.mark.parametrize("step", [0.01, 0.05, 0.5, 1.0, 5.0, 0.001, 1e-8, 0.25, 0.07, 0.3, 1e-12, 1 / 3])
 def test_array_conversions_give_the_scalar_conversions_floats(step: float) -> None:
     # counts of every magnitude up to 2^62, where float products stop landing near the decimal grid
     rng = np.random.default_rng(7)
@@ -91,3 +91,14 @@ def test_array_conversions_give_the_scalar_conversions_floats(step: float) -> No
     inst = Instrument("X", tick_size=step, lot_size=step)
     assert inst.ticks_to_prices(counts).tolist() == [inst.ticks_to_price(c) for c in counts.tolist()]
     assert inst.lots_to_qtys(counts).tolist() == [inst.lots_to_qty(c) for c in counts.tolist()]
+
+
+@pytest.mark.parametrize("step", [0.01, 0.05, 0.5, 1.0, 5.0, 0.001, 1e-8, 0.25, 0.07, 0.3, 1e-12, 1 / 3])
+def test_scalar_conversions_round_like_python_round(step: float) -> None:
+    # the fast integer route must give exactly round(count × step, decimals) at every magnitude
+    rng = np.random.default_rng(11)
+    counts = (10.0 ** rng.uniform(0, 18.6, 20_000) * rng.choice([-1, 1], 20_000)).astype(np.int64).tolist()
+    inst = Instrument("X", tick_size=step, lot_size=step)
+    places = next(p for p in range(13) if abs(round(step, p) - step) <= step * 1e-9)
+    assert [inst.ticks_to_price(c) for c in counts] == [round(c * step, places) for c in counts]
+    assert [inst.lots_to_qty(c) for c in counts] == [round(c * step, places) for c in counts]

@@ -22,6 +22,11 @@ __all__ = ["FeeSchedule", "Instrument", "Rounding"]
 Rounding = Literal["exact", "nearest", "down", "up"]
 """How a float is put on a grid: ``exact`` raises `OffGridError` when it is off the grid."""
 
+_EXACT_SCALED = 2.0**40
+"""Python's ``round(x, places)`` goes through a decimal conversion, slow for something strategies do all the time.
+When the step is exactly a short decimal and count × step × 10^places is below 2^40, that value lies within 2^-12
+of an integer, far from a tie: rounding it to an integer and dividing by the power of ten gives the same float."""
+
 # Relative tolerance for "exactly on the grid": absorbs float representation error only (0.1 + 0.2 style),
 # far below any real tick.
 _GRID_RTOL = 1e-9
@@ -59,6 +64,9 @@ class Instrument:
     venue: str = "sim"
     multiplier: float = 1.0
     fees: FeeSchedule = field(default_factory=FeeSchedule)
+    # 10^decimals of the tick and lot sizes, for the float conversions; 0 for a step with no short decimal form
+    _tick_scale: float = field(init=False, repr=False, compare=False, default=1.0)
+    _lot_scale: float = field(init=False, repr=False, compare=False, default=1.0)
 
     def __post_init__(self) -> None:
         if not self.symbol:
@@ -67,6 +75,8 @@ class Instrument:
             value = getattr(self, name)
             if not math.isfinite(value) or value <= 0:
                 raise ValueError(f"{self.symbol}: {name} must be a positive finite number, got {value}")
+        object.__setattr__(self, "_tick_scale", _decimal_scale(self.tick_size))
+        object.__setattr__(self, "_lot_scale", _decimal_scale(self.lot_size))
 
     # -- prices ---------------------------------------------------------------------------------------------
     def price_to_ticks(self, price: float, rounding: Rounding = "exact") -> int:
@@ -75,6 +85,11 @@ class Instrument:
 
     def ticks_to_price(self, ticks: int) -> float:
         """An integer tick count as a float price (rounded to the tick's decimals, so 9992 × 0.01 = 99.92)."""
+        # see _EXACT_SCALED: strategies read prices all the time
+        scale = self._tick_scale
+        scaled = ticks * self.tick_size * scale
+        if -_EXACT_SCALED < scaled < _EXACT_SCALED and scale:
+            return round(scaled) / scale
         return round(ticks * self.tick_size, _decimals(self.tick_size))
 
     def ticks_to_prices(self, ticks: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -90,6 +105,10 @@ class Instrument:
 
     def lots_to_qty(self, lots: int) -> float:
         """An integer lot count as a float size."""
+        scale = self._lot_scale  # see _EXACT_SCALED
+        scaled = lots * self.lot_size * scale
+        if -_EXACT_SCALED < scaled < _EXACT_SCALED and scale:
+            return round(scaled) / scale
         return round(lots * self.lot_size, _decimals(self.lot_size))
 
     def lots_to_qtys(self, lots: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -114,13 +133,20 @@ def _round_multiples(counts: npt.ArrayLike, step: float) -> npt.NDArray[np.float
     """``round(count * step, decimals(step))`` for every count, vectorized."""
     places = _decimals(step)
     values = np.asarray(counts, dtype=np.int64) * step
-    # numpy rounds by scaling by 10^places and back. Below 2^40 (scaled) every count × step lies within 2^-12 of
-    # an integer, far from a tie, so that agrees with Python's exact `round`; larger values go through `round`.
+    if not _decimal_scale(step):
+        return np.array([round(v, places) for v in values.tolist()], dtype=np.float64)
+    # numpy rounds by scaling by 10^places and back: exact below _EXACT_SCALED, as in the scalar conversions
     rounded: npt.NDArray[np.float64] = np.round(values, places)
-    huge = np.flatnonzero(~(np.abs(values) * 10.0**places < 2.0**40))
+    huge = np.flatnonzero(~(np.abs(values) * 10.0**places < _EXACT_SCALED))
     for k in huge.tolist():
         rounded[k] = round(float(values[k]), places)
     return rounded
+
+
+def _decimal_scale(step: float) -> float:
+    """10^decimals(step) when ``step`` is exactly the float of a short decimal (0.01, 5, 1e-8), else 0 (1/3)."""
+    scale = 10.0 ** _decimals(step)
+    return scale if round(step * scale) / scale == step else 0.0
 
 
 def _to_grid(value: float, step: float, rounding: Rounding, *, what: str, symbol: str) -> int:

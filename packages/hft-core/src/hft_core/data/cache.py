@@ -68,7 +68,9 @@ def default_cache_dir() -> Path:
 def _canonical(value: Any) -> Any:
     """A JSON-stable form of option values (dataclasses such as `Instrument`, paths, enums, tuples)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {"__type__": type(value).__name__, **{k: _canonical(v) for k, v in dataclasses.asdict(value).items()}}
+        # (private fields are derived from the public ones, like an instrument's decimal scales)
+        public = {k: v for k, v in dataclasses.asdict(value).items() if not k.startswith("_")}
+        return {"__type__": type(value).__name__, **{k: _canonical(v) for k, v in public.items()}}
     if isinstance(value, Mapping):
         return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda item: str(item[0]))}
     if isinstance(value, (list, tuple)):
