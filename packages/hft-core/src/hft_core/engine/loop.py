@@ -136,6 +136,7 @@ class Engine:
         self._throttle_ns = 0
         self._book_from = 0
         self._watch: Watch | None = None  # rebuilt when a subscription or the book throttle changes
+        self._fill_marks: list[float | None] | None = None
         self._last_mid: list[float] = [math.nan] * len(self.instruments)
         self._fill_rows: list[tuple[Any, ...]] = []
         self._equity_rows: list[tuple[Any, ...]] = []
@@ -192,25 +193,29 @@ class Engine:
         else:
             # Off-grid prices go to the passive side of the grid: a buy never pays more than asked.
             ticks = inst.price_to_ticks(price, "down" if side == BUY else "up")
-        state = _OrderState(order_id, self.now, index, side, order_type, ticks, lots)
+        now = self.now
+        state = _OrderState(order_id, now, index, side, order_type, ticks, lots)
         self._orders[order_id] = state
-        if lots <= 0:
-            return self._reject_locally(state, f"invalid size {qty!r}: below one lot of {inst.lot_size}")
-        if lots >= _FOREVER:
-            return self._reject_locally(state, f"invalid size {qty!r}: beyond 2^62 lots")
-        if ticks < 0 or (price is not None and ticks == 0):
-            return self._reject_locally(state, f"invalid price {price!r}")
-        if ticks >= _FOREVER:
-            return self._reject_locally(state, f"invalid price {price!r}: beyond 2^62 ticks")
-        risk_price = ticks if ticks > 0 else self._far_touch(index, side)
-        decision = self.risk.check_new(order_id, index, side, risk_price, lots, ts=self.now)
-        if not decision:
+        if not (0 < lots < _FOREVER and (0 < ticks < _FOREVER or price is None)):
+            return self._reject_invalid(state, qty, price)
+        decision = self.risk.check_new(order_id, index, side, ticks or self._far_touch(index, side), lots, ts=now)
+        if not decision.accepted:
             code = decision.reason.name.lower() if decision.reason is not None else "refused"
             return self._reject_locally(state, f"risk {code}: {decision.message}")
         self._open[index].add(order_id)
         state.status = "sent"
-        self.venue.submit(self.now, index, order_id, side, order_type, ticks, lots)
+        self.venue.submit(now, index, order_id, side, order_type, ticks, lots)
         return order_id
+
+    def _reject_invalid(self, state: _OrderState, qty: float, price: float | None) -> int:
+        if state.qty <= 0:
+            lot = self.instruments[state.instrument].lot_size
+            return self._reject_locally(state, f"invalid size {qty!r}: below one lot of {lot}")
+        if state.qty >= _FOREVER:
+            return self._reject_locally(state, f"invalid size {qty!r}: beyond 2^62 lots")
+        if state.price >= _FOREVER:
+            return self._reject_locally(state, f"invalid price {price!r}: beyond 2^62 ticks")
+        return self._reject_locally(state, f"invalid price {price!r}")
 
     def cancel(self, order_id: int) -> None:
         state = self._orders.get(order_id)
@@ -252,6 +257,28 @@ class Engine:
         total = 0.0
         for index in range(len(self.instruments)):
             total += self._instrument_pnl(index)
+        return total
+
+    def _pnl_after_fill(self) -> float:
+        """`pnl`, for the fills of one batch of reports: the marks (the market stands still) are set once."""
+        marks = self._fill_marks
+        if marks is None:
+            marks = self._fill_marks = []
+            for index in range(len(self.instruments)):
+                mark = self._mark(index)
+                if math.isfinite(mark):
+                    whole = math.floor(mark)
+                    self.ledger.mark(index, whole)
+                    marks.append(mark - whole)
+                else:
+                    marks.append(None)
+        ledger = self.ledger
+        total = 0.0
+        for index, fraction in enumerate(marks):
+            if fraction is None:
+                total += ledger.total_pnl(index)
+            else:
+                total += ledger.total_pnl(index) + ledger.position(index) * fraction * self._value_per_ticklot[index]
         return total
 
     def _instrument_pnl(self, index: int) -> float:
@@ -300,38 +327,39 @@ class Engine:
 
     def _handle_reports(self, reports: list[Report]) -> None:
         orders = self._orders
+        self._fill_marks = None  # marked afresh at this batch's first fill
         for report in reports:
-            state = orders.get(report.order_id)
-            if state is None or (state.done_ts >= 0 and report.fill_qty == 0):
+            ts, instrument, order_id, status, reason, _, price, leaves, fill_qty, _, _ = report
+            state = orders.get(order_id)
+            if state is None or (state.done_ts >= 0 and fill_qty == 0):
                 # Unknown, or already finished: a late reply (say, to a cancel that crossed the final fill) must
                 # not rewrite a filled order as rejected.
                 continue
-            if report.fill_qty > 0:
+            if fill_qty > 0:
                 self._book_fill(state, report)
-            status = report.status
             if status in _CLOSED:
-                self._open[report.instrument].discard(report.order_id)
-                self.risk.on_order_closed(report.order_id)
+                self._open[instrument].discard(order_id)
+                self.risk.on_order_closed(order_id)
                 state.status = _STATUS_NAMES[status]
-                state.done_ts = report.ts
-                if report.reason != OrderReason.NONE and not state.reason:
-                    state.reason = _REASON_NAMES[report.reason]
+                state.done_ts = ts
+                if reason != OrderReason.NONE and not state.reason:
+                    state.reason = _REASON_NAMES[reason]
             elif status == OrderStatus.MODIFIED:
-                state.price = report.price
-                state.qty = state.filled + report.leaves
-            elif state.status in ("sent", "pending"):
+                state.price = price
+                state.qty = state.filled + leaves
+            elif state.status == "sent" or state.status == "pending":
                 state.status = _STATUS_NAMES[status]
-            if self._wants_order_updates and report.fill_qty == 0:
-                inst = self.instruments[report.instrument]
+            if self._wants_order_updates and fill_qty == 0:
+                inst = self.instruments[instrument]
                 self.strategy.on_order(
                     self.context,
                     OrderUpdate(
-                        ts=report.ts,
+                        ts=ts,
                         instrument=inst.symbol,
-                        order_id=report.order_id,
+                        order_id=order_id,
                         status=_STATUS_NAMES[status],  # type: ignore[arg-type]
                         reason=state.reason or None,
-                        remaining_qty=inst.lots_to_qty(report.leaves),
+                        remaining_qty=inst.lots_to_qty(leaves),
                     ),
                 )
 
@@ -342,7 +370,7 @@ class Engine:
         fee = self.ledger.on_fill(index, report.side, report.fill_price, report.fill_qty, maker=report.maker)
         self.risk.on_fill(report.order_id, report.fill_qty)
         lots = self.ledger.position(index)
-        pnl = self.pnl()
+        pnl = self._pnl_after_fill()
         # integers as the venue gave them; `_result` converts whole columns at the end
         self._fill_rows.append(
             (
@@ -448,12 +476,14 @@ class Engine:
             advance = self.venue.advance(min(self._next_timer, next_sample, end), watch)
             self.now = advance.now
             finished = advance.finished
-            self._dispatch(advance)
+            if advance.reports or advance.trades or advance.book_changed:
+                self._dispatch(advance)
             if self.now >= self._next_timer and self._timer_ns is not None:
                 self.strategy.on_timer(self.context)
                 missed = (self.now - self._next_timer) // self._timer_ns
                 self._next_timer += self._timer_ns * (missed + 1)
-            self._check_kill_switch()
+            if self._max_loss is not None:
+                self._check_kill_switch()
             if self._on_progress is not None:
                 done = self.venue.progress() if self._duration_ns is None else (self.now - start) / self._duration_ns
                 if done - last_progress >= 0.005:
@@ -614,10 +644,12 @@ class _EngineContext:
         return self._engine.instruments[self._engine.instrument_index(instrument)]
 
     def book(self, instrument: str | None = None) -> VenueBookView:
-        return self._engine._views[self._engine.instrument_index(instrument)]
+        engine = self._engine
+        return engine._views[0 if instrument is None else engine.instrument_index(instrument)]
 
     def position(self, instrument: str | None = None) -> float:
-        return self._engine.position(self._engine.instrument_index(instrument))
+        engine = self._engine
+        return engine.position(0 if instrument is None else engine.instrument_index(instrument))
 
     def pnl(self) -> float:
         return self._engine.pnl()
@@ -625,12 +657,14 @@ class _EngineContext:
     def buy(
         self, qty: float, price: float | None = None, *, instrument: str | None = None, tif: TimeInForce = "gtc"
     ) -> int:
-        return self._engine.send(BUY, qty, price, self._engine.instrument_index(instrument), tif)
+        engine = self._engine
+        return engine.send(BUY, qty, price, 0 if instrument is None else engine.instrument_index(instrument), tif)
 
     def sell(
         self, qty: float, price: float | None = None, *, instrument: str | None = None, tif: TimeInForce = "gtc"
     ) -> int:
-        return self._engine.send(SELL, qty, price, self._engine.instrument_index(instrument), tif)
+        engine = self._engine
+        return engine.send(SELL, qty, price, 0 if instrument is None else engine.instrument_index(instrument), tif)
 
     def cancel(self, order_id: int) -> None:
         self._engine.cancel(order_id)
