@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from hft_core.engine.book_view import VenueBookView
-from hft_core.engine.results import EQUITY_COLUMNS, FILL_COLUMNS, ORDER_COLUMNS, BacktestResult, frame_from_rows
+from hft_core.engine.journal import OrderJournal, grid_to_floats, side_names
+from hft_core.engine.results import EQUITY_COLUMNS, FILL_COLUMNS, BacktestResult, frame_from_rows
 from hft_core.engine.stats import max_drawdown, sharpe_ratio
 from hft_core.errors import ConfigError
 from hft_core.events import BUY, SELL
-from hft_core.instruments import Instrument
+from hft_core.instruments import Instrument, Rounding
 from hft_core.ledger import Ledger
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
 from hft_core.risk import RiskGate, RiskLimits
@@ -34,10 +34,6 @@ __all__ = ["Engine", "FillEvent"]
 
 _NS = 1_000_000_000
 _FOREVER = 2**62
-_TYPE_NAMES = np.array(
-    [next((t.name.lower() for t in OrderType if t == code), "") for code in range(max(OrderType) + 1)], dtype=object
-)
-"""Order type names by code, for the orders table."""
 _CLOSED = frozenset((OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED))
 _TIF_TYPES: dict[str, OrderType] = {
     "gtc": OrderType.LIMIT,
@@ -65,21 +61,6 @@ class FillEvent:
     position: float
     cash: float
     pnl: float
-
-
-@dataclass(slots=True)
-class _OrderState:
-    order_id: int
-    ts: int
-    instrument: int
-    side: int
-    order_type: OrderType
-    price: int
-    qty: int
-    filled: int = 0
-    status: str = "pending"
-    reason: str = ""
-    done_ts: int = -1
 
 
 def _overrides(strategy: Strategy, hook: str) -> bool:
@@ -124,8 +105,7 @@ class Engine:
         self._on_progress = on_progress
         self._on_fill_listener = on_fill
         self.now = 0
-        self._next_order_id = 1
-        self._orders: dict[int, _OrderState] = {}
+        self._journal = OrderJournal()
         self._open: list[set[int]] = [set() for _ in self.instruments]
         self._local_reports: list[Report] = []
         self._timer_ns: int | None = None
@@ -180,8 +160,6 @@ class Engine:
     def send(self, side: int, qty: float, price: float | None, index: int, tif: TimeInForce) -> int:
         """Risk-check and send a new order; returns its id (a rejection arrives via ``on_order``)."""
         inst = self.instruments[index]
-        order_id = self._next_order_id
-        self._next_order_id += 1
         order_type = OrderType.MARKET if price is None else _TIF_TYPES.get(tif)
         if order_type is None:
             raise ValueError(f"unknown time in force {tif!r}; expected gtc, ioc, fok or post-only")
@@ -194,33 +172,37 @@ class Engine:
             # Off-grid prices go to the passive side of the grid: a buy never pays more than asked.
             ticks = inst.price_to_ticks(price, "down" if side == BUY else "up")
         now = self.now
-        state = _OrderState(order_id, now, index, side, order_type, ticks, lots)
-        self._orders[order_id] = state
+        journal = self._journal
+        order_id = journal.add(now, index, side, order_type, ticks, lots)
         if not (0 < lots < _FOREVER and (0 < ticks < _FOREVER or price is None)):
-            return self._reject_invalid(state, qty, price)
+            return self._reject_invalid(order_id, qty, price)
         decision = self.risk.check_new(order_id, index, side, ticks or self._far_touch(index, side), lots, ts=now)
         if not decision.accepted:
             code = decision.reason.name.lower() if decision.reason is not None else "refused"
-            return self._reject_locally(state, f"risk {code}: {decision.message}")
+            return self._reject_locally(order_id, f"risk {code}: {decision.message}")
         self._open[index].add(order_id)
-        state.status = "sent"
+        journal.status[order_id - 1] = "sent"
         self.venue.submit(now, index, order_id, side, order_type, ticks, lots)
         return order_id
 
-    def _reject_invalid(self, state: _OrderState, qty: float, price: float | None) -> int:
-        if state.qty <= 0:
-            lot = self.instruments[state.instrument].lot_size
-            return self._reject_locally(state, f"invalid size {qty!r}: below one lot of {lot}")
-        if state.qty >= _FOREVER:
-            return self._reject_locally(state, f"invalid size {qty!r}: beyond 2^62 lots")
-        if state.price >= _FOREVER:
-            return self._reject_locally(state, f"invalid price {price!r}: beyond 2^62 ticks")
-        return self._reject_locally(state, f"invalid price {price!r}")
+    def _reject_invalid(self, order_id: int, qty: float, price: float | None) -> int:
+        row = order_id - 1
+        lots = self._journal.qty[row]
+        if lots <= 0:
+            lot = self.instruments[self._journal.instrument[row]].lot_size
+            return self._reject_locally(order_id, f"invalid size {qty!r}: below one lot of {lot}")
+        if lots >= _FOREVER:
+            return self._reject_locally(order_id, f"invalid size {qty!r}: beyond 2^62 lots")
+        if self._journal.price[row] >= _FOREVER:
+            return self._reject_locally(order_id, f"invalid price {price!r}: beyond 2^62 ticks")
+        return self._reject_locally(order_id, f"invalid price {price!r}")
 
     def cancel(self, order_id: int) -> None:
-        state = self._orders.get(order_id)
-        if state is not None and order_id in self._open[state.instrument]:
-            self.venue.cancel(self.now, state.instrument, order_id)
+        row = order_id - 1
+        if 0 <= row < len(self._journal):
+            instrument = self._journal.instrument[row]
+            if order_id in self._open[instrument]:
+                self.venue.cancel(self.now, instrument, order_id)
 
     def cancel_all(self, index: int | None) -> None:
         indices = range(len(self.instruments)) if index is None else (index,)
@@ -229,12 +211,15 @@ class Engine:
                 self.venue.cancel(self.now, i, order_id)
 
     def modify(self, order_id: int, price: float | None, qty: float | None) -> None:
-        state = self._orders.get(order_id)
-        if state is None or order_id not in self._open[state.instrument]:
+        journal = self._journal
+        row = order_id - 1
+        if not 0 <= row < len(journal) or order_id not in self._open[journal.instrument[row]]:
             return
-        inst = self.instruments[state.instrument]
-        ticks = state.price if price is None else inst.price_to_ticks(price, "down" if state.side == BUY else "up")
-        lots = state.qty - state.filled if qty is None else math.floor(qty / inst.lot_size + 1e-9)
+        instrument = journal.instrument[row]
+        inst = self.instruments[instrument]
+        passive: Rounding = "down" if journal.side[row] == BUY else "up"
+        ticks = journal.price[row] if price is None else inst.price_to_ticks(price, passive)
+        lots = journal.qty[row] - journal.filled[row] if qty is None else math.floor(qty / inst.lot_size + 1e-9)
         if lots <= 0 or ticks <= 0:
             raise ValueError(f"modify of order {order_id}: price and size must stay positive")
         if lots >= _FOREVER or ticks >= _FOREVER:
@@ -243,7 +228,7 @@ class Engine:
         if not decision:
             self.log(f"modify of order {order_id} refused by risk: {decision.message}")
             return
-        self.venue.modify(self.now, state.instrument, order_id, ticks, lots)
+        self.venue.modify(self.now, instrument, order_id, ticks, lots)
 
     def open_orders(self, index: int | None) -> list[int]:
         if index is None:
@@ -298,22 +283,24 @@ class Engine:
         return price if price is not None else 1
 
     # -- internals ------------------------------------------------------------------------------------------
-    def _reject_locally(self, state: _OrderState, reason: str) -> int:
-        state.status = "rejected"
-        state.reason = reason
+    def _reject_locally(self, order_id: int, reason: str) -> int:
+        journal = self._journal
+        row = order_id - 1
+        journal.status[row] = "rejected"
+        journal.reason[row] = reason
         self._local_reports.append(
             Report(
                 self.now,
-                state.instrument,
-                state.order_id,
+                journal.instrument[row],
+                order_id,
                 OrderStatus.REJECTED,
                 OrderReason.NONE,
-                state.side,
-                state.price,
+                journal.side[row],
+                journal.price[row],
                 0,
             )
         )
-        return state.order_id
+        return order_id
 
     def _mark(self, index: int) -> float:
         """The instrument's mid in ticks (last known when a side is empty)."""
@@ -326,29 +313,31 @@ class Engine:
         return "buy" if side == BUY else "sell"
 
     def _handle_reports(self, reports: list[Report]) -> None:
-        orders = self._orders
+        journal = self._journal
+        statuses = journal.status
+        known = len(journal)
         self._fill_marks = None  # marked afresh at this batch's first fill
         for report in reports:
             ts, instrument, order_id, status, reason, _, price, leaves, fill_qty, _, _ = report
-            state = orders.get(order_id)
-            if state is None or (state.done_ts >= 0 and fill_qty == 0):
+            row = order_id - 1
+            if not 0 <= row < known or (journal.done_ts[row] >= 0 and fill_qty == 0):
                 # Unknown, or already finished: a late reply (say, to a cancel that crossed the final fill) must
                 # not rewrite a filled order as rejected.
                 continue
             if fill_qty > 0:
-                self._book_fill(state, report)
+                self._book_fill(row, report)
             if status in _CLOSED:
                 self._open[instrument].discard(order_id)
                 self.risk.on_order_closed(order_id)
-                state.status = _STATUS_NAMES[status]
-                state.done_ts = ts
-                if reason != OrderReason.NONE and not state.reason:
-                    state.reason = _REASON_NAMES[reason]
+                statuses[row] = _STATUS_NAMES[status]
+                journal.done_ts[row] = ts
+                if reason != OrderReason.NONE and not journal.reason[row]:
+                    journal.reason[row] = _REASON_NAMES[reason]
             elif status == OrderStatus.MODIFIED:
-                state.price = price
-                state.qty = state.filled + leaves
-            elif state.status == "sent" or state.status == "pending":
-                state.status = _STATUS_NAMES[status]
+                journal.price[row] = price
+                journal.qty[row] = journal.filled[row] + leaves
+            elif statuses[row] == "sent" or statuses[row] == "pending":
+                statuses[row] = _STATUS_NAMES[status]
             if self._wants_order_updates and fill_qty == 0:
                 inst = self.instruments[instrument]
                 self.strategy.on_order(
@@ -358,15 +347,15 @@ class Engine:
                         instrument=inst.symbol,
                         order_id=order_id,
                         status=_STATUS_NAMES[status],  # type: ignore[arg-type]
-                        reason=state.reason or None,
+                        reason=journal.reason[row] or None,
                         remaining_qty=inst.lots_to_qty(leaves),
                     ),
                 )
 
-    def _book_fill(self, state: _OrderState, report: Report) -> None:
+    def _book_fill(self, row: int, report: Report) -> None:
         """Ledger, risk gate and the fills table; then the listeners, if any."""
         index = report.instrument
-        state.filled += report.fill_qty
+        self._journal.filled[row] += report.fill_qty
         fee = self.ledger.on_fill(index, report.side, report.fill_price, report.fill_qty, maker=report.maker)
         self.risk.on_fill(report.order_id, report.fill_qty)
         lots = self.ledger.position(index)
@@ -506,11 +495,11 @@ class Engine:
         return self._result(self._start)
 
     def _result(self, start: int) -> BacktestResult:
-        orders = _order_table(self._orders.values(), self.instruments)
+        journal = self._journal
+        orders = journal.table(self.instruments)
         fills = _fill_table(self._fill_rows, self.instruments)
-        states = self._orders.values()
-        accepted = sum(1 for s in states if s.status not in ("rejected", "sent", "pending"))
-        filled_orders = sum(1 for s in states if s.filled > 0)
+        accepted = journal.accepted_count()
+        filled_orders = journal.filled_count()
         n_fills = len(self._fill_rows)
         qty = fills["qty"].tolist()
         price = fills["price"].tolist()
@@ -526,70 +515,16 @@ class Engine:
             "final_position": {s: self.position(i) for i, s in enumerate(self._symbols)},
             "sharpe": round(sharpe_ratio(self._equity_ts, self._equity_total), 6),
             "max_drawdown": round(max_drawdown(self._equity_total), 10),
-            "orders": len(self._orders),
-            "rejected": sum(1 for s in states if s.status == "rejected"),
+            "orders": len(journal),
+            "rejected": journal.status.count("rejected"),
             "fill_ratio": round(filled_orders / accepted, 6) if accepted else 0.0,
-            "order_to_trade": round(len(self._orders) / n_fills, 6) if n_fills else None,
+            "order_to_trade": round(len(journal) / n_fills, 6) if n_fills else None,
             "duration_s": (self.now - start) / _NS,
             "kill_switch": self.risk.killed,
             "venue": self.venue.name,
         }
         equity = frame_from_rows(self._equity_rows, EQUITY_COLUMNS)
         return BacktestResult(orders, fills, equity, stats, list(self._logs))
-
-
-def _converted(
-    codes: npt.NDArray[np.int64],
-    values: Sequence[int],
-    instruments: tuple[Instrument, ...],
-    prices: bool,
-    absent: float | None = None,
-) -> npt.NDArray[np.float64]:
-    """Tick (``prices``) or lot counts as floats by each row's instrument; ``absent`` where a count is <= 0."""
-    try:
-        counts = np.array(values, dtype=np.int64)
-    except OverflowError:  # a count beyond int64 (an absurd order the venue rejected): one at a time
-        return np.array(
-            [
-                absent
-                if absent is not None and v <= 0
-                else (instruments[c].ticks_to_price(v) if prices else instruments[c].lots_to_qty(v))
-                for c, v in zip(codes.tolist(), values, strict=True)
-            ],
-            dtype=np.float64,
-        )
-    out = np.empty(len(counts), dtype=np.float64)
-    for index, inst in enumerate(instruments):
-        rows = slice(None) if len(instruments) == 1 else codes == index
-        out[rows] = inst.ticks_to_prices(counts[rows]) if prices else inst.lots_to_qtys(counts[rows])
-    if absent is not None:
-        out[counts <= 0] = absent
-    return out
-
-
-def _order_table(states: Iterable[_OrderState], instruments: tuple[Instrument, ...]) -> pd.DataFrame:
-    """The orders DataFrame, built column by column (a row at a time costs microseconds per order)."""
-    rows = [(s.order_id, s.ts, s.done_ts, s.instrument, s.side, s.order_type, s.price, s.qty, s.filled) for s in states]
-    if not rows:
-        return frame_from_rows([], ORDER_COLUMNS)
-    ids, ts, done, codes, sides, types, prices, qtys, filled = zip(*rows, strict=True)
-    code = np.array(codes, dtype=np.int64)
-    return pd.DataFrame(
-        {
-            "order_id": np.array(ids, dtype=np.int64),
-            "ts": np.array(ts, dtype=np.int64),
-            "done_ts": np.array(done, dtype=np.int64),
-            "instrument": _symbols_of(instruments)[code],
-            "side": _side_names(sides),
-            "order_type": _TYPE_NAMES[np.array(types, dtype=np.int64)],
-            "price": _converted(code, prices, instruments, True, math.nan),
-            "qty": _converted(code, qtys, instruments, False, 0.0),
-            "status": np.array([s.status for s in states], dtype=object),
-            "reason": np.array([s.reason for s in states], dtype=object),
-            "filled_qty": _converted(code, filled, instruments, False),
-        },
-        columns=list(ORDER_COLUMNS),
-    )
 
 
 def _fill_table(rows: list[tuple[Any, ...]], instruments: tuple[Instrument, ...]) -> pd.DataFrame:
@@ -601,27 +536,18 @@ def _fill_table(rows: list[tuple[Any, ...]], instruments: tuple[Instrument, ...]
     return pd.DataFrame(
         {
             "ts": np.array(ts, dtype=np.int64),
-            "instrument": _symbols_of(instruments)[code],
+            "instrument": np.array([inst.symbol for inst in instruments], dtype=object)[code],
             "order_id": np.array(ids, dtype=np.int64),
-            "side": _side_names(sides),
-            "price": _converted(code, prices, instruments, True),
-            "qty": _converted(code, qtys, instruments, False),
+            "side": side_names(sides),
+            "price": grid_to_floats(code, prices, instruments, prices=True),
+            "qty": grid_to_floats(code, qtys, instruments, prices=False),
             "fee": np.array(fees, dtype=np.float64),
             "maker": np.array(makers, dtype=bool),
-            "position": _converted(code, lots, instruments, False),
+            "position": grid_to_floats(code, lots, instruments, prices=False),
             "pnl": np.array(pnls, dtype=np.float64),
         },
         columns=list(FILL_COLUMNS),
     )
-
-
-def _side_names(sides: Sequence[int]) -> npt.NDArray[np.object_]:
-    names: npt.NDArray[np.object_] = np.where(np.array(sides, dtype=np.int64) == BUY, "buy", "sell").astype(object)
-    return names
-
-
-def _symbols_of(instruments: tuple[Instrument, ...]) -> npt.NDArray[np.object_]:
-    return np.array([inst.symbol for inst in instruments], dtype=object)
 
 
 class _EngineContext:
