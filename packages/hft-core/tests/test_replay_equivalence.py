@@ -7,6 +7,8 @@ public trades, book-change notices, stops and strategy-visible books, step by st
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hft_core.events import BUY, SELL, EventKind, Events
@@ -111,6 +113,38 @@ def test_l3_kernel_matches_reference(seed: int, queue: QueueModel, partial: bool
     kernel, reference = both(
         data, 1, actions, queue_model=queue, latency=latency_model(0, seed), partial_fills=partial, chunk_size=chunk
     )
+    assert_same(kernel, reference)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    instruments=st.integers(1, 2),
+    queue=st.sampled_from(QUEUES),
+    latency=st.integers(0, 3),
+    partial=st.booleans(),
+    chunk=st.sampled_from([7, 100, 513, 5_000]),
+    span=st.sampled_from([256, 1 << 20]),
+    watched=st.sampled_from([0.0, 0.2, 1.0]),
+)
+def test_long_l2_runs_match_reference(
+    seed: int, instruments: int, queue: QueueModel, latency: int, partial: bool, chunk: int, span: int, watched: float
+) -> None:
+    """Long streams, mostly unwatched: the kernel's fast runs of market rows (hundreds of rows between stops, both
+    sides in blocks, fills and public trades inside them, chunk ends and book growth in the middle of them, levels
+    beyond a small book span) must still agree with the reference."""
+    rng = np.random.default_rng(seed)
+    data = random_l2_stream(rng, 2_000, instruments)
+    jump = int(rng.choice([0, 40, 3_000, 1_000_000]))
+    data["price"][int(rng.integers(0, len(data))) :] += jump  # the market moves away: growth, or levels ignored
+    actions = [
+        a if rng.random() < watched else dataclasses.replace(a, wait=a.wait * 20, watch_book=False, watch_trades=False)
+        for a in random_actions(rng, 40, instruments)
+    ]
+    kernel, reference = both(
+        data, instruments, actions, queue_model=queue, latency=latency_model(latency, seed), partial_fills=partial,
+        chunk_size=chunk, book_span_ticks=span,
+    )  # fmt: skip
     assert_same(kernel, reference)
 
 

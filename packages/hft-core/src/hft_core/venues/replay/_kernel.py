@@ -13,6 +13,14 @@ Happenings, in time order; at equal times in this priority order:
 3. a report reaching the strategy;
 4. a market event reaching the strategy at its local time (running maximum of ``local_ts``);
 5. the end of the book-change throttle (``book_from``), when a watched top of book changed during it.
+
+Most of the time only market events are due, and `run` applies them in runs of rows rather than one happening per
+turn of its loop. While nothing on the local side can stop the run (nothing watched, or only books and the
+throttle's wake already pending), a block of the exchange side's rows and then the local side's rows before the
+next exchange row: the two books are independent, so this is the merge by time (`_passes`, with a single
+instrument's book in registers). Otherwise both sides merged a row at a time (`_merged_rows`). A run ends before
+any other happening, after a row that queued reports, and at a row that needs more (growth, L3, CLEAR, a watched
+trade): the general step takes that one.
 """
 
 from __future__ import annotations
@@ -232,6 +240,15 @@ MAX_SWEEP_LEVELS = 1000
 """A liquidity-taking order walks at most this many non-empty price levels."""
 REPORT_HEADROOM = MAX_SWEEP_LEVELS + 8
 """Free report slots required before an exchange happening (a sweep plus its acknowledgement and expiry)."""
+PASS_BLOCK = 4096
+"""Rows the exchange side runs ahead of the local side in `run`'s fast passes (the rows stay in cache)."""
+PASS_END = 0
+PASS_SPECIAL = 1
+PASS_REPORTS = 2
+"""Why a run of market rows stopped (`_pass_many`)."""
+LEVEL_IGNORED = -1
+LEVEL_GROW = -2
+"""`_fast_level`'s answers besides a level's previous size."""
 
 
 # =============================================================================================================
@@ -1170,6 +1187,394 @@ def first_bad_row(chunk, n_instruments, local_offset):  # type: ignore[no-untype
 
 
 # =============================================================================================================
+# Runs of market rows: the hot path
+# =============================================================================================================
+@_helper
+def _uncross(levels, bmeta, b, i, side, idx, base, cap):  # type: ignore[no-untyped-def]
+    """A new level at ``base + idx`` on ``side`` crossed the opposite best: clear the crossed opposite levels."""
+    if side > 0:
+        aoff = bmeta[b, i, M_OFF_ASK]
+        for k in range(bmeta[b, i, M_BEST_ASK] - base, idx + 1):
+            levels[aoff + k] = 0
+        bmeta[b, i, M_BEST_ASK] = _scan_up(levels, aoff, idx + 1, cap, base)
+    else:
+        boff = bmeta[b, i, M_OFF_BID]
+        for k in range(idx, bmeta[b, i, M_BEST_BID] - base + 1):
+            levels[boff + k] = 0
+        bmeta[b, i, M_BEST_BID] = _scan_down(levels, boff, idx - 1, base)
+
+
+@_inlined
+def _fast_level(st, levels, bmeta, b, i, side, x, q, half_span):  # type: ignore[no-untyped-def]
+    """A DEPTH/SNAPSHOT row on book ``b``: `_placement` then `_store`, with the bid/ask choices made by index
+    arithmetic rather than branches (the side is a coin flip). Returns the level's previous size, or LEVEL_IGNORED,
+    or LEVEL_GROW (nothing changed: the book must grow first)."""
+    base = bmeta[b, i, M_BASE]
+    cap = bmeta[b, i, M_CAP]
+    bb = bmeta[b, i, M_BEST_BID]
+    ba = bmeta[b, i, M_BEST_ASK]
+    idx = x - base
+    if q > 0:
+        if bb != NO_BID:
+            centre = (bb + ba) >> 1 if ba != NO_ASK else bb
+        elif ba != NO_ASK:
+            centre = ba
+        else:
+            centre = x
+        if abs(x - centre) > half_span:
+            st[S_IGNORED] += 1
+            return LEVEL_IGNORED
+        if idx < 0 or idx >= cap:
+            return LEVEL_GROW
+    elif idx < 0 or idx >= cap:
+        return 0
+    bid = np.int64(side > 0)
+    at = bmeta[b, i, M_OFF_ASK - bid] + idx
+    prev = levels[at]
+    levels[at] = q
+    same = bmeta[b, i, M_BEST_ASK - bid]
+    if q > 0:
+        # bids: x > best or no best; asks: x < best or no best (the sentinels compare the same way mirrored)
+        sx = x if bid else -x
+        ss = same if bid else -same
+        bmeta[b, i, M_BEST_ASK - bid] = x if (sx > ss) | (ss == NO_BID) else same
+        so = -bmeta[b, i, M_BEST_BID + bid] if bid else bmeta[b, i, M_BEST_BID + bid]
+        if (so != NO_BID) & (so >= -sx):
+            _uncross(levels, bmeta, b, i, side, idx, base, cap)
+    elif x == same:
+        if bid:
+            bmeta[b, i, M_BEST_BID] = _scan_down(levels, bmeta[b, i, M_OFF_BID], idx - 1, base)
+        else:
+            bmeta[b, i, M_BEST_ASK] = _scan_up(levels, bmeta[b, i, M_OFF_ASK], idx + 1, cap, base)
+    return prev
+
+
+@_inlined
+def _touches(inst, i, side, x, q):  # type: ignore[no-untyped-def]
+    """Whether a level change at ``x`` concerns our resting orders (their level, or across one): `_exchange_event`."""
+    if side > 0:
+        return (inst[i, I_BUY_LOW] <= x) & (x <= inst[i, I_BUY_HIGH]) | (q > 0) & (x >= inst[i, I_SELL_LOW])
+    return (inst[i, I_SELL_LOW] <= x) & (x <= inst[i, I_SELL_HIGH]) | (q > 0) & (x <= inst[i, I_BUY_HIGH])
+
+
+@_inlined
+def _trade_touches(inst, i, side, x):  # type: ignore[no-untyped-def]
+    return ((side <= 0) & (x <= inst[i, I_BUY_HIGH])) | ((side >= 0) & (x >= inst[i, I_SELL_LOW]))
+
+
+@_helper
+def _orders_see(st, fp, rep, lat, ord_i, ord_f, active, inst, kind, i, side, x, prev, q, t):  # type: ignore[no-untyped-def]
+    """Our resting orders against an exchange-side L2 row already applied to the book (a trade, or a level from
+    ``prev`` to ``q`` lots), as in `_exchange_event`. Returns whether that queued reports. (Callers pass variables,
+    not constants: each distinct constant argument would compile another copy.)"""
+    count = st[S_REP_COUNT]
+    st[S_HAP_DELIVERY] = NONE
+    if kind == K_TRADE:
+        _on_trade(st, rep, lat, ord_i, ord_f, active, inst, i, side, x, q, False, 0, t)
+    else:
+        _on_depth_change(st, fp, rep, lat, ord_i, ord_f, active, inst, i, side, x, prev, q, t)
+    return st[S_REP_COUNT] != count
+
+
+@_helper
+def _pass_one(buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, b, k, clock, end, bound, half_span):  # type: ignore[no-untyped-def]
+    """`_pass_many` for the only instrument, with its book in registers.
+
+    A book's best prices lie in its segment, so when the segment is no wider than ``half_span`` a level inside it
+    is always close enough to the centre to keep: only rows outside the segment need `_placement`'s test. With the
+    segment between the sentinels, NO_BID and NO_ASK compare like any price outside it; and a book is never
+    crossed before a new level, so it is crossed after it exactly when best bid >= best ask. The bid/ask choices
+    are selects, not branches (the side is a coin flip).
+    """
+    base = bmeta[b, 0, M_BASE]
+    cap = bmeta[b, 0, M_CAP]
+    if cap > half_span or base <= NO_BID or base + cap >= NO_ASK:
+        return _pass_many(
+            buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, b, k, clock, end, bound, half_span
+        )
+    ucap = np.uint64(cap)
+    at_bid = bmeta[b, 0, M_OFF_BID] - base  # levels index of price x: at_bid + x
+    at_ask = bmeta[b, 0, M_OFF_ASK] - base
+    bb = bmeta[b, 0, M_BEST_BID]
+    ba = bmeta[b, 0, M_BEST_ASK]
+    orders = b == EXCH_BOOK and inst[0, I_RESTING] > 0
+    watch_trades = b == LOCAL_BOOK and inst[0, I_WATCH_TRADES] != 0
+    stop = PASS_END
+    while k < end:
+        row = np.uint64(k)
+        t = buf[row]["exch_ts"] if b == EXCH_BOOK else buf[row]["local_ts"]
+        if t < clock:
+            t = clock
+        if t > bound:
+            break
+        kind = buf[row]["kind"]
+        x = buf[row]["price"]
+        q = buf[row]["qty"]
+        bid = buf[row]["side"] > 0
+        if kind in (K_DEPTH, K_SNAPSHOT):
+            prev = 0
+            if np.uint64(x - base) < ucap:
+                at = (at_bid if bid else at_ask) + x
+                prev = levels[at]
+                levels[at] = q
+                if q > 0:
+                    ask = not bid
+                    bb = x if bid & (x > bb) else bb
+                    ba = x if ask & (x < ba) else ba
+                    if bb >= ba:
+                        bmeta[b, 0, M_BEST_BID] = bb
+                        bmeta[b, 0, M_BEST_ASK] = ba
+                        _uncross(levels, bmeta, b, 0, 1 if bid else -1, x - base, base, cap)
+                        bb = bmeta[b, 0, M_BEST_BID]
+                        ba = bmeta[b, 0, M_BEST_ASK]
+                elif x == (bb if bid else ba):
+                    if bid:
+                        bb = _scan_down(levels, at_bid + base, x - base - 1, base)
+                    else:
+                        ba = _scan_up(levels, at_ask + base, x - base + 1, cap, base)
+            elif q > 0:
+                if bb != NO_BID:
+                    centre = (bb + ba) >> 1 if ba != NO_ASK else bb
+                elif ba != NO_ASK:
+                    centre = ba
+                else:
+                    centre = x
+                if abs(x - centre) <= half_span:
+                    stop = PASS_SPECIAL  # the book must grow
+                    break
+                st[S_IGNORED] += 1
+                clock = t
+                k += 1
+                continue
+            if orders and _touches(inst, 0, 1 if bid else -1, x, q):
+                i = np.int64(buf[row]["instrument"])  # (0: a variable, not a constant, for one compiled callee)
+                if _orders_see(st, fp, rep, lat, ord_i, ord_f, active, inst, kind, i, 1 if bid else -1, x, prev, q, t):
+                    stop = PASS_REPORTS
+                    clock = t
+                    k += 1
+                    break
+        elif kind == K_TRADE:
+            if orders:
+                side = np.int64(buf[row]["side"])
+                i = np.int64(buf[row]["instrument"])
+                if _trade_touches(inst, i, side, x) and _orders_see(
+                    st, fp, rep, lat, ord_i, ord_f, active, inst, kind, i, side, x, q, q, t
+                ):
+                    stop = PASS_REPORTS
+                    clock = t
+                    k += 1
+                    break
+            elif watch_trades:
+                stop = PASS_SPECIAL
+                break
+        else:
+            stop = PASS_SPECIAL
+            break
+        clock = t
+        k += 1
+    bmeta[b, 0, M_BEST_BID] = bb
+    bmeta[b, 0, M_BEST_ASK] = ba
+    return k, clock, stop
+
+
+@_helper
+def _pass_many(buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, b, k, clock, end, bound, half_span):  # type: ignore[no-untyped-def]
+    """Apply rows ``k``.. (below ``end``, up to time ``bound``) to book ``b``, with our orders on the exchange side,
+    while they need no service and tell the strategy nothing (the caller knows that no local row can stop the run;
+    a watched trade is left to the general step). Returns the next row, the side's clock and why it stopped:
+    PASS_END (bound or end), PASS_SPECIAL (that row is left for the general step) or PASS_REPORTS (the last row
+    applied queued reports)."""
+    while k < end:
+        t = buf[k]["exch_ts"] if b == EXCH_BOOK else buf[k]["local_ts"]
+        if t < clock:
+            t = clock
+        if t > bound:
+            return k, clock, PASS_END
+        kind = buf[k]["kind"]
+        i = np.int64(buf[k]["instrument"])
+        x = buf[k]["price"]
+        q = buf[k]["qty"]
+        side = np.int64(buf[k]["side"])
+        if kind in (K_DEPTH, K_SNAPSHOT):
+            prev = _fast_level(st, levels, bmeta, b, i, side, x, q, half_span)
+            if prev == LEVEL_GROW:
+                return k, clock, PASS_SPECIAL
+            if (
+                b == EXCH_BOOK
+                and prev != LEVEL_IGNORED
+                and inst[i, I_RESTING] > 0
+                and _touches(inst, i, side, x, q)
+                and _orders_see(st, fp, rep, lat, ord_i, ord_f, active, inst, kind, i, side, x, prev, q, t)
+            ):
+                return k + 1, t, PASS_REPORTS
+        elif kind == K_TRADE:
+            if b == EXCH_BOOK:
+                if (
+                    inst[i, I_RESTING] > 0
+                    and _trade_touches(inst, i, side, x)
+                    and _orders_see(st, fp, rep, lat, ord_i, ord_f, active, inst, kind, i, side, x, q, q, t)
+                ):
+                    return k + 1, t, PASS_REPORTS
+            elif inst[i, I_WATCH_TRADES] != 0:
+                return k, clock, PASS_SPECIAL
+        else:
+            return k, clock, PASS_SPECIAL
+        clock = t
+        k += 1
+    return k, clock, PASS_END
+
+
+@_inlined
+def _passes(  # type: ignore[no-untyped-def]
+    buf,
+    st,
+    fp,
+    levels,
+    bmeta,
+    ord_i,
+    ord_f,
+    active,
+    rep,
+    lat,
+    inst,
+    n,
+    eof,
+    half_span,
+    ex,
+    lo,
+    ex_time,
+    lo_time,
+    ex_bound,
+    lo_bound,
+):
+    """Market rows while nothing on the local side can stop the run (`run` knows). The two books are independent,
+    so the merge by time comes down to: the exchange side's rows, then the local side's rows before the next
+    exchange row (ties go to the exchange), in blocks of PASS_BLOCK rows. Returns both sides' positions
+    and clocks, and whether the next happening is a row left for the general step. The exchange side may stop
+    ahead of the local side, at a row that queued reports or when the local side stops at a row left to the
+    general step: what comes next in time is then still a local row, and `run` takes it first."""
+    one = st[S_N_INST] == 1
+    ex_stop = PASS_END
+    lo_stop = PASS_END
+    while True:
+        block_end = min(n, ex + PASS_BLOCK)
+        if one:
+            ex, ex_time, ex_stop = _pass_one(
+                buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
+                EXCH_BOOK, ex, ex_time, block_end, ex_bound, half_span,
+            )  # fmt: skip
+        else:
+            ex, ex_time, ex_stop = _pass_many(
+                buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
+                EXCH_BOOK, ex, ex_time, block_end, ex_bound, half_span,
+            )  # fmt: skip
+        if ex_stop == PASS_REPORTS:
+            break
+        before = max(buf[ex]["exch_ts"], ex_time) if ex < n else INF if eof else ex_time
+        lo_end = min(lo_bound, before - 1)
+        if one:
+            lo, lo_time, lo_stop = _pass_one(
+                buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
+                LOCAL_BOOK, lo, lo_time, ex, lo_end, half_span,
+            )  # fmt: skip
+        else:
+            lo, lo_time, lo_stop = _pass_many(
+                buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
+                LOCAL_BOOK, lo, lo_time, ex, lo_end, half_span,
+            )  # fmt: skip
+        if ex != block_end or ex >= n or lo_stop != PASS_END:
+            break
+    return ex, lo, ex_time, lo_time, ex_stop == PASS_SPECIAL or lo_stop == PASS_SPECIAL
+
+
+@_inlined
+def _merged_rows(  # type: ignore[no-untyped-def]
+    buf,
+    st,
+    fp,
+    levels,
+    bmeta,
+    ord_i,
+    ord_f,
+    active,
+    rep,
+    lat,
+    inst,
+    n,
+    eof,
+    half_span,
+    book_from,
+    ex,
+    lo,
+    ex_time,
+    lo_time,
+    t_ex,
+    t_lo,
+    now,
+    events_done,
+    ex_bound,
+    lo_bound,
+):
+    """Market rows while a local row may stop the run: both sides merged by time, a row at a time, up to a change of the
+    stop or of the throttle wake, or a row that queued reports. Returns the positions, clocks, `now`, the local
+    rows done (`S_EVENTS_DONE`) and whether the next happening is a row left for the general step."""
+    special = False
+    while True:
+        u = 1 if t_lo < t_ex else 0  # 0: the exchange side's row, 1: the local side's (ties go to the exchange)
+        t = t_lo if u else t_ex
+        if t > (lo_bound if u else ex_bound) or (u == 0 and ex >= n):
+            break
+        k = lo if u else ex
+        kind = buf[k]["kind"]
+        i = np.int64(buf[k]["instrument"])
+        side = np.int64(buf[k]["side"])
+        x = buf[k]["price"]
+        q = buf[k]["qty"]
+        reported = False
+        if kind in (K_DEPTH, K_SNAPSHOT):
+            prev = _fast_level(st, levels, bmeta, u, i, side, x, q, half_span)
+            if prev == LEVEL_GROW:
+                special = True
+                break
+            if u == 0 and prev != LEVEL_IGNORED and inst[i, I_RESTING] > 0 and _touches(inst, i, side, x, q):
+                reported = _orders_see(st, fp, rep, lat, ord_i, ord_f, active, inst, kind, i, side, x, prev, q, t)
+        elif kind == K_TRADE:
+            if u:
+                if inst[i, I_WATCH_TRADES] != 0:
+                    special = True
+                    break
+            elif inst[i, I_RESTING] > 0 and _trade_touches(inst, i, side, x):
+                reported = _orders_see(st, fp, rep, lat, ord_i, ord_f, active, inst, kind, i, side, x, q, q, t)
+        else:
+            special = True
+            break
+        now = t
+        ex += 1 - u
+        lo += u
+        events_done += u
+        ex_time = ex_time if u else t
+        lo_time = t if u else lo_time
+        if reported:
+            break
+        if u and inst[i, I_WATCH_BOOK] != 0 and _top_differs(levels, bmeta, inst, i):
+            if t >= book_from:
+                if st[S_STOP_AT] == NONE:
+                    st[S_STOP_AT] = t
+                    break
+            elif st[S_PENDING_BOOK] == 0:
+                st[S_PENDING_BOOK] = 1
+                break
+        if ex < n:
+            t_ex = max(buf[ex]["exch_ts"], ex_time)
+        elif not eof:
+            break
+        if lo >= n:
+            break
+        t_lo = max(buf[lo]["local_ts"], lo_time)
+    return ex, lo, ex_time, lo_time, now, events_done, special
+
+
+# =============================================================================================================
 # The loop
 # =============================================================================================================
 @_entry
@@ -1204,83 +1609,153 @@ def run(  # type: ignore[no-untyped-def]
         st[S_STOP_AT] = NONE
         st[S_PENDING_BOOK] = 1 if _any_watched_change(st, levels, bmeta, inst) else 0
     n = st[S_BUF_LEN]
+    eof = st[S_EOF] != 0
+    half_span = st[S_HALF_SPAN]
     out_rep_cap = out_rep.shape[0]
     out_trd_cap = out_trd.shape[0]
+    # the hottest scalar state lives in locals (the arrays may alias as far as the compiler knows)
+    ex = st[S_EX_POS]
+    lo = st[S_LO_POS]
+    ex_time = st[S_EX_TIME]
+    lo_time = st[S_LO_TIME]
+    now = st[S_NOW]
+    events_done = st[S_EVENTS_DONE]
+    watching_books = False
+    watching_trades = False
+    for j in range(st[S_N_INST]):
+        watching_books |= inst[j, I_WATCH_BOOK] != 0
+        watching_trades |= inst[j, I_WATCH_TRADES] != 0
+    finish = False
+    status = DONE
+    skip_fast = False
+    t_arr = 0
+    t_del = 0
+    t_lo = 0
+    t_wake = 0
     while True:
-        limit = st[S_UNTIL]
+        limit = until
         stop_at = st[S_STOP_AT]
         if stop_at != NONE and stop_at < limit:
             limit = stop_at
         # the earliest happening; ties keep the priority order of the module doc
-        ex = st[S_EX_POS]
-        lo = st[S_LO_POS]
         if ex < n:
             t_ex = buf[ex]["exch_ts"]
-            if t_ex < st[S_EX_TIME]:
-                t_ex = st[S_EX_TIME]
-        elif st[S_EOF] != 0:
+            if t_ex < ex_time:
+                t_ex = ex_time
+        elif eof or (lo < n and max(buf[lo]["local_ts"], lo_time) < ex_time):
+            # (the exchange side may have run ahead of a local row left for this step: that row comes first)
             t_ex = INF
         else:
-            return NEED_DATA
+            status = NEED_DATA
+            break
         t = t_ex
         what = 2
-        if st[S_REQ_COUNT] > 0:
+        has_req = st[S_REQ_COUNT] > 0
+        if has_req:
             t_arr = req[st[S_REQ_HEAD], R_ARRIVAL]
             if t_arr <= t:
                 t = t_arr
                 what = 1
-        if st[S_REP_COUNT] > 0:
+        has_rep = st[S_REP_COUNT] > 0
+        if has_rep:
             t_del = rep[st[S_REP_HEAD], P_TS]
             if t_del < t:
                 t = t_del
                 what = 3
-        data_done = False
-        if lo < n:
+        data_done = lo >= n
+        if not data_done:
             t_lo = buf[lo]["local_ts"]
-            if t_lo < st[S_LO_TIME]:
-                t_lo = st[S_LO_TIME]
+            if t_lo < lo_time:
+                t_lo = lo_time
             if t_lo < t:
                 t = t_lo
                 what = 4
-        else:
-            data_done = True
-        if st[S_PENDING_BOOK] != 0:
-            t_wake = st[S_BOOK_FROM]
-            if t_wake < st[S_NOW]:
-                t_wake = st[S_NOW]
+        pending = st[S_PENDING_BOOK] != 0
+        if pending:
+            t_wake = book_from
+            if t_wake < now:
+                t_wake = now
             if t_wake < t:
                 t = t_wake
                 what = 5
-        if data_done and (t > st[S_LO_TIME] or t >= INF):
+        if data_done and (t > lo_time or t >= INF):
             st[S_FINISHED] = 1
-            end = st[S_LO_TIME] if stop_at == NONE else stop_at
-            if end < st[S_NOW]:
-                end = st[S_NOW]
-            return _finish_call(st, levels, bmeta, inst, end)
+            now = max(lo_time if stop_at == NONE else stop_at, now)
+            finish = True
+            break
         if t > limit:
-            return _finish_call(st, levels, bmeta, inst, limit)
+            now = limit
+            finish = True
+            break
 
+        if (
+            (what == 2 or what == 4)
+            and not skip_fast
+            and not data_done
+            and st[S_OUT_TRADES] < out_trd_cap
+            and (st[S_LAT_MODE] != LAT_SAMPLED or st[S_LAT_CURSOR] < lat.shape[1])
+            and rep.shape[0] - st[S_REP_COUNT] >= REPORT_HEADROOM + st[S_N_ACTIVE]
+        ):
+            # Only market rows are due: apply them in runs, up to the first other happening (a request arrives
+            # first at equal times, a report before a local row) or the first row the general step must take.
+            ex_bound = limit
+            lo_bound = limit
+            if has_req:
+                ex_bound = min(ex_bound, t_arr - 1)
+                lo_bound = min(lo_bound, t_arr - 1)
+            if has_rep:
+                ex_bound = min(ex_bound, t_del)
+                lo_bound = min(lo_bound, t_del - 1)
+            if pending:
+                ex_bound = min(ex_bound, t_wake)
+                lo_bound = min(lo_bound, t_wake)
+            if watching_trades or (watching_books and not (pending and t < book_from)):
+                ex, lo, ex_time, lo_time, now, events_done, skip_fast = _merged_rows(
+                    buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, n, eof, half_span, book_from,
+                    ex, lo, ex_time, lo_time, t_ex, t_lo, now, events_done, ex_bound, lo_bound,
+                )  # fmt: skip
+            else:
+                # (while the throttle's wake is pending, a top change before it changes nothing)
+                if watching_books:
+                    lo_bound = min(lo_bound, book_from - 1)
+                ex0 = ex
+                lo0 = lo
+                ex, lo, ex_time, lo_time, skip_fast = _passes(
+                    buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, n, eof, half_span,
+                    ex, lo, ex_time, lo_time, ex_bound, lo_bound,
+                )  # fmt: skip
+                events_done += lo - lo0
+                if ex != ex0:
+                    now = max(now, ex_time)
+                if lo != lo0:
+                    now = max(now, lo_time)
+            continue
+
+        skip_fast = False
         if what == 1 or what == 2:
             if st[S_LAT_MODE] == LAT_SAMPLED and st[S_LAT_CURSOR] >= lat.shape[1]:
-                return NEED_SAMPLES
+                status = NEED_SAMPLES
+                break
             if rep.shape[0] - st[S_REP_COUNT] < REPORT_HEADROOM + st[S_N_ACTIVE]:
-                return NEED_REPORT_ROOM
+                status = NEED_REPORT_ROOM
+                break
             st[S_HAP_DELIVERY] = NONE
             if what == 1:
-                st[S_NOW] = t
+                now = t
                 _arrival(st, levels, bmeta, ord_i, ord_f, active, req, rep, lat, inst, t)
             else:
                 status = _exchange_event(
                     buf, ex, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, hkeys, hvals, l3, l3_free, t
                 )
                 if status != DONE:
-                    return status
-                st[S_NOW] = t
-                st[S_EX_TIME] = t
-                st[S_EX_POS] = ex + 1
+                    break
+                now = t
+                ex_time = t
+                ex += 1
         elif what == 3:
             if st[S_OUT_REPORTS] >= out_rep_cap:
-                return OUTPUT_FULL
+                status = OUTPUT_FULL
+                break
             head = st[S_REP_HEAD]
             row = st[S_OUT_REPORTS]
             for field in range(P_SIZE):
@@ -1288,28 +1763,38 @@ def run(  # type: ignore[no-untyped-def]
             st[S_OUT_REPORTS] += 1
             st[S_REP_HEAD] = (head + 1) % rep.shape[0]
             st[S_REP_COUNT] -= 1
-            st[S_NOW] = t
+            now = t
             if stop_at == NONE and st[S_STOP_ON_REPORTS] != 0:
                 st[S_STOP_AT] = t
         elif what == 4:
             if st[S_OUT_TRADES] >= out_trd_cap:
-                return OUTPUT_FULL
+                status = OUTPUT_FULL
+                break
             status = _local_event(buf, lo, st, levels, bmeta, out_trd, inst, hkeys, hvals, l3, l3_free, t)
             if status != DONE:
-                return status
-            st[S_NOW] = t
-            st[S_LO_TIME] = t
-            st[S_LO_POS] = lo + 1
-            st[S_EVENTS_DONE] += 1
+                break
+            now = t
+            lo_time = t
             i = buf[lo]["instrument"]
+            lo += 1
+            events_done += 1
             if inst[i, I_WATCH_BOOK] != 0 and _top_differs(levels, bmeta, inst, i):
-                if t >= st[S_BOOK_FROM]:
+                if t >= book_from:
                     if st[S_STOP_AT] == NONE:
                         st[S_STOP_AT] = t
                 else:
                     st[S_PENDING_BOOK] = 1
         else:
-            st[S_NOW] = t
+            now = t
             st[S_PENDING_BOOK] = 0
             if _any_watched_change(st, levels, bmeta, inst) and st[S_STOP_AT] == NONE:
                 st[S_STOP_AT] = t
+    st[S_EX_POS] = ex
+    st[S_LO_POS] = lo
+    st[S_EX_TIME] = ex_time
+    st[S_LO_TIME] = lo_time
+    st[S_NOW] = now
+    st[S_EVENTS_DONE] = events_done
+    if finish:
+        return _finish_call(st, levels, bmeta, inst, now)
+    return status
