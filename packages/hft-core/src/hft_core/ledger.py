@@ -180,7 +180,9 @@ class Ledger:
         if isinstance(qty, bool) or not isinstance(qty, int) or qty <= 0:
             raise LedgerError(f"fill quantity must be a positive integer number of lots, got {qty!r}")
         instrument = self.instruments[instrument_id]
-        fee = instrument.fees.fee(instrument.notional(price, qty), maker=maker)
+        # FeeSchedule.fee(Instrument.notional(...)), inlined with the same float operations
+        notional = price * qty * instrument.tick_size * instrument.lot_size * instrument.multiplier
+        fee = abs(notional) * (instrument.fees.maker if maker else instrument.fees.taker)
         state.fill(side, int(price), qty)
         if maker:
             state.maker_fees += fee
@@ -214,7 +216,8 @@ class Ledger:
     # -- queries ----------------------------------------------------------------------------------------------
     def position(self, instrument_id: int) -> int:
         """Position in lots (negative = short)."""
-        return self._position_of(instrument_id).position
+        state = self._positions.get(instrument_id)  # (asked at every fill and decision: no extra call)
+        return state.position if state is not None else self._position_of(instrument_id).position
 
     def average_price(self, instrument_id: int) -> float | None:
         """Average entry price of the open position in ticks, or None when flat."""
@@ -238,9 +241,10 @@ class Ledger:
         """Realized + unrealized − fees."""
         if instrument_id is not None:
             # the engine asks this after every fill: one instrument without the generic summing machinery
-            state = self._position_of(instrument_id)
-            value = float(state.total_ticklots()) * self._value_per_ticklot[instrument_id]
-            return value - (state.maker_fees + state.taker_fees)
+            state = self._positions.get(instrument_id) or self._position_of(instrument_id)
+            mark = state.mark if state.mark is not None else state.last_fill_price  # total_ticklots(), inlined
+            ticklots = state.cash_flow + (state.position * mark if mark is not None else 0)
+            return float(ticklots) * self._value_per_ticklot[instrument_id] - (state.maker_fees + state.taker_fees)
         return self._sum(None, lambda state: state.total_ticklots()) - self.fees(None)
 
     @property
