@@ -221,9 +221,13 @@ class RiskGate:
             raise RiskStateError(f"fill for order {order_id}, which the risk gate does not know as open")
         if qty <= 0 or qty > order.leaves:
             raise RiskStateError(f"fill of {qty} for order {order_id} with {order.leaves} open")
-        self._adjust_open(order, -qty)
+        exposure = self._exposure_of(order.instrument_id)
+        if order.side == BUY:
+            exposure.open_buy -= qty
+        else:
+            exposure.open_sell -= qty
         order.leaves -= qty
-        self._exposure_of(order.instrument_id).position += order.side * qty
+        exposure.position += order.side * qty
         if not order.leaves:
             del self._orders[order_id]
 
