@@ -243,6 +243,9 @@ def test_engine_level_misuse_raises() -> None:
         venue.submit(0, 0, 1, BUY, OrderType.LIMIT, 98, 1)
     with pytest.raises(ValueError, match="out of range"):
         venue.submit(0, 5, 2, BUY, OrderType.LIMIT, 98, 1)
+    with pytest.raises(ValueError, match="beyond the grid's range"):
+        venue.submit(0, 0, 2, BUY, OrderType.LIMIT, 2**63, 1)
+    venue.submit(0, 0, 2, BUY, OrderType.LIMIT, 97, 1)  # the refused order took no id or slot
     advance_to(venue, 50)
     with pytest.raises(ValueError, match="before the venue's current time"):
         venue.cancel(10, 0, 1)

@@ -34,6 +34,8 @@ __all__ = ["Engine", "FillEvent"]
 
 _NS = 1_000_000_000
 _FOREVER = 2**62
+_NO_REASON = OrderReason.NONE
+_MODIFIED = OrderStatus.MODIFIED
 _CLOSED = frozenset((OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED))
 _TIF_TYPES: dict[str, OrderType] = {
     "gtc": OrderType.LIMIT,
@@ -331,9 +333,9 @@ class Engine:
                 self.risk.on_order_closed(order_id)
                 statuses[row] = _STATUS_NAMES[status]
                 journal.done_ts[row] = ts
-                if reason != OrderReason.NONE and not journal.reason[row]:
+                if reason != _NO_REASON and not journal.reason[row]:
                     journal.reason[row] = _REASON_NAMES[reason]
-            elif status == OrderStatus.MODIFIED:
+            elif status == _MODIFIED:
                 journal.price[row] = price
                 journal.qty[row] = journal.filled[row] + leaves
             elif statuses[row] == "sent" or statuses[row] == "pending":

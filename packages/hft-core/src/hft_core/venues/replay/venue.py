@@ -43,6 +43,14 @@ _INITIAL_REPORTS = 4096
 _OUTPUT_ROWS = 1024
 _INITIAL_L3 = 1024
 
+# Layout constants the per-request code uses, bound here once (a module attribute lookup each time adds up).
+_INF = k.INF
+_O_SIZE, _O_ID, _O_INST, _O_SIDE, _O_PRICE = k.O_SIZE, k.O_ID, k.O_INST, k.O_SIDE, k.O_PRICE
+_O_LEAVES, _O_TYPE, _O_STATE, _O_SEQ, _ST_IN_FLIGHT = k.O_LEAVES, k.O_TYPE, k.O_STATE, k.O_SEQ, k.ST_IN_FLIGHT
+_R_SIZE, _R_ARRIVAL, _R_KIND, _R_SLOT, _R_ID = k.R_SIZE, k.R_ARRIVAL, k.R_KIND, k.R_SLOT, k.R_ID
+_R_INST, _R_PRICE, _R_QTY, _REQ_SUBMIT, _REQ_CANCEL = k.R_INST, k.R_PRICE, k.R_QTY, k.REQ_SUBMIT, k.REQ_CANCEL
+_S_REQ_COUNT, _S_REQ_HEAD, _ST_FREE = k.S_REQ_COUNT, k.S_REQ_HEAD, k.ST_FREE
+
 _STATUS = {int(s): s for s in OrderStatus}
 _REASON = {int(r): r for r in OrderReason}
 
@@ -126,6 +134,7 @@ class ReplayVenue:
         if book_span_ticks < 2:
             raise ValueError(f"book_span_ticks must be at least 2, got {book_span_ticks}")
         self._instruments = tuple(instruments)
+        self._n_instruments = len(self._instruments)
         self._name = name
         self.latency: LatencyModel = latency if latency is not None else ConstantLatency()
         self.queue_model: QueueModel = queue_model if queue_model is not None else RiskAverseQueue()
@@ -306,31 +315,33 @@ class ReplayVenue:
         self, now: int, instrument: int, order_id: int, side: int, order_type: OrderType, price: int, qty: int
     ) -> None:
         """Send a new order at local time ``now``; the exchange's verdict comes back as reports."""
-        self._check_request(now, instrument)
+        if now < self._now or not 0 <= instrument < self._n_instruments or not self._started:
+            self._check_request(now, instrument)
         if order_id in self._live:
             raise ValueError(f"order id {order_id} is already in use by a live order")
+        if not (-_INF < price < _INF and -_INF < qty < _INF):
+            raise ValueError(f"order {order_id}: price {price} or size {qty} is beyond the grid's range (2^62)")
         if not self._free_slots:
             self._grow_orders()
         slot = self._free_slots.pop()
         self._live[order_id] = slot
-        if not -k.INF < price < k.INF or not -k.INF < qty < k.INF:
-            raise ValueError(f"order {order_id}: price {price} or size {qty} is beyond the grid's range (2^62)")
         row = self._ord_flat
-        at = slot * k.O_SIZE
-        row[at + k.O_ID] = order_id
-        row[at + k.O_INST] = instrument
-        row[at + k.O_SIDE] = side
-        row[at + k.O_PRICE] = price
-        row[at + k.O_LEAVES] = qty
-        row[at + k.O_TYPE] = int(order_type)
-        row[at + k.O_STATE] = k.ST_IN_FLIGHT
-        row[at + k.O_SEQ] = 0
-        self._send(now, k.REQ_SUBMIT, slot, order_id, instrument, price, qty)
+        at = slot * _O_SIZE
+        row[at + _O_ID] = order_id
+        row[at + _O_INST] = instrument
+        row[at + _O_SIDE] = side
+        row[at + _O_PRICE] = price
+        row[at + _O_LEAVES] = qty
+        row[at + _O_TYPE] = order_type
+        row[at + _O_STATE] = _ST_IN_FLIGHT
+        row[at + _O_SEQ] = 0
+        self._send(now, _REQ_SUBMIT, slot, order_id, instrument, price, qty)
 
     def cancel(self, now: int, instrument: int, order_id: int) -> None:
         """Ask to cancel; a CANCELLED report follows, or REJECTED (UNKNOWN_ORDER) if it is no longer open."""
-        self._check_request(now, instrument)
-        self._send(now, k.REQ_CANCEL, self._live.get(order_id, -1), order_id, instrument, 0, 0)
+        if now < self._now or not 0 <= instrument < self._n_instruments or not self._started:
+            self._check_request(now, instrument)
+        self._send(now, _REQ_CANCEL, self._live.get(order_id, -1), order_id, instrument, 0, 0)
 
     def modify(self, now: int, instrument: int, order_id: int, price: int, qty: int) -> None:
         """Ask to change an order's price and open quantity (priority kept only on a pure size decrease)."""
@@ -390,22 +401,22 @@ class ReplayVenue:
         if arrival < self._last_arrival:
             arrival = self._last_arrival
         self._last_arrival = arrival
-        count = stv[k.S_REQ_COUNT]
+        count = stv[_S_REQ_COUNT]
         size = len(self._req)
         if count == size:
             self._req = _grow_ring(self._req, self._st, k.S_REQ_HEAD, k.S_REQ_COUNT)
             self._req_flat = _flat(self._req)
             size = len(self._req)
         row = self._req_flat
-        at = (stv[k.S_REQ_HEAD] + count) % size * k.R_SIZE
-        row[at + k.R_ARRIVAL] = arrival
-        row[at + k.R_KIND] = kind
-        row[at + k.R_SLOT] = slot
-        row[at + k.R_ID] = order_id
-        row[at + k.R_INST] = instrument
-        row[at + k.R_PRICE] = price
-        row[at + k.R_QTY] = qty
-        stv[k.S_REQ_COUNT] = count + 1
+        at = (stv[_S_REQ_HEAD] + count) % size * _R_SIZE
+        row[at + _R_ARRIVAL] = arrival
+        row[at + _R_KIND] = kind
+        row[at + _R_SLOT] = slot
+        row[at + _R_ID] = order_id
+        row[at + _R_INST] = instrument
+        row[at + _R_PRICE] = price
+        row[at + _R_QTY] = qty
+        stv[_S_REQ_COUNT] = count + 1
 
     def _set_watch(self, watch: Watch) -> None:
         n = len(self._instruments)
@@ -439,7 +450,7 @@ class ReplayVenue:
                     )
                 )
                 if terminal and slot >= 0:
-                    orders[slot * k.O_SIZE + k.O_STATE] = k.ST_FREE
+                    orders[slot * _O_SIZE + _O_STATE] = _ST_FREE
                     self._free_slots.append(slot)
                     if live.get(oid) == slot:
                         del live[oid]
