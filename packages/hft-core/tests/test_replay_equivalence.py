@@ -30,6 +30,7 @@ from hft_core.venues.replay import (
     RiskAverseQueue,
     SampledLatency,
 )
+from hft_core.venues.replay._kernel import PASS_BLOCK
 from hft_core.venues.replay._reference import ReferenceReplayVenue
 from hft_core.venues.replay._scenarios import (
     INSTRUMENTS,
@@ -146,6 +147,86 @@ def test_long_l2_runs_match_reference(
         chunk_size=chunk, book_span_ticks=span,
     )  # fmt: skip
     assert_same(kernel, reference)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_runs_longer_than_a_block_match_reference(seed: int) -> None:
+    """Unwatched stretches several of the kernel's blocks of rows long (its exchange side runs a block ahead)."""
+    rng = np.random.default_rng(seed)
+    data = random_l2_stream(rng, 3 * PASS_BLOCK + 123)
+    data = data[data["kind"] != EventKind.CLEAR]  # (a CLEAR row ends a run)
+    chunk = int(rng.integers(PASS_BLOCK // 2, 3 * PASS_BLOCK))
+
+    def script(venue: ReplayVenue | ReferenceReplayVenue) -> list[object]:
+        log: list[object] = []
+        now = venue.start()
+        venue.submit(now, 0, 1, BUY, OrderType.LIMIT, 90, 3)
+        venue.submit(now, 0, 2, SELL, OrderType.POST_ONLY, 102, 2)
+        while True:
+            advance = venue.advance(now + 100_000, Watch())
+            log.append((advance, venue.top(0), venue.depth(0, BUY, 5), venue.exchange_depth(0, SELL, 5)))
+            now = advance.now
+            if advance.finished:
+                return log
+
+    kernel = script(ReplayVenue(data, INSTRUMENTS[:1], queue_model=PowerProbQueue(2.0), chunk_size=chunk))
+    assert_same(kernel, script(ReferenceReplayVenue(data, INSTRUMENTS[:1], queue_model=PowerProbQueue(2.0))))
+
+
+def test_rows_at_the_throttle_end_stop_there() -> None:
+    """A top change waits for the throttle; rows at exactly its end change the top and change it back. The first of
+    them stops the run there (the top then equals the one last reported, so nothing is flagged as changed)."""
+    data = events(
+        [
+            (100, 100, EventKind.DEPTH, BUY, 99, 5),
+            (100, 100, EventKind.DEPTH, SELL, 101, 5),
+            (110, 120, EventKind.DEPTH, BUY, 99, 6),  # during the throttle
+            (140, 150, EventKind.DEPTH, BUY, 99, 7),  # at its end...
+            (140, 150, EventKind.DEPTH, BUY, 99, 5),  # ...and back
+            (200, 300, EventKind.DEPTH, SELL, 101, 4),
+        ]
+    )
+
+    def script(venue: ReplayVenue | ReferenceReplayVenue) -> list[object]:
+        now = venue.start()
+        first = venue.advance(now + 1_000, Watch((True,), (), 0))
+        second = venue.advance(first.now + 1_000, Watch((True,), (), first.now + 50))
+        rest = venue.advance(second.now + 1_000, Watch((True,), (), second.now))
+        return [first, second, rest, venue.top(0)]
+
+    kernel = script(ReplayVenue(data, INSTRUMENTS[:1]))
+    assert_same(kernel, script(ReferenceReplayVenue(data, INSTRUMENTS[:1])))
+    assert [getattr(a, "now", None) for a in kernel[:3]] == [100, 150, 300]
+
+
+def test_levels_too_far_from_the_centre_inside_a_wide_segment_are_ignored() -> None:
+    """With a span of 8 ticks the book's segment (10 ticks) is wider than half the span: a level inside it can still
+    be too far from the centre to keep."""
+    data = events(
+        [
+            (0, 5, EventKind.DEPTH, BUY, 100, 5),  # the segment is [95, 105)
+            (1, 6, EventKind.DEPTH, SELL, 102, 5),  # centre 101
+            (2, 7, EventKind.DEPTH, BUY, 96, 3),  # 5 ticks from it: ignored
+            (3, 8, EventKind.DEPTH, SELL, 104, 1),
+            (4, 9, EventKind.DEPTH, BUY, 95, 2),  # ignored
+            (5, 10, EventKind.DEPTH, SELL, 105, 4),  # outside the segment, 4 ticks from the centre: it grows
+            (6, 11, EventKind.DEPTH, BUY, 99, 1),
+        ]
+    )
+
+    def script(venue: ReplayVenue | ReferenceReplayVenue) -> list[object]:
+        venue.start()
+        log: list[object] = [venue.advance(8, Watch())]
+        log.append((venue.depth(0, BUY, 5), venue.depth(0, SELL, 5), venue.exchange_depth(0, BUY, 5)))
+        log.append(venue.advance(100, Watch()))
+        log.append((venue.depth(0, BUY, 5), venue.depth(0, SELL, 5), venue.exchange_depth(0, SELL, 5)))
+        return log
+
+    venue = ReplayVenue(data, INSTRUMENTS[:1], book_span_ticks=8)
+    kernel = script(venue)
+    assert_same(kernel, script(ReferenceReplayVenue(data, INSTRUMENTS[:1], book_span_ticks=8)))
+    assert kernel[3] == ([(100, 5), (99, 1)], [(102, 5), (104, 1), (105, 4)], [(102, 5), (104, 1), (105, 4)])
+    assert venue.ignored_levels == 4  # twice in each book
 
 
 def test_random_scripts_exercise_every_outcome() -> None:

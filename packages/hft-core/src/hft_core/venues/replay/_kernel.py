@@ -1205,43 +1205,48 @@ def _uncross(levels, bmeta, b, i, side, idx, base, cap):  # type: ignore[no-unty
 
 
 @_inlined
+def _far(bb, ba, x, half_span):  # type: ignore[no-untyped-def]
+    """`_placement`'s test: a level at ``x`` lies further than ``half_span`` from the centre of the book."""
+    if bb != NO_BID:
+        centre = (bb + ba) >> 1 if ba != NO_ASK else bb
+    elif ba != NO_ASK:
+        centre = ba
+    else:
+        centre = x
+    return abs(x - centre) > half_span
+
+
+@_inlined
 def _fast_level(st, levels, bmeta, b, i, side, x, q, half_span):  # type: ignore[no-untyped-def]
-    """A DEPTH/SNAPSHOT row on book ``b``: `_placement` then `_store`, with the bid/ask choices made by index
-    arithmetic rather than branches (the side is a coin flip). Returns the level's previous size, or LEVEL_IGNORED,
-    or LEVEL_GROW (nothing changed: the book must grow first)."""
+    """A DEPTH/SNAPSHOT row on book ``b``: `_placement` then `_store`, with the bid/ask choices made by selects
+    rather than branches (the side is a coin flip; see `_pass_one` on crossing). Returns the level's previous size,
+    or LEVEL_IGNORED, or LEVEL_GROW (nothing changed: the book must grow first)."""
     base = bmeta[b, i, M_BASE]
     cap = bmeta[b, i, M_CAP]
     bb = bmeta[b, i, M_BEST_BID]
     ba = bmeta[b, i, M_BEST_ASK]
     idx = x - base
     if q > 0:
-        if bb != NO_BID:
-            centre = (bb + ba) >> 1 if ba != NO_ASK else bb
-        elif ba != NO_ASK:
-            centre = ba
-        else:
-            centre = x
-        if abs(x - centre) > half_span:
+        if _far(bb, ba, x, half_span):
             st[S_IGNORED] += 1
             return LEVEL_IGNORED
         if idx < 0 or idx >= cap:
             return LEVEL_GROW
     elif idx < 0 or idx >= cap:
         return 0
-    bid = np.int64(side > 0)
-    at = bmeta[b, i, M_OFF_ASK - bid] + idx
+    bid = side > 0
+    at = bmeta[b, i, M_OFF_ASK - np.int64(bid)] + idx
     prev = levels[at]
     levels[at] = q
-    same = bmeta[b, i, M_BEST_ASK - bid]
     if q > 0:
-        # bids: x > best or no best; asks: x < best or no best (the sentinels compare the same way mirrored)
-        sx = x if bid else -x
-        ss = same if bid else -same
-        bmeta[b, i, M_BEST_ASK - bid] = x if (sx > ss) | (ss == NO_BID) else same
-        so = -bmeta[b, i, M_BEST_BID + bid] if bid else bmeta[b, i, M_BEST_BID + bid]
-        if (so != NO_BID) & (so >= -sx):
+        ask = not bid
+        bb = x if bid & ((x > bb) | (bb == NO_BID)) else bb
+        ba = x if ask & ((x < ba) | (ba == NO_ASK)) else ba
+        bmeta[b, i, M_BEST_BID] = bb
+        bmeta[b, i, M_BEST_ASK] = ba
+        if (bb != NO_BID) & (ba != NO_ASK) & (bb >= ba):
             _uncross(levels, bmeta, b, i, side, idx, base, cap)
-    elif x == same:
+    elif x == (bb if bid else ba):
         if bid:
             bmeta[b, i, M_BEST_BID] = _scan_down(levels, bmeta[b, i, M_OFF_BID], idx - 1, base)
         else:
@@ -1259,6 +1264,7 @@ def _touches(inst, i, side, x, q):  # type: ignore[no-untyped-def]
 
 @_inlined
 def _trade_touches(inst, i, side, x):  # type: ignore[no-untyped-def]
+    """Whether a trade at ``x`` with aggressor ``side`` can reach our resting orders: `_exchange_event`."""
     return ((side <= 0) & (x <= inst[i, I_BUY_HIGH])) | ((side >= 0) & (x >= inst[i, I_SELL_LOW]))
 
 
@@ -1280,18 +1286,20 @@ def _orders_see(st, fp, rep, lat, ord_i, ord_f, active, inst, kind, i, side, x, 
 def _pass_one(buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, b, k, clock, end, bound, half_span):  # type: ignore[no-untyped-def]
     """`_pass_many` for the only instrument, with its book in registers.
 
-    A book's best prices lie in its segment, so when the segment is no wider than ``half_span`` a level inside it
-    is always close enough to the centre to keep: only rows outside the segment need `_placement`'s test. With the
-    segment between the sentinels, NO_BID and NO_ASK compare like any price outside it; and a book is never
-    crossed before a new level, so it is crossed after it exactly when best bid >= best ask. The bid/ask choices
-    are selects, not branches (the side is a coin flip).
+    A book's best prices lie in its segment, so unless the segment is wider than ``half_span`` a level inside it is
+    always close enough to the centre to keep: only rows outside it need `_placement`'s test. With the segment
+    between the sentinels, NO_BID and NO_ASK compare like any price outside it; and a book is never crossed before
+    a new level, so it is crossed after it exactly when best bid >= best ask. The bid/ask choices are selects, not
+    branches (the side is a coin flip). Called with the book as a constant: one compiled copy per book.
     """
     base = bmeta[b, 0, M_BASE]
     cap = bmeta[b, 0, M_CAP]
-    if cap > half_span or base <= NO_BID or base + cap >= NO_ASK:
+    if base <= NO_BID or base + cap >= NO_ASK:
+        book = np.int64(b)  # (a variable: `_pass_many` compiles once for both books)
         return _pass_many(
-            buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, b, k, clock, end, bound, half_span
+            buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, book, k, clock, end, bound, half_span
         )
+    wide = cap > half_span
     ucap = np.uint64(cap)
     at_bid = bmeta[b, 0, M_OFF_BID] - base  # levels index of price x: at_bid + x
     at_ask = bmeta[b, 0, M_OFF_ASK] - base
@@ -1314,6 +1322,11 @@ def _pass_one(buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, 
         if kind in (K_DEPTH, K_SNAPSHOT):
             prev = 0
             if np.uint64(x - base) < ucap:
+                if wide and q > 0 and _far(bb, ba, x, half_span):
+                    st[S_IGNORED] += 1
+                    clock = t
+                    k += 1
+                    continue
                 at = (at_bid if bid else at_ask) + x
                 prev = levels[at]
                 levels[at] = q
@@ -1333,13 +1346,7 @@ def _pass_one(buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, 
                     else:
                         ba = _scan_up(levels, at_ask + base, x - base + 1, cap, base)
             elif q > 0:
-                if bb != NO_BID:
-                    centre = (bb + ba) >> 1 if ba != NO_ASK else bb
-                elif ba != NO_ASK:
-                    centre = ba
-                else:
-                    centre = x
-                if abs(x - centre) <= half_span:
+                if not _far(bb, ba, x, half_span):
                     stop = PASS_SPECIAL  # the book must grow
                     break
                 st[S_IGNORED] += 1
@@ -1347,7 +1354,7 @@ def _pass_one(buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, 
                 k += 1
                 continue
             if orders and _touches(inst, 0, 1 if bid else -1, x, q):
-                i = np.int64(buf[row]["instrument"])  # (0: a variable, not a constant, for one compiled callee)
+                i = np.int64(buf[row]["instrument"])  # (0, but not a constant: see `_orders_see`)
                 if _orders_see(st, fp, rep, lat, ord_i, ord_f, active, inst, kind, i, 1 if bid else -1, x, prev, q, t):
                     stop = PASS_REPORTS
                     clock = t
@@ -1466,7 +1473,7 @@ def _passes(  # type: ignore[no-untyped-def]
         else:
             ex, ex_time, ex_stop = _pass_many(
                 buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
-                EXCH_BOOK, ex, ex_time, block_end, ex_bound, half_span,
+                np.int64(EXCH_BOOK), ex, ex_time, block_end, ex_bound, half_span,
             )  # fmt: skip
         if ex_stop == PASS_REPORTS:
             break
@@ -1480,7 +1487,7 @@ def _passes(  # type: ignore[no-untyped-def]
         else:
             lo, lo_time, lo_stop = _pass_many(
                 buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
-                LOCAL_BOOK, lo, lo_time, ex, lo_end, half_span,
+                np.int64(LOCAL_BOOK), lo, lo_time, ex, lo_end, half_span,
             )  # fmt: skip
         if ex != block_end or ex >= n or lo_stop != PASS_END:
             break
