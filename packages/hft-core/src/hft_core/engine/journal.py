@@ -1,4 +1,4 @@
-"""The engine's record of every order a strategy sent, kept a column at a time.
+"""The engine's record of every order a strategy sent, kept a column at a time, and the orders and fills tables.
 
 Order ids are 1, 2, 3, ... in sending order, so an order's row is its id − 1. A backtest sends tens of thousands of
 orders, and a record per order (an object, then a row tuple, then a DataFrame row) cost microseconds each; here
@@ -12,17 +12,18 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from hft_core.engine.results import ORDER_COLUMNS, frame_from_rows
+from hft_core.engine.results import FILL_COLUMNS, ORDER_COLUMNS, frame_from_rows
 from hft_core.events import BUY
 from hft_core.instruments import Instrument
 from hft_core.matching.orders import OrderType
 
-__all__ = ["OrderJournal", "grid_to_floats", "side_names"]
+__all__ = ["OrderJournal", "fill_table", "grid_to_floats", "side_names"]
 
 _TYPE_NAMES = np.array(
     [next((t.name.lower() for t in OrderType if t == code), "") for code in range(max(OrderType) + 1)], dtype=object
@@ -86,7 +87,7 @@ class OrderJournal:
                 "order_id": np.arange(1, len(self.ts) + 1, dtype=np.int64),
                 "ts": np.frombuffer(self.ts, dtype=np.int64).copy(),
                 "done_ts": np.frombuffer(self.done_ts, dtype=np.int64).copy(),
-                "instrument": np.array([inst.symbol for inst in instruments], dtype=object)[codes],
+                "instrument": _symbols(instruments)[codes],
                 "side": side_names(self.side),
                 "order_type": _TYPE_NAMES[np.frombuffer(self.order_type, dtype=np.int64)],
                 "price": grid_to_floats(codes, self.price, instruments, prices=True, absent=math.nan),
@@ -133,3 +134,31 @@ def side_names(sides: Sequence[int]) -> npt.NDArray[np.object_]:
     """``"buy"``/``"sell"`` for each side code."""
     names: npt.NDArray[np.object_] = np.where(np.array(sides, dtype=np.int64) == BUY, "buy", "sell").astype(object)
     return names
+
+
+def fill_table(rows: list[tuple[Any, ...]], instruments: tuple[Instrument, ...]) -> pd.DataFrame:
+    """The fills DataFrame from the engine's fill rows (ts, instrument index, order id, side, price ticks, lots,
+    fee, maker, position lots, PnL)."""
+    if not rows:
+        return frame_from_rows([], FILL_COLUMNS)
+    ts, codes, ids, sides, prices, qtys, fees, makers, lots, pnls = zip(*rows, strict=True)
+    code = np.array(codes, dtype=np.int64)
+    return pd.DataFrame(
+        {
+            "ts": np.array(ts, dtype=np.int64),
+            "instrument": _symbols(instruments)[code],
+            "order_id": np.array(ids, dtype=np.int64),
+            "side": side_names(sides),
+            "price": grid_to_floats(code, prices, instruments, prices=True),
+            "qty": grid_to_floats(code, qtys, instruments, prices=False),
+            "fee": np.array(fees, dtype=np.float64),
+            "maker": np.array(makers, dtype=bool),
+            "position": grid_to_floats(code, lots, instruments, prices=False),
+            "pnl": np.array(pnls, dtype=np.float64),
+        },
+        columns=list(FILL_COLUMNS),
+    )
+
+
+def _symbols(instruments: tuple[Instrument, ...]) -> npt.NDArray[np.object_]:
+    return np.array([inst.symbol for inst in instruments], dtype=object)

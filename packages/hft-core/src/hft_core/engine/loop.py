@@ -14,12 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from hft_core.engine.book_view import VenueBookView
-from hft_core.engine.journal import OrderJournal, grid_to_floats, side_names
-from hft_core.engine.results import EQUITY_COLUMNS, FILL_COLUMNS, BacktestResult, frame_from_rows
+from hft_core.engine.journal import OrderJournal, fill_table
+from hft_core.engine.results import EQUITY_COLUMNS, BacktestResult, frame_from_rows
 from hft_core.engine.stats import max_drawdown, sharpe_ratio
 from hft_core.errors import ConfigError
 from hft_core.events import BUY, SELL
@@ -241,42 +238,39 @@ class Engine:
         return self.instruments[index].lots_to_qty(self.ledger.position(index))
 
     def pnl(self) -> float:
-        total = 0.0
-        for index in range(len(self.instruments)):
-            total += self._instrument_pnl(index)
-        return total
+        return self._pnl_at(self._set_marks())
 
     def _pnl_after_fill(self) -> float:
         """`pnl`, for the fills of one batch of reports: the marks (the market stands still) are set once."""
-        marks = self._fill_marks
-        if marks is None:
-            marks = self._fill_marks = []
-            for index in range(len(self.instruments)):
-                mark = self._mark(index)
-                if math.isfinite(mark):
-                    whole = math.floor(mark)
-                    self.ledger.mark(index, whole)
-                    marks.append(mark - whole)
-                else:
-                    marks.append(None)
-        ledger = self.ledger
-        total = 0.0
-        for index, fraction in enumerate(marks):
-            if fraction is None:
-                total += ledger.total_pnl(index)
+        if self._fill_marks is None:
+            self._fill_marks = self._set_marks()
+        return self._pnl_at(self._fill_marks)
+
+    def _set_marks(self) -> list[float | None]:
+        """Mark the ledger at each mid's whole tick; returns the fraction of a tick left over (None: no mid yet)."""
+        fractions: list[float | None] = []
+        for index in range(len(self.instruments)):
+            mark = self._mark(index)
+            if math.isfinite(mark):
+                whole = math.floor(mark)
+                self.ledger.mark(index, whole)
+                fractions.append(mark - whole)
             else:
-                total += ledger.total_pnl(index) + ledger.position(index) * fraction * self._value_per_ticklot[index]
+                fractions.append(None)
+        return fractions
+
+    def _pnl_at(self, fractions: list[float | None]) -> float:
+        total = 0.0
+        for index, fraction in enumerate(fractions):
+            total += self._instrument_pnl(index, fraction)
         return total
 
-    def _instrument_pnl(self, index: int) -> float:
-        """Mark-to-market PnL at the mid, fees included; the ledger marks whole ticks, the half tick is added."""
-        mark = self._mark(index)
-        if not math.isfinite(mark):
-            return self.ledger.total_pnl(index)
-        whole = math.floor(mark)
-        self.ledger.mark(index, whole)
-        extra = self.ledger.position(index) * (mark - whole) * self._value_per_ticklot[index]
-        return self.ledger.total_pnl(index) + extra
+    def _instrument_pnl(self, index: int, fraction: float | None) -> float:
+        """Mark-to-market PnL at the mid, fees included: the ledger's (marked at whole ticks) plus the fraction."""
+        pnl = self.ledger.total_pnl(index)
+        if fraction is None:
+            return pnl
+        return pnl + self.ledger.position(index) * fraction * self._value_per_ticklot[index]
 
     def _far_touch(self, index: int, side: int) -> int:
         """The price a market order could reach, for the notional limit: the opposite best."""
@@ -397,9 +391,10 @@ class Engine:
 
     def _sample(self) -> None:
         total = 0.0
+        fractions = self._set_marks()
         for index, inst in enumerate(self.instruments):
-            mark = self._mark(index)
-            pnl = self._instrument_pnl(index)
+            mark = self._last_mid[index]
+            pnl = self._instrument_pnl(index, fractions[index])
             total += pnl
             mid = mark * inst.tick_size if math.isfinite(mark) else math.nan
             self._equity_rows.append((self.now, inst.symbol, mid, self.position(index), pnl))
@@ -499,7 +494,7 @@ class Engine:
     def _result(self, start: int) -> BacktestResult:
         journal = self._journal
         orders = journal.table(self.instruments)
-        fills = _fill_table(self._fill_rows, self.instruments)
+        fills = fill_table(self._fill_rows, self.instruments)
         accepted = journal.accepted_count()
         filled_orders = journal.filled_count()
         n_fills = len(self._fill_rows)
@@ -527,29 +522,6 @@ class Engine:
         }
         equity = frame_from_rows(self._equity_rows, EQUITY_COLUMNS)
         return BacktestResult(orders, fills, equity, stats, list(self._logs))
-
-
-def _fill_table(rows: list[tuple[Any, ...]], instruments: tuple[Instrument, ...]) -> pd.DataFrame:
-    """The fills DataFrame from the engine's integer fill rows."""
-    if not rows:
-        return frame_from_rows([], FILL_COLUMNS)
-    ts, codes, ids, sides, prices, qtys, fees, makers, lots, pnls = zip(*rows, strict=True)
-    code = np.array(codes, dtype=np.int64)
-    return pd.DataFrame(
-        {
-            "ts": np.array(ts, dtype=np.int64),
-            "instrument": np.array([inst.symbol for inst in instruments], dtype=object)[code],
-            "order_id": np.array(ids, dtype=np.int64),
-            "side": side_names(sides),
-            "price": grid_to_floats(code, prices, instruments, prices=True),
-            "qty": grid_to_floats(code, qtys, instruments, prices=False),
-            "fee": np.array(fees, dtype=np.float64),
-            "maker": np.array(makers, dtype=bool),
-            "position": grid_to_floats(code, lots, instruments, prices=False),
-            "pnl": np.array(pnls, dtype=np.float64),
-        },
-        columns=list(FILL_COLUMNS),
-    )
 
 
 class _EngineContext:
