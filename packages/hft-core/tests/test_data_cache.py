@@ -20,7 +20,7 @@ from hft_core.data.eventfile import (
     save_events_parquet,
 )
 from hft_core.errors import DataError
-from hft_core.events import EventKind, Events, empty_events
+from hft_core.events import EVENT_DTYPE, EventKind, Events, empty_events
 from hft_core.instruments import Instrument
 
 
@@ -104,6 +104,13 @@ def test_damaged_entry_is_detected_and_rebuilt(
     assert (again.hit, loader.calls) == (False, 2)
     assert "discarding damaged cache entry" in caplog.text
     assert np.array_equal(load_events_npz(entry)[0], loader.events)
+
+
+def test_loaded_events_carry_event_dtype_itself(tmp_path: Path) -> None:
+    # np.load alone would give an equal dtype without the aligned flag, which compiled code types apart
+    path = save_events_npz(tmp_path / "events.npz", _events())
+    events, _ = load_events_npz(path)
+    assert events.dtype is EVENT_DTYPE and np.array_equal(events, _events())
 
 
 def test_cache_dir_from_environment_and_clearing(source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,17 +6,20 @@ Each scenario runs on the compiled venue and on the plain reference; expected re
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import cast
 
+import numba
 import numpy as np
 import pytest
 from hft_core.errors import DataError
-from hft_core.events import BUY, SELL, EventKind
+from hft_core.events import BUY, EVENT_DTYPE, SELL, EventKind, Events
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
 from hft_core.venues.base import PublicTrade, Report, Watch
 from hft_core.venues.replay import ConstantLatency, ReplayVenue, RiskAverseQueue, local_clock_offset
 from hft_core.venues.replay._reference import ReferenceReplayVenue
 from hft_core.venues.replay._scenarios import INSTRUMENTS, events
+from hft_core.venues.replay.venue import validate_chunk
 
 IMPLEMENTATIONS = [ReplayVenue, ReferenceReplayVenue]
 D, T, CLEAR, SNAP = EventKind.DEPTH, EventKind.TRADE, EventKind.CLEAR, EventKind.SNAPSHOT
@@ -370,6 +373,31 @@ def test_streamed_chunks_equal_one_array() -> None:
     for size in (1, 2, 7, 64):
         chunks = [data[i : i + size] for i in range(0, len(data), size)]
         assert run(ReplayVenue(iter(chunks), INSTRUMENTS[:1], queue_model=RiskAverseQueue())) == whole
+
+
+def test_chunks_read_back_by_np_load_reach_the_kernel_as_event_dtype_itself(tmp_path: Path) -> None:
+    """`np.load` returns a dtype equal to EVENT_DTYPE but without its aligned flag; numba types it apart, and
+    caches array types by dtype equality, so such a chunk must be relabelled before the kernel sees it."""
+    data = events([(0, 0, D, BUY, 100, 5), (10, 10, D, SELL, 101, 2), (20, 20, T, BUY, 101, 1)])
+    np.save(tmp_path / "events.npy", data)
+    loaded = np.load(tmp_path / "events.npy")
+    assert loaded.dtype == EVENT_DTYPE and not loaded.dtype.isalignedstruct
+    checked = validate_chunk(loaded, 1, 0)
+    assert checked.dtype is EVENT_DTYPE
+    assert numba.typeof(checked) == numba.typeof(data)  # type: ignore[no-untyped-call]
+    assert np.shares_memory(checked, loaded)  # relabelled, not copied
+    unpadded = np.concatenate([data[["exch_ts", "local_ts"]], data[["exch_ts", "local_ts"]]])
+    with pytest.raises(DataError, match="expected events of dtype EVENT_DTYPE"):
+        validate_chunk(unpadded, 1, 0)
+    reports = all_reports(make_from(loaded), 0)
+    assert reports == all_reports(make_from(data), 0)
+
+
+def make_from(data: Events) -> ReplayVenue:
+    venue = ReplayVenue(data, INSTRUMENTS[:1])
+    now = venue.start()
+    venue.submit(now, 0, 1, BUY, OrderType.LIMIT, 101, 1)
+    return venue
 
 
 def test_far_levels_are_ignored_and_the_book_grows_to_fit() -> None:

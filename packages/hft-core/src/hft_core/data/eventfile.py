@@ -135,7 +135,8 @@ def load_events_npz(path: str | os.PathLike[str]) -> tuple[Events, dict[str, Any
     if len(events) != record.get("rows") or events_digest(events) != record.get("digest"):
         raise DataError("events do not match their recorded digest: file is damaged", path=text, field=_EVENTS_KEY)
     meta = record.get("meta", {})
-    return events, meta if isinstance(meta, dict) else {}
+    # np.load's dtype equals EVENT_DTYPE but lacks its "aligned" flag; compiled code must see the real one
+    return events.view(EVENT_DTYPE), meta if isinstance(meta, dict) else {}
 
 
 def save_events_parquet(target: str | os.PathLike[str], events: Events, meta: Mapping[str, Any] | None = None) -> Path:
