@@ -81,6 +81,13 @@ class Instrument:
     # -- prices ---------------------------------------------------------------------------------------------
     def price_to_ticks(self, price: float, rounding: Rounding = "exact") -> int:
         """``price`` as an integer number of ticks."""
+        if math.isfinite(price):
+            # a price on the grid (nearly every one) is its nearest tick whatever the rounding rule: the check of
+            # _to_grid, without its call (every order's price passes here)
+            units = price / self.tick_size
+            nearest = round(units)
+            if abs(units - nearest) <= _GRID_RTOL * max(1.0, abs(units)):
+                return int(nearest)
         return _to_grid(price, self.tick_size, rounding, what="price", symbol=self.symbol)
 
     def ticks_to_price(self, ticks: int) -> float:

@@ -25,7 +25,7 @@ from hft_core.ledger import Ledger
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
 from hft_core.risk import RiskGate, RiskLimits
 from hft_core.strategy import Fill, OrderUpdate, Side, Strategy, TimeInForce, Trade
-from hft_core.venues.base import Advance, Report, Venue, Watch
+from hft_core.venues.base import PublicTrade, Report, Venue, Watch
 
 __all__ = ["Engine", "FillEvent"]
 
@@ -230,9 +230,11 @@ class Engine:
         self.venue.modify(self.now, instrument, order_id, ticks, lots)
 
     def open_orders(self, index: int | None) -> list[int]:
-        if index is None:
-            return sorted(o for s in self._open for o in s)
-        return sorted(self._open[index])
+        if index is not None:
+            return sorted(self._open[index])
+        if len(self._open) == 1:
+            return sorted(self._open[0])
+        return sorted(o for s in self._open for o in s)
 
     def position(self, index: int) -> float:
         return self.instruments[index].lots_to_qty(self.ledger.position(index))
@@ -410,18 +412,17 @@ class Engine:
             self.log(f"kill switch: {self.risk.kill_reason}; cancelling all orders")
             self.cancel_all(None)
 
-    def _dispatch(self, advance: Advance) -> None:
-        if advance.reports:
-            self._handle_reports(advance.reports)
-        for trade in advance.trades:
+    def _dispatch_market(self, trades: list[PublicTrade], book_changed: tuple[int, ...]) -> None:
+        """Tell the strategy of public trades and top-of-book changes it subscribed to."""
+        for trade in trades:
             inst = self.instruments[trade.instrument]
             side: Side | None = None if trade.side == 0 else self._side_name(trade.side)
             self.strategy.on_trade(
                 self.context,
                 Trade(trade.ts, inst.symbol, inst.ticks_to_price(trade.price), inst.lots_to_qty(trade.qty), side),
             )
-        if advance.book_changed:
-            for index in advance.book_changed:
+        if book_changed:
+            for index in book_changed:
                 self.strategy.on_book(self.context, self._symbols[index])
             self._book_from = self.now + self._throttle_ns
 
@@ -445,36 +446,44 @@ class Engine:
         self.strategy.on_start(self.context)
         last_progress = -1.0
         finished = False
+        # bound once: this loop turns once per decision
+        advance_venue = self.venue.advance
+        on_timer = self.strategy.on_timer
+        context = self.context
+        checks_loss = self._max_loss is not None
+        on_progress = self._on_progress
         while not finished:
             while self._local_reports:
                 pending, self._local_reports = self._local_reports, []
                 self._handle_reports(pending)
-            if self.now >= next_sample:
+            now = self.now
+            if now >= next_sample:
                 self._sample()
-                next_sample += self._sample_ns * max(1, (self.now - next_sample) // self._sample_ns + 1)
-            if self.now >= end:
+                next_sample += self._sample_ns * max(1, (now - next_sample) // self._sample_ns + 1)
+            if now >= end:
                 break
             watch = self._watch
             if watch is None or watch.book_from != self._book_from:
                 watch = self._watch = Watch(
                     tuple(self._watch_book), tuple(self._watch_trades), self._book_from, self._wants_reports
                 )
-            advance = self.venue.advance(min(self._next_timer, next_sample, end), watch)
-            self.now = advance.now
-            finished = advance.finished
-            if advance.reports or advance.trades or advance.book_changed:
-                self._dispatch(advance)
-            if self.now >= self._next_timer and self._timer_ns is not None:
-                self.strategy.on_timer(self.context)
+            now, reports, trades, book_changed, finished = advance_venue(min(self._next_timer, next_sample, end), watch)
+            self.now = now
+            if reports:
+                self._handle_reports(reports)
+            if trades or book_changed:
+                self._dispatch_market(trades, book_changed)
+            if now >= self._next_timer and self._timer_ns is not None:  # (a handler may have reset the timer)
+                on_timer(context)
                 missed = (self.now - self._next_timer) // self._timer_ns
                 self._next_timer += self._timer_ns * (missed + 1)
-            if self._max_loss is not None:
+            if checks_loss:
                 self._check_kill_switch()
-            if self._on_progress is not None:
+            if on_progress is not None:
                 done = self.venue.progress() if self._duration_ns is None else (self.now - start) / self._duration_ns
                 if done - last_progress >= 0.005:
                     last_progress = done
-                    self._on_progress(min(1.0, done))
+                    on_progress(min(1.0, done))
         self.strategy.on_stop(self.context)
         while self._local_reports:
             pending, self._local_reports = self._local_reports, []
