@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from hft_core import Context, Fill, Instrument, OrderUpdate, RiskLimits, Strategy, backtest
 from hft_core.engine import BacktestResult, Engine
@@ -107,6 +109,9 @@ class ScriptedVenue:
         self, now: int, instrument: int, order_id: int, side: int, order_type: OrderType, price: int, qty: int
     ) -> None:
         self._pending.append((now + MS, "new", (order_id, side, price, qty)))
+
+    def acknowledged(self, order_id: int) -> bool:
+        return False  # it reports every acceptance
 
     def cancel(self, now: int, instrument: int, order_id: int) -> None:
         self._pending.append((now + MS, "cancel", (order_id,)))
@@ -299,3 +304,49 @@ def test_late_reply_never_rewrites_a_filled_order() -> None:
     order = result.orders.set_index("order_id").loc[strategy.order]
     assert (order["status"], order["done_ts"]) == ("filled", 101 * MS)
     assert result.stats["rejected"] == 0
+
+
+class _Quoter(Strategy):
+    """Joins the best bid and ask every 100 ns of market time, cancelling quotes the market moved away from."""
+
+    def on_start(self, ctx: Context) -> None:
+        ctx.set_timer(1e-7)
+
+    def on_timer(self, ctx: Context) -> None:
+        book = ctx.book()
+        bid, ask = book.best_bid, book.best_ask
+        if bid is None or ask is None:
+            return
+        for order_id in ctx.open_orders():
+            ctx.cancel(order_id)
+        ctx.buy(1.0, bid, tif="post-only")
+        ctx.sell(1.0, ask, tif="post-only")
+
+
+class _ListeningQuoter(_Quoter):
+    """The same quoter, but listening to order updates: the venue then reports every acknowledgement."""
+
+    def on_order(self, ctx: Context, update: OrderUpdate) -> None:
+        pass
+
+
+def test_left_out_acknowledgements_give_the_same_results() -> None:
+    """Without `on_order` the replay venue leaves ACCEPTED reports out; the engine's tables must not change."""
+    from hft_core.venues.replay import ConstantLatency, ReplayVenue
+    from hft_core.venues.replay._scenarios import INSTRUMENTS, random_l2_stream
+
+    data = random_l2_stream(np.random.default_rng(11), 20_000)
+    results = []
+    for strategy in (_Quoter(), _ListeningQuoter()):
+        venue = ReplayVenue(data, INSTRUMENTS[:1], latency=ConstantLatency(20, 30))
+        results.append(backtest(strategy, venue=venue, sample_interval_s=1e-6))
+    quiet, listening = results
+    pd.testing.assert_frame_equal(quiet.orders, listening.orders)
+    pd.testing.assert_frame_equal(quiet.equity, listening.equity)
+    # (a fill's `pnl` marks the position at the mid when the engine books it: at once for a strategy that listens,
+    # at its next decision for one that does not)
+    pd.testing.assert_frame_equal(quiet.fills.drop(columns="pnl"), listening.fills.drop(columns="pnl"))
+    assert quiet.stats == listening.stats
+    statuses = set(quiet.orders["status"])
+    assert {"accepted", "filled", "cancelled"} <= statuses  # orders still open at the end were acknowledged
+    assert len(quiet.fills) > 10

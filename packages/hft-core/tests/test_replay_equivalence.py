@@ -1,8 +1,9 @@
 """The compiled replay kernel and the plain-Python reference agree on everything observable.
 
 Random L2 and L3 streams, random order scripts (every order type, cancels, modifies, bad requests), every queue and
-latency model, random chunking: both implementations must give the same reports (fill for fill, same timestamps),
-public trades, book-change notices, stops and strategy-visible books, step by step.
+latency model, random chunking or one array replayed in place, acknowledgements reported or left out: both
+implementations must give the same reports (fill for fill, same timestamps), public trades, book-change notices,
+stops, `acknowledged` answers and strategy-visible books, step by step.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from hft_core.events import BUY, SELL, EventKind, Events
+from hft_core.events import BUY, SELL, EventKind, Events, iter_chunks
 from hft_core.matching.orders import OrderType
 from hft_core.venues.base import Watch
 from hft_core.venues.replay import (
@@ -65,9 +66,25 @@ def latency_model(kind: int, seed: int) -> LatencyModel:
     return RecordedLatency(times, np.array([5, 30, 2, 9]), np.array([1, 25, 7, 0]), "step" if seed % 2 else "linear")
 
 
-def both(data: Events, instruments: int, actions: list[Action], **options: object) -> tuple[list[object], list[object]]:
-    kernel = drive(ReplayVenue(data, INSTRUMENTS[:instruments], **options), actions, instruments)  # type: ignore[arg-type]
-    options.pop("chunk_size", None)
+ACKS = st.sampled_from(["on", "off", "mixed"])
+"""`Watch.acks` in a script: always on, always off, or switched at random between waits."""
+
+
+def with_acks(actions: list[Action], acks: str, seed: int) -> list[Action]:
+    """``actions`` with their `Action.acks` set per ``acks`` (an rng of its own: the script itself is unchanged)."""
+    if acks == "on":
+        return actions
+    flags = np.random.default_rng([seed, 1]).random(len(actions)) < 0.5
+    return [dataclasses.replace(a, acks=acks == "mixed" and bool(f)) for a, f in zip(actions, flags, strict=True)]
+
+
+def both(
+    data: Events, instruments: int, actions: list[Action], chunk: int | None = None, **options: object
+) -> tuple[list[object], list[object]]:
+    """``drive`` on both implementations; the kernel's venue streams ``data`` in chunks of ``chunk`` rows, or replays
+    the array in place when ``chunk`` is None."""
+    source = data if chunk is None else iter_chunks(data, chunk)
+    kernel = drive(ReplayVenue(source, INSTRUMENTS[:instruments], **options), actions, instruments)  # type: ignore[arg-type]
     reference = drive(ReferenceReplayVenue(data, INSTRUMENTS[:instruments], **options), actions, instruments)  # type: ignore[arg-type]
     return kernel, reference
 
@@ -85,17 +102,18 @@ def assert_same(kernel: list[object], reference: list[object]) -> None:
     queue=st.sampled_from(QUEUES),
     latency=st.integers(0, 3),
     partial=st.booleans(),
-    chunk=st.integers(1, 120),
+    chunk=st.one_of(st.none(), st.integers(1, 120)),
+    acks=ACKS,
 )
 def test_l2_kernel_matches_reference(
-    seed: int, instruments: int, queue: QueueModel, latency: int, partial: bool, chunk: int
+    seed: int, instruments: int, queue: QueueModel, latency: int, partial: bool, chunk: int | None, acks: str
 ) -> None:
     rng = np.random.default_rng(seed)
     data = random_l2_stream(rng, 250, instruments)
-    actions = random_actions(rng, 35, instruments)
+    actions = with_acks(random_actions(rng, 35, instruments), acks, seed)
     kernel, reference = both(
-        data, instruments, actions, queue_model=queue, latency=latency_model(latency, seed), partial_fills=partial,
-        chunk_size=chunk,
+        data, instruments, actions, chunk, queue_model=queue, latency=latency_model(latency, seed),
+        partial_fills=partial,
     )  # fmt: skip
     assert_same(kernel, reference)
 
@@ -105,14 +123,15 @@ def test_l2_kernel_matches_reference(
     seed=st.integers(0, 2**32 - 1),
     queue=st.sampled_from([L3FifoQueue(), RiskAverseQueue(), PowerProbQueue(2.0)]),
     partial=st.booleans(),
-    chunk=st.integers(1, 120),
+    chunk=st.one_of(st.none(), st.integers(1, 120)),
+    acks=ACKS,
 )
-def test_l3_kernel_matches_reference(seed: int, queue: QueueModel, partial: bool, chunk: int) -> None:
+def test_l3_kernel_matches_reference(seed: int, queue: QueueModel, partial: bool, chunk: int | None, acks: str) -> None:
     rng = np.random.default_rng(seed)
     data = random_l3_stream(rng, 250)
-    actions = random_actions(rng, 35)
+    actions = with_acks(random_actions(rng, 35), acks, seed)
     kernel, reference = both(
-        data, 1, actions, queue_model=queue, latency=latency_model(0, seed), partial_fills=partial, chunk_size=chunk
+        data, 1, actions, chunk, queue_model=queue, latency=latency_model(0, seed), partial_fills=partial
     )
     assert_same(kernel, reference)
 
@@ -124,12 +143,21 @@ def test_l3_kernel_matches_reference(seed: int, queue: QueueModel, partial: bool
     queue=st.sampled_from(QUEUES),
     latency=st.integers(0, 3),
     partial=st.booleans(),
-    chunk=st.sampled_from([7, 100, 513, 5_000]),
+    chunk=st.sampled_from([7, 100, 513, 5_000, None]),
     span=st.sampled_from([256, 1 << 20]),
     watched=st.sampled_from([0.0, 0.2, 1.0]),
+    acks=ACKS,
 )
 def test_long_l2_runs_match_reference(
-    seed: int, instruments: int, queue: QueueModel, latency: int, partial: bool, chunk: int, span: int, watched: float
+    seed: int,
+    instruments: int,
+    queue: QueueModel,
+    latency: int,
+    partial: bool,
+    chunk: int | None,
+    span: int,
+    watched: float,
+    acks: str,
 ) -> None:
     """Long streams, mostly unwatched: the kernel's fast runs of market rows (hundreds of rows between stops, both
     sides in blocks, fills and public trades inside them, chunk ends and book growth in the middle of them, levels
@@ -143,8 +171,8 @@ def test_long_l2_runs_match_reference(
         for a in random_actions(rng, 40, instruments)
     ]
     kernel, reference = both(
-        data, instruments, actions, queue_model=queue, latency=latency_model(latency, seed), partial_fills=partial,
-        chunk_size=chunk, book_span_ticks=span,
+        data, instruments, with_acks(actions, acks, seed), chunk, queue_model=queue,
+        latency=latency_model(latency, seed), partial_fills=partial, book_span_ticks=span,
     )  # fmt: skip
     assert_same(kernel, reference)
 
@@ -169,7 +197,7 @@ def test_runs_longer_than_a_block_match_reference(seed: int) -> None:
             if advance.finished:
                 return log
 
-    kernel = script(ReplayVenue(data, INSTRUMENTS[:1], queue_model=PowerProbQueue(2.0), chunk_size=chunk))
+    kernel = script(ReplayVenue(iter_chunks(data, chunk), INSTRUMENTS[:1], queue_model=PowerProbQueue(2.0)))
     assert_same(kernel, script(ReferenceReplayVenue(data, INSTRUMENTS[:1], queue_model=PowerProbQueue(2.0))))
 
 
@@ -287,7 +315,7 @@ def test_capacity_growth_matches_reference() -> None:
             if advance.finished:
                 return log
 
-    kernel = script(ReplayVenue(data, INSTRUMENTS[:1], chunk_size=333, **options))  # type: ignore[arg-type]
+    kernel = script(ReplayVenue(iter_chunks(data, 333), INSTRUMENTS[:1], **options))  # type: ignore[arg-type]
     reference = script(ReferenceReplayVenue(data, INSTRUMENTS[:1], **options))  # type: ignore[arg-type]
     assert_same(kernel, reference)
     reports = sum(len(getattr(item, "reports", [])) for item in kernel)

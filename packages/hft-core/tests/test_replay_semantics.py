@@ -5,6 +5,7 @@ Each scenario runs on the compiled venue and on the plain reference; expected re
 
 from __future__ import annotations
 
+import tracemalloc
 from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
@@ -18,7 +19,7 @@ from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
 from hft_core.venues.base import PublicTrade, Report, Watch
 from hft_core.venues.replay import ConstantLatency, ReplayVenue, RiskAverseQueue, local_clock_offset
 from hft_core.venues.replay._reference import ReferenceReplayVenue
-from hft_core.venues.replay._scenarios import INSTRUMENTS, events
+from hft_core.venues.replay._scenarios import INSTRUMENTS, events, random_l2_stream
 from hft_core.venues.replay.venue import validate_chunk
 
 IMPLEMENTATIONS = [ReplayVenue, ReferenceReplayVenue]
@@ -373,6 +374,65 @@ def test_streamed_chunks_equal_one_array() -> None:
     for size in (1, 2, 7, 64):
         chunks = [data[i : i + size] for i in range(0, len(data), size)]
         assert run(ReplayVenue(iter(chunks), INSTRUMENTS[:1], queue_model=RiskAverseQueue())) == whole
+
+
+def replay_log(venue: ReplayVenue) -> list[object]:
+    """Two resting orders and a taker on ``venue``, watching the book and trades to the end: every stop and top."""
+    now = venue.start()
+    venue.submit(now, 0, 1, BUY, OrderType.LIMIT, 99, 50)
+    venue.submit(now, 0, 2, SELL, OrderType.LIMIT, 101, 50)
+    venue.submit(now, 0, 3, BUY, OrderType.IOC, 102, 3)
+    out: list[object] = []
+    while True:
+        advance = venue.advance(now + 500, Watch((True,), (True,), 0))
+        out.append((advance, venue.top(0)))
+        now = advance.now
+        if advance.finished:
+            return out
+
+
+@pytest.mark.parametrize("kind", ["read-only", "strided", "memmap", "clock offset"])
+def test_one_array_is_replayed_as_given_and_never_changed(kind: str, tmp_path: Path) -> None:
+    """One array is read in place (a strided one is first made contiguous; a memory map or a clock offset streams
+    it through the window): the same replay as the same rows in chunks, and the caller's array is left as it was."""
+    data = random_l2_stream(np.random.default_rng(7), 50_000)
+    original = data.copy()
+    offset = 1_000 if kind == "clock offset" else 0
+    given: Events = data
+    if kind == "read-only":
+        data.flags.writeable = False
+    elif kind == "strided":
+        spaced = np.zeros(2 * len(data), dtype=EVENT_DTYPE)
+        spaced[::2] = data
+        given = spaced[::2]
+    elif kind == "memmap":
+        np.save(tmp_path / "events.npy", data)
+        given = np.load(tmp_path / "events.npy", mmap_mode="r")
+    chunks = [original[i : i + 4_096] for i in range(0, len(original), 4_096)]
+    expected = replay_log(ReplayVenue(chunks, INSTRUMENTS[:1], local_offset_ns=offset))
+    assert len(expected) > 1_000
+    venue = ReplayVenue(given, INSTRUMENTS[:1], chunk_size=4_096, local_offset_ns=offset)
+    assert replay_log(venue) == expected
+    in_place = kind in ("read-only", "strided")
+    assert (len(venue._buf) == len(data)) is in_place  # streamed: a window of about one chunk
+    assert all(np.array_equal(given[name], original[name]) for name in EVENT_DTYPE.names or ())
+    if kind == "read-only":
+        venue = ReplayVenue(given, INSTRUMENTS[:1])
+        tracemalloc.start()
+        venue.start()
+        while not venue.advance(venue.now + 10**9, Watch()).finished:
+            pass
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < given.nbytes // 4  # not copied (streamed, its window would copy it: it is one default chunk)
+
+
+def test_bad_rows_of_one_array_are_named_by_their_row_in_it() -> None:
+    data = random_l2_stream(np.random.default_rng(8), 300)
+    data["qty"][150] = -1
+    venue = ReplayVenue(data, INSTRUMENTS[:1], chunk_size=64)
+    with pytest.raises(DataError, match=r"row 150: qty=-1"):
+        venue.start()
 
 
 def test_chunks_read_back_by_np_load_reach_the_kernel_as_event_dtype_itself(tmp_path: Path) -> None:

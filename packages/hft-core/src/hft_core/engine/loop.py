@@ -127,6 +127,8 @@ class Engine:
         # A strategy that reacts to neither fills nor order updates learns of them at its next decision, so
         # the venue need not stop for each one (a third of all stops in a typical quoting replay).
         self._wants_reports = self._wants_order_updates or self._wants_fills
+        # Without `on_order`, acknowledgements (half of all reports) only turn "sent" into "accepted": the venue may
+        # leave them out, and `_settle_acknowledgements` asks it about the orders still open at the end.
         self._views = [VenueBookView(venue, n, inst) for n, inst in enumerate(self.instruments)]
         self.context = _EngineContext(self)
 
@@ -465,7 +467,11 @@ class Engine:
             watch = self._watch
             if watch is None or watch.book_from != self._book_from:
                 watch = self._watch = Watch(
-                    tuple(self._watch_book), tuple(self._watch_trades), self._book_from, self._wants_reports
+                    tuple(self._watch_book),
+                    tuple(self._watch_trades),
+                    self._book_from,
+                    reports=self._wants_reports,
+                    acks=self._wants_order_updates,
                 )
             now, reports, trades, book_changed, finished = advance_venue(min(self._next_timer, next_sample, end), watch)
             self.now = now
@@ -500,7 +506,16 @@ class Engine:
         self._sample()
         return self._result(self._start)
 
+    def _settle_acknowledgements(self) -> None:
+        """Mark "accepted" the open orders whose acknowledgement the venue left out (`Watch.acks`) but had sent."""
+        statuses = self._journal.status
+        for open_ids in self._open:
+            for order_id in open_ids:
+                if statuses[order_id - 1] == "sent" and self.venue.acknowledged(order_id):
+                    statuses[order_id - 1] = "accepted"
+
     def _result(self, start: int) -> BacktestResult:
+        self._settle_acknowledgements()
         journal = self._journal
         orders = journal.table(self.instruments)
         fills = fill_table(self._fill_rows, self.instruments)

@@ -75,6 +75,11 @@ class Watch:
     """Stop as soon as a report on one of the strategy's orders becomes visible. With False, reports are
     still all returned, in order, but at the next stop for another reason (the engine clears it for strategies
     that override neither ``on_fill`` nor ``on_order``, which then learn of them at their next decision)."""
+    acks: bool = True
+    """With False the venue may leave out ACCEPTED reports: an order's acceptance is implied by its later reports
+    (a fill, a cancel, ...). Half of a quoting strategy's reports are acknowledgements that only move an order
+    from "sent" to "accepted"; a strategy that does not override ``on_order`` need not pay for them. A venue that
+    leaves one out must say so through `Venue.acknowledged`."""
 
 
 class Advance(NamedTuple):
@@ -117,6 +122,14 @@ class Venue(Protocol):
         self, now: int, instrument: int, order_id: int, side: int, order_type: OrderType, price: int, qty: int
     ) -> None:
         """Send a new order at local time ``now``; its outcome comes back as `Report`s from `advance`."""
+        ...
+
+    def acknowledged(self, order_id: int) -> bool:
+        """True when the venue accepted order ``order_id`` and left out its ACCEPTED report (see `Watch.acks`), and
+        that report would by now (the venue's current local time) have reached the strategy.
+
+        Venues that never leave reports out return False.
+        """
         ...
 
     def cancel(self, now: int, instrument: int, order_id: int) -> None:

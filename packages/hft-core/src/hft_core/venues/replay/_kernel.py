@@ -91,7 +91,9 @@ S_EVENTS_DONE = 37
 S_HASH_USED_EXCH = 38
 S_HASH_USED_LOCAL = 39
 S_STOP_ON_REPORTS = 40
-S_SIZE = 41
+S_ACKS = 41
+"""0: leave ACCEPTED reports out (`Watch.acks`); the order's ``O_ACK_TS`` notes when it would have arrived."""
+S_SIZE = 42
 
 F_EXPONENT = 0
 """Index of the queue model's exponent in the float parameter vector ``fp``."""
@@ -124,7 +126,10 @@ O_LEAVES = 4
 O_TYPE = 5
 O_STATE = 6
 O_SEQ = 7
-O_SIZE = 8
+O_ACK_TS = 8
+"""Local time at which the order's ACCEPTED report, left out (``S_ACKS`` = 0), would have reached the strategy;
+NONE when it was reported (or the order was not accepted)."""
+O_SIZE = 9
 F_AHEAD = 0
 F_TRADED = 1
 F_SIZE = 2
@@ -571,8 +576,9 @@ def _response_latency(st, lat, t):  # type: ignore[no-untyped-def]
 
 
 @_helper
-def _report(st, rep, lat, t, i, oid, status, reason, side, price, leaves, fill_qty, fill_price, maker, slot, terminal):  # type: ignore[no-untyped-def]
-    """Queue a report emitted at exchange time ``t``; every report of one happening shares one response."""
+def _delivery(st, lat, t):  # type: ignore[no-untyped-def]
+    """When the reports of the happening at exchange time ``t`` reach the strategy: one response (one latency
+    draw) per happening, never before an earlier response."""
     delivery = st[S_HAP_DELIVERY]
     if delivery == NONE:
         delivery = t + _response_latency(st, lat, t)
@@ -580,6 +586,13 @@ def _report(st, rep, lat, t, i, oid, status, reason, side, price, leaves, fill_q
             delivery = st[S_LAST_DELIVERY]
         st[S_LAST_DELIVERY] = delivery
         st[S_HAP_DELIVERY] = delivery
+    return delivery
+
+
+@_helper
+def _report(st, rep, lat, t, i, oid, status, reason, side, price, leaves, fill_qty, fill_price, maker, slot, terminal):  # type: ignore[no-untyped-def]
+    """Queue a report emitted at exchange time ``t``; every report of one happening shares one response."""
+    delivery = _delivery(st, lat, t)
     cap = rep.shape[0]
     k = (st[S_REP_HEAD] + st[S_REP_COUNT]) % cap
     st[S_REP_COUNT] += 1
@@ -1003,7 +1016,12 @@ def _new_order(st, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, s, t):  
         ord_i[s, O_STATE] = ST_DONE
         _simple_report(st, rep, lat, ord_i, s, REJECTED, reason, t, True)
         return
-    _simple_report(st, rep, lat, ord_i, s, ACCEPTED, R_NONE, t, False)
+    if st[S_ACKS] != 0:
+        _simple_report(st, rep, lat, ord_i, s, ACCEPTED, R_NONE, t, False)
+    else:
+        # Left out, but timed as if sent (the same latency draw, the same ordering floor for later responses), so
+        # every other report is exactly as it would have been.
+        ord_i[s, O_ACK_TS] = _delivery(st, lat, t)
     if typ in (T_LIMIT, T_POST_ONLY):
         if typ == T_LIMIT and _crosses(bmeta, i, side, p):
             _sweep(st, levels, bmeta, rep, lat, ord_i, inst, s, True, p, t)

@@ -88,6 +88,10 @@ class _Order:
     seq: int = 0
     ahead: float = 0.0
     traded: float = 0.0
+    ack_ts: int | None = None
+    """When its left-out ACCEPTED report would have reached the strategy (`Watch.acks`); None if reported."""
+    closed: bool = False
+    """Its last (terminal) report has reached the strategy."""
 
 
 @dataclass(slots=True)
@@ -154,7 +158,8 @@ class ReferenceReplayVenue:
         self._active: list[_Order] = []
         self._requests: deque[_Request] = deque()
         self._last_arrival: int | None = None
-        self._in_flight: deque[tuple[int, Report, bool]] = deque()
+        self._in_flight: deque[tuple[int, Report, _Order | None]] = deque()  # (time, report, the order it closes)
+        self._acks = True
         self._last_delivery: int | None = None
         self._delivery: int | None = None
         self._seen: list[tuple[int | None, int, int | None, int]] = [(None, 0, None, 0)] * n
@@ -205,6 +210,12 @@ class ReferenceReplayVenue:
         self._orders[order_id] = order
         self._send(now, "submit", order_id, instrument, price, qty, order)
 
+    def acknowledged(self, order_id: int) -> bool:
+        order = self._orders.get(order_id)
+        if order is None or order.closed or order.ack_ts is None:
+            return False
+        return order.ack_ts <= self._now
+
     def cancel(self, now: int, instrument: int, order_id: int) -> None:
         self._send(now, "cancel", order_id, instrument, 0, 0, self._orders.get(order_id))
 
@@ -227,6 +238,7 @@ class ReferenceReplayVenue:
         n = len(self._instruments)
         watch_book = [i < len(watch.book) and watch.book[i] for i in range(n)]
         watch_trades = [i < len(watch.trades) and watch.trades[i] for i in range(n)]
+        self._acks = watch.acks
         reports: list[Report] = []
         trades: list[PublicTrade] = []
         stop_at: int | None = None
@@ -266,8 +278,10 @@ class ReferenceReplayVenue:
                 self._ex_time = t
                 self._ex_pos += 1
             elif what == 3:
-                _, report, _terminal = self._in_flight.popleft()
+                _, report, closes = self._in_flight.popleft()
                 reports.append(report)
+                if closes is not None:
+                    closes.closed = True
                 if stop_at is None and watch.reports:
                     stop_at = t
             elif what == 4:
@@ -319,14 +333,10 @@ class ReferenceReplayVenue:
         maker: bool = False,
         terminal: bool = False,
     ) -> None:
-        if self._delivery is None:
-            delivery = t + self._sampler.response(t)
-            if self._last_delivery is not None and delivery < self._last_delivery:
-                delivery = self._last_delivery
-            self._last_delivery = self._delivery = delivery
+        delivery = self._delivery_time(t)
         if order is not None:
             report = Report(
-                self._delivery,
+                delivery,
                 order.instrument,
                 order.order_id,
                 status,
@@ -340,8 +350,18 @@ class ReferenceReplayVenue:
             )
         else:
             assert request is not None
-            report = Report(self._delivery, request.instrument, request.order_id, status, reason, 0, 0, 0)
-        self._in_flight.append((self._delivery, report, terminal))
+            report = Report(delivery, request.instrument, request.order_id, status, reason, 0, 0, 0)
+        self._in_flight.append((delivery, report, order if terminal else None))
+
+    def _delivery_time(self, t: int) -> int:
+        """When the reports of the happening at exchange time ``t`` reach the strategy (one response per happening,
+        never before an earlier one)."""
+        if self._delivery is None:
+            delivery = t + self._sampler.response(t)
+            if self._last_delivery is not None and delivery < self._last_delivery:
+                delivery = self._last_delivery
+            self._last_delivery = self._delivery = delivery
+        return self._delivery
 
     def _fill(self, order: _Order, qty: int, price: int, maker: bool, t: int) -> None:
         order.leaves -= qty
@@ -437,7 +457,10 @@ class ReferenceReplayVenue:
             order.done = True
             self._emit(t, order, OrderStatus.REJECTED, reason=reason, leaves=0, terminal=True)
             return
-        self._emit(t, order, OrderStatus.ACCEPTED)
+        if self._acks:
+            self._emit(t, order, OrderStatus.ACCEPTED)
+        else:
+            order.ack_ts = self._delivery_time(t)  # left out, but timed (and its latency drawn) as if sent
         kind = order.order_type
         if kind in (OrderType.LIMIT, OrderType.POST_ONLY):
             if kind == OrderType.LIMIT and self._crosses(order.instrument, order.side, order.price):

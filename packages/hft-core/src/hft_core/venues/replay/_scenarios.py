@@ -134,6 +134,8 @@ class Action:
     watch_book: bool = False
     watch_trades: bool = False
     throttle: int = 0
+    acks: bool = True
+    """`Watch.acks` for the wait (False: ACCEPTED reports left out, `acknowledged` tells instead)."""
 
 
 def random_actions(rng: np.random.Generator, n: int, instruments: int = 1) -> list[Action]:
@@ -165,7 +167,8 @@ def random_actions(rng: np.random.Generator, n: int, instruments: int = 1) -> li
 
 
 def drive(venue: ReplayVenue | ReferenceReplayVenue, actions: Sequence[Action], instruments: int = 1) -> list[object]:
-    """Run ``actions`` on ``venue`` and record everything observable after every step, then to the end."""
+    """Run ``actions`` on ``venue`` and record everything observable after every step, then to the end (with the
+    last action's `Watch.acks`); `acknowledged` is recorded for every order id submitted so far."""
     log: list[object] = []
     now = venue.start()
     log.append(("start", now))
@@ -174,13 +177,16 @@ def drive(venue: ReplayVenue | ReferenceReplayVenue, actions: Sequence[Action], 
 
     def look(advance: Advance) -> None:
         log.append(advance)
+        log.append(tuple(venue.acknowledged(order_id) for order_id in order_instrument))
         for i in range(instruments):
             log.append((venue.top(i), venue.depth(i, 1, 5), venue.depth(i, -1, 5)))
             log.append(venue.exchange_depth(i, 1, 5))
             log.append(venue.exchange_depth(i, -1, 5))
 
     for action in actions:
-        watch = Watch((action.watch_book,) * instruments, (action.watch_trades,) * instruments, book_from)
+        watch = Watch(
+            (action.watch_book,) * instruments, (action.watch_trades,) * instruments, book_from, acks=action.acks
+        )
         advance = venue.advance(now + action.wait, watch)
         look(advance)
         now = advance.now
@@ -197,8 +203,9 @@ def drive(venue: ReplayVenue | ReferenceReplayVenue, actions: Sequence[Action], 
             venue.cancel(now, order_instrument.get(action.order_id, 0), action.order_id)
         else:
             venue.modify(now, order_instrument.get(action.order_id, 0), action.order_id, action.price, action.qty)
+    acks = actions[-1].acks if actions else True
     while True:
-        advance = venue.advance(now + 1_000, Watch((True,) * instruments, (True,) * instruments, book_from))
+        advance = venue.advance(now + 1_000, Watch((True,) * instruments, (True,) * instruments, book_from, acks=acks))
         look(advance)
         now = advance.now
         if advance.finished:

@@ -7,8 +7,9 @@ the strategy's orders would have fared in it: when they reach the exchange (entr
 strategy hears about it (response latency). docs/replay.md states every rule.
 
 Data streams in chunks: the venue keeps only the rows between the strategy's view (local time) and the exchange
-(exchange time) plus one chunk, so memory stays flat however long the replay. Between strategy wake-ups the
-compiled kernel (`hft_core.venues.replay._kernel`) runs the market over whole chunks.
+(exchange time) plus one chunk, so memory stays flat however long the replay. Data already in memory as one array
+is replayed in place instead (checked up front, never copied nor written to); a memory-mapped file still streams.
+Between strategy wake-ups the compiled kernel (`hft_core.venues.replay._kernel`) runs the market over whole chunks.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ _OUTPUT_ROWS = 1024
 _INITIAL_L3 = 1024
 
 # Layout constants the per-request code uses, bound here once (a module attribute lookup each time adds up).
-_INF = k.INF
+_INF, _NONE = k.INF, k.NONE
+_O_ACK_TS = k.O_ACK_TS
 _O_SIZE, _O_ID, _O_INST, _O_SIDE, _O_PRICE = k.O_SIZE, k.O_ID, k.O_INST, k.O_SIDE, k.O_PRICE
 _O_LEAVES, _O_TYPE, _O_STATE, _O_SEQ, _ST_IN_FLIGHT = k.O_LEAVES, k.O_TYPE, k.O_STATE, k.O_SEQ, k.ST_IN_FLIGHT
 _R_SIZE, _R_ARRIVAL, _R_KIND, _R_SLOT, _R_ID = k.R_SIZE, k.R_ARRIVAL, k.R_KIND, k.R_SLOT, k.R_ID
@@ -73,14 +75,7 @@ def validate_chunk(chunk: Events, n_instruments: int, first_row: int, local_offs
 
     An array with the same fields but another layout (``np.concatenate`` drops the padding) is converted.
     """
-    if chunk.dtype is not EVENT_DTYPE:
-        if chunk.dtype.names != EVENT_DTYPE.names:
-            raise DataError(f"expected events of dtype EVENT_DTYPE, got {chunk.dtype}", field="dtype")
-        # The kernel must only ever see EVENT_DTYPE itself. `np.load` returns an equal dtype that has lost its
-        # "aligned" flag, and numba caches array types by dtype equality: one such chunk would send every later
-        # kernel call down numba's slow dispatch path (about 20 times slower replays). Relabelling is free.
-        chunk = chunk.view(EVENT_DTYPE) if chunk.dtype == EVENT_DTYPE else chunk.astype(EVENT_DTYPE)
-    chunk = np.ascontiguousarray(chunk)
+    chunk = _as_events(chunk)
     # One compiled pass for the common case; the per-field diagnosis below runs only when something is wrong.
     row = int(k.first_bad_row(chunk, n_instruments, local_offset_ns))
     if row < 0:
@@ -104,6 +99,19 @@ def validate_chunk(chunk: Events, n_instruments: int, first_row: int, local_offs
     raise DataError(f"row {first_row + row}: {field}={event[field]} {why}", field=field)
 
 
+def _as_events(rows: Events) -> Events:
+    """``rows`` as a C-contiguous plain ndarray of `EVENT_DTYPE` itself: relabelled, and copied only when its layout
+    or memory order differs; `DataError` when its fields are not the event fields."""
+    if rows.dtype is not EVENT_DTYPE:
+        if rows.dtype.names != EVENT_DTYPE.names:
+            raise DataError(f"expected events of dtype EVENT_DTYPE, got {rows.dtype}", field="dtype")
+        # The kernel must only ever see EVENT_DTYPE itself. `np.load` returns an equal dtype that has lost its
+        # "aligned" flag, and numba caches array types by dtype equality: one such chunk would send every later
+        # kernel call down numba's slow dispatch path (about 20 times slower replays). Relabelling is free.
+        rows = rows.view(EVENT_DTYPE) if rows.dtype == EVENT_DTYPE else rows.astype(EVENT_DTYPE)
+    return np.ascontiguousarray(rows)  # (also a plain ndarray: numba dispatches subclasses such as memmap slowly)
+
+
 class ReplayVenue:
     """Replays recorded market data (one array or a stream of chunks, any number of instruments) for a strategy.
 
@@ -114,6 +122,11 @@ class ReplayVenue:
     ``partial_fills=False`` fills a resting order completely as soon as a trade reaches it.
     ``book_span_ticks`` bounds the price range kept per book (levels further than half of it from the centre
     are ignored). ``total_events`` sizes `progress` when ``data`` is an iterator of unknown length.
+
+    One array in memory with no ``local_offset_ns`` is replayed in place: `start` checks it ``chunk_size`` rows at a
+    time and the kernel reads it directly (it is never copied, nor written to). Otherwise, a memory map
+    (``np.load(..., mmap_mode="r")``) included, the rows stream through a window of about one chunk, so the memory
+    a replay holds stays flat in the length of the data.
     """
 
     def __init__(
@@ -144,7 +157,15 @@ class ReplayVenue:
         self.partial_fills = partial_fills
         self.local_offset_ns = int(local_offset_ns)
         self.book_span_ticks = int(book_span_ticks)
+        self._chunk_size = chunk_size
         self._chunks, self._total = _open_data(data, chunk_size, total_events)
+        # One array in memory and no clock offset: `start` makes it the kernel's buffer (`_load_whole`), nothing
+        # streams. (A memory map streams: read in place, every page of the file would stay resident.)
+        self._whole: Events | None = None
+        if isinstance(data, np.ndarray) and not isinstance(data, np.memmap) and self.local_offset_ns == 0:
+            self._whole = data
+        if self._whole is not None:
+            self._chunks = iter(())
         self._rows_read = 0
         self._started = False
         self._sampler: LatencySampler = self.latency.sampler()
@@ -154,6 +175,7 @@ class ReplayVenue:
         st = np.zeros(k.S_SIZE, dtype=np.int64)
         st[k.S_STOP_AT] = k.NONE
         st[k.S_STOP_ON_REPORTS] = 1
+        st[k.S_ACKS] = 1
         st[k.S_EX_TIME] = k.NONE
         st[k.S_LO_TIME] = k.NONE
         st[k.S_LAST_DELIVERY] = k.NONE
@@ -205,6 +227,7 @@ class ReplayVenue:
         self._l3 = np.zeros((2, _INITIAL_L3, k.L_SIZE), dtype=np.int64)
         self._l3_free = np.tile(np.arange(_INITIAL_L3 - 1, -1, -1, dtype=np.int64), (2, 1))
         self._buf: Events = np.zeros(0, dtype=EVENT_DTYPE)
+        self._kbuf: Events = _read_only(self._buf)
 
     # -- the Venue protocol -------------------------------------------------------------------------------------
     @property
@@ -239,7 +262,11 @@ class ReplayVenue:
         if self._started:
             raise RuntimeError("the replay venue has already started")
         self._started = True
-        self._load_more()
+        if self._whole is not None:
+            self._load_whole(self._whole)
+            self._whole = None
+        else:
+            self._load_more()
         st = self._st
         first = int(self._buf[0]["local_ts"]) if st[k.S_BUF_LEN] > 0 else 0
         st[k.S_NOW] = first
@@ -264,7 +291,7 @@ class ReplayVenue:
         trades: list[PublicTrade] = []
         while True:
             status = k.run(
-                self._buf,
+                self._kbuf,
                 st,
                 self._fp,
                 self._levels,
@@ -338,7 +365,18 @@ class ReplayVenue:
         row[at + _O_TYPE] = order_type
         row[at + _O_STATE] = _ST_IN_FLIGHT
         row[at + _O_SEQ] = 0
+        row[at + _O_ACK_TS] = _NONE
         self._send(now, _REQ_SUBMIT, slot, order_id, instrument, price, qty)
+
+    def acknowledged(self, order_id: int) -> bool:
+        """True when order ``order_id`` is live, was accepted with its ACCEPTED report left out (`Watch.acks`), and
+        that report would have reached the strategy by now. An order no longer live is False: its last report
+        told its fate."""
+        slot = self._live.get(order_id)
+        if slot is None:
+            return False
+        ack_ts: int = self._ord_flat[slot * _O_SIZE + _O_ACK_TS]
+        return ack_ts != _NONE and ack_ts <= self._now
 
     def cancel(self, now: int, instrument: int, order_id: int) -> None:
         """Ask to cancel; a CANCELLED report follows, or REJECTED (UNKNOWN_ORDER) if it is no longer open."""
@@ -430,6 +468,7 @@ class ReplayVenue:
             values[: len(flags)] = [1 if f else 0 for f in flags]
             self._inst[:, column] = values
         self._st[k.S_STOP_ON_REPORTS] = 1 if watch.reports else 0
+        self._st[k.S_ACKS] = 1 if watch.acks else 0
         self._watch = watch
         self._watching_books = any(watch.book)
 
@@ -469,6 +508,21 @@ class ReplayVenue:
                 return chunk
         return None
 
+    def _load_whole(self, data: Events) -> None:
+        """Make ``data`` (one array, no clock offset) the kernel's buffer: checked ``chunk_size`` rows at a time, so
+        an error names its row as in a stream, then read in place. Nothing copies it (unless it must be relabelled
+        into another layout or memory order) and nothing writes to it: the window code below never runs (EOF)."""
+        events = _as_events(data)
+        n_instruments = len(self._instruments)
+        for first in range(0, len(events), self._chunk_size):
+            validate_chunk(events[first : first + self._chunk_size], n_instruments, first)
+        self._rows_read = len(events)
+        self._buf = events
+        self._kbuf = _read_only(events)
+        st = self._st
+        st[k.S_BUF_LEN] = len(events)
+        st[k.S_EOF] = 1
+
     def _load_more(self) -> None:
         """Append the next chunk to the window, dropping the rows both cursors have passed."""
         st = self._st
@@ -492,6 +546,7 @@ class ReplayVenue:
         _raw(window)[...] = _raw(np.ascontiguousarray(chunk))
         if self.local_offset_ns:
             window["local_ts"] += self.local_offset_ns
+        self._kbuf = _read_only(buf)
         st[k.S_BUF_LEN] = needed
         st[k.S_EX_POS] -= keep_from
         st[k.S_LO_POS] = 0
@@ -616,6 +671,14 @@ def book_side(
 def _flat(array: npt.NDArray[np.int64]) -> memoryview:
     """A flat, writable view of a C-contiguous int64 array, indexed with plain ints from Python."""
     return memoryview(cast(Any, array)).cast("B").cast("q")
+
+
+def _read_only(rows: Events) -> Events:
+    """A read-only view of ``rows`` for the kernel: one compiled type whether or not the caller's array is writable
+    (a read-only array, e.g. ``np.load(mmap_mode="r")``, would otherwise compile the kernel a second time)."""
+    view = rows.view()
+    view.flags.writeable = False
+    return view
 
 
 def _raw(rows: Events) -> npt.NDArray[np.void]:

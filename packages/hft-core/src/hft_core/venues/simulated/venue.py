@@ -629,6 +629,10 @@ class SimulatedVenue:
         message = Message(OP_STRATEGY_SUBMIT, STRATEGY_OWNER, side, OrderType(order_type), price, qty, order_id)
         self._send_strategy(market, now, message)
 
+    def acknowledged(self, order_id: int) -> bool:
+        """Always False: this venue always reports, ACCEPTED reports included, whatever `Watch.acks` says."""
+        return False
+
     def cancel(self, now: int, instrument: int, order_id: int) -> None:
         """Ask to cancel; CANCELLED follows, or REJECTED (``UNKNOWN_ORDER``) if the order is no longer open."""
         market = self._strategy_market(now, instrument)
