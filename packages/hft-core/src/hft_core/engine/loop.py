@@ -244,12 +244,6 @@ class Engine:
     def pnl(self) -> float:
         return self._pnl_at(self._set_marks())
 
-    def _pnl_after_fill(self) -> float:
-        """`pnl`, for the fills of one batch of reports: the marks (the market stands still) are set once."""
-        if self._fill_marks is None:
-            self._fill_marks = self._set_marks()
-        return self._pnl_at(self._fill_marks)
-
     def _set_marks(self) -> list[float | None]:
         """Mark the ledger at each mid's whole tick; returns the fraction of a tick left over (None: no mid yet)."""
         fractions: list[float | None] = []
@@ -315,22 +309,25 @@ class Engine:
     def _handle_reports(self, reports: list[Report]) -> None:
         journal = self._journal
         statuses = journal.status
+        done_ts = journal.done_ts
         known = len(journal)
+        open_orders = self._open
+        order_closed = self.risk.on_order_closed
         self._fill_marks = None  # marked afresh at this batch's first fill
         for report in reports:
             ts, instrument, order_id, status, reason, _, price, leaves, fill_qty, _, _ = report
             row = order_id - 1
-            if not 0 <= row < known or (journal.done_ts[row] >= 0 and fill_qty == 0):
+            if not 0 <= row < known or (done_ts[row] >= 0 and fill_qty == 0):
                 # Unknown, or already finished: a late reply (say, to a cancel that crossed the final fill) must
                 # not rewrite a filled order as rejected.
                 continue
             if fill_qty > 0:
                 self._book_fill(row, report)
             if status in _CLOSED:
-                self._open[instrument].discard(order_id)
-                self.risk.on_order_closed(order_id)
+                open_orders[instrument].discard(order_id)
+                order_closed(order_id)
                 statuses[row] = _STATUS_NAMES[status]
-                journal.done_ts[row] = ts
+                done_ts[row] = ts
                 if reason != _NO_REASON and not journal.reason[row]:
                     journal.reason[row] = _REASON_NAMES[reason]
             elif status == _MODIFIED:
@@ -354,42 +351,33 @@ class Engine:
 
     def _book_fill(self, row: int, report: Report) -> None:
         """Ledger, risk gate and the fills table; then the listeners, if any."""
-        index = report.instrument
-        self._journal.filled[row] += report.fill_qty
-        fee = self.ledger.on_fill(index, report.side, report.fill_price, report.fill_qty, maker=report.maker)
-        self.risk.on_fill(report.order_id, report.fill_qty)
-        lots = self.ledger.position(index)
-        pnl = self._pnl_after_fill()
+        ts, index, order_id, _, _, side, _, _, qty, price, maker = report
+        self._journal.filled[row] += qty
+        ledger = self.ledger
+        fee = ledger.on_fill(index, side, price, qty, maker=maker)
+        self.risk.on_fill(order_id, qty)
+        lots = ledger.position(index)
+        marks = self._fill_marks
+        if marks is None:  # the market stands still during a batch of reports: marked once
+            marks = self._fill_marks = self._set_marks()
+        pnl = self._pnl_at(marks)
         # integers as the venue gave them; `_result` converts whole columns at the end
-        self._fill_rows.append(
-            (
-                report.ts,
-                index,
-                report.order_id,
-                report.side,
-                report.fill_price,
-                report.fill_qty,
-                fee,
-                report.maker,
-                lots,
-                pnl,
-            )
-        )
+        self._fill_rows.append((ts, index, order_id, side, price, qty, fee, maker, lots, pnl))
         if self._on_fill_listener is None and not self._wants_fills:
             return
         inst = self.instruments[index]
         fill = Fill(
-            ts=report.ts,
+            ts=ts,
             instrument=inst.symbol,
-            order_id=report.order_id,
-            side=self._side_name(report.side),
-            price=inst.ticks_to_price(report.fill_price),
-            qty=inst.lots_to_qty(report.fill_qty),
+            order_id=order_id,
+            side=self._side_name(side),
+            price=inst.ticks_to_price(price),
+            qty=inst.lots_to_qty(qty),
             fee=fee,
-            maker=report.maker,
+            maker=maker,
         )
         if self._on_fill_listener is not None:
-            self._on_fill_listener(FillEvent(fill, inst.lots_to_qty(lots), self.ledger.cash, pnl))
+            self._on_fill_listener(FillEvent(fill, inst.lots_to_qty(lots), ledger.cash, pnl))
         if self._wants_fills:
             self.strategy.on_fill(self.context, fill)
 

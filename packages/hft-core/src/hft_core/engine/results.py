@@ -33,6 +33,9 @@ ORDER_COLUMNS = (
 )
 """``done_ts``: when the order reached its final state (filled, cancelled, rejected, expired); -1 while open."""
 FILL_COLUMNS = ("ts", "instrument", "order_id", "side", "price", "qty", "fee", "maker", "position", "pnl")
+"""``position`` and ``pnl``: the account just after the fill, PnL marked to market at the mids (fees included) when
+the engine books the fill: as its report arrives for a strategy that overrides ``on_fill`` or ``on_order``, else at
+the strategy's next decision (such a strategy learns of its reports in batches, and the venue need not stop)."""
 EQUITY_COLUMNS = ("ts", "instrument", "mid", "position", "pnl")
 
 
