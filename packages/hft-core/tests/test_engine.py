@@ -350,3 +350,56 @@ def test_left_out_acknowledgements_give_the_same_results() -> None:
     statuses = set(quiet.orders["status"])
     assert {"accepted", "filled", "cancelled"} <= statuses  # orders still open at the end were acknowledged
     assert len(quiet.fills) > 10
+
+
+class _Remodeller(Strategy):
+    """Bids 3 post-only at 1.00, then (at 30 ns) tries to make it 5 at the 1.01 ask, which the venue refuses."""
+
+    def __init__(self) -> None:
+        self.updates: list[OrderUpdate] = []
+        self.order_id = 0
+        self.engine: Engine | None = None
+        self.worst_cases: list[tuple[int, int]] = []  # the risk gate's worst-case positions at each update
+
+    def on_start(self, ctx: Context) -> None:
+        self.order_id = ctx.buy(3.0, 1.00, tif="post-only")
+        ctx.set_timer(30e-9)
+
+    def on_timer(self, ctx: Context) -> None:
+        if ctx.now == 30:
+            ctx.modify(self.order_id, price=1.01, qty=5.0)
+
+    def on_order(self, ctx: Context, update: OrderUpdate) -> None:
+        self.updates.append(update)
+        assert self.engine is not None
+        self.worst_cases.append(self.engine.risk.worst_case_positions(0))
+
+
+def test_a_modify_the_venue_refuses_leaves_the_order_open_and_fillable() -> None:
+    """A refused modify comes back REJECTED with the order's open quantity: the order must stay open (it used to be
+    closed, and its later fill then broke the risk gate) and the risk gate must forget the refused change."""
+    from hft_core.events import SELL, EventKind
+    from hft_core.venues.replay import ConstantLatency, ReplayVenue, RiskAverseQueue
+    from hft_core.venues.replay._scenarios import INSTRUMENTS, events
+
+    depth, trade = EventKind.DEPTH, EventKind.TRADE
+    rows = [
+        (0, 0, depth, BUY, 100, 5),
+        (0, 0, depth, SELL, 101, 2),
+        (20, 20, depth, BUY, 100, 9),
+        (40, 40, trade, SELL, 100, 7),
+        (60, 60, depth, SELL, 103, 1),
+    ]
+    venue = ReplayVenue(events(rows), INSTRUMENTS[:1], latency=ConstantLatency(0, 0), queue_model=RiskAverseQueue())
+    strategy = _Remodeller()
+    engine = strategy.engine = Engine(strategy, venue)
+    result = engine.run()
+    refused = [u for u in strategy.updates if u.reason is not None]
+    assert [(u.ts, u.status, u.reason, u.remaining_qty) for u in refused] == [
+        (30, "accepted", "modify refused by the venue: post_only_would_cross", 3.0)
+    ]
+    assert strategy.worst_cases[strategy.updates.index(refused[0])] == (3, 0)  # the refused 5 no longer counted
+    assert result.orders[["status", "price", "filled_qty"]].values.tolist() == [["filled", 1.0, 3.0]]
+    assert result.fills["price"].tolist() == [1.0]
+    assert engine.risk.open_order_count == 0 and engine.risk.position(0) == 3
+    assert any("modify refused by the venue" in line for line in result.logs)

@@ -68,7 +68,11 @@ class Trade:
 
 @dataclass(frozen=True, slots=True)
 class OrderUpdate:
-    """A change in one of the strategy's orders; ``reason`` is set on rejections and explains them."""
+    """A change in one of the strategy's orders; ``reason`` is set on rejections and explains them.
+
+    A modify the venue refuses leaves the order as it was: its update keeps the order's status ("accepted" or
+    "partially-filled") and gives the refusal as ``reason`` ("modify refused by the venue: ...").
+    """
 
     ts: int
     instrument: str

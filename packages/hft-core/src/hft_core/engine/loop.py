@@ -33,6 +33,7 @@ _NS = 1_000_000_000
 _FOREVER = 2**62
 _NO_REASON = OrderReason.NONE
 _MODIFIED = OrderStatus.MODIFIED
+_REJECTED = OrderStatus.REJECTED
 _CLOSED = frozenset((OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED))
 _TIF_TYPES: dict[str, OrderType] = {
     "gtc": OrderType.LIMIT,
@@ -324,6 +325,9 @@ class Engine:
             if fill_qty > 0:
                 self._book_fill(row, report)
             if status in _CLOSED:
+                if status == _REJECTED and leaves > 0:
+                    self._refused_request(row, report)
+                    continue
                 open_orders[instrument].discard(order_id)
                 order_closed(order_id)
                 statuses[row] = _STATUS_NAMES[status]
@@ -348,6 +352,30 @@ class Engine:
                         remaining_qty=inst.lots_to_qty(leaves),
                     ),
                 )
+
+    def _refused_request(self, row: int, report: Report) -> None:
+        """The venue refused a modify of a live order (a rejection that leaves quantity open): the order stands as
+        the venue has it. The risk gate, which counted the modify when it was sent, is set back to that."""
+        ts, instrument, order_id, _, reason, _, price, leaves, _, _, _ = report
+        journal = self._journal
+        journal.price[row] = price
+        journal.qty[row] = journal.filled[row] + leaves
+        self.risk.sync_order(order_id, leaves=leaves, price=price)
+        why = f"modify refused by the venue: {_REASON_NAMES[reason]}"
+        self.log(f"order {order_id}: {why}")
+        if self._wants_order_updates:
+            inst = self.instruments[instrument]
+            self.strategy.on_order(
+                self.context,
+                OrderUpdate(
+                    ts=ts,
+                    instrument=inst.symbol,
+                    order_id=order_id,
+                    status="partially-filled" if journal.filled[row] else "accepted",
+                    reason=why,
+                    remaining_qty=inst.lots_to_qty(leaves),
+                ),
+            )
 
     def _book_fill(self, row: int, report: Report) -> None:
         """Ledger, risk gate and the fills table; then the listeners, if any."""
