@@ -247,12 +247,19 @@ class Engine:
 
     def _set_marks(self) -> list[float | None]:
         """Mark the ledger at each mid's whole tick; returns the fraction of a tick left over (None: no mid yet)."""
+        # (runs at every batch of fills: the mids are read here rather than through a helper per instrument)
         fractions: list[float | None] = []
-        for index in range(len(self.instruments)):
-            mark = self._mark(index)
+        top = self.venue.top
+        last_mid = self._last_mid
+        mark_ledger = self.ledger.mark
+        for index in range(len(last_mid)):
+            bid, _, ask, _ = top(index)
+            if bid is not None and ask is not None:
+                last_mid[index] = (bid + ask) * 0.5
+            mark = last_mid[index]
             if math.isfinite(mark):
                 whole = math.floor(mark)
-                self.ledger.mark(index, whole)
+                mark_ledger(index, whole)
                 fractions.append(mark - whole)
             else:
                 fractions.append(None)
@@ -296,13 +303,6 @@ class Engine:
             )
         )
         return order_id
-
-    def _mark(self, index: int) -> float:
-        """The instrument's mid in ticks (last known when a side is empty)."""
-        top = self.venue.top(index)
-        if top.bid_price is not None and top.ask_price is not None:
-            self._last_mid[index] = (top.bid_price + top.ask_price) * 0.5
-        return self._last_mid[index]
 
     def _side_name(self, side: int) -> Side:
         return "buy" if side == BUY else "sell"
