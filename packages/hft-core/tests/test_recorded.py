@@ -9,6 +9,7 @@ import pytest
 from hft_core import ConfigError
 from hft_core.data.samples import shared_data_path
 from hft_core.venues.recorded import load_recorded, replay_from_paths
+from hft_core.venues.replay.venue import local_clock_offset
 
 
 def _capture(name: str) -> Path:
@@ -29,9 +30,14 @@ def test_two_captures_of_one_symbol_stay_distinct_and_merge_in_local_time() -> N
 
 
 def test_lagging_capture_clock_is_shifted_and_named() -> None:
+    events = load_recorded([_capture("usdm_btcusdt_20240808.gz")])[0]
+    assert local_clock_offset(events) == 1_272_156_851  # the largest (exch_ts - local_ts) in the capture
     venue = replay_from_paths([_capture("usdm_btcusdt_20240808.gz")])
-    assert venue.local_offset_ns == 1_272_156_851  # the largest (exch_ts - local_ts) in the capture
-    assert "local clock +1272" in venue.name
+    assert "local clock +1272.157 ms" in venue.name
+    # the shift is applied to the venue's own copy, which it replays in place
+    assert venue.local_offset_ns == 0
+    assert venue.start() == int(events["local_ts"][0]) + 1_272_156_851
+    assert venue._buf.shape == events.shape and local_clock_offset(venue._buf) == 0
 
 
 @pytest.mark.parametrize("paths", [[], ["/nowhere/capture.gz"]])

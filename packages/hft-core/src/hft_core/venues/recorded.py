@@ -67,6 +67,9 @@ def replay_from_paths(
     """A `ReplayVenue` over the files in ``paths`` (see the module doc for merging and clock correction)."""
     events, instruments = load_recorded(paths)
     offset = local_clock_offset(events)
+    # The events are this function's own copy: shifted here, the venue replays them in place (with a
+    # `local_offset_ns` it would stream a second copy through its window).
+    events["local_ts"] += offset
     label = "+".join(Path(p).name for p in paths)
     return ReplayVenue(
         events,
@@ -74,6 +77,5 @@ def replay_from_paths(
         latency=latency if latency is not None else DEFAULT_REPLAY_LATENCY,
         queue_model=queue_model if queue_model is not None else RiskAverseQueue(),
         partial_fills=partial_fills,
-        local_offset_ns=offset,
         name=f"replay:{label}" + (f" (local clock +{offset / 1e6:.3f} ms)" if offset else ""),
     )
