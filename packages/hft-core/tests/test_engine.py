@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ from hft_core import Context, Fill, Instrument, OrderUpdate, RiskLimits, Strateg
 from hft_core.engine import BacktestResult, Engine
 from hft_core.events import BUY
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
-from hft_core.venues.base import Advance, Report, TopOfBook, Watch
+from hft_core.venues.base import Advance, Report, TopOfBook, Venue, Watch
 
 MS = 1_000_000
 SEC = 1_000_000_000
@@ -403,3 +404,29 @@ def test_a_modify_the_venue_refuses_leaves_the_order_open_and_fillable() -> None
     assert result.fills["price"].tolist() == [1.0]
     assert engine.risk.open_order_count == 0 and engine.risk.position(0) == 3
     assert any("modify refused by the venue" in line for line in result.logs)
+
+
+class _VenueWithoutAcknowledged:
+    """A venue written before `acknowledged` joined the protocol: everything else is the scripted venue's."""
+
+    def __init__(self, inner: ScriptedVenue) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> object:
+        if name == "acknowledged":
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+
+def test_a_venue_without_acknowledged_still_finishes_its_run() -> None:
+    class LateBids(Strategy):  # a quiet strategy: its venue is asked to leave acknowledgements out
+        def on_start(self, ctx: Context) -> None:
+            ctx.buy(1, 90.00)
+            ctx.set_timer(0.0095)
+
+        def on_timer(self, ctx: Context) -> None:
+            ctx.buy(1, 90.00)  # at 9.5 ms: its answer (2 ms away) comes after the end
+
+    venue = _VenueWithoutAcknowledged(ScriptedVenue([(0, 9990, 10010)], end=10 * MS))
+    result = Engine(LateBids(), cast(Venue, venue)).run()
+    assert result.orders["status"].tolist() == ["accepted", "sent"]

@@ -524,10 +524,15 @@ class Engine:
 
     def _settle_acknowledgements(self) -> None:
         """Mark "accepted" the open orders whose acknowledgement the venue left out (`Watch.acks`) but had sent."""
+        # A venue written before `acknowledged` joined the protocol reports every acceptance: nothing to settle
+        # (and a long run must not fail at its very end for want of the method).
+        acknowledged = getattr(self.venue, "acknowledged", None)
+        if acknowledged is None:
+            return
         statuses = self._journal.status
         for open_ids in self._open:
             for order_id in open_ids:
-                if statuses[order_id - 1] == "sent" and self.venue.acknowledged(order_id):
+                if statuses[order_id - 1] == "sent" and acknowledged(order_id):
                     statuses[order_id - 1] = "accepted"
 
     def _result(self, start: int) -> BacktestResult:
