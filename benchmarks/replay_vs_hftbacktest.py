@@ -331,7 +331,10 @@ def run_ours_engine(
 def run_ours_venue_only(
     source: EventSource, n_events: int, chunk: int, order_lots: int, max_orders: int, limit: int | None
 ) -> dict[str, Any]:
-    """The same quoting logic driving `ReplayVenue` directly: the venue's own cost, without the engine."""
+    """The same quoting logic driving `ReplayVenue` directly: the venue's own cost, without the engine.
+
+    It watches what the engine watches for such a strategy: reports come at the next decision, acknowledgements
+    left out."""
     from hft_core.matching.orders import OrderStatus, OrderType
     from hft_core.venues.base import Watch
     from hft_core.venues.replay import ConstantLatency, PowerProbQueue, ReplayVenue
@@ -348,7 +351,7 @@ def run_ours_venue_only(
     started = time.perf_counter()
     now = venue.start()
     next_quote = now + QUOTE_INTERVAL_NS
-    watch = Watch()
+    watch = Watch(reports=False, acks=False)  # what the engine asks for a strategy that only acts on its timer
     position = 0
     fills = orders = 0
     next_id = 1
