@@ -25,6 +25,7 @@ from hft_core.ledger import Ledger
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
 from hft_core.risk import RiskGate, RiskLimits
 from hft_core.strategy import Fill, OrderUpdate, Side, Strategy, TimeInForce, Trade
+from hft_core.strategy import OrderStatus as UpdateStatus
 from hft_core.venues.base import PublicTrade, Report, Venue, Watch
 
 __all__ = ["Engine", "FillEvent"]
@@ -42,7 +43,7 @@ _TIF_TYPES: dict[str, OrderType] = {
     "post-only": OrderType.POST_ONLY,
 }
 _REASON_NAMES = {reason: reason.name.lower() for reason in OrderReason}
-_STATUS_NAMES: dict[OrderStatus, str] = {
+_STATUS_NAMES: dict[OrderStatus, UpdateStatus] = {
     OrderStatus.ACCEPTED: "accepted",
     OrderStatus.REJECTED: "rejected",
     OrderStatus.CANCELLED: "cancelled",
@@ -340,18 +341,7 @@ class Engine:
             elif statuses[row] == "sent" or statuses[row] == "pending":
                 statuses[row] = _STATUS_NAMES[status]
             if self._wants_order_updates and fill_qty == 0:
-                inst = self.instruments[instrument]
-                self.strategy.on_order(
-                    self.context,
-                    OrderUpdate(
-                        ts=ts,
-                        instrument=inst.symbol,
-                        order_id=order_id,
-                        status=_STATUS_NAMES[status],  # type: ignore[arg-type]
-                        reason=journal.reason[row] or None,
-                        remaining_qty=inst.lots_to_qty(leaves),
-                    ),
-                )
+                self._tell_order(ts, instrument, order_id, _STATUS_NAMES[status], journal.reason[row] or None, leaves)
 
     def _refused_request(self, row: int, report: Report) -> None:
         """The venue refused a modify of a live order (a rejection that leaves quantity open): the order stands as
@@ -364,18 +354,25 @@ class Engine:
         why = f"modify refused by the venue: {_REASON_NAMES[reason]}"
         self.log(f"order {order_id}: {why}")
         if self._wants_order_updates:
-            inst = self.instruments[instrument]
-            self.strategy.on_order(
-                self.context,
-                OrderUpdate(
-                    ts=ts,
-                    instrument=inst.symbol,
-                    order_id=order_id,
-                    status="partially-filled" if journal.filled[row] else "accepted",
-                    reason=why,
-                    remaining_qty=inst.lots_to_qty(leaves),
-                ),
-            )
+            standing: UpdateStatus = "partially-filled" if journal.filled[row] else "accepted"
+            self._tell_order(ts, instrument, order_id, standing, why, leaves)
+
+    def _tell_order(
+        self, ts: int, instrument: int, order_id: int, status: UpdateStatus, reason: str | None, leaves: int
+    ) -> None:
+        """The strategy's `on_order`, with the update in its float units."""
+        inst = self.instruments[instrument]
+        self.strategy.on_order(
+            self.context,
+            OrderUpdate(
+                ts=ts,
+                instrument=inst.symbol,
+                order_id=order_id,
+                status=status,
+                reason=reason,
+                remaining_qty=inst.lots_to_qty(leaves),
+            ),
+        )
 
     def _book_fill(self, row: int, report: Report) -> None:
         """Ledger, risk gate and the fills table; then the listeners, if any."""
