@@ -373,7 +373,7 @@ class _Remodeller(Strategy):
     def on_order(self, ctx: Context, update: OrderUpdate) -> None:
         self.updates.append(update)
         assert self.engine is not None
-        self.worst_cases.append(self.engine.risk.worst_case_positions(0))
+        self.worst_cases.append(self.engine.blotter.worst_case_positions(0))
 
 
 def test_a_modify_the_venue_refuses_leaves_the_order_open_and_fillable() -> None:
@@ -402,7 +402,7 @@ def test_a_modify_the_venue_refuses_leaves_the_order_open_and_fillable() -> None
     assert strategy.worst_cases[strategy.updates.index(refused[0])] == (3, 0)  # the refused 5 no longer counted
     assert result.orders[["status", "price", "filled_qty"]].values.tolist() == [["filled", 1.0, 3.0]]
     assert result.fills["price"].tolist() == [1.0]
-    assert engine.risk.open_order_count == 0 and engine.risk.position(0) == 3
+    assert engine.blotter.risk_open_count == 0 and engine.blotter.position(0) == 3
     assert any("modify refused by the venue" in line for line in result.logs)
 
 

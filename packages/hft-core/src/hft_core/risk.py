@@ -152,32 +152,21 @@ class RiskGate:
         For a market order pass the price it could reach (e.g. the far touch plus a protection margin): it
         is used for the notional limit.
         """
-        if self._kill_reason is not None:
-            return self._kill_decision()
-        if side not in (BUY, SELL) or qty <= 0:
-            return _reject(RiskReason.INVALID_ORDER, f"order {order_id}: side {side} / qty {qty} is not an order")
-        if order_id in self._orders:
+        if self._kill_reason is None and side in (BUY, SELL) and qty > 0 and order_id in self._orders:
             return _reject(RiskReason.DUPLICATE_ORDER_ID, f"order id {order_id} is already open")
-        limits = self.limits
-        # (each check is skipped outright when its limit is off: this runs for every order of a backtest)
-        if limits.max_order_qty is not None or limits.max_notional is not None:
-            refusal = self._check_size(order_id, instrument_id, price, qty)
-            if refusal is not None:
-                return refusal
-        if limits.max_position is not None:
-            refusal = self._check_position(order_id, instrument_id, side, qty)
-            if refusal is not None:
-                return refusal
-        if limits.max_open_orders is not None and len(self._orders) >= limits.max_open_orders:
-            return _reject(
-                RiskReason.MAX_OPEN_ORDERS,
-                f"order {order_id}: {len(self._orders)} orders already open, limit {limits.max_open_orders}",
-            )
-        if limits.max_orders_per_window is not None:
-            refusal = self._check_rate(order_id, ts)
-            if refusal is not None:
-                return refusal
-            self._recent.append(ts)
+        exposure = self._exposure.get(instrument_id) or _Exposure()
+        refusal = self.refusal(
+            order_id,
+            instrument_id,
+            side,
+            price,
+            qty,
+            exposure=(exposure.position, exposure.open_buy, exposure.open_sell),
+            open_orders=len(self._orders),
+            ts=ts,
+        )
+        if refusal is not None:
+            return refusal
         self._orders[order_id] = _OpenOrder(instrument_id, side, price, qty)
         exposure = self._exposure.get(instrument_id) or self._exposure_of(instrument_id)
         if side == BUY:
@@ -185,6 +174,62 @@ class RiskGate:
         else:
             exposure.open_sell += qty
         return ACCEPTED
+
+    @property
+    def checks_orders(self) -> bool:
+        """False while no limit applies to new orders and the kill switch is off: `refusal` would pass anything."""
+        limits = self.limits
+        return self._kill_reason is not None or not (
+            limits.max_order_qty is None
+            and limits.max_notional is None
+            and limits.max_position is None
+            and limits.max_open_orders is None
+            and limits.max_orders_per_window is None
+        )
+
+    def refusal(
+        self,
+        order_id: int,
+        instrument_id: int,
+        side: int,
+        price: int,
+        qty: int,
+        *,
+        exposure: tuple[int, int, int],
+        open_orders: int,
+        ts: int,
+    ) -> RiskDecision | None:
+        """`check_new`'s limits against account state the caller keeps itself (the engine keeps it in arrays):
+        ``exposure`` = (position, open buy lots, open sell lots) of the instrument, ``open_orders`` across all.
+
+        Returns the refusal, or None when the order passes; a passing order is counted in the rate window (the
+        caller records it as open). Ids are the caller's to keep unique.
+        """
+        if self._kill_reason is not None:
+            return self._kill_decision()
+        if side not in (BUY, SELL) or qty <= 0:
+            return _reject(RiskReason.INVALID_ORDER, f"order {order_id}: side {side} / qty {qty} is not an order")
+        limits = self.limits
+        # (each check is skipped outright when its limit is off: this runs for every order of a backtest)
+        if limits.max_order_qty is not None or limits.max_notional is not None:
+            refusal = self._check_size(order_id, instrument_id, price, qty)
+            if refusal is not None:
+                return refusal
+        if limits.max_position is not None:
+            refusal = self._check_position(order_id, side, qty, exposure)
+            if refusal is not None:
+                return refusal
+        if limits.max_open_orders is not None and open_orders >= limits.max_open_orders:
+            return _reject(
+                RiskReason.MAX_OPEN_ORDERS,
+                f"order {order_id}: {open_orders} orders already open, limit {limits.max_open_orders}",
+            )
+        if limits.max_orders_per_window is not None:
+            refusal = self._check_rate(order_id, ts)
+            if refusal is not None:
+                return refusal
+            self._recent.append(ts)
+        return None
 
     def check_modify(self, order_id: int, *, qty: int | None = None, price: int | None = None, ts: int) -> RiskDecision:
         """Check a modify of open order ``order_id`` (``qty`` = new open quantity); if accepted it takes effect."""
@@ -195,12 +240,47 @@ class RiskGate:
             return _reject(RiskReason.UNKNOWN_ORDER, f"order {order_id} is not open")
         new_qty = order.leaves if qty is None else qty
         new_price = order.price if price is None else price
-        if new_qty <= 0:
-            return _reject(RiskReason.INVALID_ORDER, f"order {order_id}: new qty {new_qty} is not positive")
-        refusal = self._check_size(order_id, order.instrument_id, new_price, new_qty)
+        exposure = self._exposure_of(order.instrument_id)
+        refusal = self.modify_refusal(
+            order_id,
+            order.instrument_id,
+            order.side,
+            order.leaves,
+            new_price,
+            new_qty,
+            exposure=(exposure.position, exposure.open_buy, exposure.open_sell),
+            ts=ts,
+        )
         if refusal is not None:
             return refusal
-        refusal = self._check_position(order_id, order.instrument_id, order.side, new_qty - order.leaves)
+        self._adjust_open(order, new_qty - order.leaves)
+        order.leaves = new_qty
+        order.price = new_price
+        return ACCEPTED
+
+    def modify_refusal(
+        self,
+        order_id: int,
+        instrument_id: int,
+        side: int,
+        leaves: int,
+        price: int,
+        qty: int,
+        *,
+        exposure: tuple[int, int, int],
+        ts: int,
+    ) -> RiskDecision | None:
+        """`check_modify`'s limits for an order the caller keeps (``leaves`` open now; new ``price`` and ``qty``)
+        against its ``exposure`` (position, open buy lots, open sell lots). None when it passes (then counted in the
+        rate window)."""
+        if self._kill_reason is not None:
+            return self._kill_decision()
+        if qty <= 0:
+            return _reject(RiskReason.INVALID_ORDER, f"order {order_id}: new qty {qty} is not positive")
+        refusal = self._check_size(order_id, instrument_id, price, qty)
+        if refusal is not None:
+            return refusal
+        refusal = self._check_position(order_id, side, qty - leaves, exposure)
         if refusal is not None:
             return refusal
         if self.limits.max_orders_per_window is not None:
@@ -208,10 +288,7 @@ class RiskGate:
             if refusal is not None:
                 return refusal
             self._recent.append(ts)
-        self._adjust_open(order, new_qty - order.leaves)
-        order.leaves = new_qty
-        order.price = new_price
-        return ACCEPTED
+        return None
 
     # -- state updates ----------------------------------------------------------------------------------------
     def on_fill(self, order_id: int, qty: int) -> None:
@@ -347,21 +424,23 @@ class RiskGate:
                 )
         return None
 
-    def _check_position(self, order_id: int, instrument_id: int, side: int, added: int) -> RiskDecision | None:
+    def _check_position(
+        self, order_id: int, side: int, added: int, exposure: tuple[int, int, int]
+    ) -> RiskDecision | None:
         """Reject when ``added`` more open lots on ``side`` could take the position past its limit."""
         limit = self.limits.max_position
         if limit is None or added <= 0:
             return None
-        exposure = self._exposure.get(instrument_id) or _Exposure()
+        position, open_buy, open_sell = exposure
         if side == BUY:
-            worst = exposure.position + exposure.open_buy + added
+            worst = position + open_buy + added
             if worst > limit:
                 return _reject(
                     RiskReason.MAX_POSITION,
                     f"order {order_id}: position could reach {worst} if all buys fill, limit {limit}",
                 )
         else:
-            worst = exposure.position - exposure.open_sell - added
+            worst = position - open_sell - added
             if worst < -limit:
                 return _reject(
                     RiskReason.MAX_POSITION,

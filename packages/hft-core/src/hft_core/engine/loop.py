@@ -14,28 +14,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
+from hft_core.engine import _settle
+from hft_core.engine.blotter import Blotter
 from hft_core.engine.book_view import VenueBookView
-from hft_core.engine.journal import OrderJournal, fill_table
 from hft_core.engine.results import EQUITY_COLUMNS, BacktestResult, frame_from_rows
 from hft_core.engine.stats import max_drawdown, sharpe_ratio
 from hft_core.errors import ConfigError
 from hft_core.events import BUY, SELL
 from hft_core.instruments import Instrument, Rounding
-from hft_core.ledger import Ledger
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
 from hft_core.risk import RiskGate, RiskLimits
 from hft_core.strategy import Fill, OrderUpdate, Side, Strategy, TimeInForce, Trade
 from hft_core.strategy import OrderStatus as UpdateStatus
-from hft_core.venues.base import PublicTrade, Report, Venue, Watch
+from hft_core.venues.base import Advance, PublicTrade, Venue, Watch
 
 __all__ = ["Engine", "FillEvent"]
 
 _NS = 1_000_000_000
 _FOREVER = 2**62
-_NO_REASON = OrderReason.NONE
-_MODIFIED = OrderStatus.MODIFIED
-_REJECTED = OrderStatus.REJECTED
-_CLOSED = frozenset((OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED))
 _TIF_TYPES: dict[str, OrderType] = {
     "gtc": OrderType.LIMIT,
     "ioc": OrderType.IOC,
@@ -43,7 +42,7 @@ _TIF_TYPES: dict[str, OrderType] = {
     "post-only": OrderType.POST_ONLY,
 }
 _REASON_NAMES = {reason: reason.name.lower() for reason in OrderReason}
-_STATUS_NAMES: dict[OrderStatus, UpdateStatus] = {
+_STATUS_NAMES: dict[int, UpdateStatus] = {
     OrderStatus.ACCEPTED: "accepted",
     OrderStatus.REJECTED: "rejected",
     OrderStatus.CANCELLED: "cancelled",
@@ -97,18 +96,16 @@ class Engine:
         self._index = {s: n for n, s in enumerate(self._symbols)}
         by_index = dict(enumerate(self.instruments))
         limits = risk if risk is not None else strategy.risk_limits(self.instruments)
-        self.ledger = Ledger(by_index)
+        self.blotter = Blotter(self.instruments)
+        # the gate's limits, rate window and kill switch; the account state it checks against is the blotter's
         self.risk = RiskGate(limits or RiskLimits(), by_index)
         self._max_loss = self.risk.limits.max_loss
-        self._value_per_ticklot = [i.tick_size * i.lot_size * i.multiplier for i in self.instruments]
         self._duration_ns = None if duration_s is None else int(duration_s * _NS)
         self._sample_ns = int(sample_interval_s * _NS)
         self._on_progress = on_progress
         self._on_fill_listener = on_fill
         self.now = 0
-        self._journal = OrderJournal()
-        self._open: list[set[int]] = [set() for _ in self.instruments]
-        self._local_reports: list[Report] = []
+        self._local_reports: list[list[int]] = []
         self._timer_ns: int | None = None
         self._next_timer = _FOREVER
         self._start: int | None = None
@@ -117,9 +114,7 @@ class Engine:
         self._throttle_ns = 0
         self._book_from = 0
         self._watch: Watch | None = None  # rebuilt when a subscription or the book throttle changes
-        self._fill_marks: list[float | None] | None = None
         self._last_mid: list[float] = [math.nan] * len(self.instruments)
-        self._fill_rows: list[tuple[Any, ...]] = []
         self._equity_rows: list[tuple[Any, ...]] = []
         self._equity_ts: list[int] = []
         self._equity_total: list[float] = []
@@ -175,109 +170,104 @@ class Engine:
             # Off-grid prices go to the passive side of the grid: a buy never pays more than asked.
             ticks = inst.price_to_ticks(price, "down" if side == BUY else "up")
         now = self.now
-        journal = self._journal
-        order_id = journal.add(now, index, side, order_type, ticks, lots)
+        blotter = self.blotter
+        order_id = blotter.add(now, index, side, order_type, ticks, lots)
         if not (0 < lots < _FOREVER and (0 < ticks < _FOREVER or price is None)):
-            return self._reject_invalid(order_id, qty, price)
-        decision = self.risk.check_new(order_id, index, side, ticks or self._far_touch(index, side), lots, ts=now)
-        if not decision.accepted:
-            code = decision.reason.name.lower() if decision.reason is not None else "refused"
-            return self._reject_locally(order_id, f"risk {code}: {decision.message}")
-        self._open[index].add(order_id)
-        journal.status[order_id - 1] = "sent"
+            return self._reject_invalid(order_id, qty, price, lots, ticks)
+        if self.risk.checks_orders:
+            refusal = self.risk.refusal(
+                order_id,
+                index,
+                side,
+                ticks or self._far_touch(index, side),
+                lots,
+                exposure=blotter.exposure(index),
+                open_orders=blotter.risk_open_count,
+                ts=now,
+            )
+            if refusal is not None:
+                code = refusal.reason.name.lower() if refusal.reason is not None else "refused"
+                return self._reject_locally(order_id, f"risk {code}: {refusal.message}")
+        blotter.open(order_id)
         self.venue.submit(now, index, order_id, side, order_type, ticks, lots)
         return order_id
 
-    def _reject_invalid(self, order_id: int, qty: float, price: float | None) -> int:
-        row = order_id - 1
-        lots = self._journal.qty[row]
+    def _reject_invalid(self, order_id: int, qty: float, price: float | None, lots: int, ticks: int) -> int:
         if lots <= 0:
-            lot = self.instruments[self._journal.instrument[row]].lot_size
+            lot = self.instruments[self.blotter.order(order_id)[0]].lot_size
             return self._reject_locally(order_id, f"invalid size {qty!r}: below one lot of {lot}")
         if lots >= _FOREVER:
             return self._reject_locally(order_id, f"invalid size {qty!r}: beyond 2^62 lots")
-        if self._journal.price[row] >= _FOREVER:
+        if ticks >= _FOREVER:
             return self._reject_locally(order_id, f"invalid price {price!r}: beyond 2^62 ticks")
         return self._reject_locally(order_id, f"invalid price {price!r}")
 
     def cancel(self, order_id: int) -> None:
-        row = order_id - 1
-        if 0 <= row < len(self._journal):
-            instrument = self._journal.instrument[row]
-            if order_id in self._open[instrument]:
-                self.venue.cancel(self.now, instrument, order_id)
+        instrument = self.blotter.open_instrument(order_id)
+        if instrument >= 0:
+            self.venue.cancel(self.now, instrument, order_id)
 
     def cancel_all(self, index: int | None) -> None:
         indices = range(len(self.instruments)) if index is None else (index,)
         for i in indices:
-            for order_id in sorted(self._open[i]):
+            for order_id in self.blotter.open_orders(i, len(self.instruments)):
                 self.venue.cancel(self.now, i, order_id)
 
     def modify(self, order_id: int, price: float | None, qty: float | None) -> None:
-        journal = self._journal
-        row = order_id - 1
-        if not 0 <= row < len(journal) or order_id not in self._open[journal.instrument[row]]:
+        blotter = self.blotter
+        instrument = blotter.open_instrument(order_id)
+        if instrument < 0:
             return
-        instrument = journal.instrument[row]
+        _, side, price_now, qty_now, filled, risk_leaves = blotter.order(order_id)
         inst = self.instruments[instrument]
-        passive: Rounding = "down" if journal.side[row] == BUY else "up"
-        ticks = journal.price[row] if price is None else inst.price_to_ticks(price, passive)
-        lots = journal.qty[row] - journal.filled[row] if qty is None else math.floor(qty / inst.lot_size + 1e-9)
+        passive: Rounding = "down" if side == BUY else "up"
+        ticks = price_now if price is None else inst.price_to_ticks(price, passive)
+        lots = qty_now - filled if qty is None else math.floor(qty / inst.lot_size + 1e-9)
         if lots <= 0 or ticks <= 0:
             raise ValueError(f"modify of order {order_id}: price and size must stay positive")
         if lots >= _FOREVER or ticks >= _FOREVER:
             raise ValueError(f"modify of order {order_id}: price or size beyond 2^62 ticks or lots")
-        decision = self.risk.check_modify(order_id, qty=lots, price=ticks, ts=self.now)
-        if not decision:
-            self.log(f"modify of order {order_id} refused by risk: {decision.message}")
+        if risk_leaves <= 0:
+            self.log(f"modify of order {order_id} refused by risk: order {order_id} is not open")
             return
+        refusal = self.risk.modify_refusal(
+            order_id, instrument, side, risk_leaves, ticks, lots, exposure=blotter.exposure(instrument), ts=self.now
+        )
+        if refusal is not None:
+            self.log(f"modify of order {order_id} refused by risk: {refusal.message}")
+            return
+        blotter.set_risk_leaves(order_id, lots)
         self.venue.modify(self.now, instrument, order_id, ticks, lots)
 
     def open_orders(self, index: int | None) -> list[int]:
-        if index is not None:
-            return sorted(self._open[index])
-        if len(self._open) == 1:
-            return sorted(self._open[0])
-        return sorted(o for s in self._open for o in s)
+        return self.blotter.open_orders(index, len(self.instruments))
 
     def position(self, index: int) -> float:
-        return self.instruments[index].lots_to_qty(self.ledger.position(index))
+        return self.instruments[index].lots_to_qty(self.blotter.position(index))
 
     def pnl(self) -> float:
-        return self._pnl_at(self._set_marks())
+        return self._pnl_at(self._update_mids())
 
-    def _set_marks(self) -> list[float | None]:
-        """Mark the ledger at each mid's whole tick; returns the fraction of a tick left over (None: no mid yet)."""
-        # (runs at every batch of fills: the mids are read here rather than through a helper per instrument)
-        fractions: list[float | None] = []
+    def _update_mids(self) -> list[float]:
+        """The mid (ticks) of each instrument now, or its last one while a side is empty (NaN before any)."""
         top = self.venue.top
         last_mid = self._last_mid
-        mark_ledger = self.ledger.mark
         for index in range(len(last_mid)):
             bid, _, ask, _ = top(index)
             if bid is not None and ask is not None:
                 last_mid[index] = (bid + ask) * 0.5
-            mark = last_mid[index]
-            if math.isfinite(mark):
-                whole = math.floor(mark)
-                mark_ledger(index, whole)
-                fractions.append(mark - whole)
-            else:
-                fractions.append(None)
-        return fractions
+        return last_mid
 
-    def _pnl_at(self, fractions: list[float | None]) -> float:
+    def _mids_for_fills(self) -> list[float]:
+        return list(self._update_mids())
+
+    def _pnl_at(self, mids: list[float]) -> float:
+        """Mark-to-market PnL at ``mids``, fees included (the ledger's, marked at whole ticks, plus the fraction)."""
         total = 0.0
-        for index, fraction in enumerate(fractions):
-            total += self._instrument_pnl(index, fraction)
+        instrument_pnl = self.blotter.instrument_pnl
+        for index, mid in enumerate(mids):
+            total += instrument_pnl(index, mid)
         return total
-
-    def _instrument_pnl(self, index: int, fraction: float | None) -> float:
-        """Mark-to-market PnL at the mid, fees included: the ledger's (marked at whole ticks) plus the fraction."""
-        pnl = self.ledger.total_pnl(index)
-        if fraction is None:
-            return pnl
-        return pnl + self.ledger.position(index) * fraction * self._value_per_ticklot[index]
 
     def _far_touch(self, index: int, side: int) -> int:
         """The price a market order could reach, for the notional limit: the opposite best."""
@@ -287,74 +277,38 @@ class Engine:
 
     # -- internals ------------------------------------------------------------------------------------------
     def _reject_locally(self, order_id: int, reason: str) -> int:
-        journal = self._journal
-        row = order_id - 1
-        journal.status[row] = "rejected"
-        journal.reason[row] = reason
-        self._local_reports.append(
-            Report(
-                self.now,
-                journal.instrument[row],
-                order_id,
-                OrderStatus.REJECTED,
-                OrderReason.NONE,
-                journal.side[row],
-                journal.price[row],
-                0,
-            )
-        )
+        blotter = self.blotter
+        blotter.reject(order_id, reason)
+        instrument, side, price, _, _, _ = blotter.order(order_id)
+        self._local_reports.append([self.now, instrument, order_id, OrderStatus.REJECTED, 0, side, price, 0, 0, 0, 0])
         return order_id
 
     def _side_name(self, side: int) -> Side:
         return "buy" if side == BUY else "sell"
 
-    def _handle_reports(self, reports: list[Report]) -> None:
-        journal = self._journal
-        statuses = journal.status
-        done_ts = journal.done_ts
-        known = len(journal)
-        open_orders = self._open
-        order_closed = self.risk.on_order_closed
-        self._fill_marks = None  # marked afresh at this batch's first fill
-        for report in reports:
-            ts, instrument, order_id, status, reason, _, price, leaves, fill_qty, _, _ = report
-            row = order_id - 1
-            if not 0 <= row < known or (done_ts[row] >= 0 and fill_qty == 0):
-                # Unknown, or already finished: a late reply (say, to a cancel that crossed the final fill) must
-                # not rewrite a filled order as rejected.
-                continue
-            if fill_qty > 0:
-                self._book_fill(row, report)
-            if status in _CLOSED:
-                if status == _REJECTED and leaves > 0:
-                    self._refused_request(row, report)
-                    continue
-                open_orders[instrument].discard(order_id)
-                order_closed(order_id)
-                statuses[row] = _STATUS_NAMES[status]
-                done_ts[row] = ts
-                if reason != _NO_REASON and not journal.reason[row]:
-                    journal.reason[row] = _REASON_NAMES[reason]
-            elif status == _MODIFIED:
-                journal.price[row] = price
-                journal.qty[row] = journal.filled[row] + leaves
-            elif statuses[row] == "sent" or statuses[row] == "pending":
-                statuses[row] = _STATUS_NAMES[status]
-            if self._wants_order_updates and fill_qty == 0:
-                self._tell_order(ts, instrument, order_id, _STATUS_NAMES[status], journal.reason[row] or None, leaves)
+    def _handle_reports(self, rows: npt.NDArray[np.int64]) -> None:
+        """Settle a batch of reports; a strategy or listener that hears of each is told of them one at a time."""
+        blotter = self.blotter
+        if not self._wants_reports and self._on_fill_listener is None:
+            blotter.settle(rows, self._mids_for_fills, self._refused_request)
+            return
+        for at, row in enumerate(rows.tolist()):
+            outcome = blotter.settle(rows, self._mids_for_fills, self._refused_request, at, at + 1)
+            if outcome == _settle.OUT_FILL:
+                self._tell_fill()
+            elif outcome == _settle.OUT_UPDATE and self._wants_order_updates:
+                ts, instrument, order_id, status, _, _, _, leaves = row[:8]
+                self._tell_order(ts, instrument, order_id, _STATUS_NAMES[status], blotter.reason(order_id), leaves)
 
-    def _refused_request(self, row: int, report: Report) -> None:
+    def _refused_request(self, row: list[int]) -> None:
         """The venue refused a modify of a live order (a rejection that leaves quantity open): the order stands as
-        the venue has it. The risk gate, which counted the modify when it was sent, is set back to that."""
-        ts, instrument, order_id, _, reason, _, price, leaves, _, _, _ = report
-        journal = self._journal
-        journal.price[row] = price
-        journal.qty[row] = journal.filled[row] + leaves
-        self.risk.sync_order(order_id, leaves=leaves, price=price)
-        why = f"modify refused by the venue: {_REASON_NAMES[reason]}"
+        the venue has it (the blotter has set it and the risk gate's count back); logged and told."""
+        ts, instrument, order_id, _, reason, _, _, leaves = row[:8]
+        why = f"modify refused by the venue: {_REASON_NAMES[OrderReason(reason)]}"
         self.log(f"order {order_id}: {why}")
         if self._wants_order_updates:
-            standing: UpdateStatus = "partially-filled" if journal.filled[row] else "accepted"
+            _, _, _, _, filled, _ = self.blotter.order(order_id)
+            standing: UpdateStatus = "partially-filled" if filled else "accepted"
             self._tell_order(ts, instrument, order_id, standing, why, leaves)
 
     def _tell_order(
@@ -374,22 +328,9 @@ class Engine:
             ),
         )
 
-    def _book_fill(self, row: int, report: Report) -> None:
-        """Ledger, risk gate and the fills table; then the listeners, if any."""
-        ts, index, order_id, _, _, side, _, _, qty, price, maker = report
-        self._journal.filled[row] += qty
-        ledger = self.ledger
-        fee = ledger.on_fill(index, side, price, qty, maker=maker)
-        self.risk.on_fill(order_id, qty)
-        lots = ledger.position(index)
-        marks = self._fill_marks
-        if marks is None:  # the market stands still during a batch of reports: marked once
-            marks = self._fill_marks = self._set_marks()
-        pnl = self._pnl_at(marks)
-        # integers as the venue gave them; `_result` converts whole columns at the end
-        self._fill_rows.append((ts, index, order_id, side, price, qty, fee, maker, lots, pnl))
-        if self._on_fill_listener is None and not self._wants_fills:
-            return
+    def _tell_fill(self) -> None:
+        """The fill just settled, to the fill listener and the strategy's `on_fill`."""
+        (ts, index, order_id, side, price, qty, maker, lots, _), fee = self.blotter.last_fill()
         inst = self.instruments[index]
         fill = Fill(
             ts=ts,
@@ -399,19 +340,20 @@ class Engine:
             price=inst.ticks_to_price(price),
             qty=inst.lots_to_qty(qty),
             fee=fee,
-            maker=maker,
+            maker=maker != 0,
         )
         if self._on_fill_listener is not None:
-            self._on_fill_listener(FillEvent(fill, inst.lots_to_qty(lots), ledger.cash, pnl))
+            pnl = self._pnl_at(self._last_mid)  # (marked when the batch settled: the market stands still meanwhile)
+            self._on_fill_listener(FillEvent(fill, inst.lots_to_qty(lots), self.blotter.cash(), pnl))
         if self._wants_fills:
             self.strategy.on_fill(self.context, fill)
 
     def _sample(self) -> None:
         total = 0.0
-        fractions = self._set_marks()
+        mids = self._update_mids()
         for index, inst in enumerate(self.instruments):
-            mark = self._last_mid[index]
-            pnl = self._instrument_pnl(index, fractions[index])
+            mark = mids[index]
+            pnl = self.blotter.instrument_pnl(index, mark)
             total += pnl
             mid = mark * inst.tick_size if math.isfinite(mark) else math.nan
             self._equity_rows.append((self.now, inst.symbol, mid, self.position(index), pnl))
@@ -469,8 +411,7 @@ class Engine:
         on_progress = self._on_progress
         while not finished:
             while self._local_reports:
-                pending, self._local_reports = self._local_reports, []
-                self._handle_reports(pending)
+                self._settle_local_reports()
             now = self.now
             if now >= next_sample:
                 self._sample()
@@ -485,11 +426,14 @@ class Engine:
                     self._book_from,
                     reports=self._wants_reports,
                     acks=self._wants_order_updates,
+                    rows=True,
                 )
-            now, reports, trades, book_changed, finished = advance_venue(min(self._next_timer, next_sample, end), watch)
+            advance = advance_venue(min(self._next_timer, next_sample, end), watch)
+            now, reports, trades, book_changed, finished = advance[:5]
             self.now = now
-            if reports:
-                self._handle_reports(reports)
+            rows = advance.report_rows
+            if rows is not None or reports:
+                self._handle_reports(rows if rows is not None else _rows_of(advance))
             if trades or book_changed:
                 self._dispatch_market(trades, book_changed)
             if now >= self._next_timer and self._timer_ns is not None:  # (a handler may have reset the timer)
@@ -505,8 +449,7 @@ class Engine:
                     on_progress(min(1.0, done))
         self.strategy.on_stop(self.context)
         while self._local_reports:
-            pending, self._local_reports = self._local_reports, []
-            self._handle_reports(pending)
+            self._settle_local_reports()
         self._sample()
         if self._on_progress is not None:
             self._on_progress(1.0)
@@ -526,20 +469,22 @@ class Engine:
         acknowledged = getattr(self.venue, "acknowledged", None)
         if acknowledged is None:
             return
-        statuses = self._journal.status
-        for open_ids in self._open:
-            for order_id in open_ids:
-                if statuses[order_id - 1] == "sent" and acknowledged(order_id):
-                    statuses[order_id - 1] = "accepted"
+        blotter = self.blotter
+        for order_id in blotter.open_orders(None, len(self.instruments)):
+            if blotter.status(order_id) == "sent" and acknowledged(order_id):
+                blotter.set_status(order_id, "accepted")
+
+    def _settle_local_reports(self) -> None:
+        pending, self._local_reports = self._local_reports, []
+        self._handle_reports(np.array(pending, dtype=np.int64).reshape(len(pending), _settle.P_SIZE))
 
     def _result(self, start: int) -> BacktestResult:
         self._settle_acknowledgements()
-        journal = self._journal
-        orders = journal.table(self.instruments)
-        fills = fill_table(self._fill_rows, self.instruments)
-        accepted = journal.accepted_count()
-        filled_orders = journal.filled_count()
-        n_fills = len(self._fill_rows)
+        blotter = self.blotter
+        orders = blotter.orders_table()
+        fills = blotter.fills_table()
+        accepted, filled_orders, rejected = blotter.order_counts()
+        n_fills = blotter.fill_count
         qty = fills["qty"].tolist()
         price = fills["price"].tolist()
         max_inventory = max((abs(row[3]) for row in self._equity_rows), default=0.0)
@@ -549,21 +494,26 @@ class Engine:
             "fills": n_fills,
             "volume": round(sum(qty), 10),
             "notional": round(sum(p * q for p, q in zip(price, qty, strict=True)), 6),
-            "fees": round(sum(row[6] for row in self._fill_rows), 10),
+            "fees": round(blotter.fees_total(), 10),
             "max_inventory": max_inventory,
             "final_position": {s: self.position(i) for i, s in enumerate(self._symbols)},
             "sharpe": round(sharpe_ratio(self._equity_ts, self._equity_total), 6),
             "max_drawdown": round(max_drawdown(self._equity_total), 10),
-            "orders": len(journal),
-            "rejected": journal.status.count("rejected"),
+            "orders": len(blotter),
+            "rejected": rejected,
             "fill_ratio": round(filled_orders / accepted, 6) if accepted else 0.0,
-            "order_to_trade": round(len(journal) / n_fills, 6) if n_fills else None,
+            "order_to_trade": round(len(blotter) / n_fills, 6) if n_fills else None,
             "duration_s": (self.now - start) / _NS,
             "kill_switch": self.risk.killed,
             "venue": self.venue.name,
         }
         equity = frame_from_rows(self._equity_rows, EQUITY_COLUMNS)
         return BacktestResult(orders, fills, equity, stats, list(self._logs))
+
+
+def _rows_of(advance: Advance) -> npt.NDArray[np.int64]:
+    """A venue's `Report` objects as report rows (for venues that do not deliver rows themselves)."""
+    return np.array(advance.reports, dtype=np.int64).reshape(len(advance.reports), _settle.P_SIZE)
 
 
 class _EngineContext:

@@ -16,6 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
+import numpy as np
+import numpy.typing as npt
+
 from hft_core.instruments import Instrument
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
 
@@ -80,6 +83,9 @@ class Watch:
     (a fill, a cancel, ...). Half of a quoting strategy's reports are acknowledgements that only move an order
     from "sent" to "accepted"; a strategy that does not override ``on_order`` need not pay for them. A venue that
     leaves one out must say so through `Venue.acknowledged`."""
+    rows: bool = False
+    """With True the venue may deliver its reports as one int64 array, `Advance.report_rows` (one row per report, the
+    columns `Report`'s fields in order), instead of `Report` objects: the engine settles them in compiled code."""
 
 
 class Advance(NamedTuple):
@@ -90,6 +96,8 @@ class Advance(NamedTuple):
     trades: list[PublicTrade]
     book_changed: tuple[int, ...]
     finished: bool
+    report_rows: npt.NDArray[np.int64] | None = None
+    """The reports as rows (see `Watch.rows`), in which case ``reports`` is empty; None otherwise."""
 
 
 class Venue(Protocol):

@@ -52,6 +52,7 @@ _O_LEAVES, _O_TYPE, _O_STATE, _O_SEQ, _ST_IN_FLIGHT = k.O_LEAVES, k.O_TYPE, k.O_
 _R_SIZE, _R_ARRIVAL, _R_KIND, _R_SLOT, _R_ID = k.R_SIZE, k.R_ARRIVAL, k.R_KIND, k.R_SLOT, k.R_ID
 _R_INST, _R_PRICE, _R_QTY, _REQ_SUBMIT, _REQ_CANCEL = k.R_INST, k.R_PRICE, k.R_QTY, k.REQ_SUBMIT, k.REQ_CANCEL
 _S_REQ_COUNT, _S_REQ_HEAD, _ST_FREE = k.S_REQ_COUNT, k.S_REQ_HEAD, k.ST_FREE
+_P_ID, _P_SLOT, _P_TERMINAL = k.P_ID, k.P_SLOT, k.P_TERMINAL
 
 _STATUS = {int(s): s for s in OrderStatus}
 _REASON = {int(r): r for r in OrderReason}
@@ -218,6 +219,8 @@ class ReplayVenue:
         inst[:, k.I_SELL_HIGH] = k.NO_BID
         self._inst = inst
         self._watch: Watch | None = None
+        self._as_rows = False
+        self._row_blocks: list[npt.NDArray[np.int64]] = []
         self._watching_books = False
         self._tops: list[TopOfBook | None] = [None] * n
         self._now = 0
@@ -289,6 +292,7 @@ class ReplayVenue:
         self._tops = [None] * len(self._instruments)
         reports: list[Report] = []
         trades: list[PublicTrade] = []
+        self._row_blocks = []
         while True:
             status = k.run(
                 self._kbuf,
@@ -339,7 +343,11 @@ class ReplayVenue:
             changed = tuple(int(i) for i in np.flatnonzero(self._inst[:, k.I_CHANGED]))
         self._now = now = stv[k.S_NOW]
         self._finished = finished = stv[k.S_FINISHED] != 0
-        return Advance(now, reports, trades, changed, finished)
+        blocks = self._row_blocks
+        if not blocks:
+            return Advance(now, reports, trades, changed, finished)
+        rows = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+        return Advance(now, reports, trades, changed, finished, rows)
 
     def submit(
         self, now: int, instrument: int, order_id: int, side: int, order_type: OrderType, price: int, qty: int
@@ -469,13 +477,27 @@ class ReplayVenue:
             self._inst[:, column] = values
         self._st[k.S_STOP_ON_REPORTS] = 1 if watch.reports else 0
         self._st[k.S_ACKS] = 1 if watch.acks else 0
+        self._as_rows = watch.rows
         self._watch = watch
         self._watching_books = any(watch.book)
 
     def _drain(self, reports: list[Report], trades: list[PublicTrade]) -> None:
         stv = self._stv
         count = stv[k.S_OUT_REPORTS]
-        if count:
+        if count and self._as_rows:
+            block = self._out_rep[:count]
+            self._row_blocks.append(block[:, :_P_SLOT].copy())  # (the columns before the slot are a Report's)
+            live = self._live
+            orders = self._ord_flat
+            for row in block.tolist():
+                oid, slot, terminal = row[_P_ID], row[_P_SLOT], row[_P_TERMINAL]
+                if terminal and slot >= 0:
+                    orders[slot * _O_SIZE + _O_STATE] = _ST_FREE
+                    self._free_slots.append(slot)
+                    if live.get(oid) == slot:
+                        del live[oid]
+            stv[k.S_OUT_REPORTS] = 0
+        elif count:
             statuses = _STATUS
             reasons = _REASON
             live = self._live

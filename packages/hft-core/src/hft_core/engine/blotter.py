@@ -1,0 +1,491 @@
+"""The engine's books of account for one run, in arrays: every order, the open ones, each instrument's position,
+open exposure, cash flow and fees, and every fill.
+
+Reports from the venue are settled into them a batch at a time by one compiled call (`hft_core.engine._settle`),
+and the strategy's questions (its position, its open orders) and the risk gate's checks read them directly, so a
+backtest pays no Python per report. The arithmetic is the ledger's and the risk gate's (`hft_core.ledger`,
+`hft_core.risk`), bit for bit: the tests settle random report streams both ways.
+
+Order ids are 1, 2, 3, ... in sending order, so an order's row is its id − 1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from hft_core.engine import _settle as s
+from hft_core.engine.results import FILL_COLUMNS, ORDER_COLUMNS, frame_from_rows
+from hft_core.errors import HftError
+from hft_core.events import BUY
+from hft_core.instruments import Instrument
+from hft_core.ledger import LedgerError
+from hft_core.matching.orders import OrderReason, OrderType
+from hft_core.risk import RiskStateError
+
+__all__ = ["Blotter", "SettleError", "grid_to_floats", "side_names"]
+
+_INITIAL_ORDERS = 1024
+_INITIAL_FILLS = 1024
+_INT64_MAX = 2**63 - 1
+
+_TYPE_NAMES = np.array(
+    [next((t.name.lower() for t in OrderType if t == code), "") for code in range(max(OrderType) + 1)], dtype=object
+)
+_STATUS_NAMES = np.array(s.STATUS_NAMES, dtype=object)
+_REASON_NAMES = np.array([""] + [r.name.lower() for r in sorted(OrderReason) if r != OrderReason.NONE], dtype=object)
+_NOT_ACCEPTED = (s.S_PENDING, s.S_SENT, s.S_REJECTED)
+
+_O, _I, _F, _L = s.O_SIZE, s.I_SIZE, s.F_SIZE, s.L_SIZE
+# Layout constants the per-order code uses, bound here once (a module attribute lookup each time adds up).
+_O_TS, _O_DONE_TS, _O_INST, _O_SIDE, _O_TYPE = s.O_TS, s.O_DONE_TS, s.O_INST, s.O_SIDE, s.O_TYPE
+_O_PRICE, _O_QTY, _O_STATUS, _O_RISK_LEAVES, _O_OPEN_AT = s.O_PRICE, s.O_QTY, s.O_STATUS, s.O_RISK_LEAVES, s.O_OPEN_AT
+_I_POSITION, _I_OPEN_BUY, _I_OPEN_SELL = s.I_POSITION, s.I_OPEN_BUY, s.I_OPEN_SELL
+_O_FILLED, _O_REASON = s.O_FILLED, s.O_REASON
+_B_ORDERS, _B_OPEN, _B_RISK_OPEN, _S_PENDING, _S_SENT = s.B_ORDERS, s.B_OPEN, s.B_RISK_OPEN, s.S_PENDING, s.S_SENT
+
+
+_Counts = Sequence[int] | npt.NDArray[np.int64]
+"""Integer counts (ticks, lots, codes): an array, or a list when one may exceed 64 bits."""
+
+
+class SettleError(HftError, ValueError):
+    """A report the books cannot take (see the message); raised as `RiskStateError` or `LedgerError`."""
+
+
+def _flat(array: npt.NDArray[np.int64]) -> memoryview:
+    """A flat, writable view of a C-contiguous int64 array, indexed with plain ints from Python."""
+    return memoryview(cast(Any, array)).cast("B").cast("q")
+
+
+class Blotter:
+    """Orders, positions and fills of one run over ``instruments`` (their index is the instrument id)."""
+
+    def __init__(self, instruments: Sequence[Instrument]) -> None:
+        self.instruments = tuple(instruments)
+        n = len(self.instruments)
+        self.orders = np.zeros((_INITIAL_ORDERS, _O), dtype=np.int64)
+        self._of = _flat(self.orders)
+        self.open_ids = np.zeros(_INITIAL_ORDERS, dtype=np.int64)
+        self._open_flat = _flat(self.open_ids)
+        self.inst_i = np.zeros((n, _I), dtype=np.int64)
+        self.inst_i[:, s.I_LAST_PRICE] = s.NONE
+        self._if = _flat(self.inst_i)
+        self.inst_f = np.zeros((n, s.F_SIZE), dtype=np.float64)
+        for index, inst in enumerate(self.instruments):
+            self.inst_f[index, s.F_MAKER_RATE] = inst.fees.maker
+            self.inst_f[index, s.F_TAKER_RATE] = inst.fees.taker
+            self.inst_f[index, s.F_TICK] = inst.tick_size
+            self.inst_f[index, s.F_LOT] = inst.lot_size
+            self.inst_f[index, s.F_MULTIPLIER] = inst.multiplier
+            self.inst_f[index, s.F_VALUE] = inst.tick_size * inst.lot_size * inst.multiplier
+        self._value: list[float] = self.inst_f[:, s.F_VALUE].tolist()
+        self._ff = memoryview(cast(Any, self.inst_f)).cast("B").cast("d")  # (Python floats out, as the ledger's)
+        self.fills_i = np.zeros((_INITIAL_FILLS, _L), dtype=np.int64)
+        self.fills_f = np.zeros(_INITIAL_FILLS, dtype=np.float64)
+        self.state = np.zeros(s.B_SIZE, dtype=np.int64)
+        self._bs = _flat(self.state)
+        self._texts: dict[int, str] = {}
+        """Reasons the engine wrote itself, by row (local rejections)."""
+        self._oversized: dict[int, tuple[int, int]] = {}
+        """Price and size, by row, of orders rejected for counts beyond 64 bits (the table still shows them)."""
+        self._mids: list[list[float]] = []
+        """The mids of every instrument when each batch with fills was settled (rows of `fill_pnls`' marks)."""
+
+    # -- orders ---------------------------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return self._bs[s.B_ORDERS]
+
+    def add(self, ts: int, instrument: int, side: int, order_type: OrderType, price: int, qty: int) -> int:
+        """Record a new order (status ``pending``); returns its id."""
+        bs = self._bs
+        row = bs[_B_ORDERS]
+        if row == len(self.orders):
+            self._grow_orders()
+        if not (-_INT64_MAX <= price <= _INT64_MAX and -_INT64_MAX <= qty <= _INT64_MAX):
+            self._oversized[row] = (price, qty)
+            price = qty = 0
+        of = self._of
+        at = row * _O
+        of[at + _O_TS] = ts
+        of[at + _O_DONE_TS] = -1
+        of[at + _O_INST] = instrument
+        of[at + _O_SIDE] = side
+        of[at + _O_TYPE] = order_type
+        of[at + _O_PRICE] = price
+        of[at + _O_QTY] = qty
+        of[at + _O_FILLED] = 0
+        of[at + _O_STATUS] = _S_PENDING
+        of[at + _O_REASON] = 0
+        of[at + _O_RISK_LEAVES] = 0
+        of[at + _O_OPEN_AT] = -1
+        bs[_B_ORDERS] = row + 1
+        return row + 1
+
+    def open(self, order_id: int) -> None:
+        """The risk gate accepted order ``order_id``: it is sent, open, and its lots count as open exposure."""
+        of, bs = self._of, self._bs
+        at = (order_id - 1) * _O
+        qty = of[at + _O_QTY]
+        exposure_at = of[at + _O_INST] * _I + (_I_OPEN_BUY if of[at + _O_SIDE] == BUY else _I_OPEN_SELL)
+        exposure = self._if[exposure_at] + qty
+        if exposure > _INT64_MAX:
+            raise SettleError(f"order {order_id}: open exposure beyond 2^63 lots")
+        self._if[exposure_at] = exposure
+        of[at + _O_RISK_LEAVES] = qty
+        of[at + _O_STATUS] = _S_SENT
+        count = bs[_B_OPEN]
+        self._open_flat[count] = order_id
+        of[at + _O_OPEN_AT] = count
+        bs[_B_OPEN] = count + 1
+        bs[_B_RISK_OPEN] += 1
+
+    def reject(self, order_id: int, reason: str) -> None:
+        """The engine itself refused order ``order_id`` (never sent): its status and reason."""
+        row = order_id - 1
+        self._of[row * _O + s.O_STATUS] = s.S_REJECTED
+        self._of[row * _O + s.O_REASON] = s.REASON_TEXT
+        self._texts[row] = reason
+
+    def order(self, order_id: int) -> tuple[int, int, int, int, int, int]:
+        """(instrument, side, price, qty, filled, risk-open lots) of a known order."""
+        at = (order_id - 1) * _O
+        of = self._of
+        return (
+            of[at + s.O_INST],
+            of[at + s.O_SIDE],
+            of[at + s.O_PRICE],
+            of[at + s.O_QTY],
+            of[at + s.O_FILLED],
+            of[at + s.O_RISK_LEAVES],
+        )
+
+    def set_risk_leaves(self, order_id: int, lots: int) -> None:
+        """The risk gate accepted a modify to ``lots`` open: the exposure follows at once."""
+        at = (order_id - 1) * _O
+        of = self._of
+        exposure_at = of[at + s.O_INST] * _I + (s.I_OPEN_BUY if of[at + s.O_SIDE] == BUY else s.I_OPEN_SELL)
+        self._if[exposure_at] += lots - of[at + s.O_RISK_LEAVES]
+        of[at + s.O_RISK_LEAVES] = lots
+
+    def reason(self, order_id: int) -> str | None:
+        """The order's reason so far (a rejection's, a cancel's), or None."""
+        row = order_id - 1
+        code = self._of[row * _O + s.O_REASON]
+        if code == s.REASON_TEXT:
+            return self._texts[row]
+        return str(_REASON_NAMES[code]) if code else None
+
+    def status(self, order_id: int) -> str:
+        return str(_STATUS_NAMES[self._of[(order_id - 1) * _O + s.O_STATUS]])
+
+    def set_status(self, order_id: int, status: str) -> None:
+        self._of[(order_id - 1) * _O + s.O_STATUS] = s.STATUS_NAMES.index(status)
+
+    def open_instrument(self, order_id: int) -> int:
+        """The instrument of open order ``order_id``, or -1 when it is not open (or unknown)."""
+        row = order_id - 1
+        if 0 <= row < self._bs[_B_ORDERS] and self._of[row * _O + _O_OPEN_AT] >= 0:
+            return self._of[row * _O + _O_INST]
+        return -1
+
+    def open_orders(self, instrument: int | None, n_instruments: int) -> list[int]:
+        """Ids of the open orders (of one instrument, or all), ascending."""
+        ids = self._open_flat[: self._bs[_B_OPEN]].tolist()
+        if instrument is None or n_instruments == 1:
+            ids.sort()
+            return ids
+        of = self._of
+        return sorted(i for i in ids if of[(i - 1) * _O + s.O_INST] == instrument)
+
+    # -- positions and money ----------------------------------------------------------------------------------------
+    def position(self, instrument: int) -> int:
+        """Position in lots."""
+        return self._if[instrument * _I + _I_POSITION]
+
+    def exposure(self, instrument: int) -> tuple[int, int, int]:
+        """(position, open buy lots, open sell lots) as the risk gate counts them."""
+        at = instrument * _I
+        return self._if[at + _I_POSITION], self._if[at + _I_OPEN_BUY], self._if[at + _I_OPEN_SELL]
+
+    def worst_case_positions(self, instrument: int) -> tuple[int, int]:
+        """(position if every open buy filled, position if every open sell filled)."""
+        position, open_buy, open_sell = self.exposure(instrument)
+        return position + open_buy, position - open_sell
+
+    @property
+    def risk_open_count(self) -> int:
+        """Orders the risk gate counts as open."""
+        return self._bs[s.B_RISK_OPEN]
+
+    def instrument_pnl(self, instrument: int, mid: float) -> float:
+        """Mark-to-market PnL of one instrument at ``mid`` (ticks; NaN: at the last fill price), fees included.
+
+        The ledger's ``total_pnl`` marked at the mid's whole tick, plus the position times the fraction left over.
+        """
+        at = instrument * _I
+        position = self._if[at + s.I_POSITION]
+        value = self._value[instrument]
+        fees: float = self._ff[instrument * _F + s.F_MAKER_FEES] + self._ff[instrument * _F + s.F_TAKER_FEES]
+        if math.isfinite(mid):
+            whole = math.floor(mid)
+            pnl = float(self._if[at + s.I_CASH] + position * whole) * value - fees
+            marked: float = pnl + position * (mid - whole) * value
+            return marked
+        last = self._if[at + s.I_LAST_PRICE]
+        ticklots: int = self._if[at + s.I_CASH] + (position * last if last != s.NONE else 0)
+        return float(ticklots) * value - fees
+
+    def cash(self) -> float:
+        """Proceeds of sells − cost of buys − fees, in quote currency (the ledger's ``cash``)."""
+        indices = range(len(self._value))
+        flows = sum(float(self._if[i * _I + s.I_CASH]) * self._value[i] for i in indices)
+        fees: float = sum(self._ff[i * _F + s.F_MAKER_FEES] + self._ff[i * _F + s.F_TAKER_FEES] for i in indices)
+        cash: float = 0.0 + flows - fees
+        return cash
+
+    # -- reports ------------------------------------------------------------------------------------------------------
+    @property
+    def fill_count(self) -> int:
+        return self._bs[s.B_FILLS]
+
+    def settle(
+        self,
+        rows: npt.NDArray[np.int64],
+        mids: Callable[[], list[float]],
+        on_refused: Callable[[list[int]], None],
+        start: int = 0,
+        stop: int | None = None,
+    ) -> int:
+        """Settle report rows ``start``..``stop`` (columns: `hft_core.venues.base.Report`'s fields); returns the
+        outcome of the last (`_settle.OUT_*`). ``mids()`` gives the mids the batch's fills are marked at (asked
+        once, after settling, when there were fills); ``on_refused(row)`` hears of each refused modify in turn."""
+        bs = self._bs
+        stop = len(rows) if stop is None else stop
+        fills_before = bs[s.B_FILLS]
+        bs[s.B_BATCH] = len(self._mids)
+        while True:
+            status = s.settle(
+                rows,
+                start,
+                stop,
+                self.orders,
+                self.inst_i,
+                self.inst_f,
+                self.open_ids,
+                self.fills_i,
+                self.fills_f,
+                self.state,
+            )
+            if status == s.DONE:
+                break
+            start = bs[s.B_AT]
+            if status == s.FILLS_FULL:
+                self._grow_fills()
+            elif status == s.REFUSED:
+                on_refused(rows[start - 1].tolist())
+            else:
+                raise self._error(status, rows[start].tolist())
+        if bs[s.B_FILLS] != fills_before:
+            self._mids.append(mids())
+        return bs[s.B_OUTCOME]
+
+    def last_fill(self) -> tuple[list[int], float]:
+        """The latest fill row and its fee."""
+        n = self._bs[s.B_FILLS] - 1
+        return self.fills_i[n].tolist(), float(self.fills_f[n])
+
+    def _error(self, status: int, row: list[int]) -> HftError:
+        order_id, fill_qty, side = row[s.P_ID], row[s.P_FILL_QTY], row[s.P_SIDE]
+        risk_leaves = self._of[(order_id - 1) * _O + s.O_RISK_LEAVES]
+        if status == s.UNKNOWN_FILL:
+            return RiskStateError(f"fill for order {order_id}, which the risk gate does not know as open")
+        if status == s.OVERFILL:
+            return RiskStateError(f"fill of {fill_qty} for order {order_id} with {risk_leaves} open")
+        if status == s.UNKNOWN_SYNC:
+            return RiskStateError(f"cannot sync order {order_id}: the risk gate does not know it as open")
+        if status == s.BAD_SIDE:
+            return LedgerError(f"fill side must be BUY (1) or SELL (-1), got {side!r}")
+        if status == s.OVERFLOW:
+            return LedgerError(
+                f"order {order_id}: a fill of {fill_qty} lots at {row[s.P_FILL_PRICE]} ticks takes the position or "
+                "cash flow beyond 2^62 (lots, tick·lots)"
+            )
+        return SettleError(f"report settlement stopped with unknown status {status}")
+
+    # -- tables -------------------------------------------------------------------------------------------------------
+    def orders_table(self) -> pd.DataFrame:
+        """The orders DataFrame (columns `hft_core.engine.results.ORDER_COLUMNS`)."""
+        n = self._bs[s.B_ORDERS]
+        if not n:
+            return frame_from_rows([], ORDER_COLUMNS)
+        orders = self.orders[:n]
+        codes = orders[:, s.O_INST].copy()
+        prices: _Counts = orders[:, s.O_PRICE]
+        qtys: _Counts = orders[:, s.O_QTY]
+        if self._oversized:
+            exact_prices, exact_qtys = orders[:, s.O_PRICE].tolist(), orders[:, s.O_QTY].tolist()
+            for row, (price, qty) in self._oversized.items():
+                exact_prices[row], exact_qtys[row] = price, qty
+            prices, qtys = exact_prices, exact_qtys
+        reason_codes = orders[:, s.O_REASON]
+        reasons = _REASON_NAMES[np.maximum(reason_codes, 0)]
+        for row, text in self._texts.items():
+            reasons[row] = text
+        instruments = self.instruments
+        return pd.DataFrame(
+            {
+                "order_id": np.arange(1, n + 1, dtype=np.int64),
+                "ts": orders[:, s.O_TS].copy(),
+                "done_ts": orders[:, s.O_DONE_TS].copy(),
+                "instrument": _symbols(instruments)[codes],
+                "side": side_names(orders[:, s.O_SIDE]),
+                "order_type": _TYPE_NAMES[orders[:, s.O_TYPE]],
+                "price": grid_to_floats(codes, prices, instruments, prices=True, absent=math.nan),
+                "qty": grid_to_floats(codes, qtys, instruments, prices=False, absent=0.0),
+                "status": _STATUS_NAMES[orders[:, s.O_STATUS]],
+                "reason": reasons,
+                "filled_qty": grid_to_floats(codes, orders[:, s.O_FILLED], instruments, prices=False),
+            },
+            columns=list(ORDER_COLUMNS),
+        )
+
+    def order_counts(self) -> tuple[int, int, int]:
+        """(orders the venue accepted, orders with a fill, orders rejected)."""
+        n = self._bs[s.B_ORDERS]
+        statuses = self.orders[:n, s.O_STATUS]
+        accepted = int(np.count_nonzero(~np.isin(statuses, _NOT_ACCEPTED)))
+        filled = int(np.count_nonzero(self.orders[:n, s.O_FILLED]))
+        return accepted, filled, int(np.count_nonzero(statuses == s.S_REJECTED))
+
+    def fees_total(self) -> float:
+        """Σ fees over fills, summed in fill order."""
+        total: float = sum(self.fills_f[: self._bs[s.B_FILLS]].tolist())
+        return total
+
+    def fills_table(self) -> pd.DataFrame:
+        """The fills DataFrame (columns `hft_core.engine.results.FILL_COLUMNS`)."""
+        n = self._bs[s.B_FILLS]
+        if not n:
+            return frame_from_rows([], FILL_COLUMNS)
+        fills = self.fills_i[:n]
+        codes = fills[:, s.L_INST].copy()
+        instruments = self.instruments
+        return pd.DataFrame(
+            {
+                "ts": fills[:, s.L_TS].copy(),
+                "instrument": _symbols(instruments)[codes],
+                "order_id": fills[:, s.L_ID].copy(),
+                "side": side_names(fills[:, s.L_SIDE]),
+                "price": grid_to_floats(codes, fills[:, s.L_PRICE], instruments, prices=True),
+                "qty": grid_to_floats(codes, fills[:, s.L_QTY], instruments, prices=False),
+                "fee": self.fills_f[:n].copy(),
+                "maker": fills[:, s.L_MAKER] != 0,
+                "position": grid_to_floats(codes, fills[:, s.L_POSITION], instruments, prices=False),
+                "pnl": self.fill_pnls(),
+            },
+            columns=list(FILL_COLUMNS),
+        )
+
+    def fill_pnls(self) -> npt.NDArray[np.float64]:
+        """Each fill's account PnL right after it, at the mids of its batch."""
+        n = self._bs[s.B_FILLS]
+        out = np.zeros(n, dtype=np.float64)
+        mids = np.array(self._mids, dtype=np.float64).reshape(len(self._mids), len(self.instruments))
+        stopped = s.fill_pnls(self.fills_i, self.fills_f, n, mids, self.inst_f, out)
+        if stopped >= 0:
+            self._exact_pnls(mids, out)
+        return out
+
+    def _exact_pnls(self, mids: npt.NDArray[np.float64], out: npt.NDArray[np.float64]) -> None:
+        """`fill_pnls` with Python integers (a position times a mark beyond 64 bits)."""
+        n_inst = len(self.instruments)
+        position, cash, last = [0] * n_inst, [0] * n_inst, [None] * n_inst
+        fees = [0.0] * n_inst
+        maker_fees, taker_fees = [0.0] * n_inst, [0.0] * n_inst
+        marks = mids.tolist()
+        for k, (row, fee) in enumerate(zip(self.fills_i[: len(out)].tolist(), self.fills_f.tolist(), strict=False)):
+            i = row[s.L_INST]
+            position[i] = row[s.L_POSITION]
+            cash[i] -= row[s.L_SIDE] * row[s.L_PRICE] * row[s.L_QTY]
+            last[i] = row[s.L_PRICE]
+            if row[s.L_MAKER]:
+                maker_fees[i] += fee
+            else:
+                taker_fees[i] += fee
+            fees = [maker_fees[j] + taker_fees[j] for j in range(n_inst)]
+            total = 0.0
+            for j, mid in enumerate(marks[row[s.L_BATCH]]):
+                if math.isfinite(mid):
+                    whole = math.floor(mid)
+                    pnl = float(cash[j] + position[j] * whole) * self._value[j] - fees[j]
+                    pnl = pnl + position[j] * (mid - whole) * self._value[j]
+                else:
+                    mark = last[j]
+                    pnl = float(cash[j] + (position[j] * mark if mark is not None else 0)) * self._value[j] - fees[j]
+                total += pnl
+            out[k] = total
+
+    # -- growth -------------------------------------------------------------------------------------------------------
+    # (twice the room each time; rows are written before they are read, so the new ones stay unwritten here: a
+    # zero-filled copy costs several times more, in fresh pages touched at once)
+    def _grow_orders(self) -> None:
+        self.orders = _doubled(self.orders)
+        self._of = _flat(self.orders)
+        self.open_ids = _doubled(self.open_ids)
+        self._open_flat = _flat(self.open_ids)
+
+    def _grow_fills(self) -> None:
+        self.fills_i = _doubled(self.fills_i)
+        self.fills_f = _doubled(self.fills_f)
+
+
+def _doubled(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    grown = np.empty((2 * len(array), *array.shape[1:]), dtype=array.dtype)
+    grown[: len(array)] = array
+    return grown
+
+
+def grid_to_floats(
+    codes: npt.NDArray[np.int64],
+    values: _Counts,
+    instruments: tuple[Instrument, ...],
+    *,
+    prices: bool,
+    absent: float | None = None,
+) -> npt.NDArray[np.float64]:
+    """Tick (``prices``) or lot counts as floats by each row's instrument; ``absent`` where a count is <= 0."""
+    try:
+        counts = np.array(values, dtype=np.int64)
+    except OverflowError:  # a count beyond int64 (an absurd order the engine rejected): one at a time
+        return np.array(
+            [
+                absent
+                if absent is not None and v <= 0
+                else (instruments[c].ticks_to_price(v) if prices else instruments[c].lots_to_qty(v))
+                for c, v in zip(codes.tolist(), values, strict=True)
+            ],
+            dtype=np.float64,
+        )
+    out = np.empty(len(counts), dtype=np.float64)
+    for index, inst in enumerate(instruments):
+        rows = slice(None) if len(instruments) == 1 else codes == index
+        out[rows] = inst.ticks_to_prices(counts[rows]) if prices else inst.lots_to_qtys(counts[rows])
+    if absent is not None:
+        out[counts <= 0] = absent
+    return out
+
+
+def side_names(sides: _Counts) -> npt.NDArray[np.object_]:
+    """``"buy"``/``"sell"`` for each side code."""
+    names: npt.NDArray[np.object_] = np.where(np.array(sides, dtype=np.int64) == BUY, "buy", "sell").astype(object)
+    return names
+
+
+def _symbols(instruments: tuple[Instrument, ...]) -> npt.NDArray[np.object_]:
+    return np.array([inst.symbol for inst in instruments], dtype=object)
