@@ -18,6 +18,8 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hft_core.engine import _settle as s
 from hft_core.engine.results import FILL_COLUMNS, ORDER_COLUMNS, frame_from_rows
@@ -34,11 +36,12 @@ _INITIAL_ORDERS = 1024
 _INITIAL_FILLS = 1024
 _INT64_MAX = 2**63 - 1
 
-_TYPE_NAMES = np.array(
-    [next((t.name.lower() for t in OrderType if t == code), "") for code in range(max(OrderType) + 1)], dtype=object
-)
-_STATUS_NAMES = np.array(s.STATUS_NAMES, dtype=object)
-_REASON_NAMES = np.array([""] + [r.name.lower() for r in sorted(OrderReason) if r != OrderReason.NONE], dtype=object)
+_TYPE_NAMES = [next((t.name.lower() for t in OrderType if t == code), "") for code in range(max(OrderType) + 1)]
+_STATUS_NAMES = list(s.STATUS_NAMES)
+_REASON_NAMES = [""] + [r.name.lower() for r in sorted(OrderReason) if r != OrderReason.NONE]
+_SIDE_NAMES = ["buy", "sell"]
+_STRINGS = pd.DataFrame({"name": np.array(["buy"], dtype=object)})["name"].dtype
+"""The dtype pandas gives a column of strings (Arrow-backed from pandas 3 on, object before)."""
 _NOT_ACCEPTED = (s.S_PENDING, s.S_SENT, s.S_REJECTED)
 
 _O, _I, _F, _L = s.O_SIZE, s.I_SIZE, s.F_SIZE, s.L_SIZE
@@ -179,10 +182,10 @@ class Blotter:
         code = self._of[row * _O + s.O_REASON]
         if code == s.REASON_TEXT:
             return self._texts[row]
-        return str(_REASON_NAMES[code]) if code else None
+        return _REASON_NAMES[code] if code else None
 
     def status(self, order_id: int) -> str:
-        return str(_STATUS_NAMES[self._of[(order_id - 1) * _O + s.O_STATUS]])
+        return _STATUS_NAMES[self._of[(order_id - 1) * _O + s.O_STATUS]]
 
     def set_status(self, order_id: int, status: str) -> None:
         self._of[(order_id - 1) * _O + s.O_STATUS] = s.STATUS_NAMES.index(status)
@@ -333,23 +336,22 @@ class Blotter:
             for row, (price, qty) in self._oversized.items():
                 exact_prices[row], exact_qtys[row] = price, qty
             prices, qtys = exact_prices, exact_qtys
-        reason_codes = orders[:, s.O_REASON]
-        reasons = _REASON_NAMES[np.maximum(reason_codes, 0)]
-        for row, text in self._texts.items():
-            reasons[row] = text
+        reason_codes = np.maximum(orders[:, s.O_REASON], 0)
+        texts = list(self._texts.items())
+        reason_codes[[row for row, _ in texts]] = np.arange(len(_REASON_NAMES), len(_REASON_NAMES) + len(texts))
         instruments = self.instruments
         return pd.DataFrame(
             {
                 "order_id": np.arange(1, n + 1, dtype=np.int64),
                 "ts": orders[:, s.O_TS].copy(),
                 "done_ts": orders[:, s.O_DONE_TS].copy(),
-                "instrument": _symbols(instruments)[codes],
+                "instrument": _labels(_symbols(instruments), codes),
                 "side": side_names(orders[:, s.O_SIDE]),
-                "order_type": _TYPE_NAMES[orders[:, s.O_TYPE]],
+                "order_type": _labels(_TYPE_NAMES, orders[:, s.O_TYPE]),
                 "price": grid_to_floats(codes, prices, instruments, prices=True, absent=math.nan),
                 "qty": grid_to_floats(codes, qtys, instruments, prices=False, absent=0.0),
-                "status": _STATUS_NAMES[orders[:, s.O_STATUS]],
-                "reason": reasons,
+                "status": _labels(_STATUS_NAMES, orders[:, s.O_STATUS]),
+                "reason": _labels(_REASON_NAMES + [text for _, text in texts], reason_codes),
                 "filled_qty": grid_to_floats(codes, orders[:, s.O_FILLED], instruments, prices=False),
             },
             columns=list(ORDER_COLUMNS),
@@ -379,7 +381,7 @@ class Blotter:
         return pd.DataFrame(
             {
                 "ts": fills[:, s.L_TS].copy(),
-                "instrument": _symbols(instruments)[codes],
+                "instrument": _labels(_symbols(instruments), codes),
                 "order_id": fills[:, s.L_ID].copy(),
                 "side": side_names(fills[:, s.L_SIDE]),
                 "price": grid_to_floats(codes, fills[:, s.L_PRICE], instruments, prices=True),
@@ -481,11 +483,18 @@ def grid_to_floats(
     return out
 
 
-def side_names(sides: _Counts) -> npt.NDArray[np.object_]:
-    """``"buy"``/``"sell"`` for each side code."""
-    names: npt.NDArray[np.object_] = np.where(np.array(sides, dtype=np.int64) == BUY, "buy", "sell").astype(object)
-    return names
+def side_names(sides: _Counts) -> Any:
+    """``"buy"``/``"sell"`` for each side code, as a column of strings."""
+    return _labels(_SIDE_NAMES, (np.asarray(sides, dtype=np.int64) != BUY).astype(np.int64))
 
 
-def _symbols(instruments: tuple[Instrument, ...]) -> npt.NDArray[np.object_]:
-    return np.array([inst.symbol for inst in instruments], dtype=object)
+def _labels(names: Sequence[str], codes: npt.NDArray[np.int64]) -> Any:
+    """``names[code]`` for each code, as a column of strings of the dtype pandas would give them."""
+    if isinstance(_STRINGS, pd.StringDtype) and _STRINGS.storage == "pyarrow":
+        # straight into Arrow: converting a column of Python strings costs about ten times more
+        return pd.array(pc.take(pa.array(names, type=pa.large_string()), pa.array(codes)), dtype=_STRINGS)
+    return np.array(names, dtype=object)[codes]
+
+
+def _symbols(instruments: tuple[Instrument, ...]) -> list[str]:
+    return [inst.symbol for inst in instruments]
