@@ -20,24 +20,27 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from hft_core.venues.base import (
+    P_FILL_PRICE,
+    P_FILL_QTY,
+    P_ID,
+    P_INST,
+    P_LEAVES,
+    P_MAKER,
+    P_PRICE,
+    P_REASON,
+    P_SIDE,
+    P_STATUS,
+    P_TS,
+    REPORT_ROW_SIZE,
+)
+
 __all__ = ["fill_pnls", "settle"]
 
 _jit: Any = njit
 _entry = _jit(cache=True, _nrt=False)
 
-# -- report rows (the fields of `hft_core.venues.base.Report`, in order) ---------------------------------------
-P_TS = 0
-P_INST = 1
-P_ID = 2
-P_STATUS = 3
-P_REASON = 4
-P_SIDE = 5
-P_PRICE = 6
-P_LEAVES = 7
-P_FILL_QTY = 8
-P_FILL_PRICE = 9
-P_MAKER = 10
-P_SIZE = 11
+P_SIZE = REPORT_ROW_SIZE
 
 # -- venue order statuses (`hft_core.matching.orders.OrderStatus`) ---------------------------------------------
 V_ACCEPTED = 1

@@ -29,6 +29,7 @@ from hft_core.instruments import Instrument
 from hft_core.ledger import LedgerError
 from hft_core.matching.orders import OrderReason, OrderType
 from hft_core.risk import RiskStateError
+from hft_core.venues.base import P_FILL_PRICE, P_FILL_QTY, P_ID, P_SIDE
 
 __all__ = ["Blotter", "SettleError", "grid_to_floats", "side_names"]
 
@@ -304,7 +305,7 @@ class Blotter:
         return self.fills_i[n].tolist(), float(self.fills_f[n])
 
     def _error(self, status: int, row: list[int]) -> HftError:
-        order_id, fill_qty, side = row[s.P_ID], row[s.P_FILL_QTY], row[s.P_SIDE]
+        order_id, fill_qty, side = row[P_ID], row[P_FILL_QTY], row[P_SIDE]
         risk_leaves = self._of[(order_id - 1) * _O + s.O_RISK_LEAVES]
         if status == s.UNKNOWN_FILL:
             return RiskStateError(f"fill for order {order_id}, which the risk gate does not know as open")
@@ -316,7 +317,7 @@ class Blotter:
             return LedgerError(f"fill side must be BUY (1) or SELL (-1), got {side!r}")
         if status == s.OVERFLOW:
             return LedgerError(
-                f"order {order_id}: a fill of {fill_qty} lots at {row[s.P_FILL_PRICE]} ticks takes the position or "
+                f"order {order_id}: a fill of {fill_qty} lots at {row[P_FILL_PRICE]} ticks takes the position or "
                 "cash flow beyond 2^62 (lots, tick·lots)"
             )
         return SettleError(f"report settlement stopped with unknown status {status}")

@@ -44,6 +44,21 @@ class Report(NamedTuple):
     maker: bool = False
 
 
+# Report rows (`Watch.rows`): one int64 row per report, the columns `Report`'s fields in this order.
+P_TS = 0
+P_INST = 1
+P_ID = 2
+P_STATUS = 3
+P_REASON = 4
+P_SIDE = 5
+P_PRICE = 6
+P_LEAVES = 7
+P_FILL_QTY = 8
+P_FILL_PRICE = 9
+P_MAKER = 10
+REPORT_ROW_SIZE = 11
+
+
 class PublicTrade(NamedTuple):
     """A public trade of a subscribed instrument (``side`` = aggressor, 0 when unknown)."""
 

@@ -24,7 +24,7 @@ from hft_core.errors import DataError
 from hft_core.events import EVENT_DTYPE, EventKind, Events, iter_chunks
 from hft_core.instruments import Instrument
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
-from hft_core.venues.base import Advance, PublicTrade, Report, TopOfBook, Watch
+from hft_core.venues.base import P_ID, Advance, PublicTrade, Report, TopOfBook, Watch
 from hft_core.venues.replay import _kernel as k
 from hft_core.venues.replay.latency import ConstantLatency, LatencyModel, LatencySampler
 from hft_core.venues.replay.queue import QueueModel, RiskAverseQueue
@@ -52,7 +52,7 @@ _O_LEAVES, _O_TYPE, _O_STATE, _O_SEQ, _ST_IN_FLIGHT = k.O_LEAVES, k.O_TYPE, k.O_
 _R_SIZE, _R_ARRIVAL, _R_KIND, _R_SLOT, _R_ID = k.R_SIZE, k.R_ARRIVAL, k.R_KIND, k.R_SLOT, k.R_ID
 _R_INST, _R_PRICE, _R_QTY, _REQ_SUBMIT, _REQ_CANCEL = k.R_INST, k.R_PRICE, k.R_QTY, k.REQ_SUBMIT, k.REQ_CANCEL
 _S_REQ_COUNT, _S_REQ_HEAD, _ST_FREE = k.S_REQ_COUNT, k.S_REQ_HEAD, k.ST_FREE
-_P_ID, _P_SLOT, _P_TERMINAL = k.P_ID, k.P_SLOT, k.P_TERMINAL
+_P_ID, _P_SLOT, _P_TERMINAL = P_ID, k.P_SLOT, k.P_TERMINAL
 
 _STATUS = {int(s): s for s in OrderStatus}
 _REASON = {int(r): r for r in OrderReason}
@@ -484,35 +484,23 @@ class ReplayVenue:
     def _drain(self, reports: list[Report], trades: list[PublicTrade]) -> None:
         stv = self._stv
         count = stv[k.S_OUT_REPORTS]
-        if count and self._as_rows:
+        if count:
             block = self._out_rep[:count]
-            self._row_blocks.append(block[:, :_P_SLOT].copy())  # (the columns before the slot are a Report's)
-            live = self._live
-            orders = self._ord_flat
-            for row in block.tolist():
-                oid, slot, terminal = row[_P_ID], row[_P_SLOT], row[_P_TERMINAL]
-                if terminal and slot >= 0:
-                    orders[slot * _O_SIZE + _O_STATE] = _ST_FREE
-                    self._free_slots.append(slot)
-                    if live.get(oid) == slot:
-                        del live[oid]
-            stv[k.S_OUT_REPORTS] = 0
-        elif count:
-            statuses = _STATUS
-            reasons = _REASON
-            live = self._live
-            orders = self._ord_flat
-            make = tuple.__new__  # a Report without NamedTuple's keyword-handling constructor
-            add = reports.append
-            for ts, i, oid, status, reason, side, price, leaves, fqty, fpx, maker, slot, terminal in self._out_rep[
-                :count
-            ].tolist():
-                add(
-                    make(
-                        Report,
-                        (ts, i, oid, statuses[status], reasons[reason], side, price, leaves, fqty, fpx, maker == 1),
-                    )
+            listed = block.tolist()
+            if self._as_rows:
+                self._row_blocks.append(block[:, :_P_SLOT].copy())  # (the columns before the slot are a Report's)
+            else:
+                statuses = _STATUS
+                reasons = _REASON
+                make = tuple.__new__  # a Report without NamedTuple's keyword-handling constructor
+                reports.extend(
+                    make(Report, (ts, i, oid, statuses[status], reasons[reason], side, price, leaves, fq, fp, mk == 1))
+                    for ts, i, oid, status, reason, side, price, leaves, fq, fp, mk, _, _ in listed
                 )
+            live = self._live
+            orders = self._ord_flat
+            for row in listed:  # the slots of orders whose last report this is are free again
+                oid, slot, terminal = row[_P_ID], row[_P_SLOT], row[_P_TERMINAL]
                 if terminal and slot >= 0:
                     orders[slot * _O_SIZE + _O_STATE] = _ST_FREE
                     self._free_slots.append(slot)
