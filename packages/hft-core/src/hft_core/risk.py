@@ -154,7 +154,7 @@ class RiskGate:
         """
         if self._kill_reason is None and side in (BUY, SELL) and qty > 0 and order_id in self._orders:
             return _reject(RiskReason.DUPLICATE_ORDER_ID, f"order id {order_id} is already open")
-        exposure = self._exposure.get(instrument_id) or _Exposure()
+        exposure = self._exposure_of(instrument_id)
         refusal = self.refusal(
             order_id,
             instrument_id,
@@ -168,7 +168,6 @@ class RiskGate:
         if refusal is not None:
             return refusal
         self._orders[order_id] = _OpenOrder(instrument_id, side, price, qty)
-        exposure = self._exposure.get(instrument_id) or self._exposure_of(instrument_id)
         if side == BUY:
             exposure.open_buy += qty
         else:

@@ -59,7 +59,8 @@ _Counts = Sequence[int] | npt.NDArray[np.int64]
 
 
 class SettleError(HftError, ValueError):
-    """A report the books cannot take (see the message); raised as `RiskStateError` or `LedgerError`."""
+    """The books cannot take an order or report for a reason neither the risk gate's `RiskStateError` nor the
+    ledger's `LedgerError` names (an open exposure beyond 2^63 lots, an unknown settlement status)."""
 
 
 def _flat(array: npt.NDArray[np.int64]) -> memoryview:
@@ -233,17 +234,15 @@ class Blotter:
         The ledger's ``total_pnl`` marked at the mid's whole tick, plus the position times the fraction left over.
         """
         at = instrument * _I
-        position = self._if[at + s.I_POSITION]
-        value = self._value[instrument]
-        fees: float = self._ff[instrument * _F + s.F_MAKER_FEES] + self._ff[instrument * _F + s.F_TAKER_FEES]
-        if math.isfinite(mid):
-            whole = math.floor(mid)
-            pnl = float(self._if[at + s.I_CASH] + position * whole) * value - fees
-            marked: float = pnl + position * (mid - whole) * value
-            return marked
         last = self._if[at + s.I_LAST_PRICE]
-        ticklots: int = self._if[at + s.I_CASH] + (position * last if last != s.NONE else 0)
-        return float(ticklots) * value - fees
+        return _marked_pnl(
+            self._if[at + s.I_CASH],
+            self._if[at + s.I_POSITION],
+            None if last == s.NONE else last,
+            self._ff[instrument * _F + s.F_MAKER_FEES] + self._ff[instrument * _F + s.F_TAKER_FEES],
+            self._value[instrument],
+            mid,
+        )
 
     def cash(self) -> float:
         """Proceeds of sells − cost of buys − fees, in quote currency (the ledger's ``cash``)."""
@@ -408,8 +407,8 @@ class Blotter:
     def _exact_pnls(self, mids: npt.NDArray[np.float64], out: npt.NDArray[np.float64]) -> None:
         """`fill_pnls` with Python integers (a position times a mark beyond 64 bits)."""
         n_inst = len(self.instruments)
-        position, cash, last = [0] * n_inst, [0] * n_inst, [None] * n_inst
-        fees = [0.0] * n_inst
+        position, cash = [0] * n_inst, [0] * n_inst
+        last: list[int | None] = [None] * n_inst
         maker_fees, taker_fees = [0.0] * n_inst, [0.0] * n_inst
         marks = mids.tolist()
         for k, (row, fee) in enumerate(zip(self.fills_i[: len(out)].tolist(), self.fills_f.tolist(), strict=False)):
@@ -421,17 +420,10 @@ class Blotter:
                 maker_fees[i] += fee
             else:
                 taker_fees[i] += fee
-            fees = [maker_fees[j] + taker_fees[j] for j in range(n_inst)]
             total = 0.0
             for j, mid in enumerate(marks[row[s.L_BATCH]]):
-                if math.isfinite(mid):
-                    whole = math.floor(mid)
-                    pnl = float(cash[j] + position[j] * whole) * self._value[j] - fees[j]
-                    pnl = pnl + position[j] * (mid - whole) * self._value[j]
-                else:
-                    mark = last[j]
-                    pnl = float(cash[j] + (position[j] * mark if mark is not None else 0)) * self._value[j] - fees[j]
-                total += pnl
+                fees = maker_fees[j] + taker_fees[j]
+                total += _marked_pnl(cash[j], position[j], last[j], fees, self._value[j], mid)
             out[k] = total
 
     # -- growth -------------------------------------------------------------------------------------------------------
@@ -452,6 +444,17 @@ def _doubled(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
     grown = np.empty((2 * len(array), *array.shape[1:]), dtype=array.dtype)
     grown[: len(array)] = array
     return grown
+
+
+def _marked_pnl(cash: int, position: int, last_price: int | None, fees: float, value: float, mid: float) -> float:
+    """One instrument's PnL, fees included: the ledger's ``total_pnl`` (cash flow + position × mark, tick·lots)
+    marked at ``mid``'s whole tick plus the position times the fraction left over; at the last fill price when
+    ``mid`` is NaN (no mid yet). The same operations as `_settle.fill_pnls`, for bit-equal results."""
+    if math.isfinite(mid):
+        whole = math.floor(mid)
+        pnl = float(cash + position * whole) * value - fees
+        return pnl + position * (mid - whole) * value
+    return float(cash + (position * last_price if last_price is not None else 0)) * value - fees
 
 
 def grid_to_floats(

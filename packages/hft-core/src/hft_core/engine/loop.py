@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +29,7 @@ from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
 from hft_core.risk import RiskGate, RiskLimits
 from hft_core.strategy import Fill, OrderUpdate, Side, Strategy, TimeInForce, Trade
 from hft_core.strategy import OrderStatus as UpdateStatus
-from hft_core.venues.base import Advance, PublicTrade, Venue, Watch
+from hft_core.venues.base import PublicTrade, Venue, Watch
 
 __all__ = ["Engine", "FillEvent"]
 
@@ -433,7 +433,7 @@ class Engine:
             self.now = now
             rows = advance.report_rows
             if rows is not None or reports:
-                self._handle_reports(rows if rows is not None else _rows_of(advance))
+                self._handle_reports(rows if rows is not None else _as_rows(reports))
             if trades or book_changed:
                 self._dispatch_market(trades, book_changed)
             if now >= self._next_timer and self._timer_ns is not None:  # (a handler may have reset the timer)
@@ -476,7 +476,7 @@ class Engine:
 
     def _settle_local_reports(self) -> None:
         pending, self._local_reports = self._local_reports, []
-        self._handle_reports(np.array(pending, dtype=np.int64).reshape(len(pending), _settle.P_SIZE))
+        self._handle_reports(_as_rows(pending))
 
     def _result(self, start: int) -> BacktestResult:
         self._settle_acknowledgements()
@@ -511,9 +511,9 @@ class Engine:
         return BacktestResult(orders, fills, equity, stats, list(self._logs))
 
 
-def _rows_of(advance: Advance) -> npt.NDArray[np.int64]:
-    """A venue's `Report` objects as report rows (for venues that do not deliver rows themselves)."""
-    return np.array(advance.reports, dtype=np.int64).reshape(len(advance.reports), _settle.P_SIZE)
+def _as_rows(reports: Sequence[Sequence[int]]) -> npt.NDArray[np.int64]:
+    """Reports as report rows: a venue's `Report` objects (if it delivers no rows itself), or the engine's own."""
+    return np.array(reports, dtype=np.int64).reshape(len(reports), _settle.P_SIZE)
 
 
 class _EngineContext:
