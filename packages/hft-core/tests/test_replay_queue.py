@@ -21,6 +21,7 @@ from hft_core.venues.replay import (
     QueueModel,
     ReplayVenue,
     RiskAverseQueue,
+    _kernel,
 )
 from hft_core.venues.replay._reference import ReferenceReplayVenue
 from hft_core.venues.replay._scenarios import INSTRUMENTS, events
@@ -79,6 +80,18 @@ def test_front_after_decrease_by_hand() -> None:
     assert PowerProbQueue(2.0).front_after_decrease(2.0, 10.0, 1.0) == pytest.approx(1.0)
     # an increase never moves us: newcomers queue behind
     assert PowerProbQueue(2.0).front_after_decrease(5.0, 10.0, 25.0) == 5.0
+
+
+def test_power_two_squares_exactly() -> None:
+    # pow(x, 2.0) is one ulp off for this x (about one value in a thousand); the product is the exactly rounded square
+    back, front = 993.6293129383679, 12.0
+    if back * back == back**2.0:
+        pytest.skip("this platform's pow() rounds this square exactly: nothing to tell apart")
+    exact = back * back / (back * back + front * front)
+    assert PowerProbQueue(2.0).probability_behind(front, back) == exact
+    assert _kernel._probability_behind(_kernel.Q_POWER, 2.0, front, back) == exact  # the compiled model alike
+    # other exponents keep pow
+    assert PowerProbQueue(3.0).probability_behind(front, back) == back**3.0 / (back**3.0 + front**3.0)
 
 
 @pytest.mark.parametrize("bad", [0.0, -1.0, math.inf, math.nan])

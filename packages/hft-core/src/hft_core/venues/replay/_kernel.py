@@ -717,8 +717,12 @@ def _remove_active(st, ord_i, active, inst, s):  # type: ignore[no-untyped-def]
 @_helper
 def _probability_behind(model, n, front, back):  # type: ignore[no-untyped-def]
     if model == Q_POWER:
-        fb = back**n
-        total = fb + front**n
+        if n == 2.0:  # (as `PowerProbQueue.probability_behind`: squares by multiplication)
+            fb = back * back
+            total = fb + front * front
+        else:
+            fb = back**n
+            total = fb + front**n
         return fb / total if total > 0.0 else 1.0
     if model == Q_LOG:
         fb = np.log1p(back)

@@ -92,8 +92,14 @@ class PowerProbQueue(QueueModel):
         return self.n
 
     def probability_behind(self, front: float, back: float) -> float:
-        fb = back**self.n
-        total = fb + front**self.n
+        if self.n == 2.0:
+            # The default exponent: a product is the exactly rounded square, where pow() is one ulp off about once
+            # in a thousand, and the replay kernel's hottest float operation runs several times faster.
+            fb = back * back
+            total = fb + front * front
+        else:
+            fb = back**self.n
+            total = fb + front**self.n
         return fb / total if total > 0.0 else 1.0
 
 
