@@ -171,8 +171,13 @@ class Engine:
             ticks = inst.price_to_ticks(price, "down" if side == BUY else "up")
         now = self.now
         blotter = self.blotter
+        valid = 0 < lots < _FOREVER and (0 < ticks < _FOREVER or price is None)
+        if valid and not self.risk.checks_orders:
+            order_id = blotter.add_open(now, index, side, order_type, ticks, lots)
+            self.venue.submit(now, index, order_id, side, order_type, ticks, lots)
+            return order_id
         order_id = blotter.add(now, index, side, order_type, ticks, lots)
-        if not (0 < lots < _FOREVER and (0 < ticks < _FOREVER or price is None)):
+        if not valid:
             return self._reject_invalid(order_id, qty, price, lots, ticks)
         if self.risk.checks_orders:
             refusal = self.risk.refusal(
