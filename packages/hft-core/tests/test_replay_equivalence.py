@@ -68,14 +68,21 @@ def latency_model(kind: int, seed: int) -> LatencyModel:
 
 ACKS = st.sampled_from(["on", "off", "mixed"])
 """`Watch.acks` in a script: always on, always off, or switched at random between waits."""
+REPORTS = ACKS
+"""`Watch.reports` in a script, likewise."""
 
 
-def with_acks(actions: list[Action], acks: str, seed: int) -> list[Action]:
-    """``actions`` with their `Action.acks` set per ``acks`` (an rng of its own: the script itself is unchanged)."""
-    if acks == "on":
-        return actions
-    flags = np.random.default_rng([seed, 1]).random(len(actions)) < 0.5
-    return [dataclasses.replace(a, acks=acks == "mixed" and bool(f)) for a, f in zip(actions, flags, strict=True)]
+def with_acks(actions: list[Action], acks: str, seed: int, reports: str = "on") -> list[Action]:
+    """``actions`` with their `Action.acks` and `Action.reports` set per ``acks`` and ``reports`` (rngs of their
+    own: the script itself is unchanged)."""
+    for field, mode, stream in (("acks", acks, 1), ("reports", reports, 2)):
+        if mode != "on":
+            flags = np.random.default_rng([seed, stream]).random(len(actions)) < 0.5
+            actions = [
+                dataclasses.replace(a, **{field: mode == "mixed" and bool(f)})
+                for a, f in zip(actions, flags, strict=True)
+            ]
+    return actions
 
 
 def both(
@@ -104,13 +111,21 @@ def assert_same(kernel: list[object], reference: list[object]) -> None:
     partial=st.booleans(),
     chunk=st.one_of(st.none(), st.integers(1, 120)),
     acks=ACKS,
+    reports=REPORTS,
 )
 def test_l2_kernel_matches_reference(
-    seed: int, instruments: int, queue: QueueModel, latency: int, partial: bool, chunk: int | None, acks: str
+    seed: int,
+    instruments: int,
+    queue: QueueModel,
+    latency: int,
+    partial: bool,
+    chunk: int | None,
+    acks: str,
+    reports: str,
 ) -> None:
     rng = np.random.default_rng(seed)
     data = random_l2_stream(rng, 250, instruments)
-    actions = with_acks(random_actions(rng, 35, instruments), acks, seed)
+    actions = with_acks(random_actions(rng, 35, instruments), acks, seed, reports)
     kernel, reference = both(
         data, instruments, actions, chunk, queue_model=queue, latency=latency_model(latency, seed),
         partial_fills=partial,
@@ -125,11 +140,14 @@ def test_l2_kernel_matches_reference(
     partial=st.booleans(),
     chunk=st.one_of(st.none(), st.integers(1, 120)),
     acks=ACKS,
+    reports=REPORTS,
 )
-def test_l3_kernel_matches_reference(seed: int, queue: QueueModel, partial: bool, chunk: int | None, acks: str) -> None:
+def test_l3_kernel_matches_reference(
+    seed: int, queue: QueueModel, partial: bool, chunk: int | None, acks: str, reports: str
+) -> None:
     rng = np.random.default_rng(seed)
     data = random_l3_stream(rng, 250)
-    actions = with_acks(random_actions(rng, 35), acks, seed)
+    actions = with_acks(random_actions(rng, 35), acks, seed, reports)
     kernel, reference = both(
         data, 1, actions, chunk, queue_model=queue, latency=latency_model(0, seed), partial_fills=partial
     )
@@ -147,6 +165,7 @@ def test_l3_kernel_matches_reference(seed: int, queue: QueueModel, partial: bool
     span=st.sampled_from([256, 1 << 20]),
     watched=st.sampled_from([0.0, 0.2, 1.0]),
     acks=ACKS,
+    reports=REPORTS,
 )
 def test_long_l2_runs_match_reference(
     seed: int,
@@ -158,6 +177,7 @@ def test_long_l2_runs_match_reference(
     span: int,
     watched: float,
     acks: str,
+    reports: str,
 ) -> None:
     """Long streams, mostly unwatched: the kernel's fast runs of market rows (hundreds of rows between stops, both
     sides in blocks, fills and public trades inside them, chunk ends and book growth in the middle of them, levels
@@ -171,7 +191,7 @@ def test_long_l2_runs_match_reference(
         for a in random_actions(rng, 40, instruments)
     ]
     kernel, reference = both(
-        data, instruments, with_acks(actions, acks, seed), chunk, queue_model=queue,
+        data, instruments, with_acks(actions, acks, seed, reports), chunk, queue_model=queue,
         latency=latency_model(latency, seed), partial_fills=partial, book_span_ticks=span,
     )  # fmt: skip
     assert_same(kernel, reference)
@@ -281,10 +301,11 @@ def test_random_scripts_exercise_every_outcome() -> None:
 
 
 @pytest.mark.slow
-def test_capacity_growth_matches_reference() -> None:
+@pytest.mark.parametrize("stop_on_reports", [True, False])
+def test_capacity_growth_matches_reference(stop_on_reports: bool) -> None:
     """Thousands of orders in flight, long sweeps, thousands of L3 orders and public trades in one wake-up: every
     buffer of the compiled venue must grow (orders, requests, reports, outputs, L3 table, book segment, latency
-    draws) without changing a single answer."""
+    draws) without changing a single answer. Without stops for reports, thousands come out of one wake-up."""
     rows: list[tuple[int, ...]] = []
     us = 1_000
     for n in range(3_000):
@@ -308,7 +329,7 @@ def test_capacity_growth_matches_reference() -> None:
             venue.submit(now, 0, order_id, BUY if order_id % 2 else SELL, OrderType.LIMIT, 10_000 + order_id % 3, 1)
         venue.submit(now, 0, 10_000, BUY, OrderType.MARKET, 0, 10_000)
         while True:
-            advance = venue.advance(now + 3_000_000, Watch((True,), (True,), 0))
+            advance = venue.advance(now + 3_000_000, Watch((True,), (True,), 0, reports=stop_on_reports))
             log.append(advance)
             log.append((venue.top(0), venue.depth(0, BUY, 3), venue.depth(0, SELL, 3)))
             now = advance.now
@@ -321,3 +342,5 @@ def test_capacity_growth_matches_reference() -> None:
     reports = sum(len(getattr(item, "reports", [])) for item in kernel)
     trades = max(len(getattr(item, "trades", [])) for item in kernel)
     assert reports > 7_000 and trades > 1_024
+    if not stop_on_reports:  # more reports at one stop than the output buffer holds
+        assert max(len(getattr(item, "reports", [])) for item in kernel) > 1_024

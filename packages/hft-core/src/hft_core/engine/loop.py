@@ -34,6 +34,7 @@ from hft_core.venues.base import PublicTrade, Venue, Watch
 __all__ = ["Engine", "FillEvent"]
 
 _NS = 1_000_000_000
+_floor, _isfinite = math.floor, math.isfinite
 _FOREVER = 2**62
 _TIF_TYPES: dict[str, OrderType] = {
     "gtc": OrderType.LIMIT,
@@ -99,6 +100,7 @@ class Engine:
         self.blotter = Blotter(self.instruments)
         # the gate's limits, rate window and kill switch; the account state it checks against is the blotter's
         self.risk = RiskGate(limits or RiskLimits(), by_index)
+        self._venue_submit = venue.submit
         self._max_loss = self.risk.limits.max_loss
         self._duration_ns = None if duration_s is None else int(duration_s * _NS)
         self._sample_ns = int(sample_interval_s * _NS)
@@ -158,23 +160,26 @@ class Engine:
     def send(self, side: int, qty: float, price: float | None, index: int, tif: TimeInForce) -> int:
         """Risk-check and send a new order; returns its id (a rejection arrives via ``on_order``)."""
         inst = self.instruments[index]
-        order_type = OrderType.MARKET if price is None else _TIF_TYPES.get(tif)
-        if order_type is None:
-            raise ValueError(f"unknown time in force {tif!r}; expected gtc, ioc, fok or post-only")
-        lots = math.floor(qty / inst.lot_size + 1e-9) if qty > 0 and math.isfinite(qty) else 0
+        lots = _floor(qty / inst.lot_size + 1e-9) if qty > 0 and _isfinite(qty) else 0
         if price is None:
+            order_type = OrderType.MARKET
             ticks = 0
-        elif not math.isfinite(price) or price <= 0:
-            ticks = -1
         else:
-            # Off-grid prices go to the passive side of the grid: a buy never pays more than asked.
-            ticks = inst.price_to_ticks(price, "down" if side == BUY else "up")
+            tif_type = _TIF_TYPES.get(tif)
+            if tif_type is None:
+                raise ValueError(f"unknown time in force {tif!r}; expected gtc, ioc, fok or post-only")
+            order_type = tif_type
+            if price > 0 and _isfinite(price):
+                # Off-grid prices go to the passive side of the grid: a buy never pays more than asked.
+                ticks = inst.price_to_ticks(price, "down" if side == BUY else "up")
+            else:
+                ticks = -1
         now = self.now
         blotter = self.blotter
         valid = 0 < lots < _FOREVER and (0 < ticks < _FOREVER or price is None)
         if valid and not self.risk.checks_orders:
             order_id = blotter.add_open(now, index, side, order_type, ticks, lots)
-            self.venue.submit(now, index, order_id, side, order_type, ticks, lots)
+            self._venue_submit(now, index, order_id, side, order_type, ticks, lots)
             return order_id
         order_id = blotter.add(now, index, side, order_type, ticks, lots)
         if not valid:

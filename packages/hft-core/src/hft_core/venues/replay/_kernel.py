@@ -10,7 +10,8 @@ Happenings, in time order; at equal times in this priority order:
 
 1. a request (new order, cancel, modify) reaching the exchange;
 2. a market event applied to the exchange-side book at its exchange time (running maximum of ``exch_ts``);
-3. a report reaching the strategy;
+3. a report reaching the strategy (when the strategy does not stop for reports, `Watch.reports`, those due are
+   handed over together when the call ends: the same rows, in the same order);
 4. a market event reaching the strategy at its local time (running maximum of ``local_ts``);
 5. the end of the book-change throttle (``book_from``), when a watched top of book changed during it.
 
@@ -1185,6 +1186,24 @@ def _any_watched_change(st, levels, bmeta, inst):  # type: ignore[no-untyped-def
 
 
 @_helper
+def _deliver_due(st, rep, out_rep, now):  # type: ignore[no-untyped-def]
+    """Move the reports due by ``now`` to the output, oldest first; False when the output filled up first."""
+    while st[S_REP_COUNT] > 0:
+        head = st[S_REP_HEAD]
+        if rep[head, P_TS] > now:
+            break
+        row = st[S_OUT_REPORTS]
+        if row >= out_rep.shape[0]:
+            return False
+        for field in range(P_SIZE):
+            out_rep[row, field] = rep[head, field]
+        st[S_OUT_REPORTS] = row + 1
+        st[S_REP_HEAD] = (head + 1) % rep.shape[0]
+        st[S_REP_COUNT] -= 1
+    return True
+
+
+@_helper
 def _finish_call(st, levels, bmeta, inst, now):  # type: ignore[no-untyped-def]
     st[S_NOW] = now
     for i in range(st[S_N_INST]):
@@ -1659,6 +1678,9 @@ def run(  # type: ignore[no-untyped-def]
     for j in range(st[S_N_INST]):
         watching_books |= inst[j, I_WATCH_BOOK] != 0
         watching_trades |= inst[j, I_WATCH_TRADES] != 0
+    # Reports nobody stops for are handed over in one go when the call ends (`_deliver_due`), not as happenings of
+    # their own: the same rows in the same order, without splitting the runs of market rows at each one.
+    eager_reports = st[S_STOP_ON_REPORTS] != 0
     finish = False
     status = DONE
     skip_fast = False
@@ -1690,7 +1712,7 @@ def run(  # type: ignore[no-untyped-def]
             if t_arr <= t:
                 t = t_arr
                 what = 1
-        has_rep = st[S_REP_COUNT] > 0
+        has_rep = eager_reports and st[S_REP_COUNT] > 0
         if has_rep:
             t_del = rep[st[S_REP_HEAD], P_TS]
             if t_del < t:
@@ -1830,5 +1852,7 @@ def run(  # type: ignore[no-untyped-def]
     st[S_NOW] = now
     st[S_EVENTS_DONE] = events_done
     if finish:
+        if not eager_reports and not _deliver_due(st, rep, out_rep, now):
+            return OUTPUT_FULL
         return _finish_call(st, levels, bmeta, inst, now)
     return status

@@ -136,6 +136,8 @@ class Action:
     throttle: int = 0
     acks: bool = True
     """`Watch.acks` for the wait (False: ACCEPTED reports left out, `acknowledged` tells instead)."""
+    reports: bool = True
+    """`Watch.reports` for the wait (False: no stop for a report; the reports come with the next stop)."""
 
 
 def random_actions(rng: np.random.Generator, n: int, instruments: int = 1) -> list[Action]:
@@ -185,7 +187,11 @@ def drive(venue: ReplayVenue | ReferenceReplayVenue, actions: Sequence[Action], 
 
     for action in actions:
         watch = Watch(
-            (action.watch_book,) * instruments, (action.watch_trades,) * instruments, book_from, acks=action.acks
+            (action.watch_book,) * instruments,
+            (action.watch_trades,) * instruments,
+            book_from,
+            reports=action.reports,
+            acks=action.acks,
         )
         advance = venue.advance(now + action.wait, watch)
         look(advance)
