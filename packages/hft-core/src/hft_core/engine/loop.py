@@ -269,7 +269,8 @@ class Engine:
         return last_mid
 
     def _mids_for_fills(self) -> list[float]:
-        return list(self._update_mids())
+        """`_update_mids`, as a list of its own (the blotter keeps it)."""
+        return self._update_mids().copy()
 
     def _pnl_at(self, mids: list[float]) -> float:
         """Mark-to-market PnL at ``mids``, fees included (the ledger's, marked at whole ticks, plus the fraction)."""
@@ -419,6 +420,11 @@ class Engine:
         context = self.context
         checks_loss = self._max_loss is not None
         on_progress = self._on_progress
+        # Reports nobody hears of one at a time are settled a batch at a time, straight into the blotter.
+        settle_quietly = not self._wants_reports and self._on_fill_listener is None
+        settle = self.blotter.settle
+        mids_for_fills = self._mids_for_fills
+        refused_request = self._refused_request
         while not finished:
             while self._local_reports:
                 self._settle_local_reports()
@@ -438,11 +444,13 @@ class Engine:
                     acks=self._wants_order_updates,
                     rows=True,
                 )
-            advance = advance_venue(min(self._next_timer, next_sample, end), watch)
-            now, reports, trades, book_changed, finished = advance[:5]
+            now, reports, trades, book_changed, finished, rows = advance_venue(
+                min(self._next_timer, next_sample, end), watch
+            )
             self.now = now
-            rows = advance.report_rows
-            if rows is not None or reports:
+            if rows is not None and settle_quietly:
+                settle(rows, mids_for_fills, refused_request)
+            elif rows is not None or reports:
                 self._handle_reports(rows if rows is not None else _as_rows(reports))
             if trades or book_changed:
                 self._dispatch_market(trades, book_changed)

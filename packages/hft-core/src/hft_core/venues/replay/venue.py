@@ -53,6 +53,10 @@ _O_LEAVES, _O_TYPE, _O_STATE, _O_SEQ, _ST_IN_FLIGHT = k.O_LEAVES, k.O_TYPE, k.O_
 _R_SIZE, _R_ARRIVAL, _R_KIND, _R_SLOT, _R_ID = k.R_SIZE, k.R_ARRIVAL, k.R_KIND, k.R_SLOT, k.R_ID
 _R_INST, _R_PRICE, _R_QTY, _REQ_SUBMIT, _REQ_CANCEL = k.R_INST, k.R_PRICE, k.R_QTY, k.REQ_SUBMIT, k.REQ_CANCEL
 _S_REQ_COUNT, _S_REQ_HEAD, _ST_FREE = k.S_REQ_COUNT, k.S_REQ_HEAD, k.ST_FREE
+_S_NOW, _S_FINISHED, _S_OUT_REPORTS, _S_OUT_TRADES = k.S_NOW, k.S_FINISHED, k.S_OUT_REPORTS, k.S_OUT_TRADES
+_M_SIZE, _M_BASE, _M_OFF_BID, _M_OFF_ASK = k.M_SIZE, k.M_BASE, k.M_OFF_BID, k.M_OFF_ASK
+_M_BEST_BID, _M_BEST_ASK, _NO_BID, _NO_ASK = k.M_BEST_BID, k.M_BEST_ASK, k.NO_BID, k.NO_ASK
+_LOCAL_BOOK = k.LOCAL_BOOK
 _P_ID, _P_SLOT, _P_TERMINAL = P_ID, k.P_SLOT, k.P_TERMINAL
 
 # An order slot's and a request's row, each written in one call (`k.O_*`, `k.R_*` order; field by field costs more).
@@ -199,10 +203,12 @@ class ReplayVenue:
         self._stv = _flat(st)  # element access from Python without numpy's per-call overhead
         self._fp = np.array([self.queue_model.exponent], dtype=np.float64)
         self._levels = np.zeros(0, dtype=np.int64)
+        self._levels_flat = _flat(self._levels)
         bmeta = np.zeros((2, n, k.M_SIZE), dtype=np.int64)
         bmeta[:, :, k.M_BEST_BID] = k.NO_BID
         bmeta[:, :, k.M_BEST_ASK] = k.NO_ASK
         self._bmeta = bmeta
+        self._bmeta_flat = _flat(bmeta)
         self._ord_i = np.zeros((_INITIAL_ORDERS, k.O_SIZE), dtype=np.int64)
         self._ord_flat = _flat(self._ord_i)
         self._ord_f = np.zeros((_INITIAL_ORDERS, k.F_SIZE), dtype=np.float64)
@@ -294,7 +300,7 @@ class ReplayVenue:
             self._set_watch(watch)
         book_from = watch.book_from
         fresh = True
-        self._tops = [None] * len(self._instruments)
+        self._tops = [None] * self._n_instruments
         reports: list[Report] = []
         trades: list[PublicTrade] = []
         self._row_blocks = []
@@ -341,13 +347,13 @@ class ReplayVenue:
             else:
                 raise RuntimeError(f"replay kernel returned unknown status {status}")
         stv = self._stv
-        if stv[k.S_OUT_REPORTS] or stv[k.S_OUT_TRADES]:
+        if stv[_S_OUT_REPORTS] or stv[_S_OUT_TRADES]:
             self._drain(reports, trades)
         changed: tuple[int, ...] = ()
         if self._watching_books:
             changed = tuple(int(i) for i in np.flatnonzero(self._inst[:, k.I_CHANGED]))
-        self._now = now = stv[k.S_NOW]
-        self._finished = finished = stv[k.S_FINISHED] != 0
+        self._now = now = stv[_S_NOW]
+        self._finished = finished = stv[_S_FINISHED] != 0
         blocks = self._row_blocks
         if not blocks:
             return Advance(now, reports, trades, changed, finished)
@@ -409,16 +415,17 @@ class ReplayVenue:
         cached = self._tops[instrument]
         if cached is not None:
             return cached
-        meta = self._bmeta[k.LOCAL_BOOK, instrument].tolist()
-        bid = meta[k.M_BEST_BID]
-        ask = meta[k.M_BEST_ASK]
-        base = meta[k.M_BASE]
-        levels = self._levels  # (best prices always lie inside the book's segment)
+        meta = self._bmeta_flat
+        at = (_LOCAL_BOOK * self._n_instruments + instrument) * _M_SIZE  # (bmeta[LOCAL_BOOK, instrument])
+        bid = meta[at + _M_BEST_BID]
+        ask = meta[at + _M_BEST_ASK]
+        base = meta[at + _M_BASE]
+        levels = self._levels_flat  # (best prices always lie inside the book's segment)
         top = TopOfBook(
-            None if bid == k.NO_BID else bid,
-            0 if bid == k.NO_BID else levels.item(meta[k.M_OFF_BID] + bid - base),
-            None if ask == k.NO_ASK else ask,
-            0 if ask == k.NO_ASK else levels.item(meta[k.M_OFF_ASK] + ask - base),
+            None if bid == _NO_BID else bid,
+            0 if bid == _NO_BID else levels[meta[at + _M_OFF_BID] + bid - base],
+            None if ask == _NO_ASK else ask,
+            0 if ask == _NO_ASK else levels[meta[at + _M_OFF_ASK] + ask - base],
         )
         self._tops[instrument] = top
         return top
@@ -483,7 +490,7 @@ class ReplayVenue:
 
     def _drain(self, reports: list[Report], trades: list[PublicTrade]) -> None:
         stv = self._stv
-        count = stv[k.S_OUT_REPORTS]
+        count = stv[_S_OUT_REPORTS]
         if count:
             block = self._out_rep[:count]
             listed = block.tolist()
@@ -499,18 +506,21 @@ class ReplayVenue:
                 )
             live = self._live
             orders = self._ord_flat
+            free_slots = self._free_slots
             for row in listed:  # the slots of orders whose last report this is are free again
-                oid, slot, terminal = row[_P_ID], row[_P_SLOT], row[_P_TERMINAL]
-                if terminal and slot >= 0:
-                    orders[slot * _O_SIZE + _O_STATE] = _ST_FREE
-                    self._free_slots.append(slot)
-                    if live.get(oid) == slot:
-                        del live[oid]
-            stv[k.S_OUT_REPORTS] = 0
-        count = stv[k.S_OUT_TRADES]
+                if row[_P_TERMINAL]:
+                    slot = row[_P_SLOT]
+                    if slot >= 0:
+                        orders[slot * _O_SIZE + _O_STATE] = _ST_FREE
+                        free_slots.append(slot)
+                        oid = row[_P_ID]
+                        if live.get(oid) == slot:
+                            del live[oid]
+            stv[_S_OUT_REPORTS] = 0
+        count = stv[_S_OUT_TRADES]
         if count:
             trades.extend(PublicTrade(*row) for row in self._out_trd[:count].tolist())
-            stv[k.S_OUT_TRADES] = 0
+            stv[_S_OUT_TRADES] = 0
 
     def _next_chunk(self) -> Events | None:
         for chunk in self._chunks:
@@ -622,6 +632,7 @@ class ReplayVenue:
                 meta[b, i, k.M_BEST_ASK] = seg_base + int(ask_nonzero[0]) if len(ask_nonzero) else k.NO_ASK
             offset += 2 * seg_cap
         self._levels = levels
+        self._levels_flat = _flat(levels)
 
     def _grow_orders(self) -> None:
         old = len(self._ord_i)
