@@ -15,7 +15,7 @@ Between strategy wake-ups the compiled kernel (`hft_core.venues.replay._kernel`)
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, cast
 
 import numpy as np
@@ -242,6 +242,8 @@ class ReplayVenue:
         self._l3_free = np.tile(np.arange(_INITIAL_L3 - 1, -1, -1, dtype=np.int64), (2, 1))
         self._buf: Events = np.zeros(0, dtype=EVENT_DTYPE)
         self._kbuf: Events = _read_only(self._buf)
+        self._run_kernel: Callable[..., int] | None = None
+        """`k.run` compiled for this venue's arrays (`_compiled_entry`); None whenever one may have been replaced."""
 
     # -- the Venue protocol -------------------------------------------------------------------------------------
     @property
@@ -296,6 +298,7 @@ class ReplayVenue:
             return Advance(self._now, [], [], (), True)
         if until < self._now:
             raise ValueError(f"advance until {until} is before the venue's current time {self._now}")
+        until = int(until)  # (the kernel's entry takes 64-bit integers)
         if watch is not self._watch and watch != self._watch:
             self._set_watch(watch)
         book_from = watch.book_from
@@ -305,7 +308,7 @@ class ReplayVenue:
         trades: list[PublicTrade] = []
         self._row_blocks = []
         while True:
-            status = k.run(
+            args = (
                 self._kbuf,
                 st,
                 self._fp,
@@ -328,9 +331,14 @@ class ReplayVenue:
                 book_from,
                 fresh,
             )
+            run = self._run_kernel
+            if run is None:
+                run = self._run_kernel = _compiled_entry(k.run, args)
+            status = run(*args)
             fresh = False
             if status == k.DONE:
                 break
+            self._run_kernel = None  # (what follows may replace arrays: the entry is looked up again)
             if status == k.NEED_DATA:
                 self._load_more()
             elif status == k.NEED_GROW:
@@ -467,6 +475,7 @@ class ReplayVenue:
         count = stv[_S_REQ_COUNT]
         size = len(self._req)
         if count == size:
+            self._run_kernel = None
             self._req = _grow_ring(self._req, self._st, k.S_REQ_HEAD, k.S_REQ_COUNT)
             self._req_flat = _flat(self._req)
             size = len(self._req)
@@ -635,6 +644,7 @@ class ReplayVenue:
         self._levels_flat = _flat(levels)
 
     def _grow_orders(self) -> None:
+        self._run_kernel = None
         old = len(self._ord_i)
         self._ord_i = np.concatenate([self._ord_i, np.zeros_like(self._ord_i)])
         self._ord_flat = _flat(self._ord_i)
@@ -687,6 +697,18 @@ def book_side(
     window = segment[index:]
     nonzero = np.flatnonzero(window)[:count]
     return [(best + int(j), int(window[j])) for j in nonzero]
+
+
+def _compiled_entry(dispatcher: Any, args: tuple[Any, ...]) -> Callable[..., int]:
+    """The machine code ``dispatcher`` (a numba function) runs for the types of ``args``, compiled if need be.
+
+    Calling it skips numba's dispatch, which types every argument on every call (half a microsecond for the
+    kernel's twenty-one, at every strategy decision) - and skips its checks too: it must only be called with
+    arguments of exactly these types (dtypes, dimensions, layouts, writability). The venue's arrays are all its own
+    and keep their types when they grow; even so it looks the entry up again whenever one may have been replaced.
+    """
+    entry: Callable[..., int] = dispatcher.compile(tuple(dispatcher.typeof_pyval(a) for a in args))
+    return entry
 
 
 def _flat(array: npt.NDArray[np.int64]) -> memoryview:
