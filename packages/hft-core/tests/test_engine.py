@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from hft_core import Context, Fill, Instrument, OrderUpdate, RiskLimits, Strategy, backtest
 from hft_core.engine import BacktestResult, Engine
+from hft_core.engine.stats import sequential_sum
 from hft_core.events import BUY
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
 from hft_core.venues.base import Advance, Report, TopOfBook, Venue, Watch
@@ -430,3 +431,14 @@ def test_a_venue_without_acknowledged_still_finishes_its_run() -> None:
     venue = _VenueWithoutAcknowledged(ScriptedVenue([(0, 9990, 10010)], end=10 * MS))
     result = Engine(LateBids(), cast(Venue, venue)).run()
     assert result.orders["status"].tolist() == ["accepted", "sent"]
+
+
+def test_volume_and_notional_add_left_to_right() -> None:
+    # np.sum adds pairwise: on these its last bit differs from adding one value after another, as the stats do
+    values = np.random.default_rng(4).random(5_000) * 1e3
+    expected = 0.0
+    for value in values.tolist():
+        expected += value
+    assert float(np.sum(values)) != expected
+    assert sequential_sum(values) == expected
+    assert sequential_sum(np.zeros(0)) == 0

@@ -21,7 +21,7 @@ from hft_core.engine import _settle
 from hft_core.engine.blotter import Blotter
 from hft_core.engine.book_view import VenueBookView
 from hft_core.engine.results import EQUITY_COLUMNS, BacktestResult, frame_from_rows
-from hft_core.engine.stats import max_drawdown, sharpe_ratio
+from hft_core.engine.stats import max_drawdown, sequential_sum, sharpe_ratio
 from hft_core.errors import ConfigError
 from hft_core.events import BUY, SELL
 from hft_core.instruments import Instrument, Rounding
@@ -503,15 +503,16 @@ class Engine:
         fills = blotter.fills_table()
         accepted, filled_orders, rejected = blotter.order_counts()
         n_fills = blotter.fill_count
-        qty = fills["qty"].tolist()
-        price = fills["price"].tolist()
+        qty = fills["qty"].to_numpy(dtype=np.float64)
+        price = fills["price"].to_numpy(dtype=np.float64)
         max_inventory = max((abs(row[3]) for row in self._equity_rows), default=0.0)
-        max_inventory = max([max_inventory, *(abs(p) for p in fills["position"].tolist())])
+        if n_fills:
+            max_inventory = max(max_inventory, float(np.abs(fills["position"].to_numpy(dtype=np.float64)).max()))
         stats: dict[str, Any] = {
             "pnl": round(self._equity_total[-1], 10) if self._equity_total else 0.0,
             "fills": n_fills,
-            "volume": round(sum(qty), 10),
-            "notional": round(sum(p * q for p, q in zip(price, qty, strict=True)), 6),
+            "volume": round(sequential_sum(qty), 10),
+            "notional": round(sequential_sum(price * qty), 6),
             "fees": round(blotter.fees_total(), 10),
             "max_inventory": max_inventory,
             "final_position": {s: self.position(i) for i, s in enumerate(self._symbols)},

@@ -16,8 +16,9 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
-__all__ = ["max_drawdown", "sharpe_ratio"]
+__all__ = ["max_drawdown", "sequential_sum", "sharpe_ratio"]
 
 _NS_PER_YEAR = 365 * 24 * 3600 * 1_000_000_000
 
@@ -44,3 +45,11 @@ def max_drawdown(pnl: Sequence[float]) -> float:
     curve = np.asarray(pnl, dtype=np.float64)
     peaks = np.maximum.accumulate(curve)
     return float((peaks - curve).max())
+
+
+def sequential_sum(values: npt.NDArray[np.float64]) -> float:
+    """The floats added left to right (as Python 3.11's ``sum`` does; 0 for none). ``np.sum`` adds pairwise and
+    rounds differently: the stats must not change with how they are computed."""
+    if len(values) == 0:
+        return 0
+    return float(np.cumsum(values)[-1])
