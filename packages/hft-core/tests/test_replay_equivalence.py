@@ -75,14 +75,15 @@ REPORTS = ACKS
 def with_acks(actions: list[Action], acks: str, seed: int, reports: str = "on") -> list[Action]:
     """``actions`` with their `Action.acks` and `Action.reports` set per ``acks`` and ``reports`` (rngs of their
     own: the script itself is unchanged)."""
-    for field, mode, stream in (("acks", acks, 1), ("reports", reports, 2)):
-        if mode != "on":
-            flags = np.random.default_rng([seed, stream]).random(len(actions)) < 0.5
-            actions = [
-                dataclasses.replace(a, **{field: mode == "mixed" and bool(f)})
-                for a, f in zip(actions, flags, strict=True)
-            ]
-    return actions
+
+    def flags(mode: str, stream: int) -> list[bool]:
+        on = np.random.default_rng([seed, stream]).random(len(actions)) < 0.5
+        return [mode == "on" or (mode == "mixed" and bool(f)) for f in on]
+
+    return [
+        dataclasses.replace(a, acks=ack, reports=report)
+        for a, ack, report in zip(actions, flags(acks, 1), flags(reports, 2), strict=True)
+    ]
 
 
 def both(
