@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from hft_core.matching.orders import OrderStatus
 from hft_core.venues.base import (
     P_FILL_PRICE,
     P_FILL_QTY,
@@ -42,14 +43,14 @@ _entry = _jit(cache=True, _nrt=False)
 
 P_SIZE = REPORT_ROW_SIZE
 
-# -- venue order statuses (`hft_core.matching.orders.OrderStatus`) ---------------------------------------------
-V_ACCEPTED = 1
-V_REJECTED = 2
-V_CANCELLED = 3
-V_PARTIALLY_FILLED = 4
-V_FILLED = 5
-V_EXPIRED = 6
-V_MODIFIED = 7
+# -- venue order statuses, as plain ints the compiled code folds in ---------------------------------------------
+V_ACCEPTED = int(OrderStatus.ACCEPTED)
+V_REJECTED = int(OrderStatus.REJECTED)
+V_CANCELLED = int(OrderStatus.CANCELLED)
+V_PARTIALLY_FILLED = int(OrderStatus.PARTIALLY_FILLED)
+V_FILLED = int(OrderStatus.FILLED)
+V_EXPIRED = int(OrderStatus.EXPIRED)
+V_MODIFIED = int(OrderStatus.MODIFIED)
 
 # -- order table columns (one row per order; row = order id - 1) -----------------------------------------------
 O_TS = 0

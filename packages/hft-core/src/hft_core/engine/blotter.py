@@ -48,10 +48,9 @@ _NOT_ACCEPTED = (s.S_PENDING, s.S_SENT, s.S_REJECTED)
 
 _O, _I, _F, _L = s.O_SIZE, s.I_SIZE, s.F_SIZE, s.L_SIZE
 # Layout constants the per-order code uses, bound here once (a module attribute lookup each time adds up).
-_O_TS, _O_DONE_TS, _O_INST, _O_SIDE, _O_TYPE = s.O_TS, s.O_DONE_TS, s.O_INST, s.O_SIDE, s.O_TYPE
-_O_PRICE, _O_QTY, _O_STATUS, _O_RISK_LEAVES, _O_OPEN_AT = s.O_PRICE, s.O_QTY, s.O_STATUS, s.O_RISK_LEAVES, s.O_OPEN_AT
+_O_INST, _O_SIDE, _O_QTY, _O_STATUS = s.O_INST, s.O_SIDE, s.O_QTY, s.O_STATUS
+_O_RISK_LEAVES, _O_OPEN_AT = s.O_RISK_LEAVES, s.O_OPEN_AT
 _I_POSITION, _I_OPEN_BUY, _I_OPEN_SELL = s.I_POSITION, s.I_OPEN_BUY, s.I_OPEN_SELL
-_O_FILLED, _O_REASON = s.O_FILLED, s.O_REASON
 _B_ORDERS, _B_OPEN, _B_RISK_OPEN, _S_PENDING, _S_SENT = s.B_ORDERS, s.B_OPEN, s.B_RISK_OPEN, s.S_PENDING, s.S_SENT
 
 

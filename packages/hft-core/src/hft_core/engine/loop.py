@@ -126,6 +126,8 @@ class Engine:
         # A strategy that reacts to neither fills nor order updates learns of them at its next decision, so
         # the venue need not stop for each one (a third of all stops in a typical quoting replay).
         self._wants_reports = self._wants_order_updates or self._wants_fills
+        # ... and reports nobody hears of one at a time are settled a batch at a time, straight into the blotter.
+        self._settle_quietly = not self._wants_reports and on_fill is None
         # Without `on_order`, acknowledgements (half of all reports) only turn "sent" into "accepted": the venue may
         # leave them out, and `_settle_acknowledgements` asks it about the orders still open at the end.
         self._views = [VenueBookView(venue, n, inst) for n, inst in enumerate(self.instruments)]
@@ -300,7 +302,7 @@ class Engine:
     def _handle_reports(self, rows: npt.NDArray[np.int64]) -> None:
         """Settle a batch of reports; a strategy or listener that hears of each is told of them one at a time."""
         blotter = self.blotter
-        if not self._wants_reports and self._on_fill_listener is None:
+        if self._settle_quietly:
             blotter.settle(rows, self._mids_for_fills, self._refused_request)
             return
         for at, row in enumerate(rows.tolist()):
@@ -420,8 +422,7 @@ class Engine:
         context = self.context
         checks_loss = self._max_loss is not None
         on_progress = self._on_progress
-        # Reports nobody hears of one at a time are settled a batch at a time, straight into the blotter.
-        settle_quietly = not self._wants_reports and self._on_fill_listener is None
+        settle_quietly = self._settle_quietly
         settle = self.blotter.settle
         mids_for_fills = self._mids_for_fills
         refused_request = self._refused_request
