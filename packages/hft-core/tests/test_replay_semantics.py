@@ -240,6 +240,39 @@ def test_cancel_then_cancel_again(venue_class: type) -> None:
     ]
 
 
+@pytest.mark.parametrize("venue_class", IMPLEMENTATIONS)
+def test_finished_orders_leave_nothing_behind(venue_class: type) -> None:
+    """Orders by the thousand come and go, their slots reused (the last freed first): an id whose order finished is
+    unknown to a cancel even while a new order sits where it sat, and it can be used again."""
+    venue = make(venue_class, [*BOOK, (10**6, 10**6, D, BUY, 98, 1)], entry=1, response=1)
+    now = 0
+    for order_id in range(1, 3001):
+        venue.submit(now, 0, order_id, BUY, OrderType.LIMIT, 97, 1)
+        venue.cancel(now, 0, order_id)
+        now += 10
+        assert [(r.order_id, r.status) for r in advance_to(venue, now)] == [
+            (order_id, OrderStatus.ACCEPTED),
+            (order_id, OrderStatus.CANCELLED),
+        ]
+    venue.submit(now, 0, 5000, BUY, OrderType.LIMIT, 97, 1)  # (in order 3000's slot)
+    venue.cancel(now, 0, 3000)
+    venue.submit(now, 0, 2999, SELL, OrderType.LIMIT, 103, 2)
+    now += 10
+    assert [(r.order_id, r.status, r.reason) for r in advance_to(venue, now)] == [
+        (5000, OrderStatus.ACCEPTED, OrderReason.NONE),
+        (3000, OrderStatus.REJECTED, OrderReason.UNKNOWN_ORDER),
+        (2999, OrderStatus.ACCEPTED, OrderReason.NONE),
+    ]
+    venue.cancel(now, 0, 2999)
+    venue.cancel(now, 0, 5000)
+    assert [(r.order_id, r.status, r.side, r.price) for r in advance_to(venue, now + 10)] == [
+        (2999, OrderStatus.CANCELLED, SELL, 103),
+        (5000, OrderStatus.CANCELLED, BUY, 97),
+    ]
+    if isinstance(venue, ReplayVenue):
+        assert len(venue._live) <= 1024  # the finished orders' ids are dropped now and then
+
+
 def test_engine_level_misuse_raises() -> None:
     venue = make(ReplayVenue, [*BOOK, (100, 100, D, BUY, 98, 1)])
     venue.submit(0, 0, 1, BUY, OrderType.LIMIT, 98, 1)

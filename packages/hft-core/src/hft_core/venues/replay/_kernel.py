@@ -70,7 +70,8 @@ S_NOW = 0
 S_UNTIL = 1
 S_STOP_AT = 2
 S_BOOK_FROM = 3
-# (index 4 is free)
+S_FREE_SLOT = 4
+"""The first free order slot (``ord_i``), or -1: free slots form a list linked through ``O_NEXT_FREE``."""
 S_EX_POS = 5
 S_LO_POS = 6
 S_BUF_LEN = 7
@@ -145,7 +146,10 @@ O_SEQ = 7
 O_ACK_TS = 8
 """Local time at which the order's ACCEPTED report, left out (``S_ACKS`` = 0), would have reached the strategy;
 NONE when it was reported (or the order was not accepted)."""
-O_SIZE = 9
+O_NEXT_FREE = 9
+"""In a free slot: the next free slot, or -1 (``S_FREE_SLOT``). A slot is freed when the last report of its order
+is delivered; the venue takes free slots for new orders."""
+O_SIZE = 10
 F_AHEAD = 0
 F_TRADED = 1
 F_SIZE = 2
@@ -1186,20 +1190,32 @@ def _any_watched_change(st, levels, bmeta, inst):  # type: ignore[no-untyped-def
 
 
 @_helper
-def _deliver_due(st, rep, out_rep, now):  # type: ignore[no-untyped-def]
+def _deliver(st, rep, out_rep, ord_i):  # type: ignore[no-untyped-def]
+    """Move the oldest report in flight to the output (which has room); the last report of an order frees its slot,
+    at the end of the free list's order of use (last freed, first taken)."""
+    head = st[S_REP_HEAD]
+    row = st[S_OUT_REPORTS]
+    for field in range(P_SIZE):
+        out_rep[row, field] = rep[head, field]
+    st[S_OUT_REPORTS] = row + 1
+    st[S_REP_HEAD] = (head + 1) % rep.shape[0]
+    st[S_REP_COUNT] -= 1
+    slot = rep[head, P_SLOT]
+    if rep[head, P_TERMINAL] != 0 and slot >= 0:
+        ord_i[slot, O_STATE] = ST_FREE
+        ord_i[slot, O_NEXT_FREE] = st[S_FREE_SLOT]
+        st[S_FREE_SLOT] = slot
+
+
+@_helper
+def _deliver_due(st, rep, out_rep, ord_i, now):  # type: ignore[no-untyped-def]
     """Move the reports due by ``now`` to the output, oldest first; False when the output filled up first."""
     while st[S_REP_COUNT] > 0:
-        head = st[S_REP_HEAD]
-        if rep[head, P_TS] > now:
+        if rep[st[S_REP_HEAD], P_TS] > now:
             break
-        row = st[S_OUT_REPORTS]
-        if row >= out_rep.shape[0]:
+        if st[S_OUT_REPORTS] >= out_rep.shape[0]:
             return False
-        for field in range(P_SIZE):
-            out_rep[row, field] = rep[head, field]
-        st[S_OUT_REPORTS] = row + 1
-        st[S_REP_HEAD] = (head + 1) % rep.shape[0]
-        st[S_REP_COUNT] -= 1
+        _deliver(st, rep, out_rep, ord_i)
     return True
 
 
@@ -1812,13 +1828,7 @@ def run(  # type: ignore[no-untyped-def]
             if st[S_OUT_REPORTS] >= out_rep_cap:
                 status = OUTPUT_FULL
                 break
-            head = st[S_REP_HEAD]
-            row = st[S_OUT_REPORTS]
-            for field in range(P_SIZE):
-                out_rep[row, field] = rep[head, field]
-            st[S_OUT_REPORTS] += 1
-            st[S_REP_HEAD] = (head + 1) % rep.shape[0]
-            st[S_REP_COUNT] -= 1
+            _deliver(st, rep, out_rep, ord_i)
             now = t
             if stop_at == NONE and st[S_STOP_ON_REPORTS] != 0:
                 st[S_STOP_AT] = t
@@ -1852,7 +1862,7 @@ def run(  # type: ignore[no-untyped-def]
     st[S_NOW] = now
     st[S_EVENTS_DONE] = events_done
     if finish:
-        if not eager_reports and not _deliver_due(st, rep, out_rep, now):
+        if not eager_reports and not _deliver_due(st, rep, out_rep, ord_i, now):
             return OUTPUT_FULL
         return _finish_call(st, levels, bmeta, inst, now)
     return status

@@ -25,7 +25,7 @@ from hft_core.errors import DataError
 from hft_core.events import EVENT_DTYPE, EventKind, Events, iter_chunks
 from hft_core.instruments import Instrument
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
-from hft_core.venues.base import P_ID, Advance, PublicTrade, Report, TopOfBook, Watch
+from hft_core.venues.base import Advance, PublicTrade, Report, TopOfBook, Watch
 from hft_core.venues.replay import _kernel as k
 from hft_core.venues.replay.latency import ConstantLatency, LatencyModel, LatencySampler
 from hft_core.venues.replay.queue import QueueModel, RiskAverseQueue
@@ -47,14 +47,14 @@ _INITIAL_L3 = 1024
 
 # Layout constants the per-request code uses, bound here once (a module attribute lookup each time adds up).
 _INF, _NONE = k.INF, k.NONE
-_O_SIZE, _O_STATE, _O_ACK_TS, _ST_IN_FLIGHT = k.O_SIZE, k.O_STATE, k.O_ACK_TS, k.ST_IN_FLIGHT
-_REQ_SUBMIT, _REQ_CANCEL = k.REQ_SUBMIT, k.REQ_CANCEL
-_S_REQ_COUNT, _S_REQ_HEAD, _ST_FREE = k.S_REQ_COUNT, k.S_REQ_HEAD, k.ST_FREE
+_O_SIZE, _O_ID, _O_STATE, _O_ACK_TS, _O_NEXT_FREE = k.O_SIZE, k.O_ID, k.O_STATE, k.O_ACK_TS, k.O_NEXT_FREE
+_REQ_SUBMIT, _REQ_CANCEL, _ST_IN_FLIGHT, _ST_FREE = k.REQ_SUBMIT, k.REQ_CANCEL, k.ST_IN_FLIGHT, k.ST_FREE
+_S_REQ_COUNT, _S_REQ_HEAD, _S_FREE_SLOT = k.S_REQ_COUNT, k.S_REQ_HEAD, k.S_FREE_SLOT
 _S_NOW, _S_FINISHED, _S_OUT_REPORTS, _S_OUT_TRADES = k.S_NOW, k.S_FINISHED, k.S_OUT_REPORTS, k.S_OUT_TRADES
 _M_SIZE, _M_BASE, _M_OFF_BID, _M_OFF_ASK = k.M_SIZE, k.M_BASE, k.M_OFF_BID, k.M_OFF_ASK
 _M_BEST_BID, _M_BEST_ASK, _NO_BID, _NO_ASK = k.M_BEST_BID, k.M_BEST_ASK, k.NO_BID, k.NO_ASK
 _LOCAL_BOOK = k.LOCAL_BOOK
-_P_ID, _P_SLOT, _P_TERMINAL = P_ID, k.P_SLOT, k.P_TERMINAL
+_P_SLOT = k.P_SLOT
 
 # An order slot's and a request's row, each written in one call (`k.O_*`, `k.R_*` order; field by field costs more).
 _ORDER_ROW = struct.Struct(f"{k.O_SIZE}q")
@@ -210,8 +210,13 @@ class ReplayVenue:
         self._ord_flat = _flat(self._ord_i)
         self._ord_f = np.zeros((_INITIAL_ORDERS, k.F_SIZE), dtype=np.float64)
         self._active = np.zeros(_INITIAL_ORDERS, dtype=np.int64)
-        self._free_slots = list(range(_INITIAL_ORDERS - 1, -1, -1))
+        self._ord_i[:, k.O_NEXT_FREE] = np.arange(1, _INITIAL_ORDERS + 1)
+        self._ord_i[-1, k.O_NEXT_FREE] = -1
+        st[k.S_FREE_SLOT] = 0
         self._live: dict[int, int] = {}
+        """Slot by order id, for every order still live, and some that are not: the kernel frees slots on its own
+        (`_live_slot` tells which entries still hold; `_forget_finished` drops the others now and then)."""
+        self._live_limit = _INITIAL_ORDERS
         self._req = np.zeros((_INITIAL_REQUESTS, k.R_SIZE), dtype=np.int64)
         self._req_flat = _flat(self._req)
         self._last_arrival = k.NONE
@@ -371,16 +376,21 @@ class ReplayVenue:
         """Send a new order at local time ``now``; the exchange's verdict comes back as reports."""
         if now < self._now or not 0 <= instrument < self._n_instruments or not self._started:
             self._check_request(now, instrument)
-        if order_id in self._live:
+        live = self._live
+        if order_id in live and self._live_slot(order_id) >= 0:
             raise ValueError(f"order id {order_id} is already in use by a live order")
         if not (-_INF < price < _INF and -_INF < qty < _INF):
             raise ValueError(f"order {order_id}: price {price} or size {qty} is beyond the grid's range (2^62)")
-        if not self._free_slots:
+        stv = self._stv
+        slot = stv[_S_FREE_SLOT]
+        if slot < 0:
             self._grow_orders()
-        slot = self._free_slots.pop()
-        self._live[order_id] = slot
+            slot = stv[_S_FREE_SLOT]
+        orders = self._ord_flat
+        stv[_S_FREE_SLOT] = orders[slot * _O_SIZE + _O_NEXT_FREE]
+        live[order_id] = slot
         _ORDER_ROW.pack_into(
-            self._ord_flat,
+            orders,
             slot * _ORDER_ROW.size,
             order_id,
             instrument,
@@ -391,15 +401,18 @@ class ReplayVenue:
             _ST_IN_FLIGHT,
             0,
             _NONE,
+            -1,
         )
+        if len(live) > self._live_limit:
+            self._forget_finished()
         self._send(now, _REQ_SUBMIT, slot, order_id, instrument, price, qty)
 
     def acknowledged(self, order_id: int) -> bool:
         """True when order ``order_id`` is live, was accepted with its ACCEPTED report left out (`Watch.acks`), and
         that report would have reached the strategy by now. An order no longer live is False: its last report
         told its fate."""
-        slot = self._live.get(order_id)
-        if slot is None:
+        slot = self._live_slot(order_id)
+        if slot < 0:
             return False
         ack_ts: int = self._ord_flat[slot * _O_SIZE + _O_ACK_TS]
         return ack_ts != _NONE and ack_ts <= self._now
@@ -408,6 +421,7 @@ class ReplayVenue:
         """Ask to cancel; a CANCELLED report follows, or REJECTED (UNKNOWN_ORDER) if it is no longer open."""
         if now < self._now or not 0 <= instrument < self._n_instruments or not self._started:
             self._check_request(now, instrument)
+        # (the slot may be a finished order's, reused since: the kernel acts only if it still holds this live order)
         self._send(now, _REQ_CANCEL, self._live.get(order_id, -1), order_id, instrument, 0, 0)
 
     def modify(self, now: int, instrument: int, order_id: int, price: int, qty: int) -> None:
@@ -454,6 +468,23 @@ class ReplayVenue:
         return min(1.0, self.events_processed / self._total)
 
     # -- internals ----------------------------------------------------------------------------------------------
+    def _live_slot(self, order_id: int) -> int:
+        """The slot of order ``order_id`` if the order is live (its last report not yet handed over), else -1."""
+        slot = self._live.get(order_id, -1)
+        if slot >= 0:
+            at = slot * _O_SIZE
+            orders = self._ord_flat
+            if orders[at + _O_ID] != order_id or orders[at + _O_STATE] == _ST_FREE:
+                return -1
+        return slot
+
+    def _forget_finished(self) -> None:
+        """Keep in `_live` only the orders still live (the kernel frees slots without telling the dict)."""
+        slots = np.flatnonzero(self._ord_i[:, k.O_STATE] != k.ST_FREE)
+        ids = self._ord_i[slots, k.O_ID]
+        self._live = dict(zip(ids.tolist(), slots.tolist(), strict=True))
+        self._live_limit = max(_INITIAL_ORDERS, 2 * len(self._live))
+
     def _check_request(self, now: int, instrument: int) -> None:
         if not self._started:
             raise RuntimeError("call start() before sending orders")
@@ -498,11 +529,10 @@ class ReplayVenue:
         stv = self._stv
         count = stv[_S_OUT_REPORTS]
         if count:
-            block = self._out_rep[:count]
-            listed = block.tolist()
-            if self._as_rows:
-                self._row_blocks.append(block[:, :_P_SLOT].copy())  # (the columns before the slot are a Report's)
+            if self._as_rows:  # (the columns before the slot are a Report's)
+                self._row_blocks.append(self._out_rep[:count, :_P_SLOT].copy())
             else:
+                listed = self._out_rep[:count].tolist()
                 statuses = _STATUS
                 reasons = _REASON
                 make = tuple.__new__  # a Report without NamedTuple's keyword-handling constructor
@@ -510,18 +540,6 @@ class ReplayVenue:
                     make(Report, (ts, i, oid, statuses[status], reasons[reason], side, price, leaves, fq, fp, mk == 1))
                     for ts, i, oid, status, reason, side, price, leaves, fq, fp, mk, _, _ in listed
                 )
-            live = self._live
-            orders = self._ord_flat
-            free_slots = self._free_slots
-            for row in listed:  # the slots of orders whose last report this is are free again
-                if row[_P_TERMINAL]:
-                    slot = row[_P_SLOT]
-                    if slot >= 0:
-                        orders[slot * _O_SIZE + _O_STATE] = _ST_FREE
-                        free_slots.append(slot)
-                        oid = row[_P_ID]
-                        if live.get(oid) == slot:
-                            del live[oid]
             stv[_S_OUT_REPORTS] = 0
         count = stv[_S_OUT_TRADES]
         if count:
@@ -647,7 +665,9 @@ class ReplayVenue:
         self._ord_flat = _flat(self._ord_i)
         self._ord_f = np.concatenate([self._ord_f, np.zeros_like(self._ord_f)])
         self._active = np.concatenate([self._active, np.zeros_like(self._active)])
-        self._free_slots.extend(range(2 * old - 1, old - 1, -1))
+        self._ord_i[old:, k.O_NEXT_FREE] = np.arange(old + 1, 2 * old + 1)
+        self._ord_i[-1, k.O_NEXT_FREE] = self._st[k.S_FREE_SLOT]
+        self._st[k.S_FREE_SLOT] = old
 
     def _grow_l3(self) -> None:
         """More room for the recorded market's L3 orders: free slots when none is left, and a sparser hash table."""
