@@ -110,7 +110,10 @@ S_HASH_USED_LOCAL = 39
 S_STOP_ON_REPORTS = 40
 S_ACKS = 41
 """0: leave ACCEPTED reports out (`Watch.acks`); the order's ``O_ACK_TS`` notes when it would have arrived."""
-S_SIZE = 42
+S_FRESH = 42
+"""1 when the next `run` call is the first of an `advance` (`run` clears it); ``S_UNTIL`` and ``S_BOOK_FROM`` are
+that advance's arguments."""
+S_SIZE = 43
 
 F_EXPONENT = 0
 """Index of the queue model's exponent in the float parameter vector ``fp``."""
@@ -1666,15 +1669,14 @@ def run(  # type: ignore[no-untyped-def]
     hvals,
     l3,
     l3_free,
-    until,
-    book_from,
-    fresh,
 ):
-    """Advance the replay to local time ``until`` (see the module doc; ``fresh`` on the first call of an
-    `advance`); returns DONE or the service the Python side must perform before calling again."""
-    st[S_UNTIL] = until
-    st[S_BOOK_FROM] = book_from
-    if fresh:
+    """Advance the replay to local time ``st[S_UNTIL]`` (see the module doc and ``S_FRESH``); returns DONE or the
+    service the Python side must perform before calling again. (The arguments are arrays only, so the venue passes
+    the same ones call after call.)"""
+    until = st[S_UNTIL]
+    book_from = st[S_BOOK_FROM]
+    if st[S_FRESH] != 0:
+        st[S_FRESH] = 0
         st[S_STOP_AT] = NONE
         st[S_PENDING_BOOK] = 1 if _any_watched_change(st, levels, bmeta, inst) else 0
     n = st[S_BUF_LEN]

@@ -50,15 +50,21 @@ _INF, _NONE = k.INF, k.NONE
 _O_SIZE, _O_ID, _O_STATE, _O_ACK_TS, _O_NEXT_FREE = k.O_SIZE, k.O_ID, k.O_STATE, k.O_ACK_TS, k.O_NEXT_FREE
 _REQ_SUBMIT, _REQ_CANCEL, _ST_IN_FLIGHT, _ST_FREE = k.REQ_SUBMIT, k.REQ_CANCEL, k.ST_IN_FLIGHT, k.ST_FREE
 _S_REQ_COUNT, _S_REQ_HEAD, _S_FREE_SLOT = k.S_REQ_COUNT, k.S_REQ_HEAD, k.S_FREE_SLOT
+_S_UNTIL, _S_BOOK_FROM, _S_FRESH = k.S_UNTIL, k.S_BOOK_FROM, k.S_FRESH
 _S_NOW, _S_FINISHED, _S_OUT_REPORTS, _S_OUT_TRADES = k.S_NOW, k.S_FINISHED, k.S_OUT_REPORTS, k.S_OUT_TRADES
 _M_SIZE, _M_BASE, _M_OFF_BID, _M_OFF_ASK = k.M_SIZE, k.M_BASE, k.M_OFF_BID, k.M_OFF_ASK
 _M_BEST_BID, _M_BEST_ASK, _NO_BID, _NO_ASK = k.M_BEST_BID, k.M_BEST_ASK, k.NO_BID, k.NO_ASK
 _LOCAL_BOOK = k.LOCAL_BOOK
 _P_SLOT = k.P_SLOT
+_new_tuple = tuple.__new__
+"""Makes a NamedTuple from a tuple of its fields, without the keyword handling of its constructor (a third of the
+cost of building `Advance` and `TopOfBook`, at every strategy decision)."""
 
 # An order slot's and a request's row, each written in one call (`k.O_*`, `k.R_*` order; field by field costs more).
 _ORDER_ROW = struct.Struct(f"{k.O_SIZE}q")
 _REQUEST_ROW = struct.Struct(f"{k.R_SIZE}q")
+_write_order, _ORDER_BYTES = _ORDER_ROW.pack_into, _ORDER_ROW.size
+_write_request, _REQUEST_BYTES = _REQUEST_ROW.pack_into, _REQUEST_ROW.size
 
 _STATUS = {int(s): s for s in OrderStatus}
 _REASON = {int(r): r for r in OrderReason}
@@ -219,6 +225,7 @@ class ReplayVenue:
         self._live_limit = _INITIAL_ORDERS
         self._req = np.zeros((_INITIAL_REQUESTS, k.R_SIZE), dtype=np.int64)
         self._req_flat = _flat(self._req)
+        self._req_rows = _INITIAL_REQUESTS
         self._last_arrival = k.NONE
         self._rep = np.zeros((_INITIAL_REPORTS, k.P_SIZE), dtype=np.int64)
         self._out_rep = np.zeros((_OUTPUT_ROWS, k.P_SIZE), dtype=np.int64)
@@ -246,6 +253,8 @@ class ReplayVenue:
         self._kbuf: Events = _read_only(self._buf)
         self._run_kernel: Callable[..., int] | None = None
         """`k.run` compiled for this venue's arrays (`_compiled_entry`); None whenever one may have been replaced."""
+        self._kernel_args: tuple[Any, ...] = ()
+        """The arrays `_run_kernel` was looked up for, its arguments at every call."""
 
     # -- the Venue protocol -------------------------------------------------------------------------------------
     @property
@@ -300,44 +309,21 @@ class ReplayVenue:
             return Advance(self._now, [], [], (), True)
         if until < self._now:
             raise ValueError(f"advance until {until} is before the venue's current time {self._now}")
-        until = int(until)  # (the kernel's entry takes 64-bit integers)
         if watch is not self._watch and watch != self._watch:
             self._set_watch(watch)
-        book_from = watch.book_from
-        fresh = True
+        stv = self._stv
+        stv[_S_UNTIL] = int(until)
+        stv[_S_BOOK_FROM] = watch.book_from
+        stv[_S_FRESH] = 1
         self._tops = [None] * self._n_instruments
         reports: list[Report] = []
         trades: list[PublicTrade] = []
         self._row_blocks = []
         while True:
-            args = (
-                self._kbuf,
-                st,
-                self._fp,
-                self._levels,
-                self._bmeta,
-                self._ord_i,
-                self._ord_f,
-                self._active,
-                self._req,
-                self._rep,
-                self._out_rep,
-                self._out_trd,
-                self._inst,
-                self._sampler.table,
-                self._hkeys,
-                self._hvals,
-                self._l3,
-                self._l3_free,
-                until,
-                book_from,
-                fresh,
-            )
             run = self._run_kernel
             if run is None:
-                run = self._run_kernel = _compiled_entry(k.run, args)
-            status = run(*args)
-            fresh = False
+                run = self._compile_kernel()
+            status = run(*self._kernel_args)
             if status == k.DONE:
                 break
             self._run_kernel = None  # (what follows may replace arrays: the entry is looked up again)
@@ -356,7 +342,6 @@ class ReplayVenue:
                 self._grow_l3()
             else:
                 raise RuntimeError(f"replay kernel returned unknown status {status}")
-        stv = self._stv
         if stv[_S_OUT_REPORTS] or stv[_S_OUT_TRADES]:
             self._drain(reports, trades)
         changed: tuple[int, ...] = ()
@@ -365,10 +350,8 @@ class ReplayVenue:
         self._now = now = stv[_S_NOW]
         self._finished = finished = stv[_S_FINISHED] != 0
         blocks = self._row_blocks
-        if not blocks:
-            return Advance(now, reports, trades, changed, finished)
-        rows = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
-        return Advance(now, reports, trades, changed, finished, rows)
+        rows = None if not blocks else blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+        return _new_tuple(Advance, (now, reports, trades, changed, finished, rows))  # (no keyword handling)
 
     def submit(
         self, now: int, instrument: int, order_id: int, side: int, order_type: OrderType, price: int, qty: int
@@ -389,9 +372,9 @@ class ReplayVenue:
         orders = self._ord_flat
         stv[_S_FREE_SLOT] = orders[slot * _O_SIZE + _O_NEXT_FREE]
         live[order_id] = slot
-        _ORDER_ROW.pack_into(
+        _write_order(
             orders,
-            slot * _ORDER_ROW.size,
+            slot * _ORDER_BYTES,
             order_id,
             instrument,
             side,
@@ -440,11 +423,14 @@ class ReplayVenue:
         ask = meta[at + _M_BEST_ASK]
         base = meta[at + _M_BASE]
         levels = self._levels_flat  # (best prices always lie inside the book's segment)
-        top = TopOfBook(
-            None if bid == _NO_BID else bid,
-            0 if bid == _NO_BID else levels[meta[at + _M_OFF_BID] + bid - base],
-            None if ask == _NO_ASK else ask,
-            0 if ask == _NO_ASK else levels[meta[at + _M_OFF_ASK] + ask - base],
+        top: TopOfBook = _new_tuple(
+            TopOfBook,
+            (
+                None if bid == _NO_BID else bid,
+                0 if bid == _NO_BID else levels[meta[at + _M_OFF_BID] + bid - base],
+                None if ask == _NO_ASK else ask,
+                0 if ask == _NO_ASK else levels[meta[at + _M_OFF_ASK] + ask - base],
+            ),
         )
         self._tops[instrument] = top
         return top
@@ -468,6 +454,31 @@ class ReplayVenue:
         return min(1.0, self.events_processed / self._total)
 
     # -- internals ----------------------------------------------------------------------------------------------
+    def _compile_kernel(self) -> Callable[..., int]:
+        """`k.run`'s machine code and arguments for the venue's arrays as they are now (`_run_kernel`)."""
+        args = self._kernel_args = (
+            self._kbuf,
+            self._st,
+            self._fp,
+            self._levels,
+            self._bmeta,
+            self._ord_i,
+            self._ord_f,
+            self._active,
+            self._req,
+            self._rep,
+            self._out_rep,
+            self._out_trd,
+            self._inst,
+            self._sampler.table,
+            self._hkeys,
+            self._hvals,
+            self._l3,
+            self._l3_free,
+        )
+        run = self._run_kernel = _compiled_entry(k.run, args)
+        return run
+
     def _live_slot(self, order_id: int) -> int:
         """The slot of order ``order_id`` if the order is live (its last report not yet handed over), else -1."""
         slot = self._live.get(order_id, -1)
@@ -501,14 +512,23 @@ class ReplayVenue:
             arrival = self._last_arrival
         self._last_arrival = arrival
         count = stv[_S_REQ_COUNT]
-        size = len(self._req)
+        size = self._req_rows
         if count == size:
             self._run_kernel = None
             self._req = _grow_ring(self._req, self._st, k.S_REQ_HEAD, k.S_REQ_COUNT)
             self._req_flat = _flat(self._req)
-            size = len(self._req)
-        at = (stv[_S_REQ_HEAD] + count) % size * _REQUEST_ROW.size
-        _REQUEST_ROW.pack_into(self._req_flat, at, arrival, kind, slot, order_id, instrument, price, qty)
+            size = self._req_rows = len(self._req)
+        _write_request(
+            self._req_flat,
+            (stv[_S_REQ_HEAD] + count) % size * _REQUEST_BYTES,
+            arrival,
+            kind,
+            slot,
+            order_id,
+            instrument,
+            price,
+            qty,
+        )
         stv[_S_REQ_COUNT] = count + 1
 
     def _set_watch(self, watch: Watch) -> None:
@@ -535,7 +555,7 @@ class ReplayVenue:
                 listed = self._out_rep[:count].tolist()
                 statuses = _STATUS
                 reasons = _REASON
-                make = tuple.__new__  # a Report without NamedTuple's keyword-handling constructor
+                make = _new_tuple  # a Report without NamedTuple's keyword-handling constructor
                 reports.extend(
                     make(Report, (ts, i, oid, statuses[status], reasons[reason], side, price, leaves, fq, fp, mk == 1))
                     for ts, i, oid, status, reason, side, price, leaves, fq, fp, mk, _, _ in listed
@@ -720,7 +740,7 @@ def _compiled_entry(dispatcher: Any, args: tuple[Any, ...]) -> Callable[..., int
     """The machine code ``dispatcher`` (a numba function) runs for the types of ``args``, compiled if need be.
 
     Calling it skips numba's dispatch, which types every argument on every call (half a microsecond for the
-    kernel's twenty-one, at every strategy decision) - and skips its checks too: it must only be called with
+    kernel's eighteen, at every strategy decision) - and skips its checks too: it must only be called with
     arguments of exactly these types (dtypes, dimensions, layouts, writability). The venue's arrays are all its own
     and keep their types when they grow; even so it looks the entry up again whenever one may have been replaced.
     """
