@@ -460,12 +460,18 @@ def test_one_array_is_replayed_as_given_and_never_changed(kind: str, tmp_path: P
         assert peak < given.nbytes // 4  # not copied (streamed, its window would copy it: it is one default chunk)
 
 
-def test_bad_rows_of_one_array_are_named_by_their_row_in_it() -> None:
+@pytest.mark.parametrize("bad_row", [10, 150])
+def test_bad_rows_of_one_array_are_named_by_their_row_in_it(bad_row: int) -> None:
+    """One array is checked a chunk at a time as the replay reaches it, like a stream: `start` checks the first."""
     data = random_l2_stream(np.random.default_rng(8), 300)
-    data["qty"][150] = -1
+    data["qty"][bad_row] = -1
     venue = ReplayVenue(data, INSTRUMENTS[:1], chunk_size=64)
-    with pytest.raises(DataError, match=r"row 150: qty=-1"):
+    with pytest.raises(DataError, match=rf"row {bad_row}: qty=-1"):
         venue.start()
+        while not venue.advance(venue.now + 10**9, NOTHING).finished:
+            pass
+    if bad_row > 128:  # the replay went through the two good chunks, up to the bad one
+        assert 64 < venue.events_processed <= 128
 
 
 def test_chunks_read_back_by_np_load_reach_the_kernel_as_event_dtype_itself(tmp_path: Path) -> None:

@@ -8,7 +8,8 @@ strategy hears about it (response latency). docs/replay.md states every rule.
 
 Data streams in chunks: the venue keeps only the rows between the strategy's view (local time) and the exchange
 (exchange time) plus one chunk, so memory stays flat however long the replay. Data already in memory as one array
-is replayed in place instead (checked up front, never copied nor written to); a memory-mapped file still streams.
+is replayed in place instead (never copied nor written to); a memory-mapped file still streams. Either way the rows
+are checked a chunk at a time, as the replay reaches them.
 Between strategy wake-ups the compiled kernel (`hft_core.venues.replay._kernel`) runs the market over whole chunks.
 """
 
@@ -179,6 +180,8 @@ class ReplayVenue:
             self._whole = data
         if self._whole is not None:
             self._chunks = iter(())
+        self._in_place = False
+        """The kernel's buffer is the caller's array, checked up to ``S_BUF_LEN`` (`_check_more` goes on)."""
         self._rows_read = 0
         self._started = False
         self._sampler: LatencySampler = self.latency.sampler()
@@ -252,9 +255,10 @@ class ReplayVenue:
         self._buf: Events = np.zeros(0, dtype=EVENT_DTYPE)
         self._kbuf: Events = _read_only(self._buf)
         self._run_kernel: Callable[..., int] | None = None
-        """`k.run` compiled for this venue's arrays (`_compiled_entry`); None whenever one may have been replaced."""
-        self._kernel_args: tuple[Any, ...] = ()
-        """The arrays `_run_kernel` was looked up for, its arguments at every call."""
+        """`k.run` compiled for the types of this venue's arrays (`_compiled_entry`), looked up at the first call.
+        The arrays are all the venue's own and keep their types when replaced (grown, refilled, the next window)."""
+        self._kernel_call: tuple[Callable[..., int], tuple[Any, ...]] | None = None
+        """`_run_kernel` and its arguments, the venue's arrays; None whenever one may have been replaced."""
 
     # -- the Venue protocol -------------------------------------------------------------------------------------
     @property
@@ -320,13 +324,12 @@ class ReplayVenue:
         trades: list[PublicTrade] = []
         self._row_blocks = []
         while True:
-            run = self._run_kernel
-            if run is None:
-                run = self._compile_kernel()
-            status = run(*self._kernel_args)
+            run, args = self._kernel_call or self._prepare_kernel_call()
+            status = run(*args)
             if status == k.DONE:
                 break
-            self._run_kernel = None  # (what follows may replace arrays: the entry is looked up again)
+            if status != k.OUTPUT_FULL:
+                self._kernel_call = None  # (what follows may replace arrays)
             if status == k.NEED_DATA:
                 self._load_more()
             elif status == k.NEED_GROW:
@@ -454,9 +457,9 @@ class ReplayVenue:
         return min(1.0, self.events_processed / self._total)
 
     # -- internals ----------------------------------------------------------------------------------------------
-    def _compile_kernel(self) -> Callable[..., int]:
-        """`k.run`'s machine code and arguments for the venue's arrays as they are now (`_run_kernel`)."""
-        args = self._kernel_args = (
+    def _prepare_kernel_call(self) -> tuple[Callable[..., int], tuple[Any, ...]]:
+        """`_kernel_call` for the venue's arrays as they are now (the machine code is looked up at the first call)."""
+        args = (
             self._kbuf,
             self._st,
             self._fp,
@@ -476,8 +479,10 @@ class ReplayVenue:
             self._l3,
             self._l3_free,
         )
-        run = self._run_kernel = _compiled_entry(k.run, args)
-        return run
+        if self._run_kernel is None:
+            self._run_kernel = _compiled_entry(k.run, args)
+        call = self._kernel_call = (self._run_kernel, args)
+        return call
 
     def _live_slot(self, order_id: int) -> int:
         """The slot of order ``order_id`` if the order is live (its last report not yet handed over), else -1."""
@@ -514,7 +519,7 @@ class ReplayVenue:
         count = stv[_S_REQ_COUNT]
         size = self._req_rows
         if count == size:
-            self._run_kernel = None
+            self._kernel_call = None
             self._req = _grow_ring(self._req, self._st, k.S_REQ_HEAD, k.S_REQ_COUNT)
             self._req_flat = _flat(self._req)
             size = self._req_rows = len(self._req)
@@ -573,22 +578,31 @@ class ReplayVenue:
         return None
 
     def _load_whole(self, data: Events) -> None:
-        """Make ``data`` (one array, no clock offset) the kernel's buffer: checked ``chunk_size`` rows at a time, so
-        an error names its row as in a stream, then read in place. Nothing copies it (unless it must be relabelled
-        into another layout or memory order) and nothing writes to it: the window code below never runs (EOF)."""
+        """Make ``data`` (one array, no clock offset) the kernel's buffer, read in place: nothing copies it (unless it
+        must be relabelled into another layout or memory order) and nothing writes to it. Its first chunk is
+        checked now, the others as the replay reaches them (`_check_more`): while a chunk is in the cache, and an
+        error names its row as in a stream."""
         events = _as_events(data)
-        n_instruments = len(self._instruments)
-        for first in range(0, len(events), self._chunk_size):
-            validate_chunk(events[first : first + self._chunk_size], n_instruments, first)
-        self._rows_read = len(events)
         self._buf = events
         self._kbuf = _read_only(events)
+        self._in_place = True
+        self._check_more()
+
+    def _check_more(self) -> None:
+        """Check the next ``chunk_size`` rows of the array replayed in place and hand them to the kernel."""
         st = self._st
-        st[k.S_BUF_LEN] = len(events)
-        st[k.S_EOF] = 1
+        first = self._rows_read
+        last = min(first + self._chunk_size, len(self._buf))
+        validate_chunk(self._buf[first:last], len(self._instruments), first)
+        self._rows_read = last
+        st[k.S_BUF_LEN] = last
+        st[k.S_EOF] = 1 if last == len(self._buf) else 0
 
     def _load_more(self) -> None:
         """Append the next chunk to the window, dropping the rows both cursors have passed."""
+        if self._in_place:
+            self._check_more()
+            return
         st = self._st
         chunk = self._next_chunk()
         if chunk is None:
@@ -679,7 +693,7 @@ class ReplayVenue:
         self._levels_flat = _flat(levels)
 
     def _grow_orders(self) -> None:
-        self._run_kernel = None
+        self._kernel_call = None
         old = len(self._ord_i)
         self._ord_i = np.concatenate([self._ord_i, np.zeros_like(self._ord_i)])
         self._ord_flat = _flat(self._ord_i)
@@ -742,7 +756,7 @@ def _compiled_entry(dispatcher: Any, args: tuple[Any, ...]) -> Callable[..., int
     Calling it skips numba's dispatch, which types every argument on every call (half a microsecond for the
     kernel's eighteen, at every strategy decision) - and skips its checks too: it must only be called with
     arguments of exactly these types (dtypes, dimensions, layouts, writability). The venue's arrays are all its own
-    and keep their types when they grow; even so it looks the entry up again whenever one may have been replaced.
+    and keep their types when they are replaced, so it looks the entry up once (a lookup takes about 150 us).
     """
     entry: Callable[..., int] = dispatcher.compile(tuple(dispatcher.typeof_pyval(a) for a in args))
     return entry
