@@ -30,6 +30,7 @@ of an integer, far from a tie: rounding it to an integer and dividing by the pow
 # Relative tolerance for "exactly on the grid": absorbs float representation error only (0.1 + 0.2 style),
 # far below any real tick.
 _GRID_RTOL = 1e-9
+_isfinite = math.isfinite
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,13 +82,14 @@ class Instrument:
     # -- prices ---------------------------------------------------------------------------------------------
     def price_to_ticks(self, price: float, rounding: Rounding = "exact") -> int:
         """``price`` as an integer number of ticks."""
-        if math.isfinite(price):
+        if _isfinite(price):
             # a price on the grid (nearly every one) is its nearest tick whatever the rounding rule: the check of
             # _to_grid, without its call (every order's price passes here)
             units = price / self.tick_size
-            nearest = round(units)
-            if abs(units - nearest) <= _GRID_RTOL * max(1.0, abs(units)):
-                return int(nearest)
+            nearest: int = round(units)
+            size = abs(units)
+            if abs(units - nearest) <= _GRID_RTOL * (size if size > 1.0 else 1.0):
+                return nearest
         return _to_grid(price, self.tick_size, rounding, what="price", symbol=self.symbol)
 
     def ticks_to_price(self, ticks: int) -> float:

@@ -56,6 +56,7 @@ _B_ORDERS, _B_OPEN, _B_RISK_OPEN, _S_PENDING, _S_SENT = s.B_ORDERS, s.B_OPEN, s.
 
 _ORDER_ROW = struct.Struct(f"{_O}q")
 """A row of the orders table (`_settle.O_*` order), written in one call: field by field costs several times more."""
+_write_order, _ORDER_BYTES = _ORDER_ROW.pack_into, _ORDER_ROW.size
 
 _Counts = Sequence[int] | npt.NDArray[np.int64]
 """Integer counts (ticks, lots, codes): an array, or a list when one may exceed 64 bits."""
@@ -79,6 +80,7 @@ class Blotter:
         n = len(self.instruments)
         self.orders = np.zeros((_INITIAL_ORDERS, _O), dtype=np.int64)
         self._of = _flat(self.orders)
+        self._order_rows = _INITIAL_ORDERS
         self.open_ids = np.zeros(_INITIAL_ORDERS, dtype=np.int64)
         self._open_flat = _flat(self.open_ids)
         self.inst_i = np.zeros((n, _I), dtype=np.int64)
@@ -113,13 +115,13 @@ class Blotter:
         """Record a new order (status ``pending``); returns its id."""
         bs = self._bs
         row = bs[_B_ORDERS]
-        if row == len(self.orders):
+        if row == self._order_rows:
             self._grow_orders()
         if not (-_INT64_MAX <= price <= _INT64_MAX and -_INT64_MAX <= qty <= _INT64_MAX):
             self._oversized[row] = (price, qty)
             price = qty = 0
-        _ORDER_ROW.pack_into(
-            self._of, row * _ORDER_ROW.size, ts, -1, instrument, side, order_type, price, qty, 0, _S_PENDING, 0, 0, -1
+        _write_order(
+            self._of, row * _ORDER_BYTES, ts, -1, instrument, side, order_type, price, qty, 0, _S_PENDING, 0, 0, -1
         )
         bs[_B_ORDERS] = row + 1
         return row + 1
@@ -148,7 +150,7 @@ class Blotter:
         ``qty`` must lie within 64 bits. Returns the order's id."""
         bs = self._bs
         row = bs[_B_ORDERS]
-        if row == len(self.orders):
+        if row == self._order_rows:
             self._grow_orders()
         order_id = row + 1
         exposure_at = instrument * _I + (_I_OPEN_BUY if side == BUY else _I_OPEN_SELL)
@@ -160,8 +162,8 @@ class Blotter:
         self._open_flat[count] = order_id
         bs[_B_OPEN] = count + 1
         bs[_B_RISK_OPEN] += 1
-        _ORDER_ROW.pack_into(
-            self._of, row * _ORDER_ROW.size, ts, -1, instrument, side, order_type, price, qty, 0, _S_SENT, 0, qty, count
+        _write_order(
+            self._of, row * _ORDER_BYTES, ts, -1, instrument, side, order_type, price, qty, 0, _S_SENT, 0, qty, count
         )
         bs[_B_ORDERS] = order_id
         return order_id
@@ -448,6 +450,7 @@ class Blotter:
     def _grow_orders(self) -> None:
         self.orders = _doubled(self.orders)
         self._of = _flat(self.orders)
+        self._order_rows = len(self.orders)
         self.open_ids = _doubled(self.open_ids)
         self._open_flat = _flat(self.open_ids)
 
