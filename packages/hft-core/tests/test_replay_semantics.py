@@ -20,7 +20,7 @@ from hft_core.venues.base import PublicTrade, Report, Watch
 from hft_core.venues.replay import ConstantLatency, ReplayVenue, RiskAverseQueue, local_clock_offset
 from hft_core.venues.replay._reference import ReferenceReplayVenue
 from hft_core.venues.replay._scenarios import INSTRUMENTS, events, random_l2_stream
-from hft_core.venues.replay.venue import validate_chunk
+from hft_core.venues.replay.venue import _FINISHED_IDS_KEPT, validate_chunk
 
 IMPLEMENTATIONS = [ReplayVenue, ReferenceReplayVenue]
 D, T, CLEAR, SNAP = EventKind.DEPTH, EventKind.TRADE, EventKind.CLEAR, EventKind.SNAPSHOT
@@ -246,7 +246,7 @@ def test_finished_orders_leave_nothing_behind(venue_class: type) -> None:
     unknown to a cancel even while a new order sits where it sat, and it can be used again."""
     venue = make(venue_class, [*BOOK, (10**6, 10**6, D, BUY, 98, 1)], entry=1, response=1)
     now = 0
-    for order_id in range(1, 3001):
+    for order_id in range(1, 5001):
         venue.submit(now, 0, order_id, BUY, OrderType.LIMIT, 97, 1)
         venue.cancel(now, 0, order_id)
         now += 10
@@ -254,23 +254,23 @@ def test_finished_orders_leave_nothing_behind(venue_class: type) -> None:
             (order_id, OrderStatus.ACCEPTED),
             (order_id, OrderStatus.CANCELLED),
         ]
-    venue.submit(now, 0, 5000, BUY, OrderType.LIMIT, 97, 1)  # (in order 3000's slot)
-    venue.cancel(now, 0, 3000)
-    venue.submit(now, 0, 2999, SELL, OrderType.LIMIT, 103, 2)
+    venue.submit(now, 0, 9000, BUY, OrderType.LIMIT, 97, 1)  # (in order 5000's slot)
+    venue.cancel(now, 0, 5000)
+    venue.submit(now, 0, 4999, SELL, OrderType.LIMIT, 103, 2)
     now += 10
     assert [(r.order_id, r.status, r.reason) for r in advance_to(venue, now)] == [
-        (5000, OrderStatus.ACCEPTED, OrderReason.NONE),
-        (3000, OrderStatus.REJECTED, OrderReason.UNKNOWN_ORDER),
-        (2999, OrderStatus.ACCEPTED, OrderReason.NONE),
+        (9000, OrderStatus.ACCEPTED, OrderReason.NONE),
+        (5000, OrderStatus.REJECTED, OrderReason.UNKNOWN_ORDER),
+        (4999, OrderStatus.ACCEPTED, OrderReason.NONE),
     ]
-    venue.cancel(now, 0, 2999)
-    venue.cancel(now, 0, 5000)
+    venue.cancel(now, 0, 4999)
+    venue.cancel(now, 0, 9000)
     assert [(r.order_id, r.status, r.side, r.price) for r in advance_to(venue, now + 10)] == [
-        (2999, OrderStatus.CANCELLED, SELL, 103),
-        (5000, OrderStatus.CANCELLED, BUY, 97),
+        (4999, OrderStatus.CANCELLED, SELL, 103),
+        (9000, OrderStatus.CANCELLED, BUY, 97),
     ]
-    if isinstance(venue, ReplayVenue):
-        assert len(venue._live) <= 1024  # the finished orders' ids are dropped now and then
+    if isinstance(venue, ReplayVenue):  # the finished orders' ids are dropped now and then
+        assert len(venue._live) <= _FINISHED_IDS_KEPT + 2
 
 
 def test_engine_level_misuse_raises() -> None:

@@ -217,3 +217,44 @@ def test_left_out_acks_change_no_other_report(venue_class: type, latency: Latenc
     ]
     assert acknowledged == expected
     assert sum(map(sum, acknowledged)) > 10
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_report_rows_are_the_reports(seed: int) -> None:
+    """``Watch.rows``: the same reports as rows, valid until the next advance, also when one advance hands over more
+    reports than the kernel's output holds (1,024: here 1,500 orders are refused at once)."""
+    rng = np.random.default_rng(seed)
+    data = random_l2_stream(rng, 400)
+    actions = random_actions(rng, 60)
+
+    def run(rows: bool) -> list[tuple[int, ...]]:
+        venue = ReplayVenue(data, INSTRUMENTS[:1], latency=ConstantLatency(5, 7), queue_model=PowerProbQueue(2.0))
+        watch = Watch(reports=False, rows=rows)
+        now = venue.start()
+        for order_id in range(10_000, 11_500):
+            venue.submit(now, 0, order_id, BUY, OrderType.POST_ONLY, 10**6, 1)  # crosses the book: refused
+        seen: list[tuple[int, ...]] = []
+        for action in [*actions, Action(wait=5_000, kind="none")]:
+            now += action.wait
+            while True:
+                advance = venue.advance(now, watch)
+                if rows:
+                    assert advance.reports == []
+                    if advance.report_rows is not None:
+                        seen.extend(tuple(row) for row in advance.report_rows.tolist())
+                else:
+                    assert advance.report_rows is None
+                    seen.extend(tuple(report) for report in advance.reports)
+                if advance.now == now or advance.finished:
+                    break
+            if action.kind == "submit":
+                venue.submit(now, 0, action.order_id, action.side, action.order_type, action.price, action.qty)
+            elif action.kind == "cancel":
+                venue.cancel(now, 0, action.order_id)
+            elif action.kind == "modify":
+                venue.modify(now, 0, action.order_id, action.price, action.qty)
+        return seen
+
+    as_reports = run(rows=False)
+    assert len(as_reports) > 1_540 and sum(report[8] > 0 for report in as_reports) > 5  # (fills too)
+    assert run(rows=True) == as_reports  # (the enums and the maker flag equal their ints)

@@ -112,7 +112,8 @@ class Advance(NamedTuple):
     book_changed: tuple[int, ...]
     finished: bool
     report_rows: npt.NDArray[np.int64] | None = None
-    """The reports as rows (see `Watch.rows`), in which case ``reports`` is empty; None otherwise."""
+    """The reports as rows (see `Watch.rows`), in which case ``reports`` is empty; None otherwise. The array may be
+    the venue's own buffer, valid until its next `Venue.advance`: copy it to keep it."""
 
 
 class Venue(Protocol):

@@ -175,7 +175,8 @@ REQ_CANCEL = 2
 REQ_MODIFY = 3
 
 # -- reports: in flight (ring ``rep``) and delivered (``out_rep``) ----------------------------------------------
-# A report row of the venue protocol (`hft_core.venues.base`, P_TS..P_MAKER), then the kernel's own columns.
+# A report row of the venue protocol (`hft_core.venues.base`, P_TS..P_MAKER), then the kernel's own columns, which
+# stay behind on delivery: ``out_rep`` rows are the protocol's rows exactly.
 P_SLOT = REPORT_ROW_SIZE
 P_TERMINAL = REPORT_ROW_SIZE + 1
 P_SIZE = REPORT_ROW_SIZE + 2
@@ -1198,7 +1199,7 @@ def _deliver(st, rep, out_rep, ord_i):  # type: ignore[no-untyped-def]
     at the end of the free list's order of use (last freed, first taken)."""
     head = st[S_REP_HEAD]
     row = st[S_OUT_REPORTS]
-    for field in range(P_SIZE):
+    for field in range(REPORT_ROW_SIZE):
         out_rep[row, field] = rep[head, field]
     st[S_OUT_REPORTS] = row + 1
     st[S_REP_HEAD] = (head + 1) % rep.shape[0]

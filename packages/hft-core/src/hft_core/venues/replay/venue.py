@@ -26,7 +26,7 @@ from hft_core.errors import DataError
 from hft_core.events import EVENT_DTYPE, EventKind, Events, iter_chunks
 from hft_core.instruments import Instrument
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
-from hft_core.venues.base import Advance, PublicTrade, Report, TopOfBook, Watch
+from hft_core.venues.base import REPORT_ROW_SIZE, Advance, PublicTrade, Report, TopOfBook, Watch
 from hft_core.venues.replay import _kernel as k
 from hft_core.venues.replay.latency import ConstantLatency, LatencyModel, LatencySampler
 from hft_core.venues.replay.queue import QueueModel, RiskAverseQueue
@@ -45,6 +45,9 @@ _INITIAL_REQUESTS = 64
 _INITIAL_REPORTS = 4096
 _OUTPUT_ROWS = 1024
 _INITIAL_L3 = 1024
+_FINISHED_IDS_KEPT = 4096
+"""Ids of finished orders `_live` may hold before they are dropped in one go (`_forget_finished`): the sweep
+reads the whole order table, so it should be rare."""
 
 # Layout constants the per-request code uses, bound here once (a module attribute lookup each time adds up).
 _INF, _NONE = k.INF, k.NONE
@@ -56,7 +59,6 @@ _S_NOW, _S_FINISHED, _S_OUT_REPORTS, _S_OUT_TRADES = k.S_NOW, k.S_FINISHED, k.S_
 _M_SIZE, _M_BASE, _M_OFF_BID, _M_OFF_ASK = k.M_SIZE, k.M_BASE, k.M_OFF_BID, k.M_OFF_ASK
 _M_BEST_BID, _M_BEST_ASK, _NO_BID, _NO_ASK = k.M_BEST_BID, k.M_BEST_ASK, k.NO_BID, k.NO_ASK
 _LOCAL_BOOK = k.LOCAL_BOOK
-_P_SLOT = k.P_SLOT
 _new_tuple = tuple.__new__
 """Makes a NamedTuple from a tuple of its fields, without the keyword handling of its constructor (a third of the
 cost of building `Advance` and `TopOfBook`, at every strategy decision)."""
@@ -225,13 +227,13 @@ class ReplayVenue:
         self._live: dict[int, int] = {}
         """Slot by order id, for every order still live, and some that are not: the kernel frees slots on its own
         (`_live_slot` tells which entries still hold; `_forget_finished` drops the others now and then)."""
-        self._live_limit = _INITIAL_ORDERS
+        self._live_limit = _FINISHED_IDS_KEPT
         self._req = np.zeros((_INITIAL_REQUESTS, k.R_SIZE), dtype=np.int64)
         self._req_flat = _flat(self._req)
         self._req_rows = _INITIAL_REQUESTS
         self._last_arrival = k.NONE
         self._rep = np.zeros((_INITIAL_REPORTS, k.P_SIZE), dtype=np.int64)
-        self._out_rep = np.zeros((_OUTPUT_ROWS, k.P_SIZE), dtype=np.int64)
+        self._out_rep = np.zeros((_OUTPUT_ROWS, REPORT_ROW_SIZE), dtype=np.int64)
         self._out_trd = np.zeros((_OUTPUT_ROWS, k.T_SIZE), dtype=np.int64)
         inst = np.zeros((n, k.I_SIZE), dtype=np.int64)
         inst[:, k.I_SEEN_BID] = k.NO_BID
@@ -340,13 +342,13 @@ class ReplayVenue:
             elif status == k.NEED_REPORT_ROOM:
                 self._rep = _grow_ring(self._rep, st, k.S_REP_HEAD, k.S_REP_COUNT)
             elif status == k.OUTPUT_FULL:
-                self._drain(reports, trades)
+                self._drain(reports, trades, final=False)
             elif status == k.NEED_L3_ROOM:
                 self._grow_l3()
             else:
                 raise RuntimeError(f"replay kernel returned unknown status {status}")
         if stv[_S_OUT_REPORTS] or stv[_S_OUT_TRADES]:
-            self._drain(reports, trades)
+            self._drain(reports, trades, final=True)
         changed: tuple[int, ...] = ()
         if self._watching_books:
             changed = tuple(int(i) for i in np.flatnonzero(self._inst[:, k.I_CHANGED]))
@@ -499,7 +501,7 @@ class ReplayVenue:
         slots = np.flatnonzero(self._ord_i[:, k.O_STATE] != k.ST_FREE)
         ids = self._ord_i[slots, k.O_ID]
         self._live = dict(zip(ids.tolist(), slots.tolist(), strict=True))
-        self._live_limit = max(_INITIAL_ORDERS, 2 * len(self._live))
+        self._live_limit = len(self._live) + _FINISHED_IDS_KEPT
 
     def _check_request(self, now: int, instrument: int) -> None:
         if not self._started:
@@ -550,12 +552,15 @@ class ReplayVenue:
         self._watch = watch
         self._watching_books = any(watch.book)
 
-    def _drain(self, reports: list[Report], trades: list[PublicTrade]) -> None:
+    def _drain(self, reports: list[Report], trades: list[PublicTrade], *, final: bool) -> None:
+        """Hand over the kernel's output; ``final`` when the advance ends with it (its rows may then stay in place:
+        `Advance.report_rows` lasts until the next advance)."""
         stv = self._stv
         count = stv[_S_OUT_REPORTS]
         if count:
-            if self._as_rows:  # (the columns before the slot are a Report's)
-                self._row_blocks.append(self._out_rep[:count, :_P_SLOT].copy())
+            if self._as_rows:
+                block = self._out_rep[:count]
+                self._row_blocks.append(block if final else block.copy())
             else:
                 listed = self._out_rep[:count].tolist()
                 statuses = _STATUS
@@ -563,7 +568,7 @@ class ReplayVenue:
                 make = _new_tuple  # a Report without NamedTuple's keyword-handling constructor
                 reports.extend(
                     make(Report, (ts, i, oid, statuses[status], reasons[reason], side, price, leaves, fq, fp, mk == 1))
-                    for ts, i, oid, status, reason, side, price, leaves, fq, fp, mk, _, _ in listed
+                    for ts, i, oid, status, reason, side, price, leaves, fq, fp, mk in listed
                 )
             stv[_S_OUT_REPORTS] = 0
         count = stv[_S_OUT_TRADES]
