@@ -251,9 +251,6 @@ class Engine:
         blotter.set_risk_leaves(order_id, lots)
         self.venue.modify(self.now, instrument, order_id, ticks, lots)
 
-    def open_orders(self, index: int | None) -> list[int]:
-        return self.blotter.open_orders(index, len(self.instruments))
-
     def position(self, index: int) -> float:
         return self.instruments[index].lots_to_qty(self.blotter.position(index))
 
@@ -560,8 +557,9 @@ class _EngineContext:
         return engine._views[0 if instrument is None else engine.instrument_index(instrument)]
 
     def position(self, instrument: str | None = None) -> float:
-        engine = self._engine
-        return engine.position(0 if instrument is None else engine.instrument_index(instrument))
+        engine = self._engine  # (`Engine.position`, one call fewer: strategies ask at every decision)
+        index = 0 if instrument is None else engine.instrument_index(instrument)
+        return engine.instruments[index].lots_to_qty(engine.blotter.position(index))
 
     def pnl(self) -> float:
         return self._engine.pnl()
@@ -588,7 +586,9 @@ class _EngineContext:
         self._engine.modify(order_id, price, qty)
 
     def open_orders(self, instrument: str | None = None) -> list[int]:
-        return self._engine.open_orders(None if instrument is None else self._engine.instrument_index(instrument))
+        engine = self._engine
+        index = None if instrument is None else engine.instrument_index(instrument)
+        return engine.blotter.open_orders(index, len(engine.instruments))
 
     def set_timer(self, interval_s: float) -> None:
         self._engine.set_timer(interval_s)
