@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-from hft_core import ConfigError
+from hft_core import ConfigError, backtest
 from hft_core.config import load_toml, resolve_config
 from hft_passive_mm.plugin import PASSIVE_MM
 from hft_passive_mm.strategy import PassiveMarketMaker
@@ -50,3 +51,17 @@ def test_inventory_limit_below_size_is_rejected() -> None:
     params = resolve_config(PASSIVE_MM, assignments=["inv_limit=0.5", "size=1"])
     with pytest.raises(ValueError, match="inv_limit"):
         PassiveMarketMaker.from_params(params)
+
+
+@pytest.mark.parametrize("seed", [3, 7])
+def test_quotes_follow_the_market_not_the_strategys_own_orders(seed: int) -> None:
+    """On the simulated market a side of the book sometimes holds only our quote. The models quote around the
+    others' mid, so Avellaneda-Stoikov with its σ estimated online stays at the market (quoting around the book's
+    mid, it chased its own quote up to ten-digit prices, and background market orders filled it there)."""
+    params = resolve_config(PASSIVE_MM, assignments=["model=avellaneda-stoikov", "gamma=0.1"])
+    strategy = PASSIVE_MM.strategy_factory(dict(params))
+    market: dict[str, Any] = dict(PASSIVE_MM.scenario_params)  # (its thin book: sides often empty but for us)
+    result = backtest(strategy, scenario=PASSIVE_MM.default_scenario, seed=seed, **market)
+    prices = result.fills["price"]
+    assert len(prices) > 100
+    assert prices.between(90, 110).all() and result.equity["mid"].between(90, 110).all()

@@ -5,6 +5,10 @@ Orders are replaced only when their price changes, so a quote that stays put kee
 quoting model is chosen by name (`hft_passive_mm.quoting`); the strategy supplies its market state: the mid, the
 inventory in quote sizes, the time within a rolling horizon (AS/GLFT), the top-N book imbalance
 (imbalance-skew) and, when ``sigma`` is 0, an online estimate of the mid's volatility per √second.
+
+The mid is the market's, without the strategy's own quotes: where a side of the book holds only our order, the
+book's mid would follow our own quote, and a model quoting around it (with a volatility estimated from it) would
+chase itself away from the market. With no one else on a side the strategy leaves its quotes as they are.
 """
 
 from __future__ import annotations
@@ -146,10 +150,27 @@ class PassiveMarketMaker(Strategy):
             return None
         return dataclasses.replace(self.model, sigma=max(self.volatility.sigma, 1e-9))  # type: ignore[type-var]
 
-    def quote(self, ctx: Context) -> Quote | None:
-        """The model's quote for the current state, or None while there is no two-sided book (or no σ yet)."""
+    def market_mid(self, ctx: Context) -> float | None:
+        """The mid of the others' best bid and ask (see the module doc), or None while a side has no one else."""
         book = ctx.book()
-        mid = book.mid
+        tick = ctx.instrument_spec().tick_size
+        bests = []
+        for side, levels in (("buy", book.depth("bid", 2)), ("sell", book.depth("ask", 2))):
+            own = self._orders.get(side)
+            others = [
+                price
+                for price, qty in levels
+                if own is None or abs(price - own[1]) >= tick / 2 or qty > self.size + 1e-12  # (not ours alone)
+            ]
+            if not others:
+                return None
+            bests.append(others[0])
+        return (bests[0] + bests[1]) / 2
+
+    def quote(self, ctx: Context) -> Quote | None:
+        """The model's quote for the current state, or None while a side has no one else (or there is no σ yet)."""
+        book = ctx.book()
+        mid = self.market_mid(ctx)
         if mid is None:
             return None
         if self.volatility is not None:
