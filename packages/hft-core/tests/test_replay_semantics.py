@@ -390,34 +390,24 @@ def test_streamed_chunks_equal_one_array() -> None:
         if n % 7 == 0:
             rows.append((n * 10 + 1, n * 10 + 30, T, -side, 100 - side, 2))
     data = events(rows)
-
-    def run(venue: ReplayVenue) -> list[object]:
-        now = venue.start()
-        venue.submit(now, 0, 1, BUY, OrderType.LIMIT, 99, 50)
-        venue.submit(now, 0, 2, SELL, OrderType.LIMIT, 101, 50)
-        out: list[object] = []
-        while True:
-            advance = venue.advance(now + 37, Watch((True,), (True,), 0))
-            out.append((advance, venue.top(0)))
-            now = advance.now
-            if advance.finished:
-                return out
-
-    whole = run(ReplayVenue(data, INSTRUMENTS[:1], queue_model=RiskAverseQueue()))
+    whole = replay_log(ReplayVenue(data, INSTRUMENTS[:1], queue_model=RiskAverseQueue()), step=37, taker=False)
     for size in (1, 2, 7, 64):
         chunks = [data[i : i + size] for i in range(0, len(data), size)]
-        assert run(ReplayVenue(iter(chunks), INSTRUMENTS[:1], queue_model=RiskAverseQueue())) == whole
+        venue = ReplayVenue(iter(chunks), INSTRUMENTS[:1], queue_model=RiskAverseQueue())
+        assert replay_log(venue, step=37, taker=False) == whole
 
 
-def replay_log(venue: ReplayVenue) -> list[object]:
-    """Two resting orders and a taker on ``venue``, watching the book and trades to the end: every stop and top."""
+def replay_log(venue: ReplayVenue, step: int = 500, taker: bool = True) -> list[object]:
+    """Two resting orders (and a taker) on ``venue``, advancing ``step`` ns at a time and watching the book and trades
+    to the end: every stop and top."""
     now = venue.start()
     venue.submit(now, 0, 1, BUY, OrderType.LIMIT, 99, 50)
     venue.submit(now, 0, 2, SELL, OrderType.LIMIT, 101, 50)
-    venue.submit(now, 0, 3, BUY, OrderType.IOC, 102, 3)
+    if taker:
+        venue.submit(now, 0, 3, BUY, OrderType.IOC, 102, 3)
     out: list[object] = []
     while True:
-        advance = venue.advance(now + 500, Watch((True,), (True,), 0))
+        advance = venue.advance(now + step, Watch((True,), (True,), 0))
         out.append((advance, venue.top(0)))
         now = advance.now
         if advance.finished:

@@ -557,9 +557,8 @@ class _EngineContext:
         return engine._views[0 if instrument is None else engine.instrument_index(instrument)]
 
     def position(self, instrument: str | None = None) -> float:
-        engine = self._engine  # (`Engine.position`, one call fewer: strategies ask at every decision)
-        index = 0 if instrument is None else engine.instrument_index(instrument)
-        return engine.instruments[index].lots_to_qty(engine.blotter.position(index))
+        engine = self._engine
+        return engine.position(0 if instrument is None else engine.instrument_index(instrument))
 
     def pnl(self) -> float:
         return self._engine.pnl()

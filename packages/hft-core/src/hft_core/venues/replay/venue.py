@@ -221,9 +221,8 @@ class ReplayVenue:
         self._ord_flat = _flat(self._ord_i)
         self._ord_f = np.zeros((_INITIAL_ORDERS, k.F_SIZE), dtype=np.float64)
         self._active = np.zeros(_INITIAL_ORDERS, dtype=np.int64)
-        self._ord_i[:, k.O_NEXT_FREE] = np.arange(1, _INITIAL_ORDERS + 1)
-        self._ord_i[-1, k.O_NEXT_FREE] = -1
-        st[k.S_FREE_SLOT] = 0
+        st[k.S_FREE_SLOT] = -1
+        self._free_slots_from(0)
         self._live: dict[int, int] = {}
         """Slot by order id, for every order still live, and some that are not: the kernel frees slots on its own
         (`_live_slot` tells which entries still hold; `_forget_finished` drops the others now and then)."""
@@ -704,9 +703,14 @@ class ReplayVenue:
         self._ord_flat = _flat(self._ord_i)
         self._ord_f = np.concatenate([self._ord_f, np.zeros_like(self._ord_f)])
         self._active = np.concatenate([self._active, np.zeros_like(self._active)])
-        self._ord_i[old:, k.O_NEXT_FREE] = np.arange(old + 1, 2 * old + 1)
-        self._ord_i[-1, k.O_NEXT_FREE] = self._st[k.S_FREE_SLOT]
-        self._st[k.S_FREE_SLOT] = old
+        self._free_slots_from(old)
+
+    def _free_slots_from(self, first: int) -> None:
+        """Put the order slots from ``first`` to the table's end at the front of the free list, lowest taken first."""
+        end = len(self._ord_i)
+        self._ord_i[first:, k.O_NEXT_FREE] = np.arange(first + 1, end + 1)
+        self._ord_i[end - 1, k.O_NEXT_FREE] = self._st[k.S_FREE_SLOT]
+        self._st[k.S_FREE_SLOT] = first
 
     def _grow_l3(self) -> None:
         """More room for the recorded market's L3 orders: free slots when none is left, and a sparser hash table."""
