@@ -9,7 +9,7 @@ Example::
 
     @hookimpl
     def hft_register_patterns() -> list[Pattern]:
-        return [Pattern(name="my-idea", summary="...", strategy_factory=MyStrategy.from_params)]
+        return [Pattern(name="my-idea", summary="...", config="my_pkg.config:MyConfig", strategy="my_pkg.strategy:My")]
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from hft_core.patterns import Pattern
-    from hft_core.venues.simulated.scenarios import Scenario
+    from hft_core.scenarios import Scenario
 
 __all__ = ["PROJECT_NAME", "HookSpecs", "hookimpl", "hookspec"]
 
@@ -45,6 +45,6 @@ class HookSpecs:
     def hft_register_scenarios(self) -> list[Scenario]:  # type: ignore[empty-body]
         """Return named simulated-market scenarios this plugin provides (optional hook).
 
-        A pattern's ``default_scenario`` may name one. Names must not clash with hft-core's built-in scenarios
-        (``hft_core.venues.simulated.scenario_names()``) or another plugin's; a clash makes the plugin broken.
+        A pattern's ``default_scenario`` may name one. hft-core's built-in markets come through this hook too
+        (`hft_core.builtin`, loaded first); a name already taken makes the later plugin broken.
         """

@@ -1,78 +1,74 @@
 """The `Pattern` contract: what a plugin hands to hft-core for each strategy pattern it provides.
 
-A pattern is declarative: its name, a one-line summary, typed parameters with defaults and help, a factory that
-builds the strategy from resolved parameters, the name of the market scenario it runs on by default, and the
-literature it implements. The plugin manager fills in the distribution and version it came from. Nothing here
-imports numpy, so listing patterns stays cheap.
+A pattern is declarative: its name, a one-line summary, its **config class** and its **strategy class** (each a
+class or, better, a lazy ``"module:Class"`` import string, so listing patterns imports no numeric code), the
+market scenario it runs on by default with the pattern's own defaults for that market, and the literature it
+implements. The config class (a frozen `hft_core.knobs.Config` dataclass) is the single declaration of the
+pattern's knobs; the strategy class is built with one argument, the resolved config::
+
+    Pattern(
+        name="my-idea",
+        summary="...",
+        config="my_pkg.config:MyIdeaConfig",
+        strategy="my_pkg.strategy:MyIdea",   # MyIdea(config: MyIdeaConfig)
+    )
+
+The plugin host fills in the distribution and version it came from, and loads the config class when the plugin
+loads (a config that fails to import or to describe its knobs makes the plugin broken, with the reason).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from importlib import import_module
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["ParamValue", "Parameter", "Pattern", "StrategyFactory"]
+from hft_core.knobs import Config, KnobSpec
 
-ParamValue = bool | int | float | str
-"""The value types a pattern parameter may take (they round-trip through TOML and `--set`)."""
+if TYPE_CHECKING:
+    from hft_core.strategy import Strategy
 
-StrategyFactory = Callable[[Mapping[str, Any]], Any]
-"""Builds a strategy object (see `hft_core.strategy.Strategy`) from the resolved parameters."""
+__all__ = ["Pattern", "load_object"]
 
 _NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-_PARAM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_IMPORT_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+
+ScenarioSetting = bool | int | float | str
+"""A value a pattern may give one of its scenario's knobs."""
 
 
-@dataclass(frozen=True, slots=True)
-class Parameter:
-    """One typed, documented knob of a pattern.
-
-    ``kind`` is the Python type of the value (bool, int, float or str); ``choices`` restricts a str or int to a
-    fixed set; ``minimum``/``maximum`` bound numbers (inclusive).
-    """
-
-    name: str
-    kind: type[ParamValue]
-    default: ParamValue
-    help: str
-    choices: tuple[ParamValue, ...] | None = None
-    minimum: float | None = None
-    maximum: float | None = None
-
-    def __post_init__(self) -> None:
-        if not _PARAM_RE.match(self.name):
-            raise ValueError(f"parameter name {self.name!r} must be snake_case (a-z, 0-9, _)")
-        if self.kind not in (bool, int, float, str):
-            raise ValueError(f"parameter {self.name!r}: kind must be bool, int, float or str, not {self.kind!r}")
-        if not self.help.strip():
-            raise ValueError(f"parameter {self.name!r} needs help text")
-        # Imported here to keep the dependency one-way: config validates values, patterns declare them.
-        from hft_core.config import check_value
-
-        check_value(self, self.default, source="default")
-
-    @property
-    def type_name(self) -> str:
-        """The TOML-facing name of ``kind`` (``bool``, ``int``, ``float``, ``str``)."""
-        return self.kind.__name__
+def load_object(target: str | type, what: str) -> Any:
+    """``target`` itself, or the object a ``"module:attribute"`` import string names (an `ImportError` if not)."""
+    if not isinstance(target, str):
+        return target
+    module_name, _, attribute = target.partition(":")
+    module = import_module(module_name)
+    found: Any = module
+    for part in attribute.split("."):
+        try:
+            found = getattr(found, part)
+        except AttributeError:
+            raise ImportError(f"{what} {target!r}: module {module_name!r} has no attribute {attribute!r}") from None
+    return found
 
 
 @dataclass(frozen=True, slots=True)
 class Pattern:
     """A strategy pattern as a plugin declares it.
 
-    ``scenario_params`` are the pattern's own defaults for its scenario's parameters (e.g. a coarser tick);
-    ``--set scenario.KEY=VALUE`` or a ``[scenario]`` config table override them.
+    ``scenario_params`` are the pattern's own defaults for its scenario's knobs (e.g. a coarser tick); a
+    ``[scenario]`` config table or ``--set scenario.KEY=VALUE`` override them.
     """
 
     name: str
     summary: str
-    strategy_factory: StrategyFactory
-    parameters: tuple[Parameter, ...] = ()
+    config: str | type[Config]
+    strategy: str | type[Strategy]
     default_scenario: str = "single-instrument"
-    scenario_params: Mapping[str, bool | int | float] = field(default_factory=dict)
+    scenario_params: Mapping[str, ScenarioSetting] = field(default_factory=lambda: MappingProxyType({}))
     references: tuple[str, ...] = ()
     description: str = ""
     package: str = field(default="", compare=False)
@@ -83,19 +79,39 @@ class Pattern:
             raise ValueError(f"pattern name {self.name!r} must be kebab-case (e.g. 'passive-mm')")
         if not self.summary.strip():
             raise ValueError(f"pattern {self.name!r} needs a one-line summary")
-        seen: set[str] = set()
-        for param in self.parameters:
-            if param.name in seen:
-                raise ValueError(f"pattern {self.name!r} declares parameter {param.name!r} twice")
-            seen.add(param.name)
+        for label, target in (("config", self.config), ("strategy", self.strategy)):
+            if isinstance(target, str) and not _IMPORT_RE.match(target):
+                raise ValueError(f"pattern {self.name!r}: {label} must be a class or 'module:Class', got {target!r}")
+        object.__setattr__(self, "scenario_params", MappingProxyType(dict(self.scenario_params)))
 
-    def parameter(self, name: str) -> Parameter | None:
-        """The parameter called ``name``, if the pattern has one."""
-        return next((p for p in self.parameters if p.name == name), None)
+    def config_class(self) -> type[Config]:
+        """The config class (imported on first use); a `TypeError` if it is not a `Config` dataclass."""
+        cls = load_object(self.config, f"pattern {self.name!r} config")
+        if not (isinstance(cls, type) and issubclass(cls, Config)):
+            raise TypeError(f"pattern {self.name!r}: config {self.config!r} is not a subclass of hft_core.Config")
+        return cls
 
-    def defaults(self) -> dict[str, ParamValue]:
-        """Every parameter at its default."""
-        return {p.name: p.default for p in self.parameters}
+    def strategy_class(self) -> type[Strategy]:
+        """The strategy class (imported on first use: this is where numeric code loads)."""
+        cls: type[Strategy] = load_object(self.strategy, f"pattern {self.name!r} strategy")
+        if not isinstance(cls, type):
+            raise TypeError(f"pattern {self.name!r}: strategy {self.strategy!r} is not a class")
+        return cls
+
+    def knobs(self) -> tuple[KnobSpec, ...]:
+        """The pattern's knobs, derived from its config class."""
+        return self.config_class().knobs()
+
+    def defaults(self) -> Config:
+        """The config with every knob at its default."""
+        return self.config_class()()
+
+    def build(self, config: Config) -> Strategy:
+        """A fresh strategy for ``config`` (which must be an instance of this pattern's config class)."""
+        cls = self.config_class()
+        if not isinstance(config, cls):
+            raise TypeError(f"pattern {self.name!r} needs a {cls.__name__}, got {type(config).__name__}")
+        return self.strategy_class()(config)  # type: ignore[call-arg]
 
     def with_origin(self, package: str, version: str) -> Pattern:
         """A copy that records the distribution (and its version) that provided the pattern."""

@@ -21,17 +21,15 @@ from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import pluggy
 
-from hft_core.errors import PluginError, UnknownPatternError
+from hft_core.errors import ConfigError, PluginError, UnknownPatternError
 from hft_core.gate import GateError, educational_enabled, unlock_hint
 from hft_core.hookspecs import PROJECT_NAME, HookSpecs
 from hft_core.patterns import Pattern
-
-if TYPE_CHECKING:
-    from hft_core.venues.simulated.scenarios import Scenario
+from hft_core.scenarios import Scenario
 
 __all__ = [
     "DISABLE_ENV",
@@ -138,6 +136,13 @@ def _discover(disabled: frozenset[str]) -> list[_Candidate]:
     return found
 
 
+def builtin_module() -> ModuleType:
+    """hft-core's own plugin module (`hft_core.builtin`), which the host always loads first and never disables."""
+    from hft_core import builtin
+
+    return builtin
+
+
 def installed_pattern_packages() -> list[tuple[str, str]]:
     """(distribution, version) of every installed plugin package, from metadata only (no imports)."""
     seen = {_dist_name_version(ep) for ep in entry_points(group=ENTRY_POINT_GROUP)}
@@ -167,11 +172,17 @@ class PluginHost:
         self.educational = educational_enabled() if educational is None else educational
         self._manager = pluggy.PluginManager(PROJECT_NAME)
         self._manager.add_hookspecs(HookSpecs)
-        self._candidates = _discover(self.disabled) if discover else []
+        from hft_core.__about__ import __version__
+
+        builtin = builtin_module()
+        self._candidates = [
+            _Candidate(name=builtin.PLUGIN_NAME, package="hft-core", version=__version__, module=builtin)
+        ]
+        self._candidates += _discover(self.disabled) if discover else []
         self._candidates += [_Candidate(name=n, package="(in-process)", version="", module=m) for n, m in extra]
         self._records: list[PluginRecord] | None = None
         self._patterns: dict[str, Pattern] = {}
-        self._scenarios: dict[str, tuple[str, object]] = {}
+        self._scenarios: dict[str, tuple[str, Scenario]] = {}
 
     # -- loading --------------------------------------------------------------------------------------------
     def records(self) -> list[PluginRecord]:
@@ -186,7 +197,7 @@ class PluginHost:
         return PluginRecord(candidate.name, candidate.package, candidate.version, "broken", error=why)
 
     def _load(self, candidate: _Candidate) -> PluginRecord:
-        if candidate.name in self.disabled:
+        if candidate.name in self.disabled and candidate.module is not builtin_module():
             return PluginRecord(
                 candidate.name, candidate.package, candidate.version, "disabled", error=f"disabled by {DISABLE_ENV}"
             )
@@ -220,18 +231,19 @@ class PluginHost:
         if problem is not None:
             self._manager.unregister(name=candidate.name)
             return self._fail(candidate, problem)
-        checked = [p.with_origin(candidate.package, candidate.version) for p in patterns]  # type: ignore[attr-defined]
+        checked = [p.with_origin(candidate.package, candidate.version) for p in patterns if isinstance(p, Pattern)]
+        declared = [sc for sc in scenarios if isinstance(sc, Scenario)]
         for pattern in checked:
             self._patterns[pattern.name] = pattern
-        for scenario in scenarios:
-            self._scenarios[scenario.name] = (candidate.package, scenario)  # type: ignore[attr-defined]
+        for scenario in declared:
+            self._scenarios[scenario.name] = (candidate.package, scenario)
         return PluginRecord(
             candidate.name,
             candidate.package,
             candidate.version,
             "ok",
             patterns=tuple(checked),
-            scenarios=tuple(sc.name for sc in scenarios),  # type: ignore[attr-defined]
+            scenarios=tuple(sc.name for sc in declared),
             required_flag=flag,
         )
 
@@ -247,23 +259,30 @@ class PluginHost:
         return collected
 
     def _check_contributions(self, patterns: list[object], scenarios: list[object]) -> str | None:
-        """Why a plugin's patterns or scenarios cannot be accepted, or None."""
+        """Why a plugin's patterns or scenarios cannot be accepted, or None.
+
+        Each config class is imported and its knobs derived here, so a config that fails to import, or a field
+        without a `Knob`, makes the plugin broken when it loads rather than when a run starts.
+        """
         for pattern in patterns:
             if not isinstance(pattern, Pattern):
                 return f"hft_register_patterns returned {type(pattern).__name__}, not Pattern"
             owner = self._patterns.get(pattern.name)
             if owner is not None:
                 return f"pattern {pattern.name!r} is already provided by {owner.package}"
-        if scenarios:
-            from hft_core.venues.simulated.scenarios import Scenario, scenario_names
-
-            for scenario in scenarios:
-                if not isinstance(scenario, Scenario):
-                    return f"hft_register_scenarios returned {type(scenario).__name__}, not Scenario"
-                if scenario.name in scenario_names():
-                    return f"scenario {scenario.name!r} is built into hft-core"
-                if scenario.name in self._scenarios:
-                    return f"scenario {scenario.name!r} is already provided by {self._scenarios[scenario.name][0]}"
+            try:
+                pattern.knobs()
+            except Exception as exc:  # any import or declaration error of the config is the plugin's problem
+                return f"pattern {pattern.name!r}: config: {type(exc).__name__}: {exc}"
+        for scenario in scenarios:
+            if not isinstance(scenario, Scenario):
+                return f"hft_register_scenarios returned {type(scenario).__name__}, not Scenario"
+            if scenario.name in self._scenarios:
+                return f"scenario {scenario.name!r} is already provided by {self._scenarios[scenario.name][0]}"
+            try:
+                scenario.knobs()
+            except Exception as exc:  # as for patterns
+                return f"scenario {scenario.name!r}: config: {type(exc).__name__}: {exc}"
         return None
 
     # -- queries --------------------------------------------------------------------------------------------
@@ -272,18 +291,20 @@ class PluginHost:
         self.records()
         return dict(self._patterns)
 
-    def scenario(self, name: str) -> Scenario:
-        """The simulated-market scenario ``name``: built into hft-core or provided by a loaded plugin."""
-        from hft_core.venues.simulated.scenarios import SCENARIOS, get_scenario
-
+    def scenarios(self) -> dict[str, Scenario]:
+        """Every loaded scenario by name, hft-core's built-in ones first."""
         self.records()
-        if name in SCENARIOS:
-            return SCENARIOS[name]
-        provided = self._scenarios.get(name)
-        if provided is not None:
-            scenario: Scenario = provided[1]  # type: ignore[assignment]
-            return scenario
-        return get_scenario(name)  # raises, listing the built-in names
+        return {name: scenario for name, (_, scenario) in self._scenarios.items()}
+
+    def scenario(self, name: str) -> Scenario:
+        """The simulated-market scenario ``name`` (built into hft-core or provided by a plugin), or a `ConfigError`."""
+        found = self.scenarios().get(name)
+        if found is not None:
+            return found
+        close = difflib.get_close_matches(name, list(self._scenarios), n=3, cutoff=0.5)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        known = ", ".join(sorted(self._scenarios))
+        raise ConfigError(f"unknown market scenario {name!r}{hint}; known scenarios: {known}")
 
     def get(self, name: str) -> Pattern:
         """The pattern called ``name``, or an error that says why it is not available and what is close."""

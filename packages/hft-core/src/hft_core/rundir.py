@@ -18,8 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import tomli_w
-
 from hft_core.errors import ConfigError
 
 __all__ = ["RunDirectory", "RunStatus", "atomic_write_bytes", "atomic_write_text", "create_run_directory"]
@@ -59,21 +57,9 @@ class RunDirectory:
         """The path of one output file in the run directory."""
         return self.path / name
 
-    def write_config(
-        self,
-        params: Mapping[str, Any],
-        run_options: Mapping[str, Any],
-        scenario_overrides: Mapping[str, Any] | None = None,
-    ) -> None:
-        """The resolved config as TOML, reusable with ``hft run NAME --config``."""
-        body: dict[str, Any] = dict(params)
-        if scenario_overrides:
-            body["scenario"] = dict(scenario_overrides)
-        if run_options:
-            body["run"] = dict(run_options)
-        text = tomli_w.dumps(body)
-        header = f"# Resolved configuration of pattern {self.pattern!r}; rerun with --config this file.\n"
-        atomic_write_text(self.file("config.toml"), header + text)
+    def write_text(self, name: str, text: str) -> None:
+        """Write one text file of the run directory atomically (e.g. ``config.toml``)."""
+        atomic_write_text(self.file(name), text)
 
     def write_meta(self, status: RunStatus, meta: Mapping[str, Any], reason: str | None = None) -> None:
         """``run.json``: pattern, seed, versions, flags and the run's status."""

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
 from typing import Any
 
-from hft_core import Context, Fill, RiskLimits, Strategy
-from hft_core.instruments import Instrument
+from hft_core import ConfigError, Context, Fill, Instrument, RiskLimits, Strategy
 
+from hft_passive_mm.config import PassiveMMConfig
 from hft_passive_mm.quoting import MarketState, Quote, QuotingModel, make_quoting_model, model_parameters
 
 __all__ = ["PassiveMarketMaker", "VolatilityEstimator"]
@@ -62,72 +61,71 @@ class VolatilityEstimator:
 
 
 class PassiveMarketMaker(Strategy):
-    """Quote both sides with a `QuotingModel`, re-deciding every ``tick_ms`` milliseconds."""
+    """Quote both sides with a `QuotingModel` chosen by ``config.model``, re-deciding every ``config.tick_ms``.
 
-    def __init__(
-        self,
-        model: QuotingModel,
-        *,
-        size: float,
-        inv_limit: float,
-        tick_ms: int,
-        horizon_s: float,
-        depth: int = 5,
-        estimate_sigma: bool = False,
-        max_loss: float = 0.0,
-    ) -> None:
-        if size <= 0 or inv_limit < size:
-            raise ValueError(f"size must be > 0 and inv_limit >= size (size={size}, inv_limit={inv_limit})")
-        if tick_ms < 1:
-            raise ValueError(f"tick_ms must be >= 1, got {tick_ms}")
-        self.model = model
-        self.size = size
-        self.inv_limit = inv_limit
-        self.tick_ms = tick_ms
-        self.horizon_s = horizon_s
-        self.depth = depth
-        self.volatility = VolatilityEstimator() if estimate_sigma else None
-        self.max_loss = max_loss
+    Sizes and distances are resolved against the instrument when the run starts (`risk_limits`, or `on_start`
+    when the caller gave its own limits): ``size`` and ``inv_limit`` in lots or units, ``half_spread`` in ticks,
+    bp (of the first mid seen) or price units.
+    """
+
+    def __init__(self, config: PassiveMMConfig | None = None) -> None:
+        self.config = config if config is not None else PassiveMMConfig()
+        self.tick_ms = self.config.tick_ms
+        self.horizon_s = self.config.horizon_s
+        self.depth = self.config.depth
+        self.max_loss = self.config.max_loss
+        estimate = self.config.model in _MODELS_WITH_SIGMA and self.config.sigma == 0.0
+        self.volatility = VolatilityEstimator() if estimate else None
+        self.size = 0.0
+        self.inv_limit = 0.0
+        self._instrument: Instrument | None = None
+        self._model: QuotingModel | None = None
         self._start = 0
         self._orders: dict[str, tuple[int, float]] = {}
 
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> PassiveMarketMaker:
-        """Build from the pattern's flat parameters (see `hft_passive_mm.plugin`)."""
-        name = str(params["model"])
-        wanted = model_parameters(name)
-        horizon_s = float(params["horizon_s"])
-        available: dict[str, Any] = {
-            "half_spread": params["half_spread"],
-            "size": params["size"],
-            "inv_limit": params["inv_limit"],
-            "inv_spread_mult": params["inv_spread_mult"],
-            "inv_skew": params["inv_skew"],
-            "imbalance_skew": params["imbalance_skew"],
-            "depth": params["depth"],
-            "gamma": params["gamma"],
-            "k": params["k"],
-            "A": params["a"],
-            "horizon": horizon_s,
-            "max_inventory": max(1, int(float(params["inv_limit"]) / float(params["size"]))),
-            # sigma = 0 asks for the online estimate; the model needs some positive value until it is ready.
-            "sigma": float(params["sigma"]) or 1e-6,
-        }
-        model = make_quoting_model(name, **{key: value for key, value in available.items() if key in wanted})
-        return cls(
-            model,
-            size=float(params["size"]),
-            inv_limit=float(params["inv_limit"]),
-            tick_ms=int(params["tick_ms"]),
-            horizon_s=horizon_s,
-            depth=int(params["depth"]),
-            estimate_sigma=name in _MODELS_WITH_SIGMA and float(params["sigma"]) == 0.0,
-            max_loss=float(params["max_loss"]),
-        )
+    def bind(self, instrument: Instrument) -> None:
+        """Resolve ``size`` and ``inv_limit`` on ``instrument`` (a `ConfigError` if inv_limit < size there)."""
+        if self._instrument is instrument:
+            return
+        size = self.config.size.qty(instrument.lot_size)
+        inv_limit = self.config.inv_limit.qty(instrument.lot_size)
+        if inv_limit < size:
+            raise ConfigError(
+                f"passive-mm: inv_limit ({self.config.inv_limit} = {inv_limit:g}) must be >= size "
+                f"({self.config.size} = {size:g}) on {instrument.symbol}"
+            )
+        self._instrument, self.size, self.inv_limit = instrument, size, inv_limit
+
+    def model(self, mid: float) -> QuotingModel:
+        """The quoting model, built on first use (``half_spread`` in bp is taken of the ``mid`` seen then)."""
+        if self._model is None:
+            if self._instrument is None:
+                raise RuntimeError("PassiveMarketMaker.model: the strategy is not bound to an instrument yet")
+            config = self.config
+            available: dict[str, Any] = {
+                "half_spread": config.half_spread.price(self._instrument.tick_size, mid),
+                "size": self.size,
+                "inv_limit": self.inv_limit,
+                "inv_spread_mult": config.inv_spread_mult,
+                "inv_skew": config.inv_skew,
+                "imbalance_skew": config.imbalance_skew,
+                "depth": config.depth,
+                "gamma": config.gamma,
+                "k": config.k,
+                "A": config.a,
+                "horizon": config.horizon_s,
+                "max_inventory": max(1, int(self.inv_limit / self.size)),
+                # sigma = 0 asks for the online estimate; the model needs some positive value until it is ready.
+                "sigma": config.sigma or 1e-6,
+            }
+            wanted = model_parameters(config.model)
+            self._model = make_quoting_model(config.model, **{k: v for k, v in available.items() if k in wanted})
+        return self._model
 
     def risk_limits(self, instruments: tuple[Instrument, ...]) -> RiskLimits:
         """The inventory limit and quote size as hard pre-trade limits, plus the optional loss kill switch."""
         instrument = instruments[0]
+        self.bind(instrument)
         return RiskLimits(
             max_position=instrument.qty_to_lots(self.inv_limit, "down"),
             max_order_qty=instrument.qty_to_lots(self.size, "up"),
@@ -135,6 +133,7 @@ class PassiveMarketMaker(Strategy):
         )
 
     def on_start(self, ctx: Context) -> None:
+        self.bind(ctx.instrument_spec())
         self._start = ctx.now
         ctx.set_timer(self.tick_ms / 1000)
 
@@ -143,12 +142,13 @@ class PassiveMarketMaker(Strategy):
             if order_id == fill.order_id and fill.order_id not in ctx.open_orders():
                 del self._orders[side]
 
-    def _current_model(self) -> QuotingModel | None:
+    def _current_model(self, mid: float) -> QuotingModel | None:
+        model = self.model(mid)
         if self.volatility is None:
-            return self.model
+            return model
         if not self.volatility.ready:
             return None
-        return dataclasses.replace(self.model, sigma=max(self.volatility.sigma, 1e-9))  # type: ignore[type-var]
+        return dataclasses.replace(model, sigma=max(self.volatility.sigma, 1e-9))  # type: ignore[type-var]
 
     def market_mid(self, ctx: Context) -> float | None:
         """The mid of the others' best bid and ask (see the module doc), or None while a side has no one else."""
@@ -175,7 +175,7 @@ class PassiveMarketMaker(Strategy):
             return None
         if self.volatility is not None:
             self.volatility.update(ctx.now, mid)
-        model = self._current_model()
+        model = self._current_model(mid)
         if model is None:
             return None
         elapsed = (ctx.now - self._start) / _NS

@@ -1,20 +1,52 @@
-"""``hft run``: resolve the pattern and its config, create the run directory, run, and report."""
+"""``hft run``: resolve the run (`hft_core.runs`), then run it with a progress bar, FILL lines and a summary.
+
+Everything about *what* runs is decided by `hft_core.runs.resolve_run`, the same resolver a notebook's
+``backtest("pattern")`` uses; this module only adds the console: progress on stderr, one FILL line per fill and
+the summary table on stdout (or the summary as JSON).
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from hft_core.config import load_toml, resolve_config, split_sections
-from hft_core.errors import ConfigError
-from hft_core.gate import educational_enabled
-from hft_core.plugins import PluginHost, installed_pattern_packages
-from hft_core.rundir import create_run_directory
+from hft_core.plugins import PluginHost
 
-__all__ = ["run_command"]
+if TYPE_CHECKING:
+    from hft_core.engine.loop import FillEvent
+
+__all__ = ["RunReporter", "run_command"]
+
+
+class RunReporter:
+    """Console output of a run: progress on stderr, FILL lines and the summary on stdout."""
+
+    def __init__(self, console: Console, stderr: Console, *, quiet: bool) -> None:
+        self.console = console
+        self.stderr = stderr
+        self.quiet = quiet
+
+    def fill(self, event: FillEvent) -> None:
+        """One line per fill: side, size, price, inventory after, PnL after (mark-to-market, fees included)."""
+        if self.quiet:
+            return
+        fill = event.fill
+        side = "Buy " if fill.side == "buy" else "Sell"
+        self.console.print(
+            f"FILL {side} qty={fill.qty:g} px={fill.price:g}  inv={event.position:>2g}  pnl={event.pnl:.2f}",
+            highlight=False,
+        )
+
+    def print_summary(self, pattern: str, summary: Mapping[str, Any], run_dir: Path) -> None:
+        """The summary table and where the run's files are."""
+        from hft_core.cli._render import print_run_summary
+
+        print_run_summary(pattern, summary, run_dir, console=self.console)
 
 
 def run_command(
@@ -22,7 +54,7 @@ def run_command(
     *,
     config: Path | None,
     assignments: list[str],
-    seed: int,
+    seed: int | None,
     out: Path | None,
     data: list[Path] | None,
     duration_s: float | None,
@@ -32,70 +64,50 @@ def run_command(
 ) -> None:
     """Everything ``hft run`` does; errors surface as `HftError` for `main` to print.
 
-    ``host`` defaults to one that discovers installed plugins; tests and notebooks may pass their own.
+    ``host`` defaults to one that discovers installed plugins; tests may pass their own.
     """
-    if seed < 0 or seed >= 2**63:
-        raise ConfigError(f"--seed must be in [0, 2**63), got {seed}")
-    for path in data or ():
-        if not path.is_file():
-            raise ConfigError(f"--data {path}: no such file or directory")
-    if duration_s is not None and not duration_s > 0:
-        raise ConfigError(f"--duration must be a positive number of seconds, got {duration_s}")
-    host = host or PluginHost()
-    pattern = host.get(name)
-    gated = any(r.required_flag == "educational" and pattern in r.patterns for r in host.records())
-    if gated and data:
-        raise ConfigError(f"pattern {name!r} is educational and simulator-only: it cannot replay --data")
-    raw_file = load_toml(config) if config is not None else None
-    file_values, pattern_assignments, scenario_overrides = split_sections(raw_file, assignments, file_label=str(config))
-    params = resolve_config(pattern, file_values=file_values, file_label=str(config), assignments=pattern_assignments)
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-    from hft_core.runner import MarketChoice, RunReporter, execute_run
+    from hft_core.runs import execute_run, resolve_run
 
-    if data and scenario_overrides:
-        raise ConfigError("scenario settings apply to the simulated market, not to a --data replay")
-    market = MarketChoice(
-        scenario=None if data else host.scenario(pattern.default_scenario),
-        scenario_overrides={} if data else {**pattern.scenario_params, **scenario_overrides},
-        data=tuple(data) if data else None,
+    spec = resolve_run(
+        name,
+        config_file=config,
+        assignments=assignments,
+        seed=seed,
+        data=list(data) if data else None,
         duration_s=duration_s,
+        host=host,
     )
-    market.check()
-
-    run_dir = create_run_directory(pattern.name, seed, out)
-    meta = {
-        "package": pattern.package,
-        "package_version": pattern.version,
-        "versions": dict(installed_pattern_packages()) | {"hft-core": _core_version()},
-        "educational": educational_enabled(),
-        "data": [str(path) for path in data] if data else None,
-        "scenario": None if market.scenario is None else market.scenario.name,
-    }
-    run_options: dict[str, object] = {"seed": seed}
-    if duration_s is not None:
-        run_options["duration_s"] = duration_s
-    run_dir.write_config(params, run_options, market.scenario_overrides)
-    run_dir.write_meta("running", meta)
     stderr = Console(file=sys.stderr, highlight=False)
-    if gated:
+    for note in spec.notes:
+        stderr.print(f"note: {note}")
+    if spec.gated:
         stderr.print(
             "[bold yellow]EDUCATIONAL USE ONLY[/] — this pattern demonstrates market manipulation, which is illegal "
             "in real markets (e.g. CEA §4c(a)(5)(C), CME Rule 575). It runs only on the simulated market."
         )
     reporter = RunReporter(console=Console(file=sys.stdout, highlight=False), stderr=stderr, quiet=quiet or as_json)
-    try:
-        summary = execute_run(pattern, params, seed=seed, run_dir=run_dir, market=market, reporter=reporter)
-    except BaseException as exc:
-        run_dir.write_meta("partial", meta, reason=f"{type(exc).__name__}: {exc}")
-        raise
-    run_dir.write_meta("complete", meta)
+    with Progress(
+        TextColumn(f"[bold]{spec.pattern.name}[/]"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        disable=reporter.quiet,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("run", total=1.0)
+        result, run_dir = execute_run(
+            spec,
+            out=out,
+            on_progress=lambda done: progress.update(task, completed=done),
+            on_fill=reporter.fill,
+        )
+    if run_dir is None:  # execute_run writes one unless told not to
+        raise RuntimeError("hft run: the run directory was not written")
+    summary = dict(result.stats)
     if as_json:
         print(json.dumps({**summary, "run_dir": str(run_dir.path)}, indent=2, sort_keys=True))
     else:
-        reporter.print_summary(pattern.name, summary, run_dir.path)
-
-
-def _core_version() -> str:
-    from hft_core.__about__ import __version__
-
-    return __version__
+        reporter.print_summary(spec.pattern.name, summary, run_dir.path)

@@ -70,11 +70,20 @@ def list_patterns(
 def info(
     name: Annotated[str, typer.Argument(help="Pattern name, as shown by 'hft list'.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the description as JSON.")] = False,
+    as_toml: Annotated[
+        bool, typer.Option("--toml", help="Print a commented TOML config of every knob at its default.")
+    ] = False,
+    as_markdown: Annotated[bool, typer.Option("--markdown", help="Print the knob table as Markdown.")] = False,
 ) -> None:
-    """Describe a pattern: summary, parameters with defaults and help, default scenario, references."""
+    """Describe a pattern: summary, knobs (type, default, unit, bounds, help), default scenario, references."""
     from hft_core.cli._render import print_pattern_info
 
-    print_pattern_info(name, as_json=as_json)
+    chosen = [flag for flag, on in (("--json", as_json), ("--toml", as_toml), ("--markdown", as_markdown)) if on]
+    if len(chosen) > 1:
+        from hft_core.errors import ConfigError
+
+        raise ConfigError(f"hft info: give one of {', '.join(chosen)}")
+    print_pattern_info(name, form=chosen[0].removeprefix("--") if chosen else "table")
 
 
 @app.command()
@@ -94,7 +103,12 @@ def run(
         list[str] | None,
         typer.Option("--set", "-s", help="Override one parameter: key=value (repeatable; applied after --config)."),
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed: same data + config + seed = same outputs.")] = 1,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", help="Random seed: same data + config + seed = same outputs (default: the config's, else 1)."
+        ),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Run directory to create (default runs/<time>-<name>-<seed>).")
     ] = None,
@@ -145,7 +159,8 @@ def new_pattern(
     plan = plan_scaffold(name, directory, Path.cwd())
     written = write_scaffold(plan)
     print(f"created {plan.distribution} in {plan.root} ({len(written)} files)")
-    print(f"next: pip install -e {plan.root} && hft info {plan.pattern} && pytest {plan.root}")
+    for line in plan.next_steps():
+        print(line)
 
 
 @app.command()

@@ -2,8 +2,9 @@
 
 `SimulatedVenue` is the embedded default market of ``hft run`` and the stage for studies where the market's
 reaction is the point (spoofing, momentum ignition, quote stuffing, latency races). Named, parameterised markets
-come from `hft_core.venues.simulated.scenarios` (`create_scenario`). ``docs/simulated-market.md`` describes the
-participants, the latency and message-rate models, the scenarios and the measured speed.
+are declared in `hft_core.scenarios` (`hft_core.create_scenario` builds one by name).
+``docs/simulated-market.md`` describes the participants, the latency and message-rate models, the scenarios and
+the measured speed.
 """
 
 from __future__ import annotations
@@ -19,21 +20,7 @@ from hft_core.venues.simulated.participants import (
     ParticipantSpec,
     ValueTrader,
 )
-from hft_core.venues.simulated.scenarios import (
-    DEFAULT_DURATION_S,
-    DEFAULT_SCENARIO,
-    SCENARIOS,
-    Scenario,
-    ScenarioParameter,
-    ScenarioValue,
-    create_scenario,
-    fair_step_ns,
-    fair_value_seed,
-    get_scenario,
-    scenario_names,
-    strategy_latency,
-    with_defaults,
-)
+from hft_core.venues.simulated.scenarios import fair_step_ns, fair_value_seed, strategy_latency
 from hft_core.venues.simulated.venue import (
     DEFAULT_START_NS,
     STRATEGY_OWNER,
@@ -46,10 +33,7 @@ from hft_core.venues.simulated.venue import (
 )
 
 __all__ = [
-    "DEFAULT_DURATION_S",
-    "DEFAULT_SCENARIO",
     "DEFAULT_START_NS",
-    "SCENARIOS",
     "STRATEGY_OWNER",
     "FairValuePaths",
     "GatewayStats",
@@ -63,19 +47,12 @@ __all__ = [
     "Participant",
     "ParticipantSpec",
     "ParticipantStats",
-    "Scenario",
-    "ScenarioParameter",
-    "ScenarioValue",
     "SimulatedVenue",
     "StrategyLatency",
     "ValueTrader",
     "VenueSpec",
-    "create_scenario",
     "fair_step_ns",
     "fair_value_seed",
     "gbm_fair_values",
-    "get_scenario",
-    "scenario_names",
     "strategy_latency",
-    "with_defaults",
 ]

@@ -1,0 +1,201 @@
+"""The knobs of hft-core's simulated markets, declared once, and the configs of its built-in scenarios.
+
+Each market knob is a type alias carrying its `Knob` (``LpOrderRate = Annotated[float, Knob(...)]``), so a
+plugin's market (hft-statarb's, for one) reuses the meaning, unit and bounds and picks its own default. The
+config classes here are what the built-in scenarios (`hft_core.scenarios`) are resolved into; their builders
+(`hft_core.venues.simulated.scenarios`) read the values. ``docs/simulated-market.md`` describes the participants.
+
+Nothing here imports numpy: ``hft info`` and ``hft list`` describe markets without building one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from hft_core.knobs import Config, Knob
+
+__all__ = [
+    "EntryLatencyNs",
+    "FairStepMs",
+    "FeedLatencyNs",
+    "ImbalanceCooldownS",
+    "ImbalanceLatencyNs",
+    "ImbalanceLevels",
+    "ImbalanceLookRate",
+    "ImbalanceSizeMax",
+    "ImbalanceTakeProbability",
+    "ImbalanceThreshold",
+    "LotSize",
+    "LpDistanceTicks",
+    "LpFairWeight",
+    "LpHalfSpreadTicks",
+    "LpLifetimeS",
+    "LpOrderRate",
+    "LpSizeMax",
+    "LpSizeMin",
+    "MakerFee",
+    "MarketConfig",
+    "MessageServiceNs",
+    "MomentumCooldownS",
+    "MomentumLatencyNs",
+    "MomentumLookRate",
+    "MomentumLookbackS",
+    "MomentumSizeMax",
+    "MomentumThresholdTicks",
+    "NoiseHawkesBranching",
+    "NoiseHawkesDecay",
+    "NoiseRate",
+    "NoiseSizeMax",
+    "NoiseSizeMin",
+    "PairMarketConfig",
+    "Price",
+    "Record",
+    "ResponseLatencyNs",
+    "TakerFee",
+    "TickSize",
+    "TwoVenueMarketConfig",
+    "ValueEdgeTicks",
+    "ValueLatencyNs",
+    "ValueLookRate",
+    "ValueSizeMax",
+    "Volatility",
+]
+
+# -- instrument and costs ---------------------------------------------------------------------------------------
+Price = Annotated[float, Knob("starting fair price of the (first) instrument", gt=0)]
+TickSize = Annotated[float, Knob("price grid", gt=0)]
+LotSize = Annotated[float, Knob("size grid", gt=0)]
+MakerFee = Annotated[float, Knob("maker fee as a fraction of notional (negative = rebate)", gt=-1, lt=1)]
+TakerFee = Annotated[float, Knob("taker fee as a fraction of notional", gt=-1, lt=1)]
+Volatility = Annotated[
+    float, Knob("fair-value volatility per √second (relative; 1e-4 ≈ 1 tick/√s at 100)", unit="1/√s", ge=0)
+]
+FairStepMs = Annotated[int, Knob("fair-value path resolution", unit="ms", ge=1)]
+Record = Annotated[bool, Knob("keep the public feed for SimulatedVenue.recorded_market_data")]
+
+# -- the strategy's latency and the gateway -------------------------------------------------------------------------
+EntryLatencyNs = Annotated[int, Knob("strategy order entry latency: request sent -> at the gateway", unit="ns", ge=0)]
+ResponseLatencyNs = Annotated[int, Knob("strategy response latency: processed -> report seen", unit="ns", ge=0)]
+FeedLatencyNs = Annotated[int, Knob("strategy market-data latency: exchange time -> seen", unit="ns", ge=0)]
+MessageServiceNs = Annotated[int, Knob("gateway service time per message (0 = no message-rate model)", unit="ns", ge=0)]
+
+# -- background participants ----------------------------------------------------------------------------------------
+LpOrderRate = Annotated[float, Knob("liquidity provider: new limit orders per second on each side", unit="1/s", gt=0)]
+LpDistanceTicks = Annotated[
+    float, Knob("liquidity provider: mean geometric distance behind the innermost quote", unit="ticks", gt=0)
+]
+LpHalfSpreadTicks = Annotated[
+    float, Knob("liquidity provider: innermost quotes' distance from fair value", unit="ticks", ge=0)
+]
+LpSizeMin = Annotated[int, Knob("liquidity provider: smallest order", unit="lots", ge=1)]
+LpSizeMax = Annotated[int, Knob("liquidity provider: largest order", unit="lots", ge=1)]
+LpLifetimeS = Annotated[float, Knob("liquidity provider: mean order lifetime before cancel", unit="s", gt=0)]
+LpFairWeight = Annotated[
+    float, Knob("liquidity provider: weight of fair value vs current mid in its reference", ge=0, le=1)
+]
+NoiseRate = Annotated[float, Knob("noise taker: market orders per second (0 = none)", unit="1/s", ge=0)]
+NoiseSizeMin = Annotated[int, Knob("noise taker: smallest order", unit="lots", ge=1)]
+NoiseSizeMax = Annotated[int, Knob("noise taker: largest order", unit="lots", ge=1)]
+NoiseHawkesBranching = Annotated[float, Knob("noise taker: Hawkes branching ratio per side (0 = Poisson)", ge=0, lt=1)]
+NoiseHawkesDecay = Annotated[float, Knob("noise taker: Hawkes kernel decay rate", unit="1/s", gt=0)]
+ImbalanceLookRate = Annotated[float, Knob("imbalance follower: looks per second (0 = none)", unit="1/s", ge=0)]
+ImbalanceLevels = Annotated[int, Knob("imbalance follower: book levels per side in the imbalance", ge=1)]
+ImbalanceThreshold = Annotated[float, Knob("imbalance follower: |imbalance| that triggers it", gt=0, le=1)]
+ImbalanceTakeProbability = Annotated[
+    float, Knob("imbalance follower: chance of a market order (else it joins the touch)", ge=0, le=1)
+]
+ImbalanceSizeMax = Annotated[int, Knob("imbalance follower: largest order", unit="lots", ge=1)]
+ImbalanceLatencyNs = Annotated[int, Knob("imbalance follower: look -> order at the gateway", unit="ns", ge=0)]
+ImbalanceCooldownS = Annotated[float, Knob("imbalance follower: quiet time after acting", unit="s", ge=0)]
+MomentumLookRate = Annotated[float, Knob("momentum follower: looks per second (0 = none)", unit="1/s", ge=0)]
+MomentumLookbackS = Annotated[float, Knob("momentum follower: window of the mid-price move", unit="s", gt=0)]
+MomentumThresholdTicks = Annotated[float, Knob("momentum follower: mid move that triggers it", unit="ticks", gt=0)]
+MomentumSizeMax = Annotated[int, Knob("momentum follower: largest order", unit="lots", ge=1)]
+MomentumLatencyNs = Annotated[int, Knob("momentum follower: look -> order at the gateway", unit="ns", ge=0)]
+MomentumCooldownS = Annotated[float, Knob("momentum follower: quiet time after acting", unit="s", ge=0)]
+ValueLookRate = Annotated[float, Knob("value trader: looks per second (0 = none)", unit="1/s", ge=0)]
+ValueEdgeTicks = Annotated[float, Knob("value trader: mispricing against fair value that it takes", unit="ticks", ge=0)]
+ValueSizeMax = Annotated[int, Knob("value trader: largest order", unit="lots", ge=1)]
+ValueLatencyNs = Annotated[int, Knob("value trader: look -> order at the gateway", unit="ns", ge=0)]
+
+
+@dataclass(frozen=True)
+class MarketConfig(Config):
+    """One instrument's market: its grid and fees, the strategy's latency and the background participants."""
+
+    price: Price = 100.0
+    tick_size: TickSize = 0.01
+    lot_size: LotSize = 1.0
+    maker_fee: MakerFee = -0.00002
+    taker_fee: TakerFee = 0.00003
+    volatility: Volatility = 1e-4
+    fair_step_ms: FairStepMs = 10
+    entry_latency_ns: EntryLatencyNs = 20_000
+    response_latency_ns: ResponseLatencyNs = 20_000
+    feed_latency_ns: FeedLatencyNs = 20_000
+    message_service_ns: MessageServiceNs = 0
+    lp_order_rate: LpOrderRate = 20.0
+    lp_distance_ticks: LpDistanceTicks = 4.0
+    lp_half_spread_ticks: LpHalfSpreadTicks = 0.0
+    lp_size_min: LpSizeMin = 1
+    lp_size_max: LpSizeMax = 10
+    lp_lifetime_s: LpLifetimeS = 4.0
+    lp_fair_weight: LpFairWeight = 0.5
+    noise_rate: NoiseRate = 1.0
+    noise_size_min: NoiseSizeMin = 1
+    noise_size_max: NoiseSizeMax = 10
+    noise_hawkes_branching: NoiseHawkesBranching = 0.0
+    noise_hawkes_decay: NoiseHawkesDecay = 20.0
+    imbalance_look_rate: ImbalanceLookRate = 5.0
+    imbalance_levels: ImbalanceLevels = 5
+    imbalance_threshold: ImbalanceThreshold = 0.5
+    imbalance_take_probability: ImbalanceTakeProbability = 0.5
+    imbalance_size_max: ImbalanceSizeMax = 5
+    imbalance_latency_ns: ImbalanceLatencyNs = 200_000
+    imbalance_cooldown_s: ImbalanceCooldownS = 1.0
+    momentum_look_rate: MomentumLookRate = 5.0
+    momentum_lookback_s: MomentumLookbackS = 1.0
+    momentum_threshold_ticks: MomentumThresholdTicks = 3.0
+    momentum_size_max: MomentumSizeMax = 5
+    momentum_latency_ns: MomentumLatencyNs = 500_000
+    momentum_cooldown_s: MomentumCooldownS = 1.0
+    value_look_rate: ValueLookRate = 5.0
+    value_edge_ticks: ValueEdgeTicks = 1.0
+    value_size_max: ValueSizeMax = 10
+    value_latency_ns: ValueLatencyNs = 100_000
+    record: Record = False
+
+    def validate(self) -> None:
+        for who in ("lp", "noise"):
+            low, high = getattr(self, f"{who}_size_min"), getattr(self, f"{who}_size_max")
+            if low > high:
+                raise ValueError(f"{who}_size_min ({low}) must be <= {who}_size_max ({high})")
+
+
+@dataclass(frozen=True)
+class PairMarketConfig(MarketConfig):
+    """Two instruments whose fair values are cointegrated in logs (``cointegrated-pair``)."""
+
+    price_b: Annotated[float, Knob("starting fair price of the second instrument", gt=0)] = 50.0
+    hedge_ratio: Annotated[float, Knob("b in ln B = c + b·ln A + spread")] = 1.0
+    spread_half_life_s: Annotated[float, Knob("half-life of the OU log-spread", unit="s", gt=0)] = 30.0
+    spread_std: Annotated[float, Knob("stationary standard deviation of the log-spread", ge=0)] = 0.001
+
+
+@dataclass(frozen=True)
+class TwoVenueMarketConfig(MarketConfig):
+    """One instrument on a fast and a slow venue (``two-venues``)."""
+
+    slow_entry_latency_ns: Annotated[int, Knob("strategy order entry latency to the slow venue", unit="ns", ge=0)] = (
+        300_000
+    )
+    slow_response_latency_ns: Annotated[int, Knob("strategy response latency from the slow venue", unit="ns", ge=0)] = (
+        300_000
+    )
+    slow_feed_latency_ns: Annotated[int, Knob("strategy market-data latency from the slow venue", unit="ns", ge=0)] = (
+        300_000
+    )
+    slow_fair_delay_ns: Annotated[
+        int, Knob("how late the slow venue's participants see the fair value", unit="ns", ge=0)
+    ] = 5_000_000

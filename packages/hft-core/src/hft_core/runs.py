@@ -1,0 +1,341 @@
+"""One resolver for every run: ``hft run``, ``backtest("pattern")`` in a notebook, and anything built on them.
+
+`resolve_run` turns a pattern name and its inputs into a `RunSpec`, applying, in this order:
+
+- the pattern's knobs: config-class defaults < a TOML file's top-level keys < ``values`` < ``--set key=value``;
+- its market: the scenario's defaults < the pattern's ``scenario_params`` < the file's ``[scenario]`` table <
+  ``scenario`` values < ``--set scenario.KEY=VALUE``; or, with ``data``, a replay of recorded files;
+- the run: ``seed``, ``duration_s`` and ``data`` given explicitly < the file's ``[run]`` table < their defaults
+  (seed 1, the scenario's duration or all the data). An explicit seed that differs from the file's wins, and the
+  spec says so (`RunSpec.notes`).
+
+`execute_run` builds the strategy and the venue (so a bad knob fails before anything is written), creates the
+run directory, runs the engine and writes the outputs. The spec's `RunSpec.config_toml` is the ``config.toml``
+written into the run directory: ``hft run NAME --config RUN_DIR/config.toml`` reproduces the run byte for byte.
+Equal inputs give byte-identical run directories whichever door they came through.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import tomli_w
+
+from hft_core.config import load_toml, split_sections
+from hft_core.errors import ConfigError
+from hft_core.gate import educational_enabled
+from hft_core.knobs import Config
+from hft_core.patterns import Pattern
+from hft_core.plugins import PluginHost, installed_pattern_packages
+from hft_core.rundir import RunDirectory, create_run_directory
+from hft_core.scenarios import DEFAULT_DURATION_S, DEFAULT_SCENARIO, Scenario
+
+if TYPE_CHECKING:
+    from hft_core.engine.loop import FillEvent
+    from hft_core.engine.results import BacktestResult
+    from hft_core.risk import RiskLimits
+    from hft_core.strategy import Strategy
+    from hft_core.venues.base import Venue
+
+__all__ = ["DEFAULT_SEED", "RunSpec", "backtest", "create_scenario", "execute_run", "resolve_run"]
+
+DEFAULT_SEED = 1
+"""The seed of a run that names none (on the command line or in its config file)."""
+
+_RUN_KEYS = ("pattern", "seed", "duration_s", "data")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything a run depends on, resolved and checked: the same spec gives the same outputs."""
+
+    pattern: Pattern
+    config: Config
+    seed: int
+    scenario: Scenario | None
+    scenario_config: Config | None
+    data: tuple[Path, ...] | None
+    duration_s: float | None
+    gated: bool = False
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    def config_toml(self) -> str:
+        """The resolved config as TOML, reusable with ``hft run NAME --config`` (seed and duration included)."""
+        body: dict[str, Any] = self.config.to_dict()
+        if self.scenario_config is not None:
+            body["scenario"] = self.scenario_config.to_dict()
+        run: dict[str, Any] = {"pattern": self.pattern.name, "seed": self.seed}
+        if self.duration_s is not None:
+            run["duration_s"] = self.duration_s
+        if self.data is not None:
+            run["data"] = [str(path) for path in self.data]
+        body["run"] = run
+        header = (
+            f"# Resolved configuration of pattern {self.pattern.name!r}: every knob, the market and the seed.\n"
+            f"# Rerun it with: hft run {self.pattern.name} --config THIS_FILE\n"
+        )
+        return header + tomli_w.dumps(body)
+
+    def meta(self) -> dict[str, Any]:
+        """What ``run.json`` records besides the status: where the pattern came from, versions, market, flags."""
+        from hft_core.__about__ import __version__
+
+        return {
+            "package": self.pattern.package,
+            "package_version": self.pattern.version,
+            "versions": dict(installed_pattern_packages()) | {"hft-core": __version__},
+            "educational": educational_enabled(),
+            "data": [str(path) for path in self.data] if self.data is not None else None,
+            "scenario": None if self.scenario is None else self.scenario.name,
+        }
+
+    def build_strategy(self) -> Strategy:
+        """A fresh strategy for this run (a `ConfigError` if the pattern refuses its config)."""
+        try:
+            return self.pattern.build(self.config)
+        except ConfigError:
+            raise
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"pattern {self.pattern.name!r} rejected its config: {exc}") from None
+
+    def build_venue(self) -> Venue:
+        """A fresh venue for this run: the scenario's market, or a replay of the data files."""
+        if self.data is not None:
+            from hft_core.venues.recorded import replay_from_paths
+
+            return replay_from_paths(self.data)
+        if self.scenario is None or self.scenario_config is None:
+            raise ConfigError("a run needs a scenario or data")
+        return self.scenario.venue(self.seed, self.duration_s or DEFAULT_DURATION_S, self.scenario_config)
+
+
+def _seed(value: object, source: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+        raise ConfigError(f"{source}: seed must be an integer in [0, 2**63), got {value!r}")
+    return value
+
+
+def _duration(value: object, source: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not (0 < value < math.inf):
+        raise ConfigError(f"{source}: duration must be a positive number of seconds, got {value!r}")
+    return float(value)
+
+
+def _data_paths(value: object, source: str) -> tuple[Path, ...]:
+    items = [value] if isinstance(value, str | Path) else value
+    if not isinstance(items, list | tuple) or not items or not all(isinstance(p, str | Path) for p in items):
+        raise ConfigError(f"{source}: data must be a path or a list of paths, got {value!r}")
+    paths = tuple(Path(p) for p in items)
+    for path in paths:
+        if not path.is_file():
+            raise ConfigError(f"{source}: data file {path}: no such file")
+    return paths
+
+
+def _run_table(table: object, label: str, pattern: str) -> dict[str, Any]:
+    if table is None:
+        return {}
+    if not isinstance(table, dict):
+        raise ConfigError(f"{label}: 'run' must be a table (seed, duration_s, data)")
+    unknown = sorted(set(table) - set(_RUN_KEYS))
+    if unknown:
+        raise ConfigError(f"{label}: unknown key(s) {', '.join(map(repr, unknown))} in [run]; known: {_RUN_KEYS}")
+    written_for = table.get("pattern")
+    if written_for is not None and written_for != pattern:
+        raise ConfigError(f"{label}: this config was written for pattern {written_for!r}, not {pattern!r}")
+    return table
+
+
+def resolve_run(
+    pattern: str | Pattern,
+    *,
+    config_file: Path | None = None,
+    values: Mapping[str, object] | None = None,
+    assignments: Iterable[str] = (),
+    scenario: Mapping[str, object] | None = None,
+    seed: int | None = None,
+    data: str | Path | Sequence[str | Path] | None = None,
+    duration_s: float | None = None,
+    host: PluginHost | None = None,
+) -> RunSpec:
+    """Resolve a run of ``pattern`` (see the module docstring for the order of the layers).
+
+    ``assignments`` are ``key=value`` texts as given to ``--set`` (``scenario.KEY=VALUE`` for the market);
+    ``values`` and ``scenario`` are typed values, as a notebook gives them. Every mistake is a `ConfigError` that
+    names the key, where it came from and what was expected.
+    """
+    host = host or PluginHost()
+    found = host.get(pattern) if isinstance(pattern, str) else pattern
+    gated = any(r.required_flag == "educational" and found in r.patterns for r in host.records())
+    label = str(config_file) if config_file is not None else "config"
+    raw = load_toml(config_file) if config_file is not None else {}
+    file_values, pattern_assignments, scenario_assignments, tables = split_sections(raw, assignments, label)
+    run_table = _run_table(tables.get("run"), label, found.name)
+    owner = f"pattern {found.name!r}"
+    config = (
+        found.defaults()
+        .updated(file_values, source=label, owner=owner)
+        .updated(values or {}, source="values", owner=owner)
+        .updated(assignments=pattern_assignments, owner=owner)
+    )
+
+    notes: list[str] = []
+    resolved_seed = DEFAULT_SEED
+    if "seed" in run_table:
+        resolved_seed = _seed(run_table["seed"], f"{label} [run]")
+    if seed is not None:
+        explicit = _seed(seed, "--seed")
+        if "seed" in run_table and explicit != resolved_seed:
+            notes.append(f"seed {explicit} (given) overrides seed {resolved_seed} from {label}")
+        resolved_seed = explicit
+    resolved_duration = _duration(duration_s, "--duration") if duration_s is not None else None
+    if resolved_duration is None and "duration_s" in run_table:
+        resolved_duration = _duration(run_table["duration_s"], f"{label} [run]")
+    paths: tuple[Path, ...] | None = None
+    if data is not None:
+        paths = _data_paths(data, "--data")
+    elif "data" in run_table:
+        paths = _data_paths(run_table["data"], f"{label} [run]")
+
+    scenario_table = tables.get("scenario")
+    if paths is not None:
+        if gated:
+            raise ConfigError(f"pattern {found.name!r} is educational and simulator-only: it cannot replay data")
+        if scenario_table or scenario or scenario_assignments:
+            raise ConfigError("scenario settings apply to the simulated market, not to a data replay")
+        return RunSpec(found, config, resolved_seed, None, None, paths, resolved_duration, gated, tuple(notes))
+    market = host.scenario(found.default_scenario or DEFAULT_SCENARIO)
+    scenario_config = market.resolve(
+        found.scenario_params,
+        scenario_table or {},
+        scenario or {},
+        assignments=scenario_assignments,
+        source=f"scenario {market.name!r} of pattern {found.name!r}",
+    )
+    return RunSpec(found, config, resolved_seed, market, scenario_config, None, resolved_duration, gated, tuple(notes))
+
+
+def execute_run(
+    spec: RunSpec,
+    *,
+    out: Path | None = None,
+    runs_root: Path | None = None,
+    write: bool = True,
+    on_progress: Callable[[float], None] | None = None,
+    on_fill: Callable[[FillEvent], None] | None = None,
+) -> tuple[BacktestResult, RunDirectory | None]:
+    """Run ``spec``; with ``write``, into a new run directory (``out`` exactly, else one under ``runs_root``).
+
+    The strategy and the venue are built first, so a config the pattern or the market refuses leaves nothing
+    behind. The directory is marked ``running``, then ``complete``, or ``partial`` with the reason if the run
+    fails or is interrupted (what was recorded so far is written).
+    """
+    from hft_core.engine.loop import Engine
+
+    strategy = spec.build_strategy()
+    venue = spec.build_venue()
+    engine = Engine(
+        strategy,
+        venue,
+        duration_s=spec.duration_s if spec.data is not None else None,
+        on_progress=on_progress,
+        on_fill=on_fill,
+    )
+    if not write:
+        return engine.run(), None
+    run_dir = create_run_directory(spec.pattern.name, spec.seed, out, root=runs_root or Path("runs"))
+    meta = spec.meta()
+    run_dir.write_text("config.toml", spec.config_toml())
+    run_dir.write_meta("running", meta)
+    try:
+        result = engine.run()
+    except BaseException as exc:
+        partial = engine.partial_result()
+        if partial is not None:
+            partial.stats["partial"] = True
+            partial.write(run_dir.path)
+        run_dir.write_meta("partial", meta, reason=f"{type(exc).__name__}: {exc}")
+        raise
+    result.write(run_dir.path)
+    run_dir.write_meta("complete", meta)
+    return result, run_dir
+
+
+def create_scenario(
+    name: str, *, seed: int, duration_s: float = DEFAULT_DURATION_S, host: PluginHost | None = None, **overrides: Any
+) -> Venue:
+    """A fresh venue of the scenario ``name`` (built into hft-core or from an installed plugin), with overrides."""
+    return (host or PluginHost()).scenario(name)(seed, duration_s, **overrides)
+
+
+def backtest(
+    strategy: Strategy | str,
+    *,
+    config: Config | Mapping[str, object] | None = None,
+    scenario: str | None = None,
+    data: str | Path | Sequence[str | Path] | None = None,
+    venue: Venue | None = None,
+    seed: int | None = None,
+    duration_s: float | None = None,
+    risk: RiskLimits | None = None,
+    sample_interval_s: float = 1.0,
+    out: str | Path | None = None,
+    host: PluginHost | None = None,
+    **scenario_overrides: Any,
+) -> BacktestResult:
+    """Run a pattern by name, or any strategy object, and return its orders, fills, equity and stats.
+
+    **A pattern** (``backtest("passive-mm", config={...}, seed=7)``) is resolved exactly as ``hft run`` resolves
+    it (`resolve_run`): ``config`` is a mapping of knob values (or a config instance), ``scenario_overrides``
+    set knobs of its market, ``data`` replays files instead. With ``out`` the run directory is written, byte for
+    byte what ``hft run NAME --out DIR`` writes for the same inputs.
+
+    **A strategy object** runs on ``venue`` (any `Venue` you built), ``data`` (recorded files), or the simulated
+    ``scenario`` (default ``"single-instrument"``) with ``scenario_overrides`` as its knobs; ``risk`` replaces
+    the strategy's own limits.
+
+    >>> from hft_core import backtest, Strategy
+    >>> result = backtest(Strategy(), duration_s=1.0)
+    >>> result.stats["fills"]
+    0
+    """
+    if isinstance(strategy, str):
+        unused = [n for n, v in (("venue", venue), ("risk", risk), ("scenario", scenario)) if v is not None]
+        if unused or sample_interval_s != 1.0:
+            named = ", ".join(unused or ["sample_interval_s"])
+            raise ValueError(f"{named}: not for a pattern run (it runs on its own scenario and limits, as hft run)")
+        values = config.to_dict() if isinstance(config, Config) else config
+        spec = resolve_run(
+            strategy, values=values, scenario=scenario_overrides, seed=seed, data=data, duration_s=duration_s, host=host
+        )
+        result, _ = execute_run(spec, out=None if out is None else Path(out), write=out is not None)
+        return result
+    if config is not None or out is not None:
+        raise ValueError("config and out are for a pattern run: backtest('pattern-name', ...)")
+    given = [name for name, value in (("venue", venue), ("data", data), ("scenario", scenario)) if value is not None]
+    if len(given) > 1:
+        raise ValueError(f"give one market, not {' and '.join(given)}")
+    if scenario_overrides and (venue is not None or data is not None):
+        raise ValueError(f"scenario parameters {sorted(scenario_overrides)} only apply to a simulated scenario")
+    run_seed = DEFAULT_SEED if seed is None else seed
+    if venue is None:
+        if data is not None:
+            from hft_core.venues.recorded import replay_from_paths
+
+            venue = replay_from_paths([data] if isinstance(data, str | Path) else list(data))
+        else:
+            venue = create_scenario(
+                scenario or DEFAULT_SCENARIO,
+                seed=run_seed,
+                duration_s=duration_s or DEFAULT_DURATION_S,
+                host=host,
+                **scenario_overrides,
+            )
+    from hft_core.engine.loop import Engine
+
+    engine = Engine(strategy, venue, risk=risk, duration_s=duration_s, sample_interval_s=sample_interval_s)
+    return engine.run()
