@@ -3,23 +3,64 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from importlib.metadata import EntryPoint
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Annotated
 
 import pytest
-from hft_core import Pattern, PluginError, UnknownPatternError, hookimpl
+from hft_core import (
+    Config,
+    ConfigError,
+    Knob,
+    MarketConfig,
+    Pattern,
+    PluginError,
+    Scenario,
+    UnknownPatternError,
+    hookimpl,
+)
 from hft_core.gate import GateError, educational_enabled, require_educational, set_educational
-from hft_core.plugins import PluginHost, _source_version
+from hft_core.plugins import PluginHost, PluginRecord, _source_version
 
 
-def _plugin(*names: str) -> object:
+@dataclass(frozen=True)
+class _Knobs(Config):
+    size: Annotated[float, Knob("Quote size.", gt=0)] = 1.0
+
+
+@dataclass(frozen=True)
+class _NoKnob(Config):
+    size: float = 1.0
+
+
+def _plugin(*names: str, config: str | type[Config] = _Knobs) -> object:
     class Plugin:
         @hookimpl
         def hft_register_patterns(self) -> list[Pattern]:
-            return [Pattern(name=n, summary=f"{n} pattern", strategy_factory=dict) for n in names]
+            return [
+                Pattern(name=n, summary=f"{n} pattern", config=config, strategy="hft_core.strategy:Strategy")
+                for n in names
+            ]
 
     return Plugin()
+
+
+def _scenarios(*names: str) -> object:
+    class Plugin:
+        @hookimpl
+        def hft_register_scenarios(self) -> list[Scenario]:
+            return [Scenario(n, f"{n} market", MarketConfig, "no_such_module:build") for n in names]
+
+    return Plugin()
+
+
+def _records(host: PluginHost) -> list[PluginRecord]:
+    """The plugins' records without hft-core's own (always first)."""
+    records = host.records()
+    assert records[0].name == "hft-core" and records[0].status == "ok"
+    return records[1:]
 
 
 class _Exploding:
@@ -62,15 +103,46 @@ def test_wrong_return_type_is_reported() -> None:
         def hft_register_patterns(self) -> list[object]:
             return [SimpleNamespace(name="x")]
 
-    (record,) = PluginHost(discover=False, strict=False, extra=[("w", Wrong())]).records()
+    (record,) = _records(PluginHost(discover=False, strict=False, extra=[("w", Wrong())]))
     assert record.status == "broken"
     assert "not Pattern" in (record.error or "")
 
 
 def test_disabled_plugins_are_not_loaded() -> None:
     host = PluginHost(discover=False, disabled=["a"], extra=[("a", _Exploding())])
-    (record,) = host.records()
+    (record,) = _records(host)
     assert record.status == "disabled"
+    assert PluginHost(discover=False, disabled=["hft-core"]).records()[0].status == "ok"  # built-ins always load
+
+
+def test_a_config_that_fails_to_import_or_lacks_a_knob_breaks_its_plugin() -> None:
+    host = PluginHost(
+        discover=False,
+        strict=False,
+        extra=[("gone", _plugin("a", config="no_such_module_anywhere:Config")), ("bare", _plugin("b", config=_NoKnob))],
+    )
+    records = {r.name: r for r in _records(host)}
+    assert records["gone"].status == "broken" and "ModuleNotFoundError" in (records["gone"].error or "")
+    assert records["bare"].status == "broken"
+    assert "_NoKnob.size: every field needs a Knob" in (records["bare"].error or "")
+    assert sorted(host.patterns()) == []
+
+
+def test_builtin_markets_are_registered_through_the_same_hook() -> None:
+    host = PluginHost(discover=False, extra=[("mine", _scenarios("my-market"))])
+    assert list(host.scenarios()) == ["single-instrument", "cointegrated-pair", "two-venues", "reactive", "my-market"]
+    assert host.records()[0].scenarios == ("single-instrument", "cointegrated-pair", "two-venues", "reactive")
+    with pytest.raises(ConfigError, match=r"unknown market scenario 'reactve' \(did you mean reactive\?\)"):
+        host.scenario("reactve")
+
+
+def test_a_scenario_name_already_taken_breaks_the_later_plugin() -> None:
+    host = PluginHost(
+        discover=False, strict=False, extra=[("a", _scenarios("reactive")), ("b", _scenarios("x-market"))]
+    )
+    records = {r.name: r for r in _records(host)}
+    assert records["a"].status == "broken" and "already provided by hft-core" in (records["a"].error or "")
+    assert records["b"].status == "ok"
 
 
 def test_unknown_pattern_lists_close_names() -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
+from hft_core import create_scenario
 from hft_core.events import BUY, SELL, EventKind
 from hft_core.instruments import Instrument
 from hft_core.matching import OrderType
@@ -18,9 +21,16 @@ from hft_core.venues.simulated import (
     SimulatedVenue,
     ValueTrader,
     VenueSpec,
-    create_scenario,
     gbm_fair_values,
 )
+
+
+def simulated_market(name: str, **arguments: Any) -> SimulatedVenue:
+    """A built-in scenario by name (`hft_core.create_scenario`), as the simulated venue it is."""
+    venue = create_scenario(name, **arguments)
+    assert isinstance(venue, SimulatedVenue)
+    return venue
+
 
 SECOND = 1_000_000_000
 
@@ -36,7 +46,7 @@ def stats_of(venue: SimulatedVenue, kind: str) -> ParticipantStats:
 
 # -- liquidity and anchoring -----------------------------------------------------------------------------------
 def test_default_market_keeps_a_populated_book_anchored_to_fair_value() -> None:
-    venue = create_scenario("single-instrument", seed=21, duration_s=120.0)
+    venue = simulated_market("single-instrument", seed=21, duration_s=120.0)
     start = venue.start()
     levels, spreads, deviations = [], [], []
     for k in range(1, 241):
@@ -58,7 +68,7 @@ def test_without_the_value_trader_and_anchor_the_price_wanders_further() -> None
     """The anchor is what keeps the mid near fair value: take it away and the deviation grows."""
 
     def mean_deviation(fair_weight: float, value_look_rate: float) -> float:
-        venue = create_scenario(
+        venue = simulated_market(
             "single-instrument",
             seed=22,
             duration_s=120.0,
@@ -113,7 +123,7 @@ def test_hawkes_noise_is_clustered_at_the_same_mean_rate() -> None:
 # -- reactions to the strategy ---------------------------------------------------------------------------------
 def _follower_flow(seed: int, kind: str, action: str | None, window_s: float) -> tuple[int, int]:
     """(bought, sold) by the ``kind`` follower in ``window_s`` after the strategy's action at t = 3 s."""
-    venue = create_scenario("reactive", seed=seed, duration_s=3.0 + window_s + 1.0)
+    venue = simulated_market("reactive", seed=seed, duration_s=3.0 + window_s + 1.0)
     start = venue.start()
     acted_at = start + 3 * SECOND
     advance_to(venue, acted_at)

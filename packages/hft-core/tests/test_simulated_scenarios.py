@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 import numpy as np
 import pytest
+from hft_core import create_scenario
 from hft_core.errors import ConfigError
 from hft_core.events import BUY, SELL
 from hft_core.matching import OrderStatus, OrderType
+from hft_core.plugins import PluginHost
+from hft_core.scenarios import BUILTIN_SCENARIOS, DEFAULT_SCENARIO, Scenario
 from hft_core.venues.base import Venue, Watch
-from hft_core.venues.simulated import (
-    DEFAULT_SCENARIO,
-    SCENARIOS,
-    SimulatedVenue,
-    create_scenario,
-    get_scenario,
-    scenario_names,
-)
+from hft_core.venues.simulated import SimulatedVenue
+
+
+def simulated_market(name: str, **arguments: Any) -> SimulatedVenue:
+    """A built-in scenario by name (`hft_core.create_scenario`), as the simulated venue it is."""
+    venue = create_scenario(name, **arguments)
+    assert isinstance(venue, SimulatedVenue)
+    return venue
+
 
 SECOND = 1_000_000_000
 MS = 1_000_000
@@ -36,17 +41,20 @@ def advance_to(venue: SimulatedVenue, until: int) -> None:
         pass
 
 
+def get_scenario(name: str) -> Scenario:
+    return next(scenario for scenario in BUILTIN_SCENARIOS if scenario.name == name)
+
+
 def test_registry_lists_the_scenarios() -> None:
-    assert scenario_names() == tuple(sorted(EXPECTED_MARKETS))
-    assert DEFAULT_SCENARIO == "single-instrument" and DEFAULT_SCENARIO in SCENARIOS
-    with pytest.raises(TypeError):
-        SCENARIOS["mine"] = SCENARIOS[DEFAULT_SCENARIO]  # type: ignore[index]
+    assert sorted(s.name for s in BUILTIN_SCENARIOS) == sorted(EXPECTED_MARKETS)
+    assert DEFAULT_SCENARIO == "single-instrument"
+    assert list(PluginHost(discover=False).scenarios()) == [s.name for s in BUILTIN_SCENARIOS]
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_MARKETS))
 def test_every_scenario_builds_and_runs(name: str) -> None:
     scenario = get_scenario(name)
-    assert scenario.summary and all(parameter.help for parameter in scenario.parameters)
+    assert scenario.summary and all(spec.help for spec in scenario.knobs())
     venue: Venue = scenario(seed=3, duration_s=5.0)
     assert isinstance(venue, SimulatedVenue)
     assert venue.name == f"simulated:{name}" and venue.simulated
@@ -63,44 +71,45 @@ def test_every_scenario_builds_and_runs(name: str) -> None:
 
 def test_unknown_scenario_and_unknown_keys_are_config_errors() -> None:
     with pytest.raises(ConfigError, match=r"unknown market scenario 'nope'.*single-instrument"):
-        create_scenario("nope", seed=1)
-    with pytest.raises(ConfigError, match=r"no parameter\(s\) 'lp_rate'.*valid keys: .*lp_order_rate"):
-        create_scenario("single-instrument", seed=1, lp_rate=3.0)
+        simulated_market("nope", seed=1)
+    with pytest.raises(ConfigError, match=r"unknown key 'lp_rate'.*did you mean 'lp_order_rate'"):
+        simulated_market("single-instrument", seed=1, lp_rate=3.0)
     with pytest.raises(ConfigError, match="slow_feed_latency_ns"):
-        create_scenario("single-instrument", seed=1, slow_feed_latency_ns=3)  # a two-venues key only
+        simulated_market("single-instrument", seed=1, slow_feed_latency_ns=3)  # a two-venues key only
 
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"lp_size_max": 2.5}, "'lp_size_max' must be a finite int"),
-        ({"price": True}, "'price' must be a finite float"),
-        ({"price": float("inf")}, "'price' must be a finite float"),
-        ({"record": 1}, "'record' must be a finite bool"),
-        ({"lp_order_rate": -1.0}, "order_rate"),
-        ({"lp_size_min": 5, "lp_size_max": 2}, "size_max"),
-        ({"fair_step_ms": 0}, "fair_step_ms"),
-        ({"entry_latency_ns": -1}, "entry_ns"),
-        ({"tick_size": 0.0}, "tick_size"),
+        ({"lp_size_max": 2.5}, "'lp_size_max' expects int, got float 2.5"),
+        ({"price": True}, "'price' expects float, got bool True"),
+        ({"price": float("inf")}, "'price' must be a finite number"),
+        ({"record": 1}, "'record' expects bool, got int 1"),
+        ({"lp_order_rate": -1.0}, "'lp_order_rate' must be > 0, got -1.0"),
+        ({"lp_size_min": 5, "lp_size_max": 2}, r"lp_size_min \(5\) must be <= lp_size_max \(2\)"),
+        ({"fair_step_ms": 0}, "'fair_step_ms' must be >= 1, got 0"),
+        ({"entry_latency_ns": -1}, "'entry_latency_ns' must be >= 0, got -1"),
+        ({"tick_size": 0.0}, "'tick_size' must be > 0, got 0.0"),
     ],
 )
 def test_bad_override_values_are_config_errors(overrides: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        create_scenario("single-instrument", seed=1, duration_s=1.0, **overrides)
+        simulated_market("single-instrument", seed=1, duration_s=1.0, **overrides)
 
 
 def test_seed_and_duration_are_checked() -> None:
     with pytest.raises(ConfigError, match="seed"):
-        create_scenario("single-instrument", seed=-1)
+        simulated_market("single-instrument", seed=-1)
     with pytest.raises(ConfigError, match="duration_s"):
-        create_scenario("single-instrument", seed=1, duration_s=0.0)
+        simulated_market("single-instrument", seed=1, duration_s=0.0)
 
 
 def test_overrides_reach_the_market() -> None:
     scenario = get_scenario("single-instrument")
     resolved = scenario.resolve({"price": 50, "tick_size": 0.05})
-    assert resolved["price"] == 50.0 and isinstance(resolved["price"], float)
+    assert resolved.price == 50.0 and isinstance(resolved.price, float)  # type: ignore[attr-defined]
     venue = scenario(seed=2, duration_s=5.0, price=50, tick_size=0.05, entry_latency_ns=123_000, noise_rate=0.0)
+    assert isinstance(venue, SimulatedVenue)
     instrument = venue.instruments[0]
     assert instrument.tick_size == 0.05 and instrument.fees.taker == pytest.approx(0.00003)
     start = venue.start()
@@ -114,7 +123,7 @@ def test_overrides_reach_the_market() -> None:
 
 def test_default_scenario_gives_a_passive_quoter_plenty_of_fills_quickly() -> None:
     began = time.perf_counter()
-    venue = create_scenario(DEFAULT_SCENARIO, seed=4)
+    venue = simulated_market(DEFAULT_SCENARIO, seed=4)
     now = venue.start()
     next_id, fills, position = 0, 0, 0
     live: dict[int, int | None] = {BUY: None, SELL: None}
@@ -149,7 +158,7 @@ def test_default_scenario_gives_a_passive_quoter_plenty_of_fills_quickly() -> No
 
 
 def test_cointegrated_pair_fair_values_share_a_stationary_spread() -> None:
-    venue = create_scenario("cointegrated-pair", seed=5, duration_s=300.0, volatility=1e-3, spread_std=0.001)
+    venue = simulated_market("cointegrated-pair", seed=5, duration_s=300.0, volatility=1e-3, spread_std=0.001)
     start = venue.start()
     log_a, log_b, mid_ratio = [], [], []
     for k in range(1, 301):
@@ -168,7 +177,7 @@ def test_cointegrated_pair_fair_values_share_a_stationary_spread() -> None:
 
 def test_two_venues_slow_participants_see_fair_value_late_and_latencies_differ() -> None:
     delay = 40 * MS
-    venue = create_scenario("two-venues", seed=6, duration_s=20.0, volatility=1e-3, slow_fair_delay_ns=delay)
+    venue = simulated_market("two-venues", seed=6, duration_s=20.0, volatility=1e-3, slow_fair_delay_ns=delay)
     start = venue.start()
     for k in range(1, 30):
         probe = start + k * 311 * MS

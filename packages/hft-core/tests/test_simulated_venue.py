@@ -3,8 +3,11 @@ the message-rate model, and a book that never crosses."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
+from hft_core import create_scenario
 from hft_core.book.l2 import L2Book
 from hft_core.events import BUY, SELL, EventKind, Events
 from hft_core.instruments import Instrument
@@ -18,9 +21,16 @@ from hft_core.venues.simulated import (
     SimulatedVenue,
     StrategyLatency,
     VenueSpec,
-    create_scenario,
     gbm_fair_values,
 )
+
+
+def simulated_market(name: str, **arguments: Any) -> SimulatedVenue:
+    """A built-in scenario by name (`hft_core.create_scenario`), as the simulated venue it is."""
+    venue = create_scenario(name, **arguments)
+    assert isinstance(venue, SimulatedVenue)
+    return venue
+
 
 SECOND = 1_000_000_000
 MS = 1_000_000
@@ -130,7 +140,7 @@ def top_groups(tape: Events) -> list[tuple[int, tuple[int | None, int, int | Non
 
 # -- protocol basics ------------------------------------------------------------------------------------------
 def test_protocol_properties_and_opening_book() -> None:
-    venue = create_scenario("single-instrument", seed=1, duration_s=10.0)
+    venue = simulated_market("single-instrument", seed=1, duration_s=10.0)
     assert venue.simulated is True
     assert venue.name == "simulated:single-instrument"
     assert [instrument.symbol for instrument in venue.instruments] == ["SIM"]
@@ -150,7 +160,7 @@ def test_protocol_properties_and_opening_book() -> None:
 
 
 def test_misuse_is_refused() -> None:
-    venue = create_scenario("single-instrument", seed=1, duration_s=5.0)
+    venue = simulated_market("single-instrument", seed=1, duration_s=5.0)
     with pytest.raises(RuntimeError, match="start"):
         venue.advance(0, Watch())
     with pytest.raises(RuntimeError, match="start"):
@@ -188,7 +198,7 @@ def test_specs_validate_their_inputs() -> None:
 
 # -- determinism ----------------------------------------------------------------------------------------------
 def _scripted_run(seed: int) -> tuple[Events, list[Report]]:
-    venue = create_scenario("reactive", seed=seed, duration_s=20.0, record=True)
+    venue = simulated_market("reactive", seed=seed, duration_s=20.0, record=True)
     strategy = QuotingStrategy(venue)
     strategy.run()
     return venue.recorded_market_data(), strategy.reports
@@ -206,7 +216,7 @@ def test_same_seed_gives_identical_market_data_and_reports() -> None:
 
 # -- the book ---------------------------------------------------------------------------------------------------
 def test_book_never_crosses_and_the_view_replays_from_the_tape() -> None:
-    venue = create_scenario("reactive", seed=5, duration_s=60.0, record=True)
+    venue = simulated_market("reactive", seed=5, duration_s=60.0, record=True)
     strategy = QuotingStrategy(venue)
     now = venue.start()
     checked = 0
