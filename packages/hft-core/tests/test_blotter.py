@@ -1,8 +1,9 @@
-"""The engine's compiled report settlement (`hft_core.engine.blotter`) against the Python risk gate and ledger.
+"""The engine's compiled report settlement (`hft_core.engine.blotter`) against its plain-Python reference.
 
-Random report streams go both ways: into the blotter (one compiled call per batch, batches cut at random) and into
-`RiskGate` + `Ledger` + a plain journal. Positions, exposures, open orders, cash, fees (bit for bit), statuses and
-each fill's PnL must agree.
+Random report streams, with modifies sent between batches, go both ways: into the blotter (one compiled call per
+batch, batches cut at random) and into `hft_core.engine._reference.ReferenceSettlement` (`ReferenceRiskGate` +
+`ReferenceLedger` + a journal). Positions, exposures, open orders, cash, fees (bit for bit), statuses and each
+fill's PnL must agree.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 from hft_core.engine import _settle
-from hft_core.engine.blotter import Blotter
+from hft_core.engine._reference import ReferenceLedger, ReferenceSettlement
+from hft_core.engine.blotter import Blotter, SettleError
 from hft_core.events import BUY, SELL
 from hft_core.instruments import FeeSchedule, Instrument
-from hft_core.ledger import Ledger, LedgerError
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
-from hft_core.risk import RiskGate, RiskLimits, RiskStateError
+from hft_core.risk import RiskStateError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,74 +28,14 @@ INSTRUMENTS = (
     Instrument("AAA", tick_size=0.01, lot_size=0.001, fees=FeeSchedule(maker=-0.0001, taker=0.0004)),
     Instrument("BBB", tick_size=0.5, lot_size=1.0, multiplier=10.0, fees=FeeSchedule(maker=0.0002, taker=0.0005)),
 )
-_CLOSING = {"cancel": OrderStatus.CANCELLED, "expire": OrderStatus.EXPIRED, "reject": OrderStatus.REJECTED}
-_FINAL = {OrderStatus.FILLED: "filled", OrderStatus.CANCELLED: "cancelled", OrderStatus.EXPIRED: "expired"}
-
-
-class _Reference:
-    """What the engine did per report before the blotter: the risk gate, the ledger and a journal, in Python."""
-
-    def __init__(self) -> None:
-        by_index = dict(enumerate(INSTRUMENTS))
-        self.risk = RiskGate(RiskLimits(), by_index)
-        self.ledger = Ledger(by_index)
-        self.orders: dict[int, dict[str, int | str]] = {}
-        self.open: set[int] = set()
-        self.fills: list[tuple[int, ...]] = []
-        self.fees: list[float] = []
-        self.pnls: list[float] = []
-        self.refused: list[int] = []
-
-    def send(self, order_id: int, instrument: int, side: int, price: int, qty: int) -> None:
-        assert self.risk.check_new(order_id, instrument, side, price, qty, ts=0)
-        self.orders[order_id] = {"price": price, "qty": qty, "filled": 0, "status": "sent", "done": -1, "reason": ""}
-        self.open.add(order_id)
-
-    def settle(self, rows: list[list[int]], mids: list[float]) -> None:
-        for ts, inst, oid, status, reason, side, price, leaves, fill_qty, fill_price, maker in rows:
-            order = self.orders.get(oid)
-            if order is None or (order["done"] != -1 and fill_qty == 0):
-                continue
-            if fill_qty:
-                order["filled"] = int(order["filled"]) + fill_qty
-                fee = self.ledger.on_fill(inst, side, fill_price, fill_qty, maker=bool(maker))
-                self.risk.on_fill(oid, fill_qty)
-                self.fills.append((ts, inst, oid, side, fill_price, fill_qty, maker, self.ledger.position(inst)))
-                self.fees.append(fee)
-                self.pnls.append(self.pnl(mids))
-            if status in (OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED):
-                if status == OrderStatus.REJECTED and leaves > 0:
-                    order["price"], order["qty"] = price, int(order["filled"]) + leaves
-                    self.risk.sync_order(oid, leaves=leaves, price=price)
-                    self.refused.append(oid)
-                    continue
-                self.open.discard(oid)
-                self.risk.on_order_closed(oid)
-                order["status"] = _FINAL.get(OrderStatus(status), "rejected")
-                order["done"] = ts
-                if reason and not order["reason"]:
-                    order["reason"] = OrderReason(reason).name.lower()
-            elif status == OrderStatus.MODIFIED:
-                order["price"], order["qty"] = price, int(order["filled"]) + leaves
-            elif order["status"] == "sent":
-                order["status"] = "partially-filled" if status == OrderStatus.PARTIALLY_FILLED else "accepted"
-
-    def pnl(self, mids: list[float]) -> float:
-        total = 0.0
-        for index, mid in enumerate(mids):
-            if math.isfinite(mid):
-                whole = math.floor(mid)
-                self.ledger.mark(index, whole)
-                value = INSTRUMENTS[index].tick_size * INSTRUMENTS[index].lot_size * INSTRUMENTS[index].multiplier
-                total += self.ledger.total_pnl(index) + self.ledger.position(index) * (mid - whole) * value
-            else:
-                total += self.ledger.total_pnl(index)
-        return total
 
 
 @st.composite
-def _streams(draw: st.DrawFn) -> tuple[list[tuple[int, int, int, int]], list[list[list[int]]], list[list[float]]]:
-    """Orders (instrument, side, price, qty) and batches of report rows about them, with each batch's mids."""
+def _streams(
+    draw: st.DrawFn,
+) -> tuple[list[tuple[int, int, int, int]], list[list[tuple[int, int]]], list[list[list[int]]], list[list[float]]]:
+    """Orders (instrument, side, price, qty); per batch the modifies (order id, new open lots) sent before it; and
+    batches of report rows about them, with each batch's mids."""
     n_orders = draw(st.integers(1, 12))
     sides = st.sampled_from((BUY, SELL))
     orders = [
@@ -104,9 +45,13 @@ def _streams(draw: st.DrawFn) -> tuple[list[tuple[int, int, int, int]], list[lis
     leaves = {oid: qty for oid, (_, _, _, qty) in enumerate(orders, start=1)}
     prices = {oid: price for oid, (_, _, price, _) in enumerate(orders, start=1)}
     batches: list[list[list[int]]] = []
+    all_requests: list[list[tuple[int, int]]] = []
     all_mids: list[list[float]] = []
     ts = 0
     for _ in range(draw(st.integers(1, 8))):
+        # modifies sent now (to orders still open as the venue has them; their answers may come in later batches)
+        requests = [(oid, draw(st.integers(1, 60))) for oid in draw(st.lists(st.sampled_from(sorted(leaves))))]
+        all_requests.append([(oid, lots) for oid, lots in requests if leaves[oid] > 0])
         batch: list[list[int]] = []
         for _ in range(draw(st.integers(0, 6))):
             ts += draw(st.integers(0, 5))
@@ -130,6 +75,7 @@ def _streams(draw: st.DrawFn) -> tuple[list[tuple[int, int, int, int]], list[lis
                 leaves[oid] = 0
             elif kind == "modify" and left > 0:
                 prices[oid] = draw(st.integers(1, 10**6))
+                leaves[oid] = left = draw(st.integers(1, 60))  # the venue sets the open quantity
                 row[3:8] = [OrderStatus.MODIFIED, 0, side, prices[oid], left]
             elif kind == "refuse" and left > 0:
                 row[3:8] = [OrderStatus.REJECTED, OrderReason.POST_ONLY_WOULD_CROSS, side, prices[oid], left]
@@ -139,22 +85,26 @@ def _streams(draw: st.DrawFn) -> tuple[list[tuple[int, int, int, int]], list[lis
         # the engine's mids: an instrument keeps its last one while a side of its book is empty
         previous = all_mids[-1] if all_mids else [math.nan] * len(INSTRUMENTS)
         all_mids.append([new if math.isfinite(new) else old for new, old in zip(drawn, previous, strict=True)])
-    return orders, batches, all_mids
+    return orders, all_requests, batches, all_mids
 
 
 @settings(max_examples=150, deadline=None)
 @given(_streams(), st.integers(0, 3))
 def test_settling_agrees_with_the_risk_gate_and_the_ledger(stream: tuple, cut: int) -> None:  # type: ignore[type-arg]
-    orders, batches, all_mids = stream
+    orders, all_requests, batches, all_mids = stream
     blotter = Blotter(INSTRUMENTS)
     blotter._grow_fills = _small_then_grow(blotter)  # type: ignore[method-assign]
-    reference = _Reference()
+    reference = ReferenceSettlement(INSTRUMENTS)
     for instrument, side, price, qty in orders:
         order_id = blotter.add(0, instrument, side, OrderType.LIMIT, price, qty)
         blotter.open(order_id)
         reference.send(order_id, instrument, side, price, qty)
     refused: list[int] = []
-    for batch, mids in zip(batches, all_mids, strict=True):
+    for requests, batch, mids in zip(all_requests, batches, all_mids, strict=True):
+        for order_id, lots in requests:
+            if blotter.open_instrument(order_id) >= 0:
+                blotter.modify_sent(order_id, lots)
+                reference.modify(order_id, lots)
         rows = np.array(batch, dtype=np.int64).reshape(len(batch), _settle.P_SIZE)
         reference.settle(batch, mids)
         # a batch settled in two calls (cut at a random row) must come out as in one
@@ -209,9 +159,9 @@ def test_a_fill_beyond_what_is_open_is_an_error_not_a_wrapped_count() -> None:
 
 
 def test_a_fill_with_no_side_or_beyond_64_bits_is_refused_with_its_reason() -> None:
-    with pytest.raises(LedgerError, match="fill side must be BUY"):
+    with pytest.raises(SettleError, match="fill side must be BUY"):
         _settle_rows(_one_order(), [1, 0, 1, OrderStatus.FILLED, 0, 0, 100, 0, 5, 100, 1])
-    with pytest.raises(LedgerError, match="beyond 2"):
+    with pytest.raises(SettleError, match="beyond 2"):
         _settle_rows(_one_order(), [1, 0, 1, OrderStatus.FILLED, 0, BUY, 100, 0, 5, 2**61, 1])
 
 
@@ -226,7 +176,7 @@ def test_fill_pnls_beyond_64_bits_are_computed_exactly() -> None:
         lambda: [mid],
         lambda row: None,
     )
-    ledger = Ledger({0: INSTRUMENTS[0]})
+    ledger = ReferenceLedger({0: INSTRUMENTS[0]})
     ledger.on_fill(0, BUY, 2**20, qty, maker=False)
     ledger.mark(0, 2**30)
     value = INSTRUMENTS[0].tick_size * INSTRUMENTS[0].lot_size

@@ -288,7 +288,8 @@ def test_result_type() -> None:
     result = Engine(Strategy(), ScriptedVenue([(0, 9990, 10010)], end=10 * MS)).run()
     assert isinstance(result, BacktestResult)
     assert result.stats["fills"] == 0
-    assert list(result.equity.columns) == ["ts", "instrument", "mid", "position", "pnl"]
+    assert list(result.equity.columns) == ["ts", "time", "instrument", "mid", "position", "pnl"]
+    assert list(result.round_trips.columns[:3]) == ["instrument", "side", "qty"]
 
 
 def test_late_reply_never_rewrites_a_filled_order() -> None:
@@ -442,3 +443,63 @@ def test_volume_and_notional_add_left_to_right() -> None:
     assert float(np.sum(values)) != expected
     assert sequential_sum(values) == expected
     assert sequential_sum(np.zeros(0)) == 0
+
+
+class _ModifyAcrossAFill(Strategy):
+    """Bids 5 post-only at 1.00; at 25 ns (a fill of 3 already on its way back) asks the venue to make it ``qty``
+    at ``price``. Records the engine's view of the order whenever the venue's answer arrives."""
+
+    def __init__(self, engine_of: list[Engine], qty: float, price: float) -> None:
+        self._engine_of, self.qty, self.price = engine_of, qty, price
+        self.order_id = 0
+        self.answers: list[tuple[str | None, float, tuple[int, int, int, int], tuple[int, int, int]]] = []
+
+    def on_start(self, ctx: Context) -> None:
+        self.order_id = ctx.buy(5.0, 1.00, tif="post-only")
+        ctx.set_timer(25e-9)
+
+    def on_timer(self, ctx: Context) -> None:
+        if ctx.now == 25:
+            ctx.modify(self.order_id, price=self.price, qty=self.qty)
+
+    def on_order(self, ctx: Context, update: OrderUpdate) -> None:
+        if update.ts < 40:  # the acknowledgement
+            return
+        blotter = self._engine_of[0].blotter
+        _, _, price, qty, filled, risk_leaves = blotter.order(self.order_id)
+        self.answers.append(
+            (update.reason, update.remaining_qty, (price, qty - filled, risk_leaves, filled), blotter.exposure(0))
+        )
+
+
+@pytest.mark.parametrize(
+    ("qty", "price", "reason", "venue_leaves"),
+    [
+        # refused (post-only would cross at 1.01): the venue keeps the 2 the fill left, at 1.00
+        (2.0, 1.01, "modify refused by the venue: post_only_would_cross", 2),
+        # accepted: the venue sets the open quantity to 4 after the fill (modify sets leaves, not the total)
+        (4.0, 1.00, None, 4),
+    ],
+)
+def test_after_the_venue_answers_a_modify_that_crossed_a_fill_the_engine_sees_the_venues_order(
+    qty: float, price: float, reason: str | None, venue_leaves: int
+) -> None:
+    """The modify leaves at 25 ns and reaches the venue at 35 ns; a fill of 3 happened there at 20 ns and is seen at
+    30 ns. The engine used to apply the modify's size at once: a decrease below the fill then broke the run (a fill
+    of 3 for an order with 2 open), and an accepted one left the risk gate counting 1 lot where the venue had 4."""
+    from hft_core.events import SELL, EventKind
+    from hft_core.venues.replay import ConstantLatency, ReplayVenue, RiskAverseQueue
+    from hft_core.venues.replay._scenarios import INSTRUMENTS, events
+
+    depth, trade = EventKind.DEPTH, EventKind.TRADE
+    rows = [(0, 0, depth, BUY, 100, 5), (0, 0, depth, SELL, 101, 2), (20, 20, trade, SELL, 100, 8)]
+    rows.append((200, 200, depth, SELL, 103, 1))
+    venue = ReplayVenue(events(rows), INSTRUMENTS[:1], latency=ConstantLatency(10, 10), queue_model=RiskAverseQueue())
+    engine_of: list[Engine] = []
+    strategy = _ModifyAcrossAFill(engine_of, qty, price)
+    engine_of.append(Engine(strategy, venue))
+    engine_of[0].run()
+    # the venue's answer: (price 1.00 in ticks, open lots, risk-counted lots, filled), (position, open buy, open sell)
+    assert strategy.answers == [
+        (reason, float(venue_leaves), (100, venue_leaves, venue_leaves, 3), (3, venue_leaves, 0))
+    ]

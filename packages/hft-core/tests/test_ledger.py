@@ -1,4 +1,5 @@
-"""The ledger: worked average-cost examples (adding, reducing, flipping through zero), fees and rebates,
+"""The reference ledger (`hft_core.engine._reference`, what the compiled settlement is tested against): worked
+average-cost examples (adding, reducing, flipping through zero), fees and rebates,
 multi-instrument totals, matching-engine executions, the recorded series, and a property test against PnL
 computed independently from cash and marks."""
 
@@ -9,9 +10,10 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hft_core.engine._reference import ReferenceLedger
+from hft_core.engine.blotter import SettleError
 from hft_core.events import BUY, SELL
 from hft_core.instruments import FeeSchedule, Instrument
-from hft_core.ledger import Ledger, LedgerError
 from hft_core.matching import Execution, MatchingEngine
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,7 +23,7 @@ FUT = Instrument("FUT", tick_size=0.25, multiplier=50.0, fees=FeeSchedule(maker=
 
 
 def test_average_cost_through_add_reduce_and_flip() -> None:
-    ledger = Ledger({1: SPOT})
+    ledger = ReferenceLedger({1: SPOT})
     ledger.on_fill(1, BUY, 10_000, 10, maker=True)  # long 10 @ 100.00
     ledger.on_fill(1, BUY, 10_300, 5, maker=True)  # long 15, average 101.00
     assert ledger.position(1) == 15 and ledger.average_price(1) == pytest.approx(10_100)
@@ -42,7 +44,7 @@ def test_average_cost_through_add_reduce_and_flip() -> None:
 
 
 def test_short_first_then_cover() -> None:
-    ledger = Ledger({1: SPOT}, initial_cash=1_000.0)
+    ledger = ReferenceLedger({1: SPOT}, initial_cash=1_000.0)
     ledger.on_fill(1, SELL, 5_000, 4, maker=False)
     assert ledger.cash == pytest.approx(1_200.0) and ledger.position(1) == -4
     ledger.mark(1, 5_100)
@@ -53,7 +55,7 @@ def test_short_first_then_cover() -> None:
 
 
 def test_fees_and_rebates_use_the_instruments_schedule() -> None:
-    ledger = Ledger({7: FUT})
+    ledger = ReferenceLedger({7: FUT})
     # 4000.00 = 16000 ticks; one lot is 4000 × 50 = 200000 notional.
     rebate = ledger.on_fill(7, BUY, 16_000, 2, maker=True)
     fee = ledger.on_fill(7, SELL, 16_004, 2, maker=False)  # +1.00 point × 50 × 2 = +100 gross
@@ -66,7 +68,7 @@ def test_fees_and_rebates_use_the_instruments_schedule() -> None:
 
 
 def test_totals_sum_over_instruments() -> None:
-    ledger = Ledger({1: SPOT, 7: FUT})
+    ledger = ReferenceLedger({1: SPOT, 7: FUT})
     ledger.on_fill(1, BUY, 10_000, 10, maker=True)
     ledger.on_fill(7, SELL, 16_000, 1, maker=True)
     ledger.mark_all({1: 10_100, 7: 15_996})
@@ -78,7 +80,7 @@ def test_totals_sum_over_instruments() -> None:
 
 
 def test_without_a_mark_the_last_fill_price_values_the_position() -> None:
-    ledger = Ledger({1: SPOT})
+    ledger = ReferenceLedger({1: SPOT})
     ledger.on_fill(1, BUY, 10_000, 1, maker=True)
     ledger.on_fill(1, BUY, 10_200, 1, maker=True)
     assert ledger.summary(1).mark == 10_200 and ledger.unrealized_pnl() == pytest.approx(2.0)  # 2 × (102 - 101)
@@ -89,15 +91,15 @@ def test_matching_engine_executions_are_booked_per_owner() -> None:
     engine.submit(SELL, 10_000, 5, owner=1)
     engine.submit(BUY, 10_000, 3, owner=2)
     (execution,) = engine.drain().executions
-    maker, taker = Ledger({1: SPOT}), Ledger({1: SPOT})
+    maker, taker = ReferenceLedger({1: SPOT}), ReferenceLedger({1: SPOT})
     maker.on_execution(execution, owner=1, instrument_id=1)
     taker.on_execution(execution, owner=2, instrument_id=1)
     assert maker.position(1) == -3 and taker.position(1) == 3
     assert maker.summary(1).maker_fees == 0.0 and maker.summary(1).fills == 1
-    with pytest.raises(LedgerError, match="owner 3"):
+    with pytest.raises(SettleError, match="owner 3"):
         maker.on_execution(execution, owner=3, instrument_id=1)
     self_trade = Execution(0, 9, 10_000, 2, BUY, 11, 4, 12, 4)
-    both = Ledger({1: SPOT})
+    both = ReferenceLedger({1: SPOT})
     both.on_execution(self_trade, owner=4, instrument_id=1)
     assert both.position(1) == 0 and both.summary(1).fills == 2
 
@@ -107,21 +109,21 @@ def test_matching_engine_executions_are_booked_per_owner() -> None:
     [(2, BUY, 1, "not in this ledger"), (1, 0, 1, "side"), (1, BUY, 0, "positive"), (1, BUY, 1.5, "integer")],
 )
 def test_bad_fills_are_refused(instrument_id: int, side: int, qty: int, message: str) -> None:
-    ledger = Ledger({1: SPOT})
-    with pytest.raises(LedgerError, match=message):
+    ledger = ReferenceLedger({1: SPOT})
+    with pytest.raises(SettleError, match=message):
         ledger.on_fill(instrument_id, side, 100, qty, maker=True)
     assert ledger.position(1) == 0 and ledger.summary(1).fills == 0
 
 
 def test_a_ledger_needs_instruments() -> None:
-    with pytest.raises(LedgerError):
-        Ledger({})
-    with pytest.raises(LedgerError):
-        Ledger({1: SPOT}).mark(3, 100)
+    with pytest.raises(SettleError):
+        ReferenceLedger({})
+    with pytest.raises(SettleError):
+        ReferenceLedger({1: SPOT}).mark(3, 100)
 
 
 def test_recorded_series_as_arrays_and_frame() -> None:
-    ledger = Ledger({1: SPOT, 7: FUT}, initial_cash=10_000.0)
+    ledger = ReferenceLedger({1: SPOT, 7: FUT}, initial_cash=10_000.0)
     empty = ledger.history()
     assert empty.ts.shape == (0,) and empty.positions.shape == (0, 2)
     ledger.record(100)
@@ -161,7 +163,7 @@ def test_total_pnl_equals_cash_plus_positions_at_marks(
     fills: list[tuple[int, int, int, int, bool, int | None]], initial_cash: float
 ) -> None:
     instruments = {1: SPOT, 7: FUT}
-    ledger = Ledger(instruments, initial_cash=initial_cash)
+    ledger = ReferenceLedger(instruments, initial_cash=initial_cash)
     cash = initial_cash
     position = {1: 0, 7: 0}
     explicit_mark: dict[int, int] = {}

@@ -1,15 +1,19 @@
 """The pre-trade risk gate that sits between every strategy and every venue.
 
-`RiskGate` checks each new order and each modify against `RiskLimits` and its own view of the account — open
-orders, position, recent order timestamps and the latest PnL — and answers with a `RiskDecision`: accepted, or
-rejected with a machine-readable `RiskReason` and a message a person can read. Position limits are checked on
-the worst case, as if every open order on the same side filled, so no sequence of accepted orders can ever take
-the position past its limit. A loss beyond ``max_loss`` trips a kill switch: every open order must then be
-cancelled (the decision says so) and every new order or modify is refused until `RiskGate.reset_kill_switch`.
+`RiskGate` holds the limits (`RiskLimits`), the rolling order-rate window and the kill switch. It keeps no account
+state of its own: the engine keeps open orders, positions and open exposure in its blotter
+(`hft_core.engine.blotter`, settled by the compiled `hft_core.engine._settle`) and asks `RiskGate.refusal` about
+each new order and `RiskGate.modify_refusal` about each modify with that state; the answer is a refusal
+(`RiskDecision` with a machine-readable `RiskReason` and a message a person can read) or None. Position limits are
+checked on the worst case, as if every open order on the same side filled, so no sequence of accepted orders can
+take the position past its limit. A loss beyond ``max_loss`` (`RiskGate.update_pnl`, in the run's numeraire)
+trips a kill switch: every open order must then be cancelled and every new order or modify is refused until
+`RiskGate.reset_kill_switch`.
 
-The gate counts an accepted order as open at once and applies an accepted modify at once; the caller reports
-what happens afterwards with `RiskGate.on_fill`, `RiskGate.on_order_closed` (cancelled, expired, or rejected by
-the venue) and `RiskGate.sync_order` (a modify the venue refused).
+How the blotter counts a modify: its increase at once, its decrease only when the venue confirms it; the venue's
+answer (modified, or refused) sets the count to the venue's open quantity (`hft_core.engine._settle.O_RISK_LEAVES`).
+`hft_core.engine._reference.ReferenceRiskGate` is the plain-Python reference of that bookkeeping, which the tests
+settle against the compiled one.
 """
 
 from __future__ import annotations
@@ -46,7 +50,8 @@ class RiskReason(IntEnum):
 
 
 class RiskStateError(HftError, ValueError):
-    """The gate was told something inconsistent with what it knows (a fill for an unknown order, an overfill)."""
+    """The books were told something inconsistent with what they know (a fill for an order not open, an overfill,
+    an order timestamp before the previous one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +65,8 @@ class RiskLimits:
     - ``max_open_orders``: most orders open at once, across instruments;
     - ``max_orders_per_window`` / ``rate_window_ns``: most new orders plus modifies accepted in any rolling
       window of that many nanoseconds (cancels are never limited: they only reduce risk);
-    - ``max_loss``: the kill switch trips when total PnL falls to ``-max_loss`` or below (quote currency).
+    - ``max_loss``: the kill switch trips when total PnL falls to ``-max_loss`` or below (in the run's numeraire,
+      `hft_core.engine.accounts`).
     """
 
     max_position: int | None = None
@@ -92,8 +98,7 @@ class RiskLimits:
 class RiskDecision:
     """The gate's answer. Truthy when accepted.
 
-    ``cancel_all`` is set while the kill switch is engaged: the caller must cancel every open order
-    (`RiskGate.open_order_ids`).
+    ``cancel_all`` is set while the kill switch is engaged: the caller must cancel every open order.
     """
 
     accepted: bool
@@ -109,29 +114,9 @@ ACCEPTED = RiskDecision(True, None, "accepted")
 """The decision for every accepted order."""
 
 
-class _OpenOrder:
-    __slots__ = ("instrument_id", "leaves", "price", "side")
-
-    def __init__(self, instrument_id: int, side: int, price: int, leaves: int) -> None:
-        self.instrument_id = instrument_id
-        self.side = side
-        self.price = price
-        self.leaves = leaves
-
-
-class _Exposure:
-    """Per instrument: position and the open quantity on each side."""
-
-    __slots__ = ("open_buy", "open_sell", "position")
-
-    def __init__(self) -> None:
-        self.position = 0
-        self.open_buy = 0
-        self.open_sell = 0
-
-
 class RiskGate:
-    """Checks orders against `RiskLimits` and tracks the state those checks need.
+    """Checks orders against ``limits`` given the account state the caller keeps; owns the rate window and the kill
+    switch.
 
     ``instruments`` (by instrument id) is needed only for the notional limit.
     """
@@ -139,41 +124,11 @@ class RiskGate:
     def __init__(self, limits: RiskLimits, instruments: Mapping[int, Instrument] | None = None) -> None:
         self.limits = limits
         self._instruments = dict(instruments or {})
-        self._orders: dict[int, _OpenOrder] = {}
-        self._exposure: dict[int, _Exposure] = {}
         self._recent: deque[int] = deque()
         self._pnl = 0.0
         self._kill_reason: str | None = None
 
     # -- checks -----------------------------------------------------------------------------------------------
-    def check_new(self, order_id: int, instrument_id: int, side: int, price: int, qty: int, *, ts: int) -> RiskDecision:
-        """Check a new order; if accepted it counts as open from now on.
-
-        For a market order pass the price it could reach (e.g. the far touch plus a protection margin): it
-        is used for the notional limit.
-        """
-        if self._kill_reason is None and side in (BUY, SELL) and qty > 0 and order_id in self._orders:
-            return _reject(RiskReason.DUPLICATE_ORDER_ID, f"order id {order_id} is already open")
-        exposure = self._exposure_of(instrument_id)
-        refusal = self.refusal(
-            order_id,
-            instrument_id,
-            side,
-            price,
-            qty,
-            exposure=(exposure.position, exposure.open_buy, exposure.open_sell),
-            open_orders=len(self._orders),
-            ts=ts,
-        )
-        if refusal is not None:
-            return refusal
-        self._orders[order_id] = _OpenOrder(instrument_id, side, price, qty)
-        if side == BUY:
-            exposure.open_buy += qty
-        else:
-            exposure.open_sell += qty
-        return ACCEPTED
-
     @property
     def checks_orders(self) -> bool:
         """False while no limit applies to new orders and the kill switch is off: `refusal` would pass anything."""
@@ -198,9 +153,10 @@ class RiskGate:
         open_orders: int,
         ts: int,
     ) -> RiskDecision | None:
-        """`check_new`'s limits against account state the caller keeps itself (the engine keeps it in arrays):
+        """Whether a new order may go out, given account state the caller keeps (the engine's blotter):
         ``exposure`` = (position, open buy lots, open sell lots) of the instrument, ``open_orders`` across all.
 
+        For a market order pass the price it could reach (e.g. the far touch): it is used for the notional limit.
         Returns the refusal, or None when the order passes; a passing order is counted in the rate window (the
         caller records it as open). Ids are the caller's to keep unique.
         """
@@ -230,33 +186,6 @@ class RiskGate:
             self._recent.append(ts)
         return None
 
-    def check_modify(self, order_id: int, *, qty: int | None = None, price: int | None = None, ts: int) -> RiskDecision:
-        """Check a modify of open order ``order_id`` (``qty`` = new open quantity); if accepted it takes effect."""
-        if self._kill_reason is not None:
-            return self._kill_decision()
-        order = self._orders.get(order_id)
-        if order is None:
-            return _reject(RiskReason.UNKNOWN_ORDER, f"order {order_id} is not open")
-        new_qty = order.leaves if qty is None else qty
-        new_price = order.price if price is None else price
-        exposure = self._exposure_of(order.instrument_id)
-        refusal = self.modify_refusal(
-            order_id,
-            order.instrument_id,
-            order.side,
-            order.leaves,
-            new_price,
-            new_qty,
-            exposure=(exposure.position, exposure.open_buy, exposure.open_sell),
-            ts=ts,
-        )
-        if refusal is not None:
-            return refusal
-        self._adjust_open(order, new_qty - order.leaves)
-        order.leaves = new_qty
-        order.price = new_price
-        return ACCEPTED
-
     def modify_refusal(
         self,
         order_id: int,
@@ -269,9 +198,9 @@ class RiskGate:
         exposure: tuple[int, int, int],
         ts: int,
     ) -> RiskDecision | None:
-        """`check_modify`'s limits for an order the caller keeps (``leaves`` open now; new ``price`` and ``qty``)
-        against its ``exposure`` (position, open buy lots, open sell lots). None when it passes (then counted in the
-        rate window)."""
+        """Whether a modify of an order the caller keeps may go out: ``leaves`` lots counted open now, new ``price``
+        and ``qty`` (new open lots), against its instrument's ``exposure`` (position, open buy lots, open sell lots).
+        None when it passes (then counted in the rate window)."""
         if self._kill_reason is not None:
             return self._kill_decision()
         if qty <= 0:
@@ -289,53 +218,9 @@ class RiskGate:
             self._recent.append(ts)
         return None
 
-    # -- state updates ----------------------------------------------------------------------------------------
-    def on_fill(self, order_id: int, qty: int) -> None:
-        """``qty`` lots of open order ``order_id`` filled: they move from open to position."""
-        order = self._orders.get(order_id)
-        if order is None:
-            raise RiskStateError(f"fill for order {order_id}, which the risk gate does not know as open")
-        if qty <= 0 or qty > order.leaves:
-            raise RiskStateError(f"fill of {qty} for order {order_id} with {order.leaves} open")
-        exposure = self._exposure_of(order.instrument_id)
-        if order.side == BUY:
-            exposure.open_buy -= qty
-        else:
-            exposure.open_sell -= qty
-        order.leaves -= qty
-        exposure.position += order.side * qty
-        if not order.leaves:
-            del self._orders[order_id]
-
-    def on_order_closed(self, order_id: int) -> None:
-        """Order ``order_id`` is no longer open (cancelled, expired, or rejected by the venue); unknown ids are
-        ignored, so this is safe to call for every terminal order update."""
-        order = self._orders.pop(order_id, None)
-        if order is not None:
-            self._adjust_open(order, -order.leaves)
-
-    def sync_order(self, order_id: int, *, leaves: int, price: int | None = None) -> None:
-        """Set an open order's quantity (and price) to what the venue reports, e.g. after the venue rejected a
-        modify the gate had accepted; ``leaves == 0`` closes it. Fills must still go through `on_fill`."""
-        order = self._orders.get(order_id)
-        if order is None:
-            raise RiskStateError(f"cannot sync order {order_id}: the risk gate does not know it as open")
-        if leaves < 0:
-            raise RiskStateError(f"cannot sync order {order_id} to negative open quantity {leaves}")
-        if leaves == 0:
-            self.on_order_closed(order_id)
-            return
-        self._adjust_open(order, leaves - order.leaves)
-        order.leaves = leaves
-        if price is not None:
-            order.price = price
-
-    def set_position(self, instrument_id: int, lots: int) -> None:
-        """Overwrite the position (start-of-day or reconciliation)."""
-        self._exposure_of(instrument_id).position = lots
-
+    # -- PnL and the kill switch ----------------------------------------------------------------------------
     def update_pnl(self, total_pnl: float) -> RiskDecision:
-        """Report the account's total PnL (quote currency); trips the kill switch past ``max_loss``."""
+        """Report the account's total PnL (the run's numeraire); trips the kill switch past ``max_loss``."""
         self._pnl = total_pnl
         limit = self.limits.max_loss
         if self._kill_reason is None and limit is not None and total_pnl <= -limit:
@@ -368,40 +253,7 @@ class RiskGate:
         """The last PnL reported with `update_pnl`."""
         return self._pnl
 
-    def position(self, instrument_id: int) -> int:
-        """Current position in lots, from fills (and `set_position`)."""
-        exposure = self._exposure.get(instrument_id)
-        return 0 if exposure is None else exposure.position
-
-    def worst_case_positions(self, instrument_id: int) -> tuple[int, int]:
-        """(position if every open buy filled, position if every open sell filled)."""
-        exposure = self._exposure.get(instrument_id)
-        if exposure is None:
-            return 0, 0
-        return exposure.position + exposure.open_buy, exposure.position - exposure.open_sell
-
-    def open_order_ids(self) -> list[int]:
-        """Ids of every order the gate counts as open, oldest first."""
-        return list(self._orders)
-
-    @property
-    def open_order_count(self) -> int:
-        return len(self._orders)
-
     # -- internals --------------------------------------------------------------------------------------------
-    def _exposure_of(self, instrument_id: int) -> _Exposure:
-        exposure = self._exposure.get(instrument_id)
-        if exposure is None:
-            exposure = self._exposure[instrument_id] = _Exposure()
-        return exposure
-
-    def _adjust_open(self, order: _OpenOrder, delta: int) -> None:
-        exposure = self._exposure_of(order.instrument_id)
-        if order.side == BUY:
-            exposure.open_buy += delta
-        else:
-            exposure.open_sell += delta
-
     def _check_size(self, order_id: int, instrument_id: int, price: int, qty: int) -> RiskDecision | None:
         limits = self.limits
         if limits.max_order_qty is not None and qty > limits.max_order_qty:

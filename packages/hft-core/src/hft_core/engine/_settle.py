@@ -1,15 +1,17 @@
 """The engine's compiled bookkeeping: a batch of order reports settled into the blotter's arrays in one call.
 
-`settle` does per report what the risk gate, the ledger and the order journal would each do in Python: the order's
-status, filled and done time; its open lots and the instrument's open exposure; the position, the cash flow and the
-fees; and a row of the fills table. A quoting backtest settles tens of thousands of reports, and in Python that was
-the largest share of the engine's own time. `fill_pnls` fills the fills table's PnL column afterwards, replaying
-the same sums with the mids the engine saw when it booked each batch.
+This is the settlement every fill of every run goes through. `settle` does per report what a risk gate's open-order
+bookkeeping, a ledger and an order journal would each do: the order's status, filled and done time; its open lots
+and the instrument's open exposure; the position, the cash flow and the fees; and a row of the fills table. A
+quoting backtest settles tens of thousands of reports, and in Python that was the largest share of the engine's own
+time. `fill_pnls` fills the fills table's PnL column afterwards, replaying the same sums with the mids the engine
+saw when it booked each batch.
 
-All state lives in the arrays of `hft_core.engine.blotter.Blotter`; the constants below are that layout. The
-arithmetic is the ledger's (`hft_core.ledger`): integers in ticks, lots and tick·lots, fees in floats with the same
-operations in the same order, so the results are bit for bit those of `Ledger` and `RiskGate` (the tests check it).
-An amount that would leave 64 bits stops the call with `OVERFLOW` instead of wrapping.
+All state lives in the arrays of `hft_core.engine.blotter.Blotter`; the constants below are that layout. Integers
+in ticks, lots and tick·lots, fees in floats. `hft_core.engine._reference` is the plain-Python reference
+implementation (`ReferenceLedger`, `ReferenceRiskGate`, `ReferenceSettlement`), with the same operations in the same
+order: the tests settle random report streams both ways and require bit-equal results. An amount that would leave
+64 bits stops the call with `OVERFLOW` instead of wrapping.
 """
 
 from __future__ import annotations
@@ -68,10 +70,15 @@ O_STATUS = 8
 O_REASON = 9
 """The venue's `OrderReason` code for the final state, or REASON_TEXT when the engine wrote one itself."""
 O_RISK_LEAVES = 10
-"""Lots the risk gate counts as open (ahead of the venue: an accepted modify counts at once); 0 when not open."""
+"""Lots the risk gate counts as open; 0 when not open. The venue's open quantity, except while modifies are in
+flight: a modify's increase counts at once, its decrease only when the venue confirms it (never fewer lots than
+could still fill). When the venue answers the last modify in flight (modified or refused) it is set to the venue's
+open quantity, so the engine's view is the venue's again."""
 O_OPEN_AT = 11
 """Index in the open-order list, or -1."""
-O_SIZE = 12
+O_MODIFYING = 12
+"""Modifies sent to the venue and not yet answered."""
+O_SIZE = 13
 
 REASON_TEXT = -1
 
@@ -206,7 +213,7 @@ def settle(rows, start, stop, orders, inst_i, inst_f, open_ids, fills_i, fills_f
             orders[row, O_RISK_LEAVES] = risk_leaves - fill_qty
             if risk_leaves == fill_qty:
                 bs[B_RISK_OPEN] -= 1
-            # ledger (`Ledger.on_fill`, the same float operations)
+            # ledger (`ReferenceLedger.on_fill`, the same float operations)
             maker = rows[r, P_MAKER] != 0
             notional = price * fill_qty * inst_f[i, F_TICK] * inst_f[i, F_LOT] * inst_f[i, F_MULTIPLIER]
             fee = abs(notional) * (inst_f[i, F_MAKER_RATE] if maker else inst_f[i, F_TAKER_RATE])
@@ -234,16 +241,10 @@ def settle(rows, start, stop, orders, inst_i, inst_f, open_ids, fills_i, fills_f
             bs[B_OUTCOME] = OUT_UPDATE
         if _final(status):
             if status == V_REJECTED and leaves > 0:
-                # a refused modify: the order stands as the venue has it, and the risk gate is set back to that
-                risk_leaves = orders[row, O_RISK_LEAVES]
-                if risk_leaves <= 0:
+                # a refused modify: the order stands as the venue has it, and so does the risk gate's count
+                if orders[row, O_RISK_LEAVES] <= 0:
                     return UNKNOWN_SYNC
-                delta = leaves - risk_leaves
-                if orders[row, O_SIDE] == 1:
-                    inst_i[orders[row, O_INST], I_OPEN_BUY] += delta
-                else:
-                    inst_i[orders[row, O_INST], I_OPEN_SELL] += delta
-                orders[row, O_RISK_LEAVES] = leaves
+                _modify_answered(orders, inst_i, row, leaves)
                 orders[row, O_PRICE] = rows[r, P_PRICE]
                 orders[row, O_QTY] = orders[row, O_FILLED] + leaves
                 bs[B_OUTCOME] = OUT_REFUSED
@@ -263,6 +264,7 @@ def settle(rows, start, stop, orders, inst_i, inst_f, open_ids, fills_i, fills_f
             if rows[r, P_REASON] != 0 and orders[row, O_REASON] == 0:
                 orders[row, O_REASON] = rows[r, P_REASON]
         elif status == V_MODIFIED:
+            _modify_answered(orders, inst_i, row, leaves)
             orders[row, O_PRICE] = rows[r, P_PRICE]
             orders[row, O_QTY] = orders[row, O_FILLED] + leaves
         elif orders[row, O_STATUS] <= S_SENT:
@@ -274,6 +276,23 @@ def settle(rows, start, stop, orders, inst_i, inst_f, open_ids, fills_i, fills_f
 @_jit(_nrt=False, inline="always")
 def _final(status):  # type: ignore[no-untyped-def]
     return status in (V_FILLED, V_CANCELLED, V_EXPIRED, V_REJECTED)
+
+
+@_jit(_nrt=False, inline="always")
+def _modify_answered(orders, inst_i, row, leaves):  # type: ignore[no-untyped-def]
+    """The venue answered a modify of order ``row`` (modified, or refused) and has ``leaves`` lots open: the risk
+    gate's count becomes the venue's once no other modify is in flight, and never falls below it meanwhile."""
+    pending = orders[row, O_MODIFYING]
+    if pending > 0:
+        pending -= 1
+        orders[row, O_MODIFYING] = pending
+    risk_leaves = orders[row, O_RISK_LEAVES]
+    target = leaves if pending == 0 else max(risk_leaves, leaves)
+    if orders[row, O_SIDE] == 1:
+        inst_i[orders[row, O_INST], I_OPEN_BUY] += target - risk_leaves
+    else:
+        inst_i[orders[row, O_INST], I_OPEN_SELL] += target - risk_leaves
+    orders[row, O_RISK_LEAVES] = target
 
 
 @_jit(_nrt=False, inline="always")

@@ -1,10 +1,12 @@
 """The engine's books of account for one run, in arrays: every order, the open ones, each instrument's position,
-open exposure, cash flow and fees, and every fill.
+open exposure, cash flow and fees, and every fill. This is the accounting every run goes through.
 
 Reports from the venue are settled into them a batch at a time by one compiled call (`hft_core.engine._settle`),
-and the strategy's questions (its position, its open orders) and the risk gate's checks read them directly, so a
-backtest pays no Python per report. The arithmetic is the ledger's and the risk gate's (`hft_core.ledger`,
-`hft_core.risk`), bit for bit: the tests settle random report streams both ways.
+and the strategy's questions (its position, its open orders) and the risk gate's checks (`hft_core.risk.RiskGate`)
+read them directly, so a backtest pays no Python per report. Amounts are integers (lots, tick·lots) and fees floats,
+per instrument in its quote currency; `hft_core.engine.accounts` turns them into per-asset balances and PnL in the
+run's numeraire. `hft_core.engine._reference` restates the settlement in plain Python, and the tests settle random
+report streams both ways.
 
 Order ids are 1, 2, 3, ... in sending order, so an order's row is its id − 1.
 """
@@ -27,7 +29,6 @@ from hft_core.engine.results import FILL_COLUMNS, ORDER_COLUMNS, frame_from_rows
 from hft_core.errors import HftError
 from hft_core.events import BUY
 from hft_core.instruments import Instrument
-from hft_core.ledger import LedgerError
 from hft_core.matching.orders import OrderReason, OrderType
 from hft_core.risk import RiskStateError
 from hft_core.venues.base import P_FILL_PRICE, P_FILL_QTY, P_ID, P_SIDE
@@ -63,8 +64,8 @@ _Counts = Sequence[int] | npt.NDArray[np.int64]
 
 
 class SettleError(HftError, ValueError):
-    """The books cannot take an order or report for a reason neither the risk gate's `RiskStateError` nor the
-    ledger's `LedgerError` names (an open exposure beyond 2^63 lots, an unknown settlement status)."""
+    """The books cannot take an order or a fill: a fill with no side, amounts beyond 64 bits, an unknown instrument,
+    an unknown settlement status. (Reports inconsistent with the open orders raise `RiskStateError`.)"""
 
 
 def _flat(array: npt.NDArray[np.int64]) -> memoryview:
@@ -95,7 +96,7 @@ class Blotter:
             self.inst_f[index, s.F_MULTIPLIER] = inst.multiplier
             self.inst_f[index, s.F_VALUE] = inst.tick_size * inst.lot_size * inst.multiplier
         self._value: list[float] = self.inst_f[:, s.F_VALUE].tolist()
-        self._ff = memoryview(cast(Any, self.inst_f)).cast("B").cast("d")  # (Python floats out, as the ledger's)
+        self._ff = memoryview(cast(Any, self.inst_f)).cast("B").cast("d")  # (Python floats out)
         self.fills_i = np.zeros((_INITIAL_FILLS, _L), dtype=np.int64)
         self.fills_f = np.zeros(_INITIAL_FILLS, dtype=np.float64)
         self.state = np.zeros(s.B_SIZE, dtype=np.int64)
@@ -121,7 +122,7 @@ class Blotter:
             self._oversized[row] = (price, qty)
             price = qty = 0
         _write_order(
-            self._of, row * _ORDER_BYTES, ts, -1, instrument, side, order_type, price, qty, 0, _S_PENDING, 0, 0, -1
+            self._of, row * _ORDER_BYTES, ts, -1, instrument, side, order_type, price, qty, 0, _S_PENDING, 0, 0, -1, 0
         )
         bs[_B_ORDERS] = row + 1
         return row + 1
@@ -163,7 +164,7 @@ class Blotter:
         bs[_B_OPEN] = count + 1
         bs[_B_RISK_OPEN] += 1
         _write_order(
-            self._of, row * _ORDER_BYTES, ts, -1, instrument, side, order_type, price, qty, 0, _S_SENT, 0, qty, count
+            self._of, row * _ORDER_BYTES, ts, -1, instrument, side, order_type, price, qty, 0, _S_SENT, 0, qty, count, 0
         )
         bs[_B_ORDERS] = order_id
         return order_id
@@ -188,13 +189,18 @@ class Blotter:
             of[at + s.O_RISK_LEAVES],
         )
 
-    def set_risk_leaves(self, order_id: int, lots: int) -> None:
-        """The risk gate accepted a modify to ``lots`` open: the exposure follows at once."""
+    def modify_sent(self, order_id: int, lots: int) -> None:
+        """The risk gate accepted a modify to ``lots`` open and it goes to the venue: an increase counts as open
+        exposure at once, a decrease only once the venue confirms it (fills may be on their way, and the venue may
+        refuse); the venue's answer sets the count to its own (`_settle.O_RISK_LEAVES`)."""
         at = (order_id - 1) * _O
         of = self._of
-        exposure_at = of[at + s.O_INST] * _I + (s.I_OPEN_BUY if of[at + s.O_SIDE] == BUY else s.I_OPEN_SELL)
-        self._if[exposure_at] += lots - of[at + s.O_RISK_LEAVES]
-        of[at + s.O_RISK_LEAVES] = lots
+        risk_leaves = of[at + s.O_RISK_LEAVES]
+        if lots > risk_leaves:
+            exposure_at = of[at + s.O_INST] * _I + (s.I_OPEN_BUY if of[at + s.O_SIDE] == BUY else s.I_OPEN_SELL)
+            self._if[exposure_at] += lots - risk_leaves
+            of[at + s.O_RISK_LEAVES] = lots
+        of[at + s.O_MODIFYING] += 1
 
     def reason(self, order_id: int) -> str | None:
         """The order's reason so far (a rejection's, a cancel's), or None."""
@@ -249,7 +255,8 @@ class Blotter:
     def instrument_pnl(self, instrument: int, mid: float) -> float:
         """Mark-to-market PnL of one instrument at ``mid`` (ticks; NaN: at the last fill price), fees included.
 
-        The ledger's ``total_pnl`` marked at the mid's whole tick, plus the position times the fraction left over.
+        Cash flow + position × the mid's whole tick (exact, tick·lots) in quote currency, minus fees, plus the position
+        times the fraction left over.
         """
         at = instrument * _I
         last = self._if[at + s.I_LAST_PRICE]
@@ -263,7 +270,8 @@ class Blotter:
         )
 
     def cash(self) -> float:
-        """Proceeds of sells − cost of buys − fees, in quote currency (the ledger's ``cash``)."""
+        """Proceeds of sells − cost of buys − fees, each instrument's quote currency added as one (single-currency
+        runs; `hft_core.engine.accounts` converts per asset)."""
         indices = range(len(self._value))
         flows = sum(float(self._if[i * _I + s.I_CASH]) * self._value[i] for i in indices)
         fees: float = sum(self._ff[i * _F + s.F_MAKER_FEES] + self._ff[i * _F + s.F_TAKER_FEES] for i in indices)
@@ -331,9 +339,9 @@ class Blotter:
         if status == s.UNKNOWN_SYNC:
             return RiskStateError(f"cannot sync order {order_id}: the risk gate does not know it as open")
         if status == s.BAD_SIDE:
-            return LedgerError(f"fill side must be BUY (1) or SELL (-1), got {side!r}")
+            return SettleError(f"fill side must be BUY (1) or SELL (-1), got {side!r}")
         if status == s.OVERFLOW:
-            return LedgerError(
+            return SettleError(
                 f"order {order_id}: a fill of {fill_qty} lots at {row[P_FILL_PRICE]} ticks takes the position or "
                 "cash flow beyond 2^62 (lots, tick·lots)"
             )
@@ -466,7 +474,7 @@ def _doubled(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
 
 
 def _marked_pnl(cash: int, position: int, last_price: int | None, fees: float, value: float, mid: float) -> float:
-    """One instrument's PnL, fees included: the ledger's ``total_pnl`` (cash flow + position × mark, tick·lots)
+    """One instrument's PnL, fees included: cash flow + position × mark (tick·lots, as `ReferenceLedger.total_pnl`)
     marked at ``mid``'s whole tick plus the position times the fraction left over; at the last fill price when
     ``mid`` is NaN (no mid yet). The same operations as `_settle.fill_pnls`, for bit-equal results."""
     if math.isfinite(mid):

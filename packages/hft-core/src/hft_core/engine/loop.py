@@ -248,7 +248,7 @@ class Engine:
         if refusal is not None:
             self.log(f"modify of order {order_id} refused by risk: {refusal.message}")
             return
-        blotter.set_risk_leaves(order_id, lots)
+        blotter.modify_sent(order_id, lots)
         self.venue.modify(self.now, instrument, order_id, ticks, lots)
 
     def position(self, index: int) -> float:
