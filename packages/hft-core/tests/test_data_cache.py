@@ -74,7 +74,7 @@ def test_source_change_or_other_options_miss(source: Path, tmp_path: Path) -> No
     assert not load_cached(source, "demo", loader, options={"instrument": instrument}, cache_dir=cache).hit
     stat = source.stat()
     os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-    assert not load_cached(source, "demo", loader, options={"instrument": instrument}, cache_dir=cache).hit
+    # keyed on content: a touch that changes no byte still hits
     assert load_cached(source, "demo", loader, options={"instrument": instrument}, cache_dir=cache).hit
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hft_core.data._builder import DEFAULT_CHUNK_SIZE, RowBuffer
+from hft_core.data._checks import MAX_TIMESTAMP_NS
 from hft_core.errors import ConfigError, DataError
 from hft_core.events import BUY, SELL, EventKind, Events, concat_chunks
 from hft_core.instruments import Instrument, Rounding
@@ -59,6 +60,7 @@ TradeStream = Literal["auto", "trade", "aggTrade"]
 """Which trade stream to emit; ``auto`` takes the first one seen and counts the other as skipped."""
 
 _NS_PER_MS = 1_000_000
+_INT64_LIMIT = 2**63
 _JSON = json.JSONDecoder()
 _READ_BUFFER = 1 << 20
 _MAX_GAP_RECORDS = 1_000
@@ -189,7 +191,7 @@ def detect_binance_capture(path: str | os.PathLike[str], *, max_lines: int = 1_0
                 _, _, payload = raw.partition(b" ")
                 try:
                     message = json.loads(payload)
-                except ValueError:
+                except (ValueError, RecursionError):
                     continue
                 data = message.get("data", message) if isinstance(message, dict) else None
                 if not isinstance(data, dict) or data.get("e") not in ("depthUpdate", "trade", "aggTrade"):
@@ -341,8 +343,19 @@ class BinanceCaptureReader:
                 line=line_no,
                 field="local_ts",
             ) from None
+        if not 0 <= local_ts < MAX_TIMESTAMP_NS:
+            raise DataError(
+                f"local timestamp {local_ts} is outside [0, 2**62) ns",
+                path=self._path_text,
+                line=line_no,
+                field="local_ts",
+            )
         try:
             message = _JSON.decode(raw[space + 1 :].decode())
+        except RecursionError:
+            raise DataError(
+                "malformed JSON: nested too deeply to be a Binance message", path=self._path_text, line=line_no
+            ) from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             if self.allow_truncated_tail and not raw.endswith(b"\n"):
                 self.stats.truncated_tail = True
@@ -400,11 +413,20 @@ class BinanceCaptureReader:
             raise DataError("missing field", path=self._path_text, line=line_no, field=key)
         if type(value) is not int:
             raise DataError(f"expected an integer, got {value!r}", path=self._path_text, line=line_no, field=key)
+        if not -_INT64_LIMIT <= value < _INT64_LIMIT:
+            raise DataError(
+                f"{value} is outside the int64 range of ids and times", path=self._path_text, line=line_no, field=key
+            )
         return value
 
     def _exchange_time(self, data: dict[str, Any], line_no: int) -> int:
         key = "T" if "T" in data else "E"
-        return self._int_field(data, key, line_no) * _NS_PER_MS
+        value = self._int_field(data, key, line_no) * _NS_PER_MS
+        if value >= MAX_TIMESTAMP_NS:
+            raise DataError(
+                f"time {value // _NS_PER_MS} ms is beyond 2**62 ns", path=self._path_text, line=line_no, field=key
+            )
+        return value
 
     def _levels(self, data: dict[str, Any], key: str, line_no: int) -> tuple[list[object], list[object]]:
         levels = data.get(key)

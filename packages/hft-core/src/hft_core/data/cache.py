@@ -1,8 +1,9 @@
 """A disk cache of converted market data, so parsing a raw capture happens once.
 
 An entry is an events ``.npz`` (see `hft_core.data.eventfile`) named after the source and a key that hashes the
-source's resolved path, size and modification time, the format, the loader options (the instrument included) and
-the cache/file versions. Any change to the source or options therefore misses and reconverts. An entry that
+source's content (BLAKE2b over the bytes, ~1 GB/s: a few ms for a day's capture), the format, the loader options
+(the instrument included) and the cache/file versions. Any change to the source's bytes or the options therefore
+misses and reconverts, even an edit that keeps the file's size and modification time. An entry that
 fails to load or whose digest does not match is logged, deleted and rebuilt: the cache is never trusted blindly.
 
 The cache lives in ``$HFT_CACHE_DIR``, else ``$XDG_CACHE_HOME/hft-patterns/data``, else
@@ -33,14 +34,19 @@ __all__ = [
     "cache_key",
     "cache_path_for",
     "clear_cache",
+    "content_digest",
     "default_cache_dir",
     "load_cached",
 ]
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 1
-"""Bumped when a loader's output changes for the same input, so old entries stop matching."""
+CACHE_VERSION = 2
+"""Bumped when a loader's output changes for the same input, so old entries stop matching.
+
+2: keyed on content; stats carry the stream checks (``book_checks``)."""
+
+_HASH_BLOCK = 1 << 20
 
 Loader = Callable[[], tuple[Events, Mapping[str, Any]]]
 """Produces the events and the loader's stats (JSON-able) on a cache miss."""
@@ -84,17 +90,24 @@ def _canonical(value: Any) -> Any:
     return repr(value)
 
 
-def cache_key(source: str | os.PathLike[str], format_name: str, options: Mapping[str, Any]) -> str:
-    """The hex key of ``source`` converted by ``format_name`` with ``options``."""
-    path = Path(source).resolve()
+def content_digest(source: str | os.PathLike[str]) -> str:
+    """BLAKE2b of the file's bytes (hex); `DataError` if it cannot be read."""
+    digest = hashlib.blake2b(digest_size=20)
     try:
-        status = path.stat()
+        with Path(source).open("rb") as handle:
+            while block := handle.read(_HASH_BLOCK):
+                digest.update(block)
     except FileNotFoundError as exc:
         raise DataError("file not found", path=str(source)) from exc
+    except OSError as exc:
+        raise DataError(f"cannot read the file: {exc}", path=str(source)) from exc
+    return digest.hexdigest()
+
+
+def cache_key(source: str | os.PathLike[str], format_name: str, options: Mapping[str, Any]) -> str:
+    """The hex key of ``source`` converted by ``format_name`` with ``options`` (see the module doc)."""
     payload = {
-        "path": str(path),
-        "size": status.st_size,
-        "mtime_ns": status.st_mtime_ns,
+        "content": content_digest(source),
         "format": format_name,
         "options": _canonical(options),
         "cache_version": CACHE_VERSION,

@@ -1,9 +1,11 @@
 """Our own event files: ``.npz`` (numpy) or ``.parquet``, each carrying metadata, written atomically.
 
 An events file holds one `EVENT_DTYPE` array plus a JSON metadata object (source, loader options, loader stats).
-The ``.npz`` form also records a BLAKE2 digest of the event bytes so that a damaged file is detected on read
-(`DataError`), never trusted. Writes go to a temporary file beside the target and are renamed over it only when
-complete, so an error or interruption leaves any existing file untouched.
+Both forms record a BLAKE2 digest of the event columns *and* the metadata, so a damaged or edited file (a
+changed tick size in the recorded instrument rescales every price) is detected on read (`DataError`), never
+trusted; on read the events' values are checked too (`hft_core.data._checks.check_values`: kinds, sides, prices
+and sizes in range, timestamps, local time order). Writes go to a temporary file beside the target and are
+renamed over it only when complete, so an error or interruption leaves any existing file untouched.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from hft_core.data._checks import check_values
 from hft_core.errors import DataError
 from hft_core.events import EVENT_DTYPE, Events
 
@@ -32,13 +35,16 @@ __all__ = [
     "load_events",
     "load_events_npz",
     "load_events_parquet",
+    "record_digest",
     "save_events",
     "save_events_npz",
     "save_events_parquet",
 ]
 
-EVENTS_FILE_VERSION = 1
-"""Bumped when the layout of our events files changes; older files are then refused (and caches rebuilt)."""
+EVENTS_FILE_VERSION = 2
+"""Bumped when the layout of our events files changes; older files are then refused (and caches rebuilt).
+
+2: the digest covers the metadata too (version 1 files could have their recorded instrument edited unnoticed)."""
 
 _EVENTS_KEY = "events"
 _META_KEY = "meta"
@@ -70,6 +76,20 @@ def events_digest(events: Events) -> str:
     return digest.hexdigest()
 
 
+def _canonical_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """``meta`` as it reads back from JSON (non-JSON values as strings), so digests agree before and after."""
+    loaded = json.loads(json.dumps(dict(meta), sort_keys=True, default=str))
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def record_digest(events: Events, meta: Mapping[str, Any]) -> str:
+    """BLAKE2b digest of the event columns and the (JSON) metadata together: what an events file records."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(events_digest(events).encode())
+    digest.update(json.dumps(meta, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
 def _check_events(events: Events) -> Events:
     if events.dtype != EVENT_DTYPE:
         raise TypeError(f"expected an EVENT_DTYPE array, got dtype {events.dtype}")
@@ -81,13 +101,14 @@ def save_events_npz(
 ) -> Path:
     """Write ``events`` and ``meta`` to ``target`` (``.npz``) atomically; returns the path written."""
     _check_events(events)
+    canonical = _canonical_meta(meta or {})
     record = {
         "version": EVENTS_FILE_VERSION,
         "rows": len(events),
-        "digest": events_digest(events),
-        "meta": dict(meta or {}),
+        "digest": record_digest(events, canonical),
+        "meta": canonical,
     }
-    meta_bytes = np.frombuffer(json.dumps(record, sort_keys=True, default=str).encode(), dtype=np.uint8)
+    meta_bytes = np.frombuffer(json.dumps(record, sort_keys=True).encode(), dtype=np.uint8)
     destination = Path(target)
     with atomic_output(destination) as temporary, temporary.open("wb") as handle:
         saver = np.savez_compressed if compress else np.savez
@@ -125,18 +146,33 @@ def load_events_npz(path: str | os.PathLike[str]) -> tuple[Events, dict[str, Any
         record = json.loads(meta_bytes.tobytes().decode())
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DataError(f"damaged events file metadata: {exc}", path=text, field=_META_KEY) from exc
+    _check_version(record, text)
+    if events.dtype != EVENT_DTYPE:
+        raise DataError(f"events have dtype {events.dtype}, expected {EVENT_DTYPE}", path=text, field=_EVENTS_KEY)
+    meta = record.get("meta")
+    if not isinstance(meta, dict):
+        raise DataError("damaged events file metadata: 'meta' is not an object", path=text, field=_META_KEY)
+    if len(events) != record.get("rows") or record_digest(events, meta) != record.get("digest"):
+        raise DataError(
+            "events or metadata do not match their recorded digest: the file is damaged or was edited",
+            path=text,
+            field=_EVENTS_KEY,
+        )
+    # np.load's dtype equals EVENT_DTYPE but lacks its "aligned" flag; compiled code must see the real one
+    events = events.view(EVENT_DTYPE)
+    check_values(events, path=text)
+    return events, meta
+
+
+def _check_version(record: Any, text: str) -> None:
     if not isinstance(record, dict) or record.get("version") != EVENTS_FILE_VERSION:
         found = record.get("version") if isinstance(record, dict) else None
         raise DataError(
-            f"events file version {found!r} is not the supported {EVENTS_FILE_VERSION}", path=text, field="version"
+            f"events file version {found!r} is not the supported {EVENTS_FILE_VERSION}; convert the source "
+            "again with 'hft data convert'",
+            path=text,
+            field="version",
         )
-    if events.dtype != EVENT_DTYPE:
-        raise DataError(f"events have dtype {events.dtype}, expected {EVENT_DTYPE}", path=text, field=_EVENTS_KEY)
-    if len(events) != record.get("rows") or events_digest(events) != record.get("digest"):
-        raise DataError("events do not match their recorded digest: file is damaged", path=text, field=_EVENTS_KEY)
-    meta = record.get("meta", {})
-    # np.load's dtype equals EVENT_DTYPE but lacks its "aligned" flag; compiled code must see the real one
-    return events.view(EVENT_DTYPE), meta if isinstance(meta, dict) else {}
 
 
 def save_events_parquet(target: str | os.PathLike[str], events: Events, meta: Mapping[str, Any] | None = None) -> Path:
@@ -146,8 +182,9 @@ def save_events_parquet(target: str | os.PathLike[str], events: Events, meta: Ma
 
     _check_events(events)
     table = pa.table({name: np.ascontiguousarray(events[name]) for name in EVENT_DTYPE.names or ()})
-    record = {"version": EVENTS_FILE_VERSION, "meta": dict(meta or {})}
-    table = table.replace_schema_metadata({b"hft_events": json.dumps(record, sort_keys=True, default=str).encode()})
+    canonical = _canonical_meta(meta or {})
+    record = {"version": EVENTS_FILE_VERSION, "digest": record_digest(events, canonical), "meta": canonical}
+    table = table.replace_schema_metadata({b"hft_events": json.dumps(record, sort_keys=True).encode()})
     destination = Path(target)
     with atomic_output(destination) as temporary:
         pq.write_table(table, temporary)
@@ -187,8 +224,17 @@ def load_events_parquet(path: str | os.PathLike[str]) -> tuple[Events, dict[str,
             record = json.loads(raw_meta.decode())
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise DataError(f"damaged metadata: {exc}", path=text, field="hft_events") from exc
-        if isinstance(record, dict) and isinstance(record.get("meta"), dict):
-            meta = record["meta"]
+        _check_version(record, text)
+        if not isinstance(record.get("meta"), dict):
+            raise DataError("damaged metadata: 'meta' is not an object", path=text, field="hft_events")
+        meta = record["meta"]
+        if record_digest(events, meta) != record.get("digest"):
+            raise DataError(
+                "events or metadata do not match their recorded digest: the file is damaged or was edited",
+                path=text,
+                field="hft_events",
+            )
+    check_values(events, path=text)
     return events, meta
 
 

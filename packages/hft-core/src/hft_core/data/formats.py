@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hft_core.data._checks import StreamChecker, sync_problem
 from hft_core.data.binance import BinanceCaptureReader
 from hft_core.data.cache import CachedEvents, load_cached
 from hft_core.data.eventfile import is_events_npz, load_events
@@ -169,6 +170,21 @@ def guess_format(path: str | os.PathLike[str]) -> str:
     )
 
 
+def _unsynced_error(source: Path, problem: str) -> DataError:
+    return DataError(
+        f"{problem}; a replay of it would trade against a frozen or empty book. Pass allow_unsynced=True "
+        "(--allow-unsynced) to load it anyway",
+        path=str(source),
+        field="book",
+    )
+
+
+def _with_checks(stats: Any, checker: StreamChecker) -> dict[str, Any]:
+    record = dict(stats) if isinstance(stats, Mapping) else ({"stats": stats} if stats is not None else {})
+    record["book_checks"] = checker.stats.to_dict()
+    return record
+
+
 def _resolve(path: str | os.PathLike[str], format_name: str | None) -> tuple[Path, SourceFormat]:
     source = Path(path)
     name = format_name or guess_format(source)
@@ -184,10 +200,25 @@ def iter_source(
     *,
     instrument: Instrument | None = None,
     options: Mapping[str, Any] | None = None,
+    allow_unsynced: bool = False,
 ) -> tuple[Iterator[Events], Callable[[], Any]]:
-    """Chunks of a source (format guessed when not given) and a callable for the loader's stats."""
+    """Chunks of a source (format guessed when not given) and a callable for the loader's stats.
+
+    Every chunk passes the stream checks (`hft_core.data._checks`); their counters are in the stats under
+    ``book_checks``. A stream whose book never synced or never moved ends in a `DataError` unless
+    ``allow_unsynced``.
+    """
     source, source_format = _resolve(path, format_name)
-    return source_format.open(source, instrument, dict(options or {}))
+    chunks, stats = source_format.open(source, instrument, dict(options or {}))
+    checker = StreamChecker(str(source))
+
+    def checked() -> Iterator[Events]:
+        yield from checker.wrap(chunks)
+        problem = sync_problem(checker.stats.to_dict(), _with_checks(stats(), checker))
+        if problem is not None and not allow_unsynced:
+            raise _unsynced_error(source, problem)
+
+    return checked(), lambda: _with_checks(stats(), checker)
 
 
 def load_source(
@@ -198,19 +229,30 @@ def load_source(
     options: Mapping[str, Any] | None = None,
     use_cache: bool = True,
     cache_dir: str | os.PathLike[str] | None = None,
+    allow_unsynced: bool = False,
 ) -> CachedEvents:
-    """All events of a source, through the cache unless ``use_cache=False`` (events files are never cached)."""
+    """All events of a source, through the cache unless ``use_cache=False`` (events files are never cached).
+
+    The events pass the stream checks (see `iter_source`; counters under ``book_checks`` in the stats, cached
+    with the entry). A book that never synced or never moved is a `DataError` unless ``allow_unsynced``.
+    """
     source, source_format = _resolve(path, format_name)
     loader_options = dict(options or {})
 
     def load() -> tuple[Events, Mapping[str, Any]]:
         chunks, stats = source_format.open(source, instrument, loader_options)
-        events = concat_chunks(chunks)
-        result = stats()
-        return events, result if isinstance(result, Mapping) else {"stats": result}
+        checker = StreamChecker(str(source))
+        events = concat_chunks(checker.wrap(chunks))
+        return events, _with_checks(stats(), checker)
 
     if not use_cache or source_format.name == "events":
         events, stats = load()
-        return CachedEvents(events, dict(stats), False, source)
-    key_options = {**loader_options, "instrument": instrument}
-    return load_cached(source, source_format.name, load, options=key_options, cache_dir=cache_dir)
+        loaded = CachedEvents(events, dict(stats), False, source)
+    else:
+        key_options = {**loader_options, "instrument": instrument}
+        loaded = load_cached(source, source_format.name, load, options=key_options, cache_dir=cache_dir)
+    checks = loaded.stats.get("book_checks")
+    problem = sync_problem(checks if isinstance(checks, Mapping) else {}, loaded.stats)
+    if problem is not None and not allow_unsynced:
+        raise _unsynced_error(source, problem)
+    return loaded

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hft_core.data._builder import DEFAULT_CHUNK_SIZE, Column, build_events
+from hft_core.data._checks import MAX_TIMESTAMP_NS
 from hft_core.data.eventfile import atomic_output
 from hft_core.errors import ConfigError, DataError
 from hft_core.events import BUY, EVENT_DTYPE, SELL, EventKind, Events, concat_chunks
@@ -139,19 +140,49 @@ def load_hftbacktest_array(path: str | os.PathLike[str]) -> npt.NDArray[np.void]
         raise DataError("file not found", path=text) from exc
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
         raise DataError(f"damaged or unreadable array file: {exc}", path=text) from exc
-    names_present = set(array.dtype.names or ())
-    missing = [name for name in HFTBACKTEST_EVENT_DTYPE.names or () if name not in names_present]
-    if array.ndim != 1 or missing:
+    return _by_field_name(array, text)
+
+
+def _by_field_name(array: npt.NDArray[Any], text: str) -> npt.NDArray[np.void]:
+    """``array`` as `HFTBACKTEST_EVENT_DTYPE`, field by field *by name* (numpy's structured casts go by position,
+    which would swap ``px`` and ``qty`` in a file that stores them in the other order). A field the record does
+    not have, a missing field, or a type that does not convert without loss is an unknown layout: `DataError`.
+    """
+    expected = HFTBACKTEST_EVENT_DTYPE.names or ()
+    present = array.dtype.names or ()
+    missing = [name for name in expected if name not in present]
+    if array.ndim != 1 or not present or missing:
         raise DataError(
             "not an hftbacktest event array "
-            + (f"(missing field(s) {', '.join(missing)})" if missing else f"(shape {array.shape})"),
+            + (
+                f"(missing field(s) {', '.join(missing)})"
+                if present and missing
+                else f"(dtype {array.dtype}, shape {array.shape})"
+            ),
             path=text,
-            field=missing[0] if missing else None,
+            field=missing[0] if present and missing else None,
         )
-    try:
-        return array.astype(HFTBACKTEST_EVENT_DTYPE, casting="same_kind")
-    except TypeError as exc:
-        raise DataError(f"field types do not match hftbacktest's event dtype: {exc}", path=text) from exc
+    unknown = [name for name in present if name not in expected]
+    if unknown:
+        raise DataError(
+            f"unknown layout: field(s) {', '.join(unknown)} are not in hftbacktest's event record "
+            f"({', '.join(expected)})",
+            path=text,
+            field=unknown[0],
+        )
+    out = np.zeros(len(array), dtype=HFTBACKTEST_EVENT_DTYPE)
+    for name in expected:
+        column = array[name]
+        target = HFTBACKTEST_EVENT_DTYPE[name]
+        if column.ndim != 1 or not np.can_cast(column.dtype, target, casting="safe"):
+            raise DataError(
+                f"unknown layout: field {name} has type {array.dtype[name]}, which does not convert to {target} "
+                "without loss",
+                path=text,
+                field=name,
+            )
+        out[name] = column
+    return out
 
 
 def from_hftbacktest(
@@ -176,6 +207,8 @@ def from_hftbacktest(
     if unsupported not in ("error", "skip"):
         raise ConfigError(f"unsupported must be 'error' or 'skip', got {unsupported!r}")
     stats = stats if stats is not None else HftbacktestStats()
+    if data.dtype != HFTBACKTEST_EVENT_DTYPE:
+        data = _by_field_name(data, path)
     flags = data["ev"]
     stats.rows += len(data)
     exchange_only = (flags & np.uint64(EXCH_EVENT) != 0) & (flags & np.uint64(LOCAL_EVENT) == 0)
@@ -218,6 +251,15 @@ def from_hftbacktest(
         )
     side = np.where(is_buy, BUY, np.where(is_sell, SELL, 0)).astype(np.int8)
     local_ts = rows["local_ts"]
+    for name in ("exch_ts", "local_ts"):
+        out_of_range = (rows[name] < 0) | (rows[name] >= MAX_TIMESTAMP_NS)
+        if out_of_range.any():
+            index = int(np.argmax(out_of_range))
+            raise DataError(
+                f"row {row_offset + int(kept_rows[index])}: {name} {int(rows[name][index])} is outside [0, 2**62) ns",
+                path=path,
+                field=name,
+            )
     backwards = np.flatnonzero(np.diff(local_ts) < 0)
     if len(backwards):
         index = int(backwards[0]) + 1

@@ -30,6 +30,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from hft_core.data._builder import DEFAULT_CHUNK_SIZE, Column, build_events
+from hft_core.data._checks import MAX_TIMESTAMP_NS
 from hft_core.errors import ConfigError, DataError
 from hft_core.events import BUY, SELL, EventKind, Events, concat_chunks, empty_events
 from hft_core.instruments import Instrument, Rounding
@@ -52,6 +53,18 @@ _NS_PER_US = 1_000
 _BASE_COLUMNS = ("exchange", "symbol", "timestamp", "local_timestamp")
 _SNAPSHOT_COLUMN = re.compile(r"^(asks|bids)\[(\d+)\]\.(price|amount)$")
 _PARSER_LINE = re.compile(r"line (\d+)")
+_PARSER_ROW = re.compile(r"starting at row (\d+)")
+
+
+def _parser_error(exc: Exception, path: str) -> DataError:
+    """pandas' tokenizer error as a `DataError` naming the line (a lone quote: where the quoted cell opens)."""
+    text = str(exc)
+    row = _PARSER_ROW.search(text)
+    if row:
+        # pandas counts rows from 0 = the header line; a quote left open swallows the rest of the file.
+        return DataError("malformed CSV: a quote opens a cell that never closes", path=path, line=int(row.group(1)) + 1)
+    match = _PARSER_LINE.search(text)
+    return DataError(f"malformed CSV row: {text}", path=path, line=int(match.group(1)) if match else None)
 
 
 @dataclass(slots=True)
@@ -80,6 +93,8 @@ def _read_header(path: Path) -> list[str]:
         raise DataError("file not found", path=str(path)) from exc
     except pd.errors.EmptyDataError as exc:
         raise DataError("empty file: no header row", path=str(path), line=1) from exc
+    except pd.errors.ParserError as exc:
+        raise _parser_error(exc, str(path)) from None
     except (EOFError, gzip.BadGzipFile, zlib.error, OSError, UnicodeDecodeError) as exc:
         raise DataError(f"file is corrupt or truncated (reading the header): {exc}", path=str(path)) from exc
     return [str(column) for column in header.columns]
@@ -227,10 +242,7 @@ class TardisReader:
         except pd.errors.ParserWarning:
             raise DataError("malformed CSV row: more fields than the header", path=self._path_text, line=2) from None
         except pd.errors.ParserError as exc:
-            match = _PARSER_LINE.search(str(exc))
-            raise DataError(
-                f"malformed CSV row: {exc}", path=self._path_text, line=int(match.group(1)) if match else None
-            ) from None
+            raise _parser_error(exc, self._path_text) from None
         except (EOFError, gzip.BadGzipFile, zlib.error, OSError, UnicodeDecodeError) as exc:
             raise DataError(f"file is corrupt or truncated: {exc}", path=self._path_text) from exc
 
@@ -276,10 +288,11 @@ class TardisReader:
                 line=int(frame["_line"].iloc[index]),
                 field=column,
             ) from None
-        if (values < 0).any():
-            index = int(np.argmax(values < 0))
+        out_of_range = (values < 0) | (values >= MAX_TIMESTAMP_NS // _NS_PER_US)
+        if out_of_range.any():
+            index = int(np.argmax(out_of_range))
             raise DataError(
-                f"timestamp {values[index]} is negative",
+                f"timestamp {values[index]} µs is outside [0, 2**62) ns",
                 path=self._path_text,
                 line=int(frame["_line"].iloc[index]),
                 field=column,
