@@ -1,7 +1,8 @@
 """``hft report RUN_DIR``: print a run's summary and write PNG plots and a self-contained HTML page.
 
 Plots: the mid price with the strategy's quotes and fills, its inventory, and its PnL. The HTML page embeds
-them (base64), so it can be mailed or archived on its own.
+them (base64), so it can be mailed or archived on its own, with the summary's stats in groups (`summary_sections`,
+which the console table shows too) and the round trips.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ import base64
 import html
 import io
 import json
-from dataclasses import dataclass
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +22,11 @@ import pandas as pd
 from hft_core.errors import HftError
 from hft_core.rundir import atomic_write_bytes, atomic_write_text
 
-__all__ = ["RunRecord", "load_run", "write_report"]
+__all__ = ["RunRecord", "load_run", "summary_sections", "write_report"]
 
 _NS = 1e9
+_ROUND_TRIP_ROWS = 200
+"""The report lists this many round trips at most (all are in round_trips.parquet)."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,8 @@ class RunRecord:
     orders: pd.DataFrame
     fills: pd.DataFrame
     equity: pd.DataFrame
+    round_trips: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Empty for a run directory written before round trips were recorded."""
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -69,7 +76,106 @@ def load_run(path: Path) -> RunRecord:
         orders=_read_frame(path / "orders.parquet"),
         fills=_read_frame(path / "fills.parquet"),
         equity=_read_frame(path / "equity.parquet"),
+        round_trips=_read_frame(trips) if (trips := path / "round_trips.parquet").exists() else pd.DataFrame(),
     )
+
+
+# -- the summary, grouped ----------------------------------------------------------------------------------------
+def _fmt(value: Any, spec: str) -> str:
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return "-"
+    return format(value, spec)
+
+
+def _share(value: Any) -> str:
+    return "-" if value is None or not isinstance(value, int | float) else f"{value:.1%}"
+
+
+def _sharpe(summary: Mapping[str, Any], key: str, samples_key: str, unit: str) -> str:
+    value, samples = summary.get(key), summary.get(samples_key)
+    if isinstance(value, int | float) and math.isfinite(value):
+        return f"{value:.2f} ({samples} {unit})"
+    if isinstance(samples, int):
+        return f"n/a ({samples} {unit} < 30)"
+    return "-"
+
+
+def _horizons(markouts: Any) -> list[tuple[str, Mapping[str, Any]]]:
+    """The markout entries, shortest horizon first (summary.json sorts its keys as text: "10s" < "1s")."""
+    if not isinstance(markouts, Mapping):
+        return []
+    entries = [(str(k), v) for k, v in markouts.items() if isinstance(v, Mapping)]
+    return sorted(entries, key=lambda item: float(item[0].rstrip("s") or "nan"))
+
+
+def summary_sections(summary: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """A run's stats as labelled, formatted rows in three groups (PnL and costs, execution quality, inventory and
+    risk) and the run's own; a stat missing from ``summary`` (an older run directory) shows as ``-``.
+
+    Definitions: `hft_core.engine.stats`.
+    """
+    trips = summary.get("round_trips")
+    trips = trips if isinstance(trips, Mapping) else {}
+    pnl_rows = [
+        ("PnL", _fmt(summary.get("pnl"), ".2f")),
+        ("fees paid", _fmt(summary.get("fees_paid"), ".4f")),
+        ("rebates received", _fmt(summary.get("rebates_received"), ".4f")),
+        ("fees, net", _fmt(summary.get("fees_net"), ".4f")),
+        ("max drawdown", _fmt(summary.get("max_drawdown"), ".2f")),
+        ("Sharpe, 1-min PnL, not annualised", _sharpe(summary, "sharpe_1min", "sharpe_1min_samples", "min")),
+        ("Sharpe, daily PnL, annualised", _sharpe(summary, "sharpe_1d_annualised", "sharpe_1d_samples", "days")),
+        ("round trips (FIFO)", _fmt(trips.get("count"), "d")),
+        ("  won", _share(trips.get("win_rate"))),
+        ("  mean holding time (s)", _fmt(trips.get("mean_holding_s"), ".2f")),
+        ("  PnL after fees", _fmt(trips.get("pnl"), ".2f")),
+    ]
+    reasons = summary.get("rejected_by_reason")
+    execution_rows = [
+        ("fills", _fmt(summary.get("fills"), "d")),
+        ("volume", _fmt(summary.get("volume"), "g")),
+        ("notional", _fmt(summary.get("notional"), ",.2f")),
+        ("orders", _fmt(summary.get("orders"), "d")),
+        ("rejected", _fmt(summary.get("rejected"), "d")),
+        *((f"  {reason}", _fmt(count, "d")) for reason, count in (reasons or {}).items()),
+        ("fill ratio", _fmt(summary.get("fill_ratio"), ".3f")),
+        ("order-to-trade", _fmt(summary.get("order_to_trade"), ".2f")),
+    ]
+    capture = summary.get("spread_capture")
+    if isinstance(capture, Mapping):
+        edge = f"{_fmt(capture.get('mean'), '.4g')} / {_fmt(capture.get('mean_bp'), '.2f')}"
+        execution_rows.append(("spread capture (price / bp)", edge))
+    horizons = _horizons(summary.get("markouts"))
+    if horizons:
+        names = "/".join(name for name, _ in horizons)
+
+        def each(key: str, spec: str) -> str:
+            return " / ".join(_fmt(entry.get(key), spec) for _, entry in horizons)
+
+        execution_rows += [
+            (f"markout {names} (price)", each("mean", ".4g")),
+            (f"markout {names} (bp)", each("mean_bp", ".2f")),
+            (f"adverse selection {names} (bp)", each("adverse_selection_bp", ".2f")),
+            (f"fills marked out at {names}", each("fills", "d")),
+        ]
+    risk_rows = [("max inventory", _fmt(summary.get("max_inventory"), "g"))]
+    positions = summary.get("final_position")
+    for symbol, position in (positions or {}).items():
+        risk_rows.append((f"final position {symbol}", _fmt(position, "g")))
+    for symbol, shares in (summary.get("quote_uptime") or {}).items():
+        text = " / ".join(_share(shares.get(k)) for k in ("bid", "ask", "two_sided"))
+        risk_rows.append((f"quote uptime {symbol}: bid / ask / both", text))
+    kill = summary.get("kill_switch")
+    risk_rows.append(("kill switch", "-" if kill is None else ("tripped" if kill else "no")))
+    run_rows = [
+        ("market time (s)", _fmt(summary.get("duration_s"), ".1f")),
+        ("venue", str(summary.get("venue", "-"))),
+    ]
+    return [
+        ("PnL and costs", pnl_rows),
+        ("execution quality", execution_rows),
+        ("inventory and risk", risk_rows),
+        ("run", run_rows),
+    ]
 
 
 def _png(figure: Any) -> bytes:
@@ -130,11 +236,52 @@ def _plots(run: RunRecord) -> dict[str, bytes]:
     return images
 
 
+def _round_trips_table(trips: pd.DataFrame) -> str:
+    if trips.empty:
+        return "<p>No round trips: no position was opened and closed.</p>"
+    shown = trips.head(_ROUND_TRIP_ROWS)
+    header = "".join(
+        f"<th>{name}</th>"
+        for name in ("instrument", "side", "qty", "entry", "exit", "entry price", "exit price", "PnL", "holding (s)")
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(text)}</td>"
+            for text in (
+                str(row.instrument),
+                str(row.side),
+                f"{row.qty:g}",
+                _timestamp(row.entry_time),
+                _timestamp(row.exit_time),
+                f"{row.entry_price:g}",
+                f"{row.exit_price:g}",
+                f"{row.pnl:.4f}",
+                f"{row.holding_s:.3f}",
+            )
+        )
+        + "</tr>"
+        for row in shown.itertuples(index=False)
+    )
+    note = (
+        f"<p>The first {len(shown)} of {len(trips)} round trips; all are in round_trips.parquet.</p>"
+        if len(trips) > len(shown)
+        else ""
+    )
+    return f"<table><tr>{header}</tr>{body}</table>{note}"
+
+
+def _timestamp(value: Any) -> str:
+    return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] if pd.notna(value) else "-"
+
+
 def _html(run: RunRecord, images: dict[str, bytes]) -> str:
     title = f"{run.meta.get('pattern', run.path.name)} — run report"
-    rows = "".join(
-        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(json.dumps(v))}</td></tr>"
-        for k, v in sorted(run.summary.items())
+    sections = "".join(
+        f"<h3>{html.escape(group)}</h3><table>"
+        + "".join(f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>" for label, value in rows)
+        + "</table>"
+        for group, rows in summary_sections(run.summary)
     )
     meta_rows = "".join(
         f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(json.dumps(v))}</td></tr>"
@@ -150,12 +297,17 @@ def _html(run: RunRecord, images: dict[str, bytes]) -> str:
 <style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}}
 table{{border-collapse:collapse;margin-bottom:1.5em}}
 th,td{{padding:3px 10px;border-bottom:1px solid #ddd;text-align:left}}
+td{{font-variant-numeric:tabular-nums}}
 img{{max-width:100%}}figure{{margin:1em 0}}</style></head>
 <body><h1>{html.escape(title)}</h1>
-<h2>Summary</h2><table>{rows}</table>
+<h2>Summary</h2>{sections}
+<p>Definitions of every stat: the docstring of <code>hft_core.engine.stats</code>; all of them are in
+summary.json.</p>
 <h2>Run</h2><table>{meta_rows}</table>
 <h2>Plots</h2>{figures}
-<p>{len(run.orders)} orders, {len(run.fills)} fills. Files: orders.parquet, fills.parquet, equity.parquet.</p>
+<h2>Round trips</h2>{_round_trips_table(run.round_trips)}
+<p>{len(run.orders)} orders, {len(run.fills)} fills. Files: orders.parquet, fills.parquet, equity.parquet,
+round_trips.parquet.</p>
 </body></html>
 """
 

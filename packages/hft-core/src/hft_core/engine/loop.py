@@ -18,10 +18,10 @@ import numpy as np
 import numpy.typing as npt
 
 from hft_core.engine import _settle
+from hft_core.engine import stats as run_stats
 from hft_core.engine.blotter import Blotter
 from hft_core.engine.book_view import VenueBookView
-from hft_core.engine.results import EQUITY_COLUMNS, BacktestResult, frame_from_rows
-from hft_core.engine.stats import max_drawdown, sequential_sum, sharpe_ratio
+from hft_core.engine.results import EQUITY_COLUMNS, BacktestResult, frame_from_rows, round_trips_frame, with_time
 from hft_core.errors import ConfigError
 from hft_core.events import BUY, SELL
 from hft_core.instruments import Instrument, Rounding
@@ -495,10 +495,14 @@ class Engine:
         self._handle_reports(_as_rows(pending))
 
     def _result(self, start: int) -> BacktestResult:
+        """The run's frames and stats (definitions: `hft_core.engine.stats`)."""
         self._settle_acknowledgements()
         blotter = self.blotter
-        orders = blotter.orders_table()
-        fills = blotter.fills_table()
+        orders = with_time(blotter.orders_table())
+        fills = with_time(blotter.fills_table())
+        equity = with_time(frame_from_rows(self._equity_rows, EQUITY_COLUMNS))
+        multipliers = {inst.symbol: inst.multiplier for inst in self.instruments}
+        trips = round_trips_frame(fills, multipliers)
         accepted, filled_orders, rejected = blotter.order_counts()
         n_fills = blotter.fill_count
         qty = fills["qty"].to_numpy(dtype=np.float64)
@@ -506,26 +510,62 @@ class Engine:
         max_inventory = max((abs(row[3]) for row in self._equity_rows), default=0.0)
         if n_fills:
             max_inventory = max(max_inventory, float(np.abs(fills["position"].to_numpy(dtype=np.float64)).max()))
+        fees_paid, rebates, fees_net = run_stats.fee_totals(fills["fee"].to_numpy(dtype=np.float64))
+        sharpe_1min, minutes = run_stats.sampled_sharpe(self._equity_ts, self._equity_total, 60 * _NS)
+        sharpe_1d, days = run_stats.sampled_sharpe(self._equity_ts, self._equity_total, 86_400 * _NS)
         stats: dict[str, Any] = {
+            # PnL and costs
             "pnl": round(self._equity_total[-1], 10) if self._equity_total else 0.0,
+            "fees_paid": round(fees_paid, 10),
+            "rebates_received": round(rebates, 10),
+            "fees_net": round(fees_net, 10),
+            "max_drawdown": round(run_stats.max_drawdown(self._equity_total), 10),
+            "sharpe_1min": None if sharpe_1min is None else round(sharpe_1min, 6),
+            "sharpe_1min_samples": minutes,
+            "sharpe_1d_annualised": None if sharpe_1d is None else round(sharpe_1d * math.sqrt(365), 6),
+            "sharpe_1d_samples": days,
+            "round_trips": run_stats.round_trip_summary(
+                trips["pnl"].to_numpy(dtype=np.float64), trips["holding_s"].to_numpy(dtype=np.float64)
+            ),
+            # execution quality
             "fills": n_fills,
-            "volume": round(sequential_sum(qty), 10),
-            "notional": round(sequential_sum(price * qty), 6),
-            "fees": round(blotter.fees_total(), 10),
-            "max_inventory": max_inventory,
-            "final_position": {s: self.position(i) for i, s in enumerate(self._symbols)},
-            "sharpe": round(sharpe_ratio(self._equity_ts, self._equity_total), 6),
-            "max_drawdown": round(max_drawdown(self._equity_total), 10),
+            "volume": round(run_stats.sequential_sum(qty), 10),
+            "notional": round(run_stats.sequential_sum(price * qty), 6),
             "orders": len(blotter),
             "rejected": rejected,
+            "rejected_by_reason": run_stats.rejections_by_reason(orders["status"], orders["reason"]),
             "fill_ratio": round(filled_orders / accepted, 6) if accepted else 0.0,
             "order_to_trade": round(len(blotter) / n_fills, 6) if n_fills else None,
-            "duration_s": (self.now - start) / _NS,
+            **run_stats.fill_quality(
+                fills["ts"].to_numpy(dtype=np.int64),
+                fills["instrument"].to_numpy(dtype=object),
+                run_stats.side_signs(fills["side"]),
+                price,
+                qty,
+                np.array([multipliers[name] for name in fills["instrument"].tolist()], dtype=np.float64),
+                equity["ts"].to_numpy(dtype=np.int64),
+                equity["instrument"].to_numpy(dtype=object),
+                equity["mid"].to_numpy(dtype=np.float64),
+            ),
+            # inventory and risk
+            "max_inventory": max_inventory,
+            "final_position": {s: self.position(i) for i, s in enumerate(self._symbols)},
+            "quote_uptime": run_stats.quote_uptimes(
+                self._symbols,
+                orders["instrument"].to_numpy(dtype=object),
+                orders["ts"].to_numpy(dtype=np.int64),
+                orders["done_ts"].to_numpy(dtype=np.int64),
+                run_stats.side_signs(orders["side"]),
+                run_stats.resting_orders(orders["order_type"], orders["status"]),
+                start,
+                self.now,
+            ),
             "kill_switch": self.risk.killed,
+            # the run
+            "duration_s": (self.now - start) / _NS,
             "venue": self.venue.name,
         }
-        equity = frame_from_rows(self._equity_rows, EQUITY_COLUMNS)
-        return BacktestResult(orders, fills, equity, stats, list(self._logs))
+        return BacktestResult(orders, fills, equity, stats, list(self._logs), trips)
 
 
 def _as_rows(reports: Sequence[Sequence[int]]) -> npt.NDArray[np.int64]:

@@ -1,22 +1,40 @@
-"""What a backtest returns and writes: orders, fills and equity as DataFrames, plus a stats dict.
+"""What a backtest returns and writes: orders, fills, equity and round trips as DataFrames, plus a stats dict.
 
-In the run directory they become ``orders.parquet``, ``fills.parquet``, ``equity.parquet``, ``summary.json``
-and ``log.txt``. Nothing in them depends on wall-clock time, so equal inputs give byte-identical files.
+In the run directory they become ``orders.parquet``, ``fills.parquet``, ``equity.parquet``,
+``round_trips.parquet``, ``summary.json`` and ``log.txt``. Nothing in them depends on wall-clock time, so equal
+inputs give byte-identical files.
+
+Every frame carries its market times twice: the integer ``ts`` (ns, the exact value the engine used) and
+``time``, the same instant as ``datetime64[ns, UTC]`` right after it, so plots get a readable axis:
+``result.equity.plot(x="time", y="pnl")``, or ``result.pnl_curve.plot()`` for the total. Round trips have two
+times, ``entry_ts``/``entry_time`` and ``exit_ts``/``exit_time``.
 """
 
 from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from hft_core.engine.stats import ROUND_TRIP_COLUMNS, round_trips, side_signs
 from hft_core.rundir import atomic_write_bytes, atomic_write_text
 
-__all__ = ["EQUITY_COLUMNS", "FILL_COLUMNS", "ORDER_COLUMNS", "BacktestResult", "frame_from_rows"]
+__all__ = [
+    "EQUITY_COLUMNS",
+    "FILL_COLUMNS",
+    "ORDER_COLUMNS",
+    "ROUND_TRIP_COLUMNS",
+    "BacktestResult",
+    "frame_from_rows",
+    "round_trips_frame",
+    "with_time",
+]
 
 ORDER_COLUMNS = (
     "order_id",
@@ -31,12 +49,15 @@ ORDER_COLUMNS = (
     "reason",
     "filled_qty",
 )
-"""``done_ts``: when the order reached its final state (filled, cancelled, rejected, expired); -1 while open."""
+"""The engine's order records (a result's frame adds ``time`` after ``ts``). ``done_ts``: when the order reached
+its final state (filled, cancelled, rejected, expired); -1 while open."""
 FILL_COLUMNS = ("ts", "instrument", "order_id", "side", "price", "qty", "fee", "maker", "position", "pnl")
-"""``position`` and ``pnl``: the account just after the fill, PnL marked to market at the mids (fees included) when
-the engine books the fill: as its report arrives for a strategy that overrides ``on_fill`` or ``on_order``, else at
-the strategy's next decision (such a strategy learns of its reports in batches, and the venue need not stop)."""
+"""The engine's fill records (a result's frame adds ``time`` after ``ts``). ``position`` and ``pnl``: the account
+just after the fill, PnL marked to market at the mids (fees included) when the engine books the fill: as its
+report arrives for a strategy that overrides ``on_fill`` or ``on_order``, else at the strategy's next decision
+(such a strategy learns of its reports in batches, and the venue need not stop)."""
 EQUITY_COLUMNS = ("ts", "instrument", "mid", "position", "pnl")
+"""The engine's equity samples, one row per instrument per sample (a result's frame adds ``time`` after ``ts``)."""
 
 
 def frame_from_rows(rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> pd.DataFrame:
@@ -44,15 +65,67 @@ def frame_from_rows(rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> pd
     return pd.DataFrame.from_records(rows, columns=list(columns))
 
 
+def _datetimes(ts: pd.Series | np.ndarray[Any, Any]) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(pd.to_datetime(np.asarray(ts, dtype=np.int64), unit="ns", utc=True))
+
+
+def with_time(frame: pd.DataFrame, ts: str = "ts", name: str = "time") -> pd.DataFrame:
+    """``frame`` with ``name``, the ``ts`` column as ``datetime64[ns, UTC]``, right after ``ts`` (a new frame;
+    one that has ``name`` already is returned as it is)."""
+    if name in frame.columns:
+        return frame
+    out = frame.copy(deep=False)
+    out.insert(list(out.columns).index(ts) + 1, name, _datetimes(out[ts]))
+    return out
+
+
+def round_trips_frame(fills: pd.DataFrame, multipliers: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """The fills' FIFO round trips (`hft_core.engine.stats.round_trips`) with ``entry_time`` and ``exit_time``.
+
+    ``multipliers``: each instrument's contract multiplier (1 for an instrument not named).
+    """
+    multipliers = multipliers or {}
+    names = fills["instrument"].to_numpy(dtype=object)
+    columns = round_trips(
+        fills["ts"].to_numpy(dtype=np.int64),
+        names,
+        side_signs(fills["side"].to_numpy(dtype=object)),
+        fills["price"].to_numpy(dtype=np.float64),
+        fills["qty"].to_numpy(dtype=np.float64),
+        fills["fee"].to_numpy(dtype=np.float64),
+        np.array([multipliers.get(name, 1.0) for name in names.tolist()], dtype=np.float64),
+    )
+    frame = pd.DataFrame(columns, columns=list(ROUND_TRIP_COLUMNS))
+    frame = with_time(frame, "entry_ts", "entry_time")
+    return with_time(frame, "exit_ts", "exit_time")
+
+
 @dataclass
 class BacktestResult:
-    """A finished (or interrupted) run: DataFrames for analysis, ``stats`` for the summary."""
+    """A finished (or interrupted) run: DataFrames for analysis, ``stats`` for the summary.
+
+    ``orders``, ``fills`` and ``equity`` get their ``time`` column here when they lack one. ``round_trips`` is
+    what the engine matched (`round_trips_frame`); a result put together by hand without it has an empty one.
+    """
 
     orders: pd.DataFrame
     fills: pd.DataFrame
     equity: pd.DataFrame
     stats: dict[str, Any]
     logs: list[str] = field(default_factory=list)
+    round_trips: pd.DataFrame = field(default_factory=lambda: round_trips_frame(frame_from_rows([], FILL_COLUMNS)))
+
+    def __post_init__(self) -> None:
+        self.orders = with_time(self.orders)
+        self.fills = with_time(self.fills)
+        self.equity = with_time(self.equity)
+
+    @property
+    def pnl_curve(self) -> pd.Series:
+        """Total PnL (all instruments) at each equity sample, indexed by ``time``."""
+        total = self.equity.groupby("time", sort=True)["pnl"].sum()
+        total.name = "pnl"
+        return total
 
     @classmethod
     def from_rows(
@@ -62,20 +135,31 @@ class BacktestResult:
         equity: list[tuple[Any, ...]],
         stats: dict[str, Any],
         logs: list[str],
+        *,
+        multipliers: Mapping[str, float] | None = None,
     ) -> BacktestResult:
-        """Build the DataFrames from the engine's row lists (columns as in the ``*_COLUMNS`` tuples)."""
+        """Build the DataFrames from row lists (columns as in the ``*_COLUMNS`` tuples); round trips from the
+        fills, with ``multipliers`` as in `round_trips_frame`."""
+        fill_frame = frame_from_rows(fills, FILL_COLUMNS)
         return cls(
             orders=frame_from_rows(orders, ORDER_COLUMNS),
-            fills=frame_from_rows(fills, FILL_COLUMNS),
+            fills=fill_frame,
             equity=frame_from_rows(equity, EQUITY_COLUMNS),
             stats=stats,
             logs=list(logs),
+            round_trips=round_trips_frame(fill_frame, multipliers),
         )
 
     def write(self, directory: Path) -> list[Path]:
         """Write every output into ``directory`` atomically; returns the files written."""
         written = []
-        for name, frame in (("orders", self.orders), ("fills", self.fills), ("equity", self.equity)):
+        frames = (
+            ("orders", self.orders),
+            ("fills", self.fills),
+            ("equity", self.equity),
+            ("round_trips", self.round_trips),
+        )
+        for name, frame in frames:
             buffer = io.BytesIO()
             frame.to_parquet(buffer, index=False, engine="pyarrow", compression="zstd")
             path = directory / f"{name}.parquet"

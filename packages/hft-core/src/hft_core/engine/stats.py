@@ -1,50 +1,128 @@
-"""Run statistics from a run's fills, orders and equity series.
+"""Run statistics: pure functions of a run's fills, orders, PnL curve and mid series (numpy, no engine state).
 
-Definitions (docs/architecture.md repeats them):
+`Engine._result` calls them on the run's own records; they work as well on the DataFrames of any run (a
+`BacktestResult` or a loaded run directory). Money is in quote currency with each instrument's multiplier applied;
+times are market time in ns; a side is +1 for a buy and −1 for a sell (`side_signs`).
 
-- ``pnl``: final mark-to-market PnL in quote currency, fees included.
-- ``sharpe``: mean / std of PnL changes between equity samples, scaled by √(samples per year) with a 365-day
-  year (markets here trade around the clock); 0 when PnL never changes.
-- ``max_drawdown``: the largest peak-to-trough fall of the PnL curve, in quote currency (≥ 0).
+Definitions (docs/architecture.md repeats them). The keys are those of ``summary.json``.
+
+PnL and costs
+
+- ``pnl``: final mark-to-market PnL, fees included.
+- ``fees_paid``: the sum of the positive fees; ``rebates_received``: minus the sum of the negative fees (a maker
+  rebate is a negative fee), so ≥ 0; ``fees_net`` = fees_paid − rebates_received, the fills' fees added in fill
+  order (what ``pnl`` has paid for fees).
+- ``max_drawdown``: the largest peak-to-trough fall of the PnL curve (≥ 0).
+- ``sharpe_1min``: mean / standard deviation (ddof 1) of the PnL's one-minute changes, **not annualised**, with
+  ``sharpe_1min_samples`` changes. ``sharpe_1d_annualised``: the same over one-day changes × √365 (markets here
+  trade around the clock), with ``sharpe_1d_samples``. The PnL at each point of the grid start + k·period is the
+  last equity sample at or before it. Each is null below `MIN_SHARPE_SAMPLES` changes (so a run shorter than
+  30 minutes has no Sharpe at all, and only a run of 30 days or more an annualised one) and when the PnL never
+  changes: a ratio of 30 numbers is the least worth printing, and annualising minutes or seconds of PnL turns
+  their autocorrelation and the market's intraday pattern into numbers in the thousands.
+- ``round_trips``: the fills matched first-in first-out per instrument (`round_trips`): ``count``, ``win_rate``
+  (share with PnL > 0), ``mean_holding_s``, and ``pnl``, their summed PnL after fees. For a run that ends flat
+  that is ``pnl``; otherwise the open position's entries are in no round trip.
+
+Execution quality
+
+- ``fills``, ``volume`` (Σ qty), ``notional`` (Σ price × qty), ``orders`` (submitted), ``rejected``.
+- ``rejected_by_reason``: rejected orders counted by the kind of their reason (`reason_kind`).
 - ``fill_ratio``: orders with at least one fill / orders accepted by the venue.
 - ``order_to_trade``: orders submitted / fills.
+- ``spread_capture``: per fill, the *edge* of its price over the mid at its time, positive when the fill was
+  better than the mid: mid − price for a buy, price − mid for a sell. Summarised (`edge_summary`) as ``fills``
+  (those with a mid), ``mean`` (price units), ``mean_bp`` (each edge in basis points of its fill price, averaged),
+  ``vw_mean_bp`` (Σ edge × qty × multiplier / Σ notional, in bp) and ``pnl`` (Σ edge × qty × multiplier).
+- ``markouts``: for each horizon h in `MARKOUT_HORIZONS_S` (keys ``"1s"``, ``"10s"``, ``"60s"``), the same
+  summary with the mid at the fill's time + h instead: mid(t+h) − price for a buy, price − mid(t+h) for a sell.
+  Fills less than h before the mid series ends are left out (``fills`` says how many count).
+  ``adverse_selection_bp``: over the same fills, how far the mid moved against the fill from t to t+h, in bp of
+  the fill price: (mid(t) − mid(t+h)) × side; spread capture − markout, fill by fill.
+
+  The mid at a time is the last mid of the series at or before it (NaN after the series ends). The engine passes
+  its equity samples' mids, one per instrument every ``sample_interval_s`` (1 s by default): a fill's mid is
+  then up to one interval old, which blurs spread capture on that scale and leaves 10 s and 60 s markouts
+  nearly untouched. A finer mid series works unchanged.
+
+Inventory and risk
+
+- ``max_inventory``: the largest |position| at any fill or equity sample, in any instrument.
+- ``final_position``: per instrument.
+- ``quote_uptime``: per instrument, the share of market time from the run's start to its end with at least one
+  resting order on the bid (``bid``), on the ask (``ask``), and on both at once (``two_sided``). An order rests
+  from its submission (``ts``, so entry latency counts) to its final report (``done_ts``; to the end while
+  open). Market, IOC and FOK orders and rejected orders never rest (`resting_orders`).
+- ``kill_switch``: whether the risk gate's loss limit stopped the strategy.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["max_drawdown", "sequential_sum", "sharpe_ratio"]
+__all__ = [
+    "MARKOUT_HORIZONS_S",
+    "MIN_SHARPE_SAMPLES",
+    "QTY_DECIMALS",
+    "ROUND_TRIP_COLUMNS",
+    "edge_summary",
+    "edges",
+    "fee_totals",
+    "fill_quality",
+    "markout_summary",
+    "max_drawdown",
+    "mids_at",
+    "quote_uptime",
+    "quote_uptimes",
+    "reason_kind",
+    "rejections_by_reason",
+    "resting_orders",
+    "round_trip_summary",
+    "round_trips",
+    "sampled_sharpe",
+    "sequential_sum",
+    "side_signs",
+]
 
-_NS_PER_YEAR = 365 * 24 * 3600 * 1_000_000_000
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+_NS = 1_000_000_000
+MARKOUT_HORIZONS_S = (1, 10, 60)
+"""The markout horizons, in seconds of market time."""
+QTY_DECIMALS = 12
+"""Round trips round what is left of a quantity to this many decimals (`round_trips`)."""
+MIN_SHARPE_SAMPLES = 30
+"""The fewest PnL changes a Sharpe ratio is computed from (below: null)."""
+ROUND_TRIP_COLUMNS = (
+    "instrument",
+    "side",
+    "qty",
+    "entry_ts",
+    "exit_ts",
+    "entry_price",
+    "exit_price",
+    "gross_pnl",
+    "fees",
+    "pnl",
+    "holding_s",
+)
+"""`round_trips`' columns. ``side``: ``long`` (entered with a buy) or ``short``; ``gross_pnl``: (exit − entry)
+× qty × multiplier, sign-flipped for a short; ``fees``: the entry's and the exit's fees, each fill's fee split
+over its quantity; ``pnl`` = gross_pnl − fees; ``holding_s``: (exit_ts − entry_ts) in seconds."""
+_RESTING_TYPES = ("limit", "post_only")
+_BP = 1e4
 
 
-def sharpe_ratio(ts: Sequence[int], pnl: Sequence[float]) -> float:
-    """Annualised Sharpe ratio of PnL changes between samples taken at times ``ts`` (ns)."""
-    if len(pnl) < 3:
-        return 0.0
-    changes = np.diff(np.asarray(pnl, dtype=np.float64))
-    std = float(changes.std(ddof=1))
-    if std == 0.0 or not math.isfinite(std):
-        return 0.0
-    span = int(ts[-1]) - int(ts[0])
-    if span <= 0:
-        return 0.0
-    samples_per_year = len(changes) * _NS_PER_YEAR / span
-    return float(changes.mean() / std * math.sqrt(samples_per_year))
-
-
-def max_drawdown(pnl: Sequence[float]) -> float:
-    """Largest peak-to-trough fall of the PnL curve (0 for a curve that never falls)."""
-    if len(pnl) == 0:
-        return 0.0
-    curve = np.asarray(pnl, dtype=np.float64)
-    peaks = np.maximum.accumulate(curve)
-    return float((peaks - curve).max())
+def side_signs(sides: Sequence[str] | npt.ArrayLike) -> IntArray:
+    """+1 for each ``"buy"``, −1 for anything else (``"sell"``)."""
+    return np.where(np.asarray(sides, dtype=object) == "buy", 1, -1).astype(np.int64)
 
 
 def sequential_sum(values: npt.NDArray[np.float64]) -> float:
@@ -53,3 +131,286 @@ def sequential_sum(values: npt.NDArray[np.float64]) -> float:
     if len(values) == 0:
         return 0
     return float(np.cumsum(values)[-1])
+
+
+# -- PnL and costs ---------------------------------------------------------------------------------------------
+def max_drawdown(pnl: Sequence[float] | FloatArray) -> float:
+    """Largest peak-to-trough fall of the PnL curve (0 for a curve that never falls)."""
+    if len(pnl) == 0:
+        return 0.0
+    curve = np.asarray(pnl, dtype=np.float64)
+    peaks = np.maximum.accumulate(curve)
+    return float((peaks - curve).max())
+
+
+def sampled_sharpe(
+    ts: Sequence[int] | IntArray,
+    pnl: Sequence[float] | FloatArray,
+    period_ns: int,
+    *,
+    min_samples: int = MIN_SHARPE_SAMPLES,
+) -> tuple[float | None, int]:
+    """(mean / std of the PnL's changes over ``period_ns``, number of changes); not annualised.
+
+    The PnL at each point of the grid ``ts[0] + k × period_ns`` (up to the last sample) is the last sample at or
+    before it (``ts`` ascending). The ratio is None with fewer than ``min_samples`` changes or a constant PnL.
+    """
+    times = np.asarray(ts, dtype=np.int64)
+    values = np.asarray(pnl, dtype=np.float64)
+    if len(times) == 0 or period_ns <= 0:
+        return None, 0
+    grid = times[0] + period_ns * np.arange((int(times[-1]) - int(times[0])) // period_ns + 1, dtype=np.int64)
+    changes = np.diff(values[np.searchsorted(times, grid, side="right") - 1])
+    if len(changes) < max(min_samples, 2):
+        return None, len(changes)
+    std = float(changes.std(ddof=1))
+    if std == 0.0 or not math.isfinite(std):
+        return None, len(changes)
+    return float(changes.mean()) / std, len(changes)
+
+
+def fee_totals(fees: FloatArray) -> tuple[float, float, float]:
+    """(fees paid, rebates received, net fees): Σ positive fees, −Σ negative fees, Σ fees in fill order."""
+    paid = sequential_sum(fees[fees > 0])
+    rebates = -sequential_sum(fees[fees < 0])
+    return float(paid), float(rebates) + 0.0, float(sequential_sum(fees))
+
+
+# -- execution quality -----------------------------------------------------------------------------------------
+def reason_kind(reason: str) -> str:
+    """The kind of a rejection reason: its text before the first colon, at most its first two words.
+
+    ``"risk max_position: order 155: position could reach 11…"`` → ``"risk max_position"``, ``"invalid size 0.4:
+    below one lot of 1.0"`` → ``"invalid size"``, a venue's ``"post_only_would_cross"`` stays itself; the empty
+    reason is ``"unspecified"``.
+    """
+    words = reason.split(":", 1)[0].split()
+    return " ".join(words[:2]) if words else "unspecified"
+
+
+def rejections_by_reason(status: npt.ArrayLike, reason: npt.ArrayLike) -> dict[str, int]:
+    """Rejected orders (``status == "rejected"``) counted by `reason_kind`, keys sorted."""
+    statuses = np.asarray(status, dtype=object)
+    reasons = np.asarray(reason, dtype=object)[statuses == "rejected"]
+    counts: dict[str, int] = {}
+    for text in reasons.tolist():
+        kind = reason_kind(text if isinstance(text, str) else "")
+        counts[kind] = counts.get(kind, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def mids_at(mid_ts: IntArray, mids: FloatArray, at: IntArray) -> FloatArray:
+    """The last mid at or before each time of ``at`` (``mid_ts`` ascending); NaN before the series starts and
+    after it ends (nothing is known there)."""
+    at = np.asarray(at, dtype=np.int64)
+    out = np.full(len(at), np.nan)
+    if len(mid_ts) == 0:
+        return out
+    index = np.searchsorted(mid_ts, at, side="right") - 1
+    known = (index >= 0) & (at <= mid_ts[-1])
+    out[known] = mids[index[known]]
+    return out
+
+
+def edges(side: IntArray, price: FloatArray, mid: FloatArray) -> FloatArray:
+    """Each fill's edge over ``mid``: (mid − price) × side, positive when the fill was better than the mid."""
+    return (mid - price) * side
+
+
+def edge_summary(edge: FloatArray, price: FloatArray, qty: FloatArray, multiplier: FloatArray) -> dict[str, Any]:
+    """Fills with a finite edge summarised: ``fills``, ``mean`` (price units), ``mean_bp`` (bp of fill price),
+    ``vw_mean_bp`` (notional-weighted, bp) and ``pnl`` (Σ edge × qty × multiplier); None for an empty set."""
+    known = np.isfinite(edge)
+    edge, price, size = edge[known], price[known], qty[known] * multiplier[known]
+    if len(edge) == 0:
+        return {"fills": 0, "mean": None, "mean_bp": None, "vw_mean_bp": None, "pnl": 0.0}
+    notional = sequential_sum(price * size)
+    pnl = sequential_sum(edge * size)
+    return {
+        "fills": len(edge),
+        "mean": _rounded(float(edge.mean())),
+        "mean_bp": _rounded(float((edge / price).mean()) * _BP),
+        "vw_mean_bp": _rounded(pnl / notional * _BP) if notional else None,
+        "pnl": _rounded(pnl),
+    }
+
+
+def markout_summary(
+    side: IntArray,
+    price: FloatArray,
+    qty: FloatArray,
+    multiplier: FloatArray,
+    mid_at_fill: FloatArray,
+    mid_later: FloatArray,
+) -> dict[str, Any]:
+    """`edge_summary` of the edges over ``mid_later``, plus ``adverse_selection_bp``: the mean over the same fills
+    (those with both mids) of (mid_at_fill − mid_later) × side in bp of the fill price (None for none)."""
+    summary = edge_summary(edges(side, price, mid_later), price, qty, multiplier)
+    moved = (mid_at_fill - mid_later) * side / price
+    moved = moved[np.isfinite(moved)]
+    summary["adverse_selection_bp"] = _rounded(float(moved.mean()) * _BP) if len(moved) else None
+    return summary
+
+
+def fill_quality(
+    ts: IntArray,
+    instrument: npt.ArrayLike,
+    side: IntArray,
+    price: FloatArray,
+    qty: FloatArray,
+    multiplier: FloatArray,
+    mid_ts: IntArray,
+    mid_instrument: npt.ArrayLike,
+    mids: FloatArray,
+) -> dict[str, Any]:
+    """``spread_capture`` and ``markouts`` of the fills (``ts`` … ``multiplier``, one entry per fill) against a mid
+    series (``mid_ts``, ``mid_instrument``, ``mids``: rows of any instruments, ascending in time per instrument)."""
+    names = np.asarray(instrument, dtype=object)
+    mid_names = np.asarray(mid_instrument, dtype=object)
+    ts = np.asarray(ts, dtype=np.int64)
+    now = np.full(len(ts), np.nan)
+    later = {h: np.full(len(ts), np.nan) for h in MARKOUT_HORIZONS_S}
+    for name in dict.fromkeys(names.tolist()):
+        mine, series = names == name, mid_names == name
+        now[mine] = mids_at(mid_ts[series], mids[series], ts[mine])
+        for h, values in later.items():
+            values[mine] = mids_at(mid_ts[series], mids[series], ts[mine] + h * _NS)
+    return {
+        "spread_capture": edge_summary(edges(side, price, now), price, qty, multiplier),
+        "markouts": {
+            f"{h}s": markout_summary(side, price, qty, multiplier, now, values) for h, values in later.items()
+        },
+    }
+
+
+def resting_orders(order_type: npt.ArrayLike, status: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """Which orders can rest on the book: limit and post-only orders that were not rejected."""
+    types = np.asarray(order_type, dtype=object)
+    resting: npt.NDArray[np.bool_] = np.isin(types, _RESTING_TYPES) & (np.asarray(status, dtype=object) != "rejected")
+    return resting
+
+
+def quote_uptime(ts: IntArray, done_ts: IntArray, side: IntArray, start: int, end: int) -> dict[str, float | None]:
+    """Shares of [start, end] with a resting order on the bid, the ask and both (``done_ts`` −1: open to the end).
+
+    ``ts``, ``done_ts`` and ``side`` describe the resting orders of one instrument (`resting_orders`). None when
+    the run has no duration.
+    """
+    if end <= start:
+        return {"bid": None, "ask": None, "two_sided": None}
+    ts = np.asarray(ts, dtype=np.int64)
+    done = np.asarray(done_ts, dtype=np.int64)
+    begins = np.clip(ts, start, end)
+    ends = np.clip(np.where(done < 0, end, done), start, end)
+    points = np.unique(np.concatenate([begins, ends, np.array([start, end], dtype=np.int64)]))
+    lengths = np.diff(points).astype(np.float64)
+    left = points[:-1]
+    covered = []
+    for sign in (1, -1):
+        mine = side == sign
+        b, e = np.sort(begins[mine]), np.sort(ends[mine])
+        # orders resting on [left, next point): begun at or before it, not yet done at it
+        covered.append(np.searchsorted(b, left, side="right") - np.searchsorted(e, left, side="right") > 0)
+    span = float(end - start)
+    return {
+        "bid": _rounded(float(lengths[covered[0]].sum()) / span),
+        "ask": _rounded(float(lengths[covered[1]].sum()) / span),
+        "two_sided": _rounded(float(lengths[covered[0] & covered[1]].sum()) / span),
+    }
+
+
+def quote_uptimes(
+    instruments: Sequence[str],
+    instrument: npt.ArrayLike,
+    ts: IntArray,
+    done_ts: IntArray,
+    side: IntArray,
+    resting: npt.NDArray[np.bool_],
+    start: int,
+    end: int,
+) -> dict[str, dict[str, float | None]]:
+    """`quote_uptime` of each of ``instruments`` from the orders table's columns (``resting``: `resting_orders`)."""
+    names = np.asarray(instrument, dtype=object)
+    return {
+        name: quote_uptime(
+            ts[resting & (names == name)], done_ts[resting & (names == name)], side[resting & (names == name)],
+            start, end,
+        )
+        for name in instruments
+    }  # fmt: skip
+
+
+# -- round trips -----------------------------------------------------------------------------------------------
+def round_trips(
+    ts: IntArray,
+    instrument: npt.ArrayLike,
+    side: IntArray,
+    price: FloatArray,
+    qty: FloatArray,
+    fee: FloatArray,
+    multiplier: FloatArray,
+) -> dict[str, npt.NDArray[Any]]:
+    """The fills (in fill order) matched first-in first-out per instrument into round trips.
+
+    A fill first closes the oldest open entries of the opposite side; what is left of it opens a new entry. Each
+    match is one round trip, emitted in the order the exits happen; columns as `ROUND_TRIP_COLUMNS`. What is left
+    of a fill or an entry after a match is rounded to `QTY_DECIMALS` decimals, so that lot sizes like 0.001 leave
+    no float dust behind (0.3 − 0.1 − 0.1 is 0.1, not 0.09999999999999998).
+    """
+    names = np.asarray(instrument, dtype=object)
+    rows: list[tuple[Any, ...]] = []
+    # per instrument: open entries [ts, side, price, qty left, fee per unit]
+    books: dict[Any, deque[list[Any]]] = {}
+    for t, name, s, p, q, f, m in zip(
+        np.asarray(ts, dtype=np.int64).tolist(),
+        names.tolist(),
+        np.asarray(side, dtype=np.int64).tolist(),
+        np.asarray(price, dtype=np.float64).tolist(),
+        np.asarray(qty, dtype=np.float64).tolist(),
+        np.asarray(fee, dtype=np.float64).tolist(),
+        np.asarray(multiplier, dtype=np.float64).tolist(),
+        strict=True,
+    ):
+        if not q > 0:
+            continue
+        book = books.setdefault(name, deque())
+        left, unit_fee = q, f / q
+        while book and book[0][1] != s and left > 0:
+            entry = book[0]
+            matched = min(left, entry[3])
+            direction = entry[1]  # +1: long (entered with a buy)
+            gross = (p - entry[2]) * matched * m * direction
+            fees = (entry[4] + unit_fee) * matched
+            rows.append(
+                (name, "long" if direction > 0 else "short", matched, entry[0], t, entry[2], p, gross, fees,
+                 gross - fees, (t - entry[0]) / _NS)
+            )  # fmt: skip
+            entry[3] = round(entry[3] - matched, QTY_DECIMALS)
+            left = round(left - matched, QTY_DECIMALS)
+            if entry[3] <= 0:
+                book.popleft()
+        if left > 0:
+            book.append([t, s, p, left, unit_fee])
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(ROUND_TRIP_COLUMNS)
+    dtypes: list[Any] = [object, object, np.float64, np.int64, np.int64] + [np.float64] * 6
+    return {
+        name: np.array(values, dtype=dtype)
+        for name, values, dtype in zip(ROUND_TRIP_COLUMNS, columns, dtypes, strict=True)
+    }
+
+
+def round_trip_summary(pnl: FloatArray, holding_s: FloatArray) -> dict[str, Any]:
+    """``count``, ``win_rate`` (share with pnl > 0), ``mean_holding_s`` and ``pnl`` (Σ, in exit order)."""
+    if len(pnl) == 0:
+        return {"count": 0, "win_rate": None, "mean_holding_s": None, "pnl": 0.0}
+    return {
+        "count": len(pnl),
+        "win_rate": _rounded(float(np.count_nonzero(pnl > 0)) / len(pnl)),
+        "mean_holding_s": _rounded(float(holding_s.mean())),
+        "pnl": _rounded(sequential_sum(pnl)),
+    }
+
+
+def _rounded(value: float) -> float:
+    """Ten decimals: the last bits of a float sum say nothing and would make summary.json noisy."""
+    return round(value, 10)
