@@ -1,56 +1,83 @@
-"""The passive-mm pattern: its declared parameters, the shipped Config.toml and building each model."""
+"""The passive-mm pattern: its knobs, the shipped Config.toml and docs table, building each model, sane scale."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-from hft_core import ConfigError, backtest
-from hft_core.config import load_toml, resolve_config
+from hft_core import ConfigError, Distance, Size, backtest
+from hft_core.config import load_toml
+from hft_core.data.samples import shared_data_path
+from hft_core.knobs import markdown_table
+from hft_passive_mm.config import PassiveMMConfig
 from hft_passive_mm.plugin import PASSIVE_MM
 from hft_passive_mm.strategy import PassiveMarketMaker
 
-CONFIG = Path(__file__).resolve().parents[1] / "Config.toml"
+PACKAGE = Path(__file__).resolve().parents[1]
+CONFIG = PACKAGE / "Config.toml"
+DOCS = PACKAGE.parents[1] / "docs" / "passive-mm.md"
 
 
-def test_config_toml_lists_every_parameter_at_its_default() -> None:
-    values = load_toml(CONFIG)
-    assert set(values) == {p.name for p in PASSIVE_MM.parameters}
-    assert resolve_config(PASSIVE_MM, file_values=values, file_label=str(CONFIG)) == PASSIVE_MM.defaults()
+def _hft(*args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "hft_core", *args], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
-def test_original_pattern_defaults() -> None:
-    defaults = PASSIVE_MM.defaults()
-    assert (defaults["half_spread"], defaults["size"], defaults["inv_limit"]) == (0.25, 1.0, 10.0)
-    assert (defaults["inv_spread_mult"], defaults["tick_ms"], defaults["model"]) == (2.0, 50, "inventory-skew")
+def test_config_toml_is_the_generated_starting_config() -> None:
+    """Config.toml is `hft info passive-mm --toml`, so it cannot drift from the knobs it lists."""
+    assert CONFIG.read_text() == _hft("info", "passive-mm", "--toml")
+    assert PassiveMMConfig().updated(load_toml(CONFIG), source=str(CONFIG)) == PassiveMMConfig()
+
+
+def test_docs_table_is_the_generated_one() -> None:
+    assert markdown_table(PassiveMMConfig.knobs()) in DOCS.read_text()
+
+
+def test_defaults_are_scale_free() -> None:
+    defaults = PassiveMMConfig()
+    assert (defaults.half_spread, defaults.size, defaults.inv_limit) == (
+        Distance(5, "ticks"),
+        Size(1, "lots"),
+        Size(10, "lots"),
+    )
+    assert (defaults.inv_spread_mult, defaults.tick_ms, defaults.model) == (2.0, 50, "inventory-skew")
 
 
 @pytest.mark.parametrize("model", ["inventory-skew", "avellaneda-stoikov", "glft", "glft-approx", "imbalance-skew"])
-def test_every_model_builds_from_the_pattern_parameters(model: str) -> None:
-    params = resolve_config(PASSIVE_MM, assignments=[f"model={model}", "sigma=0.05"])
-    strategy = PassiveMarketMaker.from_params(params)
-    assert strategy.model.name == model
+def test_every_model_builds_from_the_pattern_config(model: str) -> None:
+    config = PassiveMMConfig().updated(assignments=[f"model={model}", "sigma=0.05"])
+    strategy = PASSIVE_MM.build(config)
+    assert isinstance(strategy, PassiveMarketMaker)
+    result = backtest(strategy, duration_s=2.0, tick_size=0.05)
+    assert strategy.model(100.0).name == model and result.stats["orders"] > 0
 
 
 @pytest.mark.parametrize(
     ("assignment", "message"),
     [
         ("model=garch", "'model' must be one of"),
-        ("tick_ms=0", "'tick_ms' must be >= 1"),
-        ("half_spread=wide", "'half_spread' expects float, got 'wide'"),
+        ("tick_ms=0", "'tick_ms' must be >= 1, got 0"),
+        ("half_spread=wide", "'half_spread' expected a price distance"),
+        ("size=0", "'size' must be > 0, got 0.0"),
+        ("gamma=0", "'gamma' must be > 0, got 0.0"),
         ("gama=0.1", "did you mean 'gamma'"),
     ],
 )
 def test_bad_settings_are_specific(assignment: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        resolve_config(PASSIVE_MM, assignments=[assignment])
+        PassiveMMConfig().updated(assignments=[assignment])
 
 
 def test_inventory_limit_below_size_is_rejected() -> None:
-    params = resolve_config(PASSIVE_MM, assignments=["inv_limit=0.5", "size=1"])
-    with pytest.raises(ValueError, match="inv_limit"):
-        PassiveMarketMaker.from_params(params)
+    with pytest.raises(ConfigError, match=r"inv_limit \(0.5\) must be >= size \(1\)"):
+        PassiveMMConfig().updated(assignments=["inv_limit=0.5", "size=1"])
+    # in different units the check needs the instrument: it happens before the run starts
+    mixed = PassiveMMConfig().updated(assignments=["inv_limit=0.5", "size=1lots"])
+    with pytest.raises(ConfigError, match=r"inv_limit \(0.5 = 0.5\) must be >= size \(1lots = 1\) on SIM"):
+        backtest(PassiveMarketMaker(mixed), duration_s=1.0)
 
 
 @pytest.mark.parametrize("seed", [3, 7])
@@ -58,10 +85,21 @@ def test_quotes_follow_the_market_not_the_strategys_own_orders(seed: int) -> Non
     """On the simulated market a side of the book sometimes holds only our quote. The models quote around the
     others' mid, so Avellaneda-Stoikov with its σ estimated online stays at the market (quoting around the book's
     mid, it chased its own quote up to ten-digit prices, and background market orders filled it there)."""
-    params = resolve_config(PASSIVE_MM, assignments=["model=avellaneda-stoikov", "gamma=0.1"])
-    strategy = PASSIVE_MM.strategy_factory(dict(params))
-    market: dict[str, Any] = dict(PASSIVE_MM.scenario_params)  # (its thin book: sides often empty but for us)
-    result = backtest(strategy, scenario=PASSIVE_MM.default_scenario, seed=seed, **market)
+    result = backtest("passive-mm", config={"model": "avellaneda-stoikov", "gamma": 0.1}, seed=seed)
     prices = result.fills["price"]
     assert len(prices) > 100
     assert prices.between(90, 110).all() and result.equity["mid"].between(90, 110).all()
+
+
+@pytest.mark.slow
+def test_defaults_replayed_on_the_binance_perp_stay_small() -> None:
+    """The defaults on BTCUSDT (tick 0.1 USDT, lot 0.001 BTC): 1 lot a quote, at most 10 lots of inventory,
+    quotes 5 ticks from the mid — not the multi-BTC position plain-unit defaults built in seconds."""
+    capture = shared_data_path("binance-2024-08-08/usdm_btcusdt_20240808.gz")
+    result = backtest("passive-mm", data=capture, duration_s=60.0)
+    assert result.stats["fills"] > 0
+    assert set(result.fills["qty"].round(9)) == {0.001}
+    assert result.fills["position"].abs().max() <= 0.010 + 1e-12
+    prices = result.orders["price"].to_numpy()
+    mids = result.equity["mid"]
+    assert abs(float(prices.mean()) - float(mids.mean())) < 50  # quoting near the market, in USDT
