@@ -275,11 +275,17 @@ def _timestamp(value: Any) -> str:
     return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] if pd.notna(value) else "-"
 
 
+def _label(label: str) -> str:
+    """A row label, its leading spaces (a sub-row) kept as an indent."""
+    text = label.lstrip(" ")
+    return "&emsp;" * ((len(label) - len(text)) // 2) + html.escape(text)
+
+
 def _html(run: RunRecord, images: dict[str, bytes]) -> str:
     title = f"{run.meta.get('pattern', run.path.name)} — run report"
     sections = "".join(
         f"<h3>{html.escape(group)}</h3><table>"
-        + "".join(f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>" for label, value in rows)
+        + "".join(f"<tr><th>{_label(label)}</th><td>{html.escape(value)}</td></tr>" for label, value in rows)
         + "</table>"
         for group, rows in summary_sections(run.summary)
     )
