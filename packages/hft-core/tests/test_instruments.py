@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hft_core import FeeSchedule, Instrument, OffGridError
+from hft_core.instruments import DEFAULT_QUOTE, assets_of_symbol
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -102,3 +103,31 @@ def test_scalar_conversions_round_like_python_round(step: float) -> None:
     places = next(p for p in range(13) if abs(round(step, p) - step) <= step * 1e-9)
     assert [inst.ticks_to_price(c) for c in counts] == [round(c * step, places) for c in counts]
     assert [inst.lots_to_qty(c) for c in counts] == [round(c * step, places) for c in counts]
+
+
+@pytest.mark.parametrize(
+    ("symbol", "base", "quote"),
+    [
+        ("BTC/USDT", "BTC", "USDT"),
+        ("ETH/BTC", "ETH", "BTC"),
+        ("BTCUSDT", "BTC", "USDT"),  # Binance: by the known quote suffix
+        ("btcusdt", "BTC", "USDT"),
+        ("ETHBTC", "ETH", "BTC"),
+        ("BTCUSD_PERP", "BTC", "USD"),
+        ("BTC-USDT", "BTC", "USDT"),
+        ("BTC-PERP", "BTC-PERP", DEFAULT_QUOTE),  # not a pair
+        ("SIM", "SIM", DEFAULT_QUOTE),  # the simulated market
+        ("AAPL", "AAPL", DEFAULT_QUOTE),
+    ],
+)
+def test_base_and_quote_come_from_the_symbol(symbol: str, base: str, quote: str) -> None:
+    instrument = Instrument(symbol, tick_size=0.01)
+    assert (instrument.base, instrument.quote) == (base, quote)
+
+
+def test_base_and_quote_can_be_given() -> None:
+    assert (Instrument("XBTZ24", tick_size=0.5, base="BTC", quote="USD").base, "USD") == ("BTC", "USD")
+    assert Instrument("BTCUSDT", tick_size=0.01, quote="USDC").quote == "USDC"
+    with pytest.raises(ValueError, match="base and quote must differ"):
+        Instrument("X", tick_size=0.01, base="USD", quote="USD")
+    assert assets_of_symbol("USDT") is None

@@ -3,6 +3,12 @@
 Inside books, matching and queues every price is an integer number of ticks and every size an integer number of
 lots, so matching is exact. Conversion happens only at the edges, through `Instrument`; off-grid input is an
 error unless a rounding rule is asked for explicitly.
+
+An instrument trades its ``base`` asset priced in its ``quote`` currency; the engine keeps balances per asset and
+converts them into the run's numeraire (`hft_core.engine.accounts`). Both come from the symbol where it says them
+(`assets_of_symbol`: ``BTC/USDT``, ``BTC-USDT``, or ``BTCUSDT``/``ETHBTC`` by a known quote suffix), else the
+symbol is the base and `DEFAULT_QUOTE` the quote (the simulated markets' ``SIM``, ``AAA``, ``Y``); either can be
+given explicitly.
 """
 
 from __future__ import annotations
@@ -17,7 +23,30 @@ import numpy.typing as npt
 
 from hft_core.errors import OffGridError
 
-__all__ = ["FeeSchedule", "Instrument", "Rounding"]
+__all__ = ["DEFAULT_QUOTE", "KNOWN_QUOTES", "FeeSchedule", "Instrument", "Rounding", "assets_of_symbol"]
+
+DEFAULT_QUOTE = "USD"
+"""The quote currency of an instrument whose symbol names none (a simulated market's ``SIM``, an equity's ``AAPL``)."""
+
+KNOWN_QUOTES = (
+    "FDUSD",
+    "USDT",
+    "USDC",
+    "BUSD",
+    "TUSD",
+    "USD",
+    "EUR",
+    "GBP",
+    "JPY",
+    "TRY",
+    "BRL",
+    "DAI",
+    "BTC",
+    "ETH",
+    "BNB",
+)
+"""Quote currencies recognised at the end of a run-together symbol (``BTCUSDT`` → BTC/USDT), longest match first."""
+_SUFFIXES = sorted(KNOWN_QUOTES, key=len, reverse=True)
 
 Rounding = Literal["exact", "nearest", "down", "up"]
 """How a float is put on a grid: ``exact`` raises `OffGridError` when it is off the grid."""
@@ -56,7 +85,8 @@ class Instrument:
     """A tradable instrument on one venue.
 
     ``tick_size`` and ``lot_size`` are the price and size grids in quote currency and base units;
-    ``multiplier`` scales price × size into notional (1 for spot, contract size for futures).
+    ``multiplier`` scales price × size into notional (1 for spot, contract size for futures). ``base`` and
+    ``quote`` are the assets (empty: from the symbol, `assets_of_symbol`, else the symbol over `DEFAULT_QUOTE`).
     """
 
     symbol: str
@@ -65,6 +95,8 @@ class Instrument:
     venue: str = "sim"
     multiplier: float = 1.0
     fees: FeeSchedule = field(default_factory=FeeSchedule)
+    base: str = ""
+    quote: str = ""
     # 10^decimals of the tick and lot sizes, for the float conversions; 0 for a step with no short decimal form
     _tick_scale: float = field(init=False, repr=False, compare=False, default=1.0)
     _lot_scale: float = field(init=False, repr=False, compare=False, default=1.0)
@@ -76,6 +108,13 @@ class Instrument:
             value = getattr(self, name)
             if not math.isfinite(value) or value <= 0:
                 raise ValueError(f"{self.symbol}: {name} must be a positive finite number, got {value}")
+        derived = assets_of_symbol(self.symbol)
+        base = self.base or (derived[0] if derived else self.symbol)
+        quote = self.quote or (derived[1] if derived else DEFAULT_QUOTE)
+        if base == quote:
+            raise ValueError(f"{self.symbol}: base and quote must differ, both are {base!r}")
+        object.__setattr__(self, "base", base)
+        object.__setattr__(self, "quote", quote)
         object.__setattr__(self, "_tick_scale", _decimal_scale(self.tick_size))
         object.__setattr__(self, "_lot_scale", _decimal_scale(self.lot_size))
 
@@ -127,6 +166,40 @@ class Instrument:
     def notional(self, price_ticks: int, qty_lots: int) -> float:
         """Price × size × multiplier in quote currency, from grid integers."""
         return price_ticks * qty_lots * self.tick_size * self.lot_size * self.multiplier
+
+
+@functools.lru_cache(maxsize=256)
+def assets_of_symbol(symbol: str) -> tuple[str, str] | None:
+    """(base, quote) named by ``symbol``, upper-cased, or None when it names no quote unambiguously.
+
+    ``BASE/QUOTE`` always; ``BASE-QUOTE`` and ``BASE_QUOTE`` when QUOTE is a known quote currency (`KNOWN_QUOTES`;
+    ``BTC-PERP`` is not a pair); run together (``BTCUSDT``, ``ETHBTC``) by the longest known quote suffix, after
+    a derivatives suffix (``_PERP``, ``-PERP``, ``-SWAP``, a ``_YYMMDD`` delivery date) is set aside.
+    """
+    text = symbol.strip().upper()
+    if "/" in text:
+        parts = text.split("/")
+        if len(parts) == 2 and all(parts) and parts[0] != parts[1]:
+            return parts[0], parts[1]
+        return None
+    for suffix in ("_PERP", "-PERP", "-SWAP"):
+        if text.endswith(suffix):
+            text = text[: -len(suffix)]
+            break
+    else:
+        head, _, tail = text.rpartition("_")
+        if head and tail.isdigit():
+            text = head
+    for separator in ("-", "_"):
+        parts = text.split(separator)
+        if len(parts) == 2 and parts[0] and parts[1] in KNOWN_QUOTES and parts[0] != parts[1]:
+            return parts[0], parts[1]
+    if not text.isalnum():
+        return None
+    for quote in _SUFFIXES:
+        if text.endswith(quote) and len(text) > len(quote):
+            return text[: -len(quote)], quote
+    return None
 
 
 @functools.lru_cache(maxsize=256)

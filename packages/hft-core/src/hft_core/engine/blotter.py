@@ -269,6 +269,11 @@ class Blotter:
             mid,
         )
 
+    def quote_cash(self, instrument: int) -> float:
+        """Proceeds of sells − cost of buys − fees of one instrument, in its quote currency."""
+        fees = self._ff[instrument * _F + s.F_MAKER_FEES] + self._ff[instrument * _F + s.F_TAKER_FEES]
+        return float(self._if[instrument * _I + s.I_CASH]) * self._value[instrument] - fees
+
     def cash(self) -> float:
         """Proceeds of sells − cost of buys − fees, each instrument's quote currency added as one (single-currency
         runs; `hft_core.engine.accounts` converts per asset)."""

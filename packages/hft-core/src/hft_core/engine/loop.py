@@ -2,8 +2,11 @@
 
 Python runs only when the strategy has something to decide: a timer fires, one of its orders changes, a
 watched top of book changes (throttled) or a subscribed trade prints. Between those moments the venue advances
-the market in its own compiled or vectorized code. Every order passes the pre-trade risk gate; every fill goes
-through the ledger. Equity is sampled on a fixed market-time grid for the stats and plots.
+the market in its own compiled or vectorized code. Every order passes the pre-trade risk gate
+(`hft_core.risk.RiskGate`, against the blotter's open exposure); every report is settled into the blotter's arrays
+by the compiled settlement (`hft_core.engine.blotter`, `hft_core.engine._settle`), the run's only books; PnL is
+valued in the run's numeraire (`hft_core.engine.accounts`). Equity is sampled on a fixed market-time grid for the
+stats and plots.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hft_core.engine import _settle
+from hft_core.engine.accounts import Accounts
 from hft_core.engine import stats as run_stats
 from hft_core.engine.blotter import Blotter
 from hft_core.engine.book_view import VenueBookView
@@ -81,6 +85,7 @@ class Engine:
         sample_interval_s: float = 1.0,
         on_progress: Callable[[float], None] | None = None,
         on_fill: Callable[[FillEvent], None] | None = None,
+        numeraire: str | None = None,
     ) -> None:
         if sample_interval_s <= 0 or not math.isfinite(sample_interval_s):
             raise ValueError(f"sample_interval_s must be positive, got {sample_interval_s}")
@@ -98,6 +103,8 @@ class Engine:
         by_index = dict(enumerate(self.instruments))
         limits = risk if risk is not None else strategy.risk_limits(self.instruments)
         self.blotter = Blotter(self.instruments)
+        # balances per asset and PnL in one currency (default: the first instrument's quote currency)
+        self.accounts = Accounts(self.instruments, numeraire)
         # the gate's limits, rate window and kill switch; the account state it checks against is the blotter's
         self.risk = RiskGate(limits or RiskLimits(), by_index)
         self._venue_submit = venue.submit
@@ -272,12 +279,8 @@ class Engine:
         return self._update_mids().copy()
 
     def _pnl_at(self, mids: list[float]) -> float:
-        """Mark-to-market PnL at ``mids``, fees included (the ledger's, marked at whole ticks, plus the fraction)."""
-        total = 0.0
-        instrument_pnl = self.blotter.instrument_pnl
-        for index, mid in enumerate(mids):
-            total += instrument_pnl(index, mid)
-        return total
+        """Mark-to-market PnL at ``mids`` in the run's numeraire, fees included (`Accounts.pnl`)."""
+        return self.accounts.pnl(self.blotter, mids)
 
     def _far_touch(self, index: int, side: int) -> int:
         """The price a market order could reach, for the notional limit: the opposite best."""
@@ -354,16 +357,18 @@ class Engine:
         )
         if self._on_fill_listener is not None:
             pnl = self._pnl_at(self._last_mid)  # (marked when the batch settled: the market stands still meanwhile)
-            self._on_fill_listener(FillEvent(fill, inst.lots_to_qty(lots), self.blotter.cash(), pnl))
+            cash = self.accounts.cash(self.blotter, self._last_mid)
+            self._on_fill_listener(FillEvent(fill, inst.lots_to_qty(lots), cash, pnl))
         if self._wants_fills:
             self.strategy.on_fill(self.context, fill)
 
     def _sample(self) -> None:
         total = 0.0
         mids = self._update_mids()
+        pnls = self.accounts.instrument_pnls(self.blotter, mids)  # (in the numeraire)
         for index, inst in enumerate(self.instruments):
             mark = mids[index]
-            pnl = self.blotter.instrument_pnl(index, mark)
+            pnl = pnls[index]
             total += pnl
             mid = mark * inst.tick_size if math.isfinite(mark) else math.nan
             self._equity_rows.append((self.now, inst.symbol, mid, self.position(index), pnl))
@@ -565,6 +570,7 @@ class Engine:
             "duration_s": (self.now - start) / _NS,
             "venue": self.venue.name,
         }
+        stats.update(self.accounts.stats(blotter))  # numeraire, balances per asset, conversion paths
         return BacktestResult(orders, fills, equity, stats, list(self._logs), trips)
 
 
