@@ -1,23 +1,28 @@
 """hft-gated-manipulative as users get it from wheels: the gate cannot be bypassed, and unlocked it stays
-simulator-only. Plus the honest control across packages: hft-passive-mm is never flagged by surveillance."""
+simulator-only. Plus the honest control across packages (hft-passive-mm is never flagged by surveillance) and the
+knob tables of docs/manipulation.md, which must be the ones ``hft --educational info NAME --markdown`` prints."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import Venv
+from tests.conftest import ROOT, Venv
 
 MakeVenv = Callable[..., Venv]
 PATTERNS = ["layering", "momentum-ignition", "quote-stuffing", "spoofing"]
 MODULES = [
     "hft_gated_manipulative",
     "hft_gated_manipulative.plugin",
+    "hft_gated_manipulative.config",
     "hft_gated_manipulative.spoofing",
     "hft_gated_manipulative.momentum_ignition",
     "hft_gated_manipulative.quote_stuffing",
@@ -187,10 +192,30 @@ def test_passive_mm_is_never_flagged_on_the_manipulation_markets(settings: dict[
     from hft_passive_mm.plugin import PASSIVE_MM
 
     # Quoting at the touch (half a tick from the mid), 2 lots a side, re-quoting whenever the model's price moves.
-    params = {**PASSIVE_MM.defaults(), "half_spread": 0.005, "size": 2.0, "inv_limit": 20.0}
+    config = PASSIVE_MM.defaults().updated({"half_spread": 0.005, "size": 2.0, "inv_limit": 20.0})
     for seed in (1, 2, 3):
-        strategy = PASSIVE_MM.strategy_factory(params)
+        strategy = PASSIVE_MM.build(config)
         result = backtest(strategy, scenario="reactive", seed=seed, duration_s=60.0, **settings)
         cancelled = int((result.orders["status"] == "cancelled").sum())
         assert len(result.fills) >= 10 and cancelled >= 20, (len(result.fills), cancelled)
         assert surveil(result) == [], (settings, seed)
+
+
+def test_docs_knob_tables_are_the_generated_ones() -> None:
+    """Each pattern's table in docs/manipulation.md is what ``hft --educational info NAME --markdown`` prints."""
+    docs = (ROOT / "docs" / "manipulation.md").read_text()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HFT_")}
+    for pattern in PATTERNS:
+        done = subprocess.run(
+            [sys.executable, "-m", "hft_core", "--educational", "info", pattern, "--markdown"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("| knob | type |"), done.stdout
+        intro = f"Knobs of `{pattern}` (`hft --educational info {pattern} --markdown`):\n\n"
+        assert intro + done.stdout in docs, f"docs/manipulation.md: the table of {pattern!r} is not the generated one"
+    # No other (stale) knob table is left in the page.
+    assert len(re.findall(r"^\| knob \| type \|", docs, flags=re.MULTILINE)) == len(PATTERNS)

@@ -19,6 +19,7 @@ from hft_core.gate import EDUCATIONAL_ENV, educational_enabled, set_educational
 MODULES = (
     "hft_gated_manipulative",
     "hft_gated_manipulative.__about__",
+    "hft_gated_manipulative.config",
     "hft_gated_manipulative.episodes",
     "hft_gated_manipulative.spoofing",
     "hft_gated_manipulative.momentum_ignition",

@@ -107,13 +107,13 @@ def test_stuffing_detector_precision_and_recall(stuffing: StuffingStudy) -> None
 
 @pytest.mark.parametrize("settings", ["reactive", "momentum-ignition", "quote-stuffing"])
 def test_honest_market_maker_on_the_same_markets_is_not_flagged(unlocked: None, settings: str) -> None:
-    from hft_gated_manipulative import momentum_ignition, quote_stuffing
+    from hft_gated_manipulative.config import IGNITION_SCENARIO_PARAMS, STUFFING_SCENARIO_PARAMS
     from hft_gated_manipulative.studies import study_honest_market_maker
 
     overrides: dict[str, Any] = {
         "reactive": {},
-        "momentum-ignition": dict(momentum_ignition.SCENARIO_PARAMS),
-        "quote-stuffing": dict(quote_stuffing.SCENARIO_PARAMS),
+        "momentum-ignition": dict(IGNITION_SCENARIO_PARAMS),
+        "quote-stuffing": dict(STUFFING_SCENARIO_PARAMS),
     }[settings]
     honest: HonestStudy = study_honest_market_maker(SEEDS[:3], duration_s=60.0, **overrides)
     assert honest.fills >= 100 and honest.cancel_ratio >= 0.1, honest  # it traded and re-quoted a lot

@@ -4,9 +4,15 @@ These patterns demonstrate market manipulation, which is illegal in real markets
 They exist so that surveillance (`hft_core.surveillance`) can be studied against known, planted episodes. The
 package refuses to import without the educational flag (``hft --educational ...`` or ``HFT_EDUCATIONAL=1``), and
 every strategy in it is ``simulator_only``: the engine refuses to run it on anything but the simulated market.
+
+The strategies and their configs are loaded on first use (PEP 562), so the plugin module, which only names them
+by import string, loads no strategy code.
 """
 
 from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from hft_core.gate import require_educational
 
@@ -14,20 +20,57 @@ from hft_core.gate import require_educational
 require_educational("hft-gated-manipulative")
 
 from hft_gated_manipulative.__about__ import __version__  # noqa: E402
-from hft_gated_manipulative.episodes import PLANTED_PREFIX, PlantedEpisode, planted_episodes  # noqa: E402
-from hft_gated_manipulative.momentum_ignition import IgnitionOutcome, MomentumIgnition  # noqa: E402
-from hft_gated_manipulative.quote_stuffing import QuoteStuffing  # noqa: E402
-from hft_gated_manipulative.spoofing import Layering, Spoofing, SpoofOutcome  # noqa: E402
+
+if TYPE_CHECKING:
+    from hft_gated_manipulative.config import (
+        LayeringConfig,
+        MomentumIgnitionConfig,
+        QuoteStuffingConfig,
+        SpoofingConfig,
+    )
+    from hft_gated_manipulative.episodes import PLANTED_PREFIX, PlantedEpisode, planted_episodes
+    from hft_gated_manipulative.momentum_ignition import IgnitionOutcome, MomentumIgnition
+    from hft_gated_manipulative.quote_stuffing import QuoteStuffing
+    from hft_gated_manipulative.spoofing import Layering, Spoofing, SpoofOutcome
 
 __all__ = [
     "PLANTED_PREFIX",
     "IgnitionOutcome",
     "Layering",
+    "LayeringConfig",
     "MomentumIgnition",
+    "MomentumIgnitionConfig",
     "PlantedEpisode",
     "QuoteStuffing",
+    "QuoteStuffingConfig",
     "SpoofOutcome",
     "Spoofing",
+    "SpoofingConfig",
     "__version__",
     "planted_episodes",
 ]
+
+_LAZY = {
+    "LayeringConfig": "config",
+    "MomentumIgnitionConfig": "config",
+    "QuoteStuffingConfig": "config",
+    "SpoofingConfig": "config",
+    "PLANTED_PREFIX": "episodes",
+    "PlantedEpisode": "episodes",
+    "planted_episodes": "episodes",
+    "IgnitionOutcome": "momentum_ignition",
+    "MomentumIgnition": "momentum_ignition",
+    "QuoteStuffing": "quote_stuffing",
+    "Layering": "spoofing",
+    "SpoofOutcome": "spoofing",
+    "Spoofing": "spoofing",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hft_gated_manipulative' has no attribute {name!r}")
+    value = getattr(import_module(f"hft_gated_manipulative.{module}"), name)
+    globals()[name] = value
+    return value

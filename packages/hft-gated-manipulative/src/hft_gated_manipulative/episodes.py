@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from hft_core.strategy import Context
+from hft_core import Context
 
 __all__ = ["PLANTED_PREFIX", "EpisodeLog", "PlantedEpisode", "planted_episodes"]
 

@@ -24,25 +24,23 @@ Illegal in real markets as a manipulative scheme (CEA §9(a)(2) and §6(c) anti-
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
-from typing import Any, ClassVar, Literal
+from typing import ClassVar
 
-from hft_core.strategy import Context, Fill, OrderUpdate, Side, Strategy
+from hft_core import Context, Fill, OrderUpdate, Strategy
+from hft_core.strategy import Side
 
+from hft_gated_manipulative.config import IGNITION_SCENARIO_PARAMS, MomentumIgnitionConfig, UnwindMode
 from hft_gated_manipulative.episodes import EpisodeLog
 
 __all__ = ["SCENARIO_PARAMS", "IgnitionOutcome", "MomentumIgnition", "UnwindMode"]
 
 _NS = 1_000_000_000
 _CLOSED = ("cancelled", "rejected", "expired")
-UnwindMode = Literal["passive", "market"]
 
-SCENARIO_PARAMS: Mapping[str, bool | int | float] = MappingProxyType(
-    {"momentum_size_max": 100, "momentum_cooldown_s": 0.05}
-)
-"""The ``reactive`` market's settings this pattern changes: a momentum crowd rather than one small follower."""
+SCENARIO_PARAMS = IGNITION_SCENARIO_PARAMS
+"""The ``reactive`` market's settings this pattern changes: a momentum crowd rather than one small follower
+(declared in `hft_gated_manipulative.config`, where the plugin reads them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,60 +89,16 @@ class MomentumIgnition(Strategy):
     simulator_only: ClassVar[bool] = True
     kind: ClassVar[str] = "momentum-ignition"
 
-    def __init__(
-        self,
-        *,
-        burst_orders: int = 10,
-        burst_qty: float = 20.0,
-        unwind: UnwindMode = "passive",
-        unwind_delay_ms: int = 0,
-        reprice_ms: int = 50,
-        unwind_timeout_s: float = 3.0,
-        interval_s: float = 10.0,
-        warmup_s: float = 1.0,
-        tick_ms: int = 10,
-    ) -> None:
-        if burst_orders < 1 or burst_qty <= 0:
-            raise ValueError(f"burst_orders must be >= 1 and burst_qty > 0 (got {burst_orders}, {burst_qty})")
-        if unwind not in ("passive", "market"):
-            raise ValueError(f"unwind must be 'passive' or 'market', got {unwind!r}")
-        if unwind_delay_ms < 0 or reprice_ms < 1 or tick_ms < 1:
-            raise ValueError("unwind_delay_ms must be >= 0, reprice_ms and tick_ms >= 1")
-        if not 0 < unwind_timeout_s < interval_s:
-            raise ValueError(f"need 0 < unwind_timeout_s < interval_s (got {unwind_timeout_s}, {interval_s})")
-        self.burst_orders = burst_orders
-        self.burst_qty = burst_qty
-        self.unwind = unwind
-        self.unwind_delay_ms = unwind_delay_ms
-        self.reprice_ms = reprice_ms
-        self.unwind_timeout_s = unwind_timeout_s
-        self.interval_s = interval_s
-        self.warmup_s = warmup_s
-        self.tick_ms = tick_ms
+    def __init__(self, config: MomentumIgnitionConfig | None = None) -> None:
+        self.config = config if config is not None else MomentumIgnitionConfig()
         self.outcomes: list[IgnitionOutcome] = []
         self._log = EpisodeLog(self.kind)
         self._episode: _Episode | None = None
         self._next_start = 0
 
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> MomentumIgnition:
-        """Build from the pattern's resolved parameters (`hft_gated_manipulative.plugin`)."""
-        unwind = str(params["unwind"])
-        if unwind not in ("passive", "market"):
-            raise ValueError(f"unwind must be 'passive' or 'market', got {unwind!r}")
-        return cls(
-            burst_orders=int(params["burst_orders"]),
-            burst_qty=float(params["burst_qty"]),
-            unwind="passive" if unwind == "passive" else "market",
-            unwind_delay_ms=int(params["unwind_delay_ms"]),
-            unwind_timeout_s=float(params["unwind_timeout_s"]),
-            interval_s=float(params["interval_s"]),
-            warmup_s=float(params["warmup_s"]),
-        )
-
     def on_start(self, ctx: Context) -> None:
-        self._next_start = ctx.now + round(self.warmup_s * _NS)
-        ctx.set_timer(self.tick_ms / 1000)
+        self._next_start = ctx.now + round(self.config.warmup_s * _NS)
+        ctx.set_timer(self.config.tick_ms / 1000)
 
     def on_timer(self, ctx: Context) -> None:
         episode = self._episode
@@ -155,13 +109,13 @@ class MomentumIgnition(Strategy):
         elapsed = ctx.now - episode.started_ns
         if episode.burst_ids & set(ctx.open_orders()):
             return  # the burst is still executing
-        if elapsed >= round(self.unwind_timeout_s * _NS):
+        if elapsed >= round(self.config.unwind_timeout_s * _NS):
             self._close_at_market(ctx, episode)
             return
-        if not episode.unwind_started and elapsed < self.unwind_delay_ms * 1_000_000:
+        if not episode.unwind_started and elapsed < self.config.unwind_delay_ms * 1_000_000:
             return
         episode.unwind_started = True
-        if self.unwind == "market":
+        if self.config.unwind == "market":
             self._close_at_market(ctx, episode)
         else:
             self._rest_unwind(ctx, episode)
@@ -194,10 +148,10 @@ class MomentumIgnition(Strategy):
         if mid is None:
             return
         side: Side = "buy" if len(self.outcomes) % 2 == 0 else "sell"
-        self._next_start = ctx.now + round(self.interval_s * _NS)
-        number = self._log.start(ctx, f"burst={side} {self.burst_orders}x{self.burst_qty:g}")
+        self._next_start = ctx.now + round(self.config.interval_s * _NS)
+        number = self._log.start(ctx, f"burst={side} {self.config.burst_orders}x{self.config.burst_qty:g}")
         send = ctx.buy if side == "buy" else ctx.sell
-        ids = {send(self.burst_qty) for _ in range(self.burst_orders)}
+        ids = {send(self.config.burst_qty) for _ in range(self.config.burst_orders)}
         self._episode = _Episode(number, side, ctx.now, mid, ids)
 
     def _open_qty(self, episode: _Episode) -> float:
@@ -214,7 +168,7 @@ class MomentumIgnition(Strategy):
         if touch is None:
             return
         if episode.unwind_order is not None:
-            due = ctx.now - episode.last_reprice_ns >= self.reprice_ms * 1_000_000
+            due = ctx.now - episode.last_reprice_ns >= self.config.reprice_ms * 1_000_000
             if episode.unwind_price is not None and (abs(episode.unwind_price - touch) < 1e-9 or not due):
                 return
             ctx.cancel(episode.unwind_order)

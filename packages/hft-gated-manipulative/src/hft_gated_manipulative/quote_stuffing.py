@@ -19,20 +19,20 @@ participants) and the disruptive-practices provision of CEA §4c(a)(5). Educatio
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from hft_core.strategy import Context, OrderUpdate, Strategy
+from hft_core import Context, OrderUpdate, Strategy
 
+from hft_gated_manipulative.config import STUFFING_SCENARIO_PARAMS, QuoteStuffingConfig
 from hft_gated_manipulative.episodes import EpisodeLog
 
 __all__ = ["SCENARIO_PARAMS", "QuoteStuffing"]
 
 _NS = 1_000_000_000
 
-SCENARIO_PARAMS: Mapping[str, bool | int | float] = MappingProxyType({"message_service_ns": 20_000})
-"""The ``reactive`` market's settings this pattern changes: a 20 µs/message gateway."""
+SCENARIO_PARAMS = STUFFING_SCENARIO_PARAMS
+"""The ``reactive`` market's settings this pattern changes: a 20 µs/message gateway (declared in
+`hft_gated_manipulative.config`, where the plugin reads them)."""
 
 
 class QuoteStuffing(Strategy):
@@ -41,48 +41,17 @@ class QuoteStuffing(Strategy):
     simulator_only: ClassVar[bool] = True
     kind: ClassVar[str] = "quote-stuffing"
 
-    def __init__(
-        self,
-        *,
-        burst_orders: int = 200,
-        order_qty: float = 1.0,
-        distance_ticks: int = 20,
-        burst_interval_s: float = 1.0,
-        warmup_s: float = 1.0,
-        tick_ms: int = 10,
-    ) -> None:
-        if burst_orders < 1 or order_qty <= 0:
-            raise ValueError(f"burst_orders must be >= 1 and order_qty > 0 (got {burst_orders}, {order_qty})")
-        if distance_ticks < 1:
-            raise ValueError(f"distance_ticks must be >= 1, got {distance_ticks}")
-        if burst_interval_s <= 0 or warmup_s < 0 or tick_ms < 1:
-            raise ValueError("burst_interval_s must be > 0, warmup_s >= 0 and tick_ms >= 1")
-        self.burst_orders = burst_orders
-        self.order_qty = order_qty
-        self.distance_ticks = distance_ticks
-        self.burst_interval_s = burst_interval_s
-        self.warmup_s = warmup_s
-        self.tick_ms = tick_ms
+    def __init__(self, config: QuoteStuffingConfig | None = None) -> None:
+        self.config = config if config is not None else QuoteStuffingConfig()
         self.bursts = 0
         self.messages = 0
         self._log = EpisodeLog(self.kind)
         self._pending: set[int] = set()
         self._next_burst = 0
 
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> QuoteStuffing:
-        """Build from the pattern's resolved parameters (`hft_gated_manipulative.plugin`)."""
-        return cls(
-            burst_orders=int(params["burst_orders"]),
-            order_qty=float(params["order_qty"]),
-            distance_ticks=int(params["distance_ticks"]),
-            burst_interval_s=float(params["burst_interval_s"]),
-            warmup_s=float(params["warmup_s"]),
-        )
-
     def on_start(self, ctx: Context) -> None:
-        self._next_burst = ctx.now + round(self.warmup_s * _NS)
-        ctx.set_timer(self.tick_ms / 1000)
+        self._next_burst = ctx.now + round(self.config.warmup_s * _NS)
+        ctx.set_timer(self.config.tick_ms / 1000)
 
     def on_timer(self, ctx: Context) -> None:
         if self._pending or ctx.now < self._next_burst:
@@ -91,19 +60,19 @@ class QuoteStuffing(Strategy):
         bid, ask = book.best_bid, book.best_ask
         if bid is None or ask is None:
             return
-        away = self.distance_ticks * ctx.instrument_spec().tick_size
+        away = self.config.distance_ticks * ctx.instrument_spec().tick_size
         if bid - away <= 0:
             return
-        self._next_burst = ctx.now + round(self.burst_interval_s * _NS)
+        self._next_burst = ctx.now + round(self.config.burst_interval_s * _NS)
         self.bursts += 1
-        self._log.start(ctx, f"orders={self.burst_orders}")
-        for n in range(self.burst_orders):
+        self._log.start(ctx, f"orders={self.config.burst_orders}")
+        for n in range(self.config.burst_orders):
             if n % 2 == 0:
-                order_id = ctx.buy(self.order_qty, bid - away, tif="post-only")
+                order_id = ctx.buy(self.config.order_qty, bid - away, tif="post-only")
             else:
-                order_id = ctx.sell(self.order_qty, ask + away, tif="post-only")
+                order_id = ctx.sell(self.config.order_qty, ask + away, tif="post-only")
             self._pending.add(order_id)
-        self.messages += self.burst_orders
+        self.messages += self.config.burst_orders
 
     def on_order(self, ctx: Context, update: OrderUpdate) -> None:
         if update.order_id not in self._pending:

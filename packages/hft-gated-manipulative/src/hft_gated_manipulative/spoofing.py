@@ -17,12 +17,13 @@ execution"), CME Rule 575.A. Educational and simulator-only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from hft_core.strategy import Context, Fill, Side, Strategy
+from hft_core import Context, Fill, Strategy
+from hft_core.strategy import Side
 
+from hft_gated_manipulative.config import LayeringConfig, SpoofingConfig
 from hft_gated_manipulative.episodes import EpisodeLog
 
 __all__ = ["Layering", "SpoofOutcome", "Spoofing"]
@@ -83,66 +84,22 @@ class Spoofing(Strategy):
     simulator_only: ClassVar[bool] = True
     kind: ClassVar[str] = "spoofing"
 
-    def __init__(
-        self,
-        *,
-        genuine_qty: float = 5.0,
-        spoof_qty: float = 500.0,
-        levels: int = 1,
-        spoof_offset_ticks: int = 1,
-        interval_s: float = 5.0,
-        max_episode_s: float = 4.0,
-        warmup_s: float = 1.0,
-        tick_ms: int = 10,
-        with_spoof: bool = True,
-    ) -> None:
-        if genuine_qty <= 0 or spoof_qty <= 0:
-            raise ValueError(f"genuine_qty and spoof_qty must be > 0 (got {genuine_qty}, {spoof_qty})")
-        if levels < 1:
-            raise ValueError(f"levels must be >= 1, got {levels}")
-        if spoof_offset_ticks < 0:
-            raise ValueError(f"spoof_offset_ticks must be >= 0, got {spoof_offset_ticks}")
-        if not 0 < max_episode_s < interval_s:
-            raise ValueError(f"need 0 < max_episode_s < interval_s (got {max_episode_s}, {interval_s})")
-        if warmup_s < 0 or tick_ms < 1:
-            raise ValueError(f"warmup_s must be >= 0 and tick_ms >= 1 (got {warmup_s}, {tick_ms})")
-        self.genuine_qty = genuine_qty
-        self.spoof_qty = spoof_qty
-        self.levels = levels
-        self.spoof_offset_ticks = spoof_offset_ticks
-        self.interval_s = interval_s
-        self.max_episode_s = max_episode_s
-        self.warmup_s = warmup_s
-        self.tick_ms = tick_ms
-        self.with_spoof = with_spoof
+    def __init__(self, config: SpoofingConfig | None = None) -> None:
+        self.config = config if config is not None else SpoofingConfig()
         self.outcomes: list[SpoofOutcome] = []
         self._log = EpisodeLog(self.kind)
         self._episode: _Episode | None = None
         self._next_start = 0
         self._count = 0
 
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> Spoofing:
-        """Build from the pattern's resolved parameters (`hft_gated_manipulative.plugin`)."""
-        return cls(
-            genuine_qty=float(params["genuine_qty"]),
-            spoof_qty=float(params["spoof_qty"]),
-            levels=int(params["levels"]),
-            spoof_offset_ticks=int(params["spoof_offset_ticks"]),
-            interval_s=float(params["interval_s"]),
-            max_episode_s=float(params["max_episode_s"]),
-            warmup_s=float(params["warmup_s"]),
-            with_spoof=bool(params["with_spoof"]),
-        )
-
     def on_start(self, ctx: Context) -> None:
-        self._next_start = ctx.now + round(self.warmup_s * _NS)
-        ctx.set_timer(self.tick_ms / 1000)
+        self._next_start = ctx.now + round(self.config.warmup_s * _NS)
+        ctx.set_timer(self.config.tick_ms / 1000)
 
     def on_timer(self, ctx: Context) -> None:
         episode = self._episode
         if episode is not None:
-            if ctx.now - episode.placed_ns >= round(self.max_episode_s * _NS):
+            if ctx.now - episode.placed_ns >= round(self.config.max_episode_s * _NS):
                 self._finish(ctx)
             return
         if ctx.now >= self._next_start:
@@ -155,7 +112,7 @@ class Spoofing(Strategy):
         episode.filled_qty += fill.qty
         episode.notional += fill.qty * fill.price
         episode.last_fill_ns = fill.ts
-        if episode.filled_qty >= self.genuine_qty - 1e-9:
+        if episode.filled_qty >= self.config.genuine_qty - 1e-9:
             self._finish(ctx)
 
     def on_stop(self, ctx: Context) -> None:
@@ -167,38 +124,41 @@ class Spoofing(Strategy):
         bid, ask, mid = book.best_bid, book.best_ask, book.mid
         if bid is None or ask is None or mid is None:
             return
+        config = self.config
         tick = ctx.instrument_spec().tick_size
         side: Side = "sell" if self._count % 2 == 0 else "buy"
         self._count += 1
-        self._next_start = ctx.now + round(self.interval_s * _NS)
+        self._next_start = ctx.now + round(config.interval_s * _NS)
         genuine_price = ask if side == "sell" else bid
         spoof_prices = []
-        if self.with_spoof:
-            for level in range(self.levels):
-                away = (self.spoof_offset_ticks + level) * tick
+        if config.with_spoof:
+            for level in range(config.levels):
+                away = (config.spoof_offset_ticks + level) * tick
                 price = bid - away if side == "sell" else ask + away
                 if price > 0:
                     spoof_prices.append(price)
         if spoof_prices:
             self._log.start(
                 ctx,
-                f"genuine={side} {self.genuine_qty:g}@{genuine_price:g} "
-                f"spoof={len(spoof_prices)}x{self.spoof_qty:g}@{','.join(f'{p:g}' for p in spoof_prices)}",
+                f"genuine={side} {config.genuine_qty:g}@{genuine_price:g} "
+                f"spoof={len(spoof_prices)}x{config.spoof_qty:g}@{','.join(f'{p:g}' for p in spoof_prices)}",
             )
         if side == "sell":
-            genuine_id = ctx.sell(self.genuine_qty, genuine_price)
-            spoof_ids = [ctx.buy(self.spoof_qty, price) for price in spoof_prices]
+            genuine_id = ctx.sell(config.genuine_qty, genuine_price)
+            spoof_ids = [ctx.buy(config.spoof_qty, price) for price in spoof_prices]
         else:
-            genuine_id = ctx.buy(self.genuine_qty, genuine_price)
-            spoof_ids = [ctx.sell(self.spoof_qty, price) for price in spoof_prices]
-        self._episode = _Episode(self._count, side, ctx.now, mid, genuine_id, genuine_price, spoof_ids, self.spoof_qty)
+            genuine_id = ctx.buy(config.genuine_qty, genuine_price)
+            spoof_ids = [ctx.sell(config.spoof_qty, price) for price in spoof_prices]
+        self._episode = _Episode(
+            self._count, side, ctx.now, mid, genuine_id, genuine_price, spoof_ids, config.spoof_qty
+        )
 
     def _finish(self, ctx: Context) -> None:
         episode = self._episode
         if episode is None:
             return
         self._episode = None
-        filled = episode.filled_qty >= self.genuine_qty - 1e-9
+        filled = episode.filled_qty >= self.config.genuine_qty - 1e-9
         open_orders = set(ctx.open_orders())
         # A genuine order that has just filled still counts as open while its fill is being reported.
         to_cancel = episode.spoof_ids if filled else [*episode.spoof_ids, episode.genuine_id]
@@ -206,7 +166,7 @@ class Spoofing(Strategy):
             if order_id in open_orders:
                 ctx.cancel(order_id)
         if self._log.active:
-            self._log.end(ctx, f"genuine_filled={episode.filled_qty:g}/{self.genuine_qty:g}")
+            self._log.end(ctx, f"genuine_filled={episode.filled_qty:g}/{self.config.genuine_qty:g}")
         self.outcomes.append(
             SpoofOutcome(
                 number=episode.number,
@@ -215,7 +175,7 @@ class Spoofing(Strategy):
                 ended_ns=ctx.now,
                 mid_at_placement=episode.mid,
                 genuine_price=episode.genuine_price,
-                genuine_qty=self.genuine_qty,
+                genuine_qty=self.config.genuine_qty,
                 filled_qty=episode.filled_qty,
                 spoof_orders=len(episode.spoof_ids),
                 spoof_qty=episode.spoof_qty * len(episode.spoof_ids),
@@ -230,5 +190,7 @@ class Layering(Spoofing):
 
     kind: ClassVar[str] = "layering"
 
-    def __init__(self, *, levels: int = 4, spoof_qty: float = 125.0, **kwargs: Any) -> None:
-        super().__init__(levels=levels, spoof_qty=spoof_qty, **kwargs)
+    def __init__(self, config: LayeringConfig | None = None) -> None:
+        if config is not None and not isinstance(config, LayeringConfig):
+            raise TypeError(f"Layering needs a LayeringConfig, got {type(config).__name__}")
+        super().__init__(config if config is not None else LayeringConfig())

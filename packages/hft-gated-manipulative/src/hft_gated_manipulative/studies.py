@@ -20,12 +20,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hft_core.engine import BacktestResult, Engine
-from hft_core.strategy import Context, Strategy
+from hft_core import BacktestResult, Context, Strategy, backtest, create_scenario
 from hft_core.surveillance import DetectionScore, EpisodeKind, score_detections, surveil
-from hft_core.venues.simulated import SimulatedVenue, create_scenario
+from hft_core.venues.simulated import SimulatedVenue
 
-from hft_gated_manipulative import momentum_ignition, quote_stuffing
+from hft_gated_manipulative.config import (
+    IGNITION_SCENARIO_PARAMS,
+    STUFFING_SCENARIO_PARAMS,
+    LayeringConfig,
+    SpoofingConfig,
+)
 from hft_gated_manipulative.episodes import planted_episodes
 from hft_gated_manipulative.momentum_ignition import MomentumIgnition
 from hft_gated_manipulative.quote_stuffing import QuoteStuffing
@@ -54,7 +58,9 @@ def run_simulated(
 ) -> tuple[BacktestResult, SimulatedVenue]:
     """Run ``strategy`` on a simulated scenario with ``overrides``; returns the venue too (for its statistics)."""
     venue = create_scenario(scenario, seed=seed, duration_s=duration_s, **overrides)
-    return Engine(strategy, venue).run(), venue
+    if not isinstance(venue, SimulatedVenue):
+        raise TypeError(f"scenario {scenario!r} built a {type(venue).__name__}, not a SimulatedVenue")
+    return backtest(strategy, venue=venue), venue
 
 
 def _flagged(result: BacktestResult) -> Counter[str]:
@@ -63,6 +69,12 @@ def _flagged(result: BacktestResult) -> Counter[str]:
 
 def _mean(values: Sequence[float]) -> float:
     return statistics.fmean(values) if values else math.nan
+
+
+def _spoofer(*, layering: bool, with_spoof: bool) -> Spoofing:
+    if layering:
+        return Layering(LayeringConfig(with_spoof=with_spoof))
+    return Spoofing(SpoofingConfig(with_spoof=with_spoof))
 
 
 @dataclass(frozen=True)
@@ -96,7 +108,6 @@ def study_spoofing(
     **overrides: Any,
 ) -> SpoofingStudy:
     """Run spoofing (``layering``: layering) with and without its spoof orders on each seed."""
-    cls = Layering if layering else Spoofing
     kind: EpisodeKind = "layering" if layering else "spoofing"
     filled: list[float] = []
     control_filled: list[float] = []
@@ -112,7 +123,7 @@ def study_spoofing(
     for seed in seeds:
         rates = []
         for with_spoof in (True, False):
-            strategy = cls(with_spoof=with_spoof)
+            strategy = _spoofer(layering=layering, with_spoof=with_spoof)
             result, _ = run_simulated(strategy, scenario, seed=seed, duration_s=duration_s, **overrides)
             outcomes = strategy.outcomes
             rates.append(_mean([1.0 if o.filled else 0.0 for o in outcomes]))
@@ -182,9 +193,9 @@ def study_ignition(
 ) -> IgnitionStudy:
     """Run momentum ignition with live and with inert momentum followers on each seed.
 
-    The market is ``scenario`` with the pattern's settings (`momentum_ignition.SCENARIO_PARAMS`) and ``overrides``.
+    The market is ``scenario`` with the pattern's settings (`config.IGNITION_SCENARIO_PARAMS`) and ``overrides``.
     """
-    overrides = {**momentum_ignition.SCENARIO_PARAMS, **overrides}
+    overrides = {**IGNITION_SCENARIO_PARAMS, **overrides}
     pnls: list[float] = []
     control_pnls: list[float] = []
     into: list[float] = []
@@ -285,9 +296,9 @@ def study_stuffing(
 ) -> StuffingStudy:
     """Run quote stuffing and an idle strategy on each seed and compare everyone else's gateway waits.
 
-    The market is ``scenario`` with the pattern's settings (`quote_stuffing.SCENARIO_PARAMS`) and ``overrides``.
+    The market is ``scenario`` with the pattern's settings (`config.STUFFING_SCENARIO_PARAMS`) and ``overrides``.
     """
-    overrides = {**quote_stuffing.SCENARIO_PARAMS, **overrides}
+    overrides = {**STUFFING_SCENARIO_PARAMS, **overrides}
     waits: list[float] = []
     control_waits: list[float] = []
     per_message: list[float] = []
