@@ -81,7 +81,7 @@ def run_command(
     )
     stderr = Console(file=sys.stderr, highlight=False)
     for note in spec.notes:
-        stderr.print(f"note: {note}")
+        print(f"note: {note}", file=sys.stderr)
     if spec.gated:
         stderr.print(
             "[bold yellow]EDUCATIONAL USE ONLY[/] — this pattern demonstrates market manipulation, which is illegal "
