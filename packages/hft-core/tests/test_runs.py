@@ -130,7 +130,7 @@ def test_a_refused_market_setting_leaves_no_run_directory(tmp_path: Path, capsys
 
 def _readme_notebook_example() -> str:
     text = (ROOT / "README.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    blocks: list[str] = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
     (block,) = [b for b in blocks if "backtest(" in b]
     return block
 
