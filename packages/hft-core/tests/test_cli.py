@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,20 +20,34 @@ def _hft(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
     )
 
 
-def test_help_imports_no_numpy_pandas_or_plugins() -> None:
+def _heavy_imports(*args: str) -> tuple[list[str], list[str]]:
+    """The numeric modules and the plugin modules that ``hft ARGS`` imports, in a fresh process."""
     probe = (
-        "import sys\n"
+        "import json, sys\n"
         "from hft_core.cli import main\n"
         "try:\n"
-        "    main(['--help'])\n"
+        f"    main({list(args)!r})\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = [m for m in sys.modules if m.split('.')[0] in ('numpy', 'pandas', 'numba', 'scipy', 'pyarrow')]\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'pandas', 'numba', 'scipy', 'pyarrow'})\n"
         "plugins = [m for m in sys.modules if m.startswith('hft_') and not m.startswith('hft_core')]\n"
-        "assert not heavy and not plugins, (heavy, plugins)\n"
+        "print(json.dumps([heavy, plugins]), file=sys.stderr)\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
+    heavy, plugins = json.loads(done.stderr.strip().splitlines()[-1])
+    return heavy, plugins
+
+
+def test_help_imports_no_numpy_pandas_or_plugins() -> None:
+    assert _heavy_imports("--help") == ([], [])
+
+
+@pytest.mark.parametrize("args", [("list",), ("info", "passive-mm"), ("info", "passive-mm", "--toml")])
+def test_listing_and_describing_patterns_import_no_numeric_code(args: tuple[str, ...]) -> None:
+    """Listing loads every plugin and its config classes, but neither a strategy nor a market."""
+    heavy, plugins = _heavy_imports(*args)
+    assert heavy == []
+    assert not any(module.endswith((".strategy", ".scenarios")) for module in plugins), plugins
 
 
 def test_version_lists_core() -> None:
