@@ -9,10 +9,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hft_core import ConfigError, backtest
-from hft_core.engine import BacktestResult
-from hft_statarb.scenarios import FAST_COINTEGRATED_PAIR
-from hft_statarb.strategies.pairs import PairsConfig, PairsTrader
+from hft_core import BacktestResult, ConfigError, Size, backtest
+from hft_statarb.config import PairsConfig
+from hft_statarb.plugin import FAST_COINTEGRATED_PAIR
+from hft_statarb.strategies.pairs import PairsTrader
 
 TRUE_BETA = 0.8  # ln Y = c + 0.8·ln X + s in the tests' market
 DURATION_S = 200.0
@@ -129,3 +129,16 @@ def test_signature_exit_closes_within_its_horizon_and_beats_the_close_levels() -
     assert max(holds) <= config.signature_horizon_s + config.sample_interval_s
     # The rule learns to hold an OU spread past its mean (measured: docs/statarb.md); on this market that pays.
     assert result.stats["pnl"] > threshold_result.stats["pnl"] + 2.0
+
+
+def test_qty_in_lots_follows_the_lot_size_of_y() -> None:
+    from hft_core import Instrument
+
+    y, x = Instrument("Y", 0.01, 0.1), Instrument("X", 0.01, 0.5)
+    in_lots = PairsTrader(PairsConfig(qty=Size(10, "lots")))
+    limits = in_lots.risk_limits((y, x))
+    assert in_lots.qty == pytest.approx(1.0)
+    assert limits.max_position == math.ceil(1.0 * 10.0 / 0.5)  # the x leg at max_hedge_ratio, in x's lots
+    in_units = PairsTrader(PairsConfig(qty=Size(10)))
+    in_units.risk_limits((y, x))
+    assert in_units.qty == 10.0

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hft_core import ConfigError, backtest
-from hft_core.engine import BacktestResult
-from hft_statarb.scenarios import FACTOR_UNIVERSE, factor_universe_loadings
-from hft_statarb.strategies.pca import PcaConfig, PcaResidualTrader
+from hft_core import BacktestResult, ConfigError, backtest
+from hft_statarb.config import PcaConfig
+from hft_statarb.plugin import FACTOR_UNIVERSE
+from hft_statarb.scenarios import factor_universe_loadings
+from hft_statarb.strategies.pca import PcaResidualTrader
 
 SEED = 1
 DURATION_S = 200.0

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hft_core import ConfigError, backtest
-from hft_core.engine import BacktestResult
-from hft_statarb.scenarios import TRIANGLE
-from hft_statarb.strategies.triangular import (
-    TriangularArbitrageur,
-    TriangularConfig,
-    _cycle_paths,
-    cycle_rate_from_fills,
-)
+from hft_core import BacktestResult, ConfigError, backtest
+from hft_statarb.config import TriangularConfig
+from hft_statarb.plugin import TRIANGLE
+from hft_statarb.strategies.triangular import TriangularArbitrageur, _cycle_paths, cycle_rate_from_fills
 
 SEED = 2
 DURATION_S = 120.0

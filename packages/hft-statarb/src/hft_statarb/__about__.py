@@ -1,3 +1,3 @@
 """The hft-statarb version, bumped with `hatch version` from packages/hft-statarb."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -16,15 +16,16 @@ from hft_statarb.__about__ import __version__
 
 if TYPE_CHECKING:
     from hft_statarb.cointegration import engle_granger, mackinnon_critical_value, mackinnon_pvalue
+    from hft_statarb.config import PairsConfig, PcaConfig, TriangularConfig
     from hft_statarb.errors import NotMeanRevertingError, StatArbError
     from hft_statarb.hedge import kalman_hedge_ratio, ols_hedge_ratio
     from hft_statarb.ou import fit_ou_ar1, fit_ou_mle
     from hft_statarb.pca import hedge_against_factors, pca_residual_s_scores
     from hft_statarb.signals import AVELLANEDA_LEE_THRESHOLDS, SignalThresholds, positions_from_scores
     from hft_statarb.stopping import evaluate_stopping_rule, fit_signature_stopping, simulate_fbm
-    from hft_statarb.strategies.pairs import PairsConfig, PairsTrader
-    from hft_statarb.strategies.pca import PcaConfig, PcaResidualTrader
-    from hft_statarb.strategies.triangular import TriangularArbitrageur, TriangularConfig
+    from hft_statarb.strategies.pairs import PairsTrader
+    from hft_statarb.strategies.pca import PcaResidualTrader
+    from hft_statarb.strategies.triangular import TriangularArbitrageur
     from hft_statarb.triangular import L2Book, find_triangular_opportunities
 
 __all__ = [
@@ -60,14 +61,14 @@ _LAZY = {
     "AVELLANEDA_LEE_THRESHOLDS": "hft_statarb.signals",
     "L2Book": "hft_statarb.triangular",
     "NotMeanRevertingError": "hft_statarb.errors",
-    "PairsConfig": "hft_statarb.strategies.pairs",
+    "PairsConfig": "hft_statarb.config",
     "PairsTrader": "hft_statarb.strategies.pairs",
-    "PcaConfig": "hft_statarb.strategies.pca",
+    "PcaConfig": "hft_statarb.config",
     "PcaResidualTrader": "hft_statarb.strategies.pca",
     "SignalThresholds": "hft_statarb.signals",
     "StatArbError": "hft_statarb.errors",
     "TriangularArbitrageur": "hft_statarb.strategies.triangular",
-    "TriangularConfig": "hft_statarb.strategies.triangular",
+    "TriangularConfig": "hft_statarb.config",
     "engle_granger": "hft_statarb.cointegration",
     "evaluate_stopping_rule": "hft_statarb.stopping",
     "find_triangular_opportunities": "hft_statarb.triangular",

@@ -29,6 +29,7 @@ from types import MappingProxyType
 import numpy as np
 import numpy.typing as npt
 
+from hft_statarb._limits import MIN_COINTEGRATION_OBSERVATIONS
 from hft_statarb._validation import as_finite_series, require_not_constant, require_same_length
 from hft_statarb.errors import StatArbError
 from hft_statarb.hedge import OlsHedge, ols_hedge_ratio
@@ -81,9 +82,6 @@ MACKINNON_1994_TAU_C_N2 = MacKinnonTauSurface(
     upper=(2.1945, 0.64695, -0.29198, -0.042377),
 )
 """MacKinnon (1994) τ_c, N = 2 (Engle–Granger, two series, constant): polynomial coefficients γ0..γ3 in τ."""
-
-MIN_COINTEGRATION_OBSERVATIONS = 20
-"""The response surfaces are fitted for T ≥ 20; shorter samples are refused."""
 
 
 def mackinnon_critical_value(level: float, nobs: float | None = None) -> float:

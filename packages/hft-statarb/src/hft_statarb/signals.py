@@ -33,6 +33,7 @@ __all__ = [
     "positions_from_scores",
     "rolling_zscore",
     "s_score",
+    "thresholds_named",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -80,6 +81,15 @@ class SignalThresholds:
 
 AVELLANEDA_LEE_THRESHOLDS = SignalThresholds()
 """Avellaneda & Lee (2010): open ±1.25, close long at −0.50, close short at 0.75."""
+
+
+def thresholds_named(kind: str, entry: float, exit: float) -> SignalThresholds:
+    """The levels a pattern's ``thresholds`` knob names: ``"avellaneda-lee"``, or ``"symmetric"`` at ±entry/±exit."""
+    if kind == "avellaneda-lee":
+        return AVELLANEDA_LEE_THRESHOLDS
+    if kind == "symmetric":
+        return SignalThresholds.symmetric(entry, exit)
+    raise StatArbError(f"thresholds must be 'avellaneda-lee' or 'symmetric', got {kind!r}")
 
 
 def s_score(values: npt.ArrayLike, mean: float, sigma_eq: float) -> FloatArray:

@@ -28,22 +28,18 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from hft_core.errors import ConfigError
-from hft_core.instruments import Instrument
-from hft_core.risk import RiskLimits
-from hft_core.strategy import Context, Fill, Strategy
+from hft_core import ConfigError, Context, Fill, Instrument, RiskLimits, Strategy
 
-from hft_statarb.cointegration import MIN_COINTEGRATION_OBSERVATIONS, engle_granger
+from hft_statarb.cointegration import engle_granger
+from hft_statarb.config import PairsConfig
 from hft_statarb.errors import StatArbError
 from hft_statarb.hedge import kalman_hedge_ratio
 from hft_statarb.ou import fit_ou_ar1
-from hft_statarb.signals import AVELLANEDA_LEE_THRESHOLDS, SignalThresholds, positions_from_scores, rolling_zscore
+from hft_statarb.signals import positions_from_scores, rolling_zscore, thresholds_named
 from hft_statarb.stopping import SignatureStoppingRule, fit_signature_stopping, path_signature
 from hft_statarb.strategies._execution import trade_towards
 
@@ -51,125 +47,6 @@ __all__ = ["PairEstimate", "PairsConfig", "PairsTrader", "SignatureExit"]
 
 FloatArray = npt.NDArray[np.float64]
 _NS = 1_000_000_000
-HedgeMethod = Literal["ols", "kalman"]
-PriceTransform = Literal["log", "level"]
-SignalKind = Literal["s-score", "z-score"]
-ThresholdKind = Literal["avellaneda-lee", "symmetric"]
-ExitRule = Literal["threshold", "signature"]
-_COINT_LEVELS = (0.01, 0.05, 0.1)
-
-
-@dataclass(frozen=True, slots=True)
-class PairsConfig:
-    """The parameters of `PairsTrader` (see `hft_statarb.plugin` for their help texts)."""
-
-    qty: float = 10.0
-    hedge: HedgeMethod = "ols"
-    kalman_delta: float = 1e-10
-    price_transform: PriceTransform = "log"
-    sample_interval_s: float = 0.25
-    warmup_s: float = 30.0
-    window_s: float = 120.0
-    refit_interval_s: float = 10.0
-    coint_level: float = 0.05
-    require_cointegration: bool = True
-    signal: SignalKind = "s-score"
-    thresholds: ThresholdKind = "avellaneda-lee"
-    entry: float = 2.0
-    exit: float = 0.5
-    max_half_life_s: float = 30.0
-    max_hedge_ratio: float = 10.0
-    exit_rule: ExitRule = "threshold"
-    signature_level: int = 3
-    signature_paths: int = 2_000
-    signature_horizon_s: float = 20.0
-    slippage_ticks: int = 0
-    max_loss: float = 0.0
-
-    def __post_init__(self) -> None:
-        def need(condition: bool, message: str) -> None:
-            if not condition:
-                raise StatArbError(message)
-
-        need(math.isfinite(self.qty) and self.qty > 0, f"qty must be > 0, got {self.qty!r}")
-        need(self.hedge in ("ols", "kalman"), f"hedge must be 'ols' or 'kalman', got {self.hedge!r}")
-        need(0.0 <= self.kalman_delta < 1.0, f"kalman_delta must lie in [0, 1), got {self.kalman_delta!r}")
-        need(
-            self.price_transform in ("log", "level"),
-            f"price_transform must be 'log' or 'level', got {self.price_transform!r}",
-        )
-        need(self.sample_interval_s > 0, f"sample_interval_s must be > 0, got {self.sample_interval_s!r}")
-        need(self.refit_interval_s > 0, f"refit_interval_s must be > 0, got {self.refit_interval_s!r}")
-        need(
-            self.warmup_s <= self.window_s,
-            f"warmup_s ({self.warmup_s}) must not exceed window_s ({self.window_s}): the first fit uses the window",
-        )
-        need(
-            self.warmup_samples >= MIN_COINTEGRATION_OBSERVATIONS,
-            f"warmup_s / sample_interval_s gives {self.warmup_samples} samples; the Engle–Granger test needs at "
-            f"least {MIN_COINTEGRATION_OBSERVATIONS} (raise warmup_s or sample more often)",
-        )
-        need(
-            any(math.isclose(self.coint_level, level) for level in _COINT_LEVELS),
-            f"coint_level must be one of {_COINT_LEVELS} (MacKinnon 2010 levels), got {self.coint_level!r}",
-        )
-        need(self.signal in ("s-score", "z-score"), f"signal must be 's-score' or 'z-score', got {self.signal!r}")
-        need(
-            self.thresholds in ("avellaneda-lee", "symmetric"),
-            f"thresholds must be 'avellaneda-lee' or 'symmetric', got {self.thresholds!r}",
-        )
-        need(
-            0 <= self.exit < self.entry,
-            f"exit ({self.exit}) must be >= 0 and below entry ({self.entry}), or a position would close at once",
-        )
-        need(self.max_half_life_s > 0, f"max_half_life_s must be > 0, got {self.max_half_life_s!r}")
-        need(self.max_hedge_ratio > 0, f"max_hedge_ratio must be > 0, got {self.max_hedge_ratio!r}")
-        need(
-            self.exit_rule in ("threshold", "signature"),
-            f"exit_rule must be 'threshold' or 'signature', got {self.exit_rule!r}",
-        )
-        if self.exit_rule == "signature":
-            need(
-                self.signal == "s-score",
-                "exit_rule 'signature' simulates the OU s-score; it needs signal 's-score', not 'z-score'",
-            )
-            need(1 <= self.signature_level <= 5, f"signature_level must lie in 1..5, got {self.signature_level!r}")
-            features = 2 ** (self.signature_level + 1) - 1
-            need(
-                self.signature_paths >= 2 * features,
-                f"signature_paths must be at least {2 * features} for {features} signature features at level "
-                f"{self.signature_level}, got {self.signature_paths}",
-            )
-            need(
-                self.signature_horizon_s >= 2 * self.sample_interval_s,
-                f"signature_horizon_s ({self.signature_horizon_s}) must cover at least two samples "
-                f"({2 * self.sample_interval_s:g} s)",
-            )
-        need(self.slippage_ticks >= 0, f"slippage_ticks must be >= 0, got {self.slippage_ticks!r}")
-        need(self.max_loss >= 0, f"max_loss must be >= 0, got {self.max_loss!r}")
-
-    @property
-    def warmup_samples(self) -> int:
-        """Samples collected before the first estimate."""
-        return math.floor(self.warmup_s / self.sample_interval_s + 1e-9)
-
-    @property
-    def window_samples(self) -> int:
-        """Samples in the rolling estimation window."""
-        return math.floor(self.window_s / self.sample_interval_s + 1e-9)
-
-    @property
-    def signal_thresholds(self) -> SignalThresholds:
-        """The entry/exit levels on the score."""
-        if self.thresholds == "avellaneda-lee":
-            return AVELLANEDA_LEE_THRESHOLDS
-        return SignalThresholds.symmetric(self.entry, self.exit)
-
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> PairsConfig:
-        """Build from the pattern's flat parameters (unknown keys are ignored, missing ones take defaults)."""
-        fields = cls.__dataclass_fields__
-        return cls(**{key: value for key, value in params.items() if key in fields})
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,10 +123,18 @@ class SignatureExit:
 
 
 class PairsTrader(Strategy):
-    """Trade the spread of instrument 0 (y) against instrument 1 (x); see the module docstring."""
+    """Trade the spread of instrument 0 (y) against instrument 1 (x); see the module docstring.
+
+    ``qty`` is resolved against y's lot size when the run starts (`risk_limits`, or `on_start` when the caller
+    gave its own limits): ``"10lots"`` or a plain number of units.
+    """
 
     def __init__(self, config: PairsConfig | None = None) -> None:
-        self.config = config or PairsConfig()
+        self.config = config if config is not None else PairsConfig()
+        self.thresholds = thresholds_named(self.config.thresholds, self.config.entry, self.config.exit)
+        """The entry/exit levels on the score."""
+        self.qty = 0.0
+        """Units of y per spread position (``config.qty`` on y's lot grid; set when the run starts)."""
         self.estimates: list[PairEstimate] = []
         """Every re-estimation, in time order (for reports and tests)."""
         self.entries = 0
@@ -265,11 +150,6 @@ class PairsTrader(Strategy):
         self._targets = (0.0, 0.0)
         self._exit: SignatureExit | None = None
 
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> PairsTrader:
-        """Build from the pattern's resolved parameters."""
-        return cls(PairsConfig.from_params(params))
-
     # -- engine hooks -------------------------------------------------------------------------------------------
     def risk_limits(self, instruments: tuple[Instrument, ...]) -> RiskLimits:
         """Position and order-size caps that fit ``qty`` of y and the largest hedge allowed, plus the kill switch."""
@@ -278,8 +158,9 @@ class PairsTrader(Strategy):
             raise ConfigError(f"statarb-pairs needs two instruments (y, x); this market has only {names}")
         y, x = instruments[0], instruments[1]
         cfg = self.config
-        y_lots = math.ceil(cfg.qty / y.lot_size - 1e-9)
-        x_lots = math.ceil(cfg.qty * cfg.max_hedge_ratio / x.lot_size - 1e-9)
+        self.qty = cfg.qty.qty(y.lot_size)
+        y_lots = math.ceil(self.qty / y.lot_size - 1e-9)
+        x_lots = math.ceil(self.qty * cfg.max_hedge_ratio / x.lot_size - 1e-9)
         largest = max(y_lots, x_lots)
         return RiskLimits(
             max_position=largest,
@@ -292,6 +173,7 @@ class PairsTrader(Strategy):
         if len(ctx.instruments) < 2:
             raise ConfigError(f"statarb-pairs needs two instruments (y, x); got {ctx.instruments}")
         self._symbols = (ctx.instruments[0], ctx.instruments[1])
+        self.qty = self.config.qty.qty(ctx.instrument_spec(self._symbols[0]).lot_size)
         self._start_ns = ctx.now
         ctx.set_timer(self.config.sample_interval_s)
         ctx.log(
@@ -427,13 +309,13 @@ class PairsTrader(Strategy):
         elif self._exit is not None and wanted != 0:
             wanted = 0 if self._exit.should_exit(score) else wanted
         else:
-            wanted = int(positions_from_scores([score], cfg.signal_thresholds, initial_position=wanted)[-1])
+            wanted = int(positions_from_scores([score], self.thresholds, initial_position=wanted)[-1])
         if wanted == self._spread_position:
             return
         if wanted != 0:
             units = self._hedge_units(y_mid, x_mid)
             x_lot = ctx.instrument_spec(self._symbols[1]).lot_size
-            hedge_lots = round(units * cfg.qty / x_lot) if math.isfinite(units) else 0
+            hedge_lots = round(units * self.qty / x_lot) if math.isfinite(units) else 0
             if not 0 < abs(units) <= cfg.max_hedge_ratio or hedge_lots == 0:
                 ctx.log(f"skip entry: hedge of {units:.4g} x per y is outside (0, {cfg.max_hedge_ratio:g}]")
                 wanted = 0
@@ -442,7 +324,7 @@ class PairsTrader(Strategy):
             else:
                 self.hedge_units = units
                 self.entries += 1
-                self._targets = (wanted * cfg.qty, -wanted * hedge_lots * x_lot)
+                self._targets = (wanted * self.qty, -wanted * hedge_lots * x_lot)
                 if cfg.exit_rule == "signature":
                     kappa = math.log(2.0) / estimate.half_life_s
                     rng = np.random.default_rng(np.random.SeedSequence([self.entries]))

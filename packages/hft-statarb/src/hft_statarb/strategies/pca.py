@@ -24,110 +24,29 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from hft_core.errors import ConfigError
-from hft_core.instruments import Instrument
-from hft_core.risk import RiskLimits
-from hft_core.strategy import Context, Strategy
+from hft_core import ConfigError, Context, Instrument, RiskLimits, Strategy
 
+from hft_statarb.config import PcaConfig
 from hft_statarb.errors import StatArbError
 from hft_statarb.pca import hedge_against_factors, pca_residual_s_scores
-from hft_statarb.signals import AVELLANEDA_LEE_THRESHOLDS, SignalThresholds, positions_from_scores
+from hft_statarb.signals import positions_from_scores, thresholds_named
 from hft_statarb.strategies._execution import lots_of, trade_towards
 
 __all__ = ["PcaConfig", "PcaResidualTrader"]
 
 FloatArray = npt.NDArray[np.float64]
-ThresholdKind = Literal["avellaneda-lee", "symmetric"]
-_MIN_RETURNS = 20
-
-
-@dataclass(frozen=True, slots=True)
-class PcaConfig:
-    """The parameters of `PcaResidualTrader` (see `hft_statarb.plugin` for their help texts)."""
-
-    notional: float = 1_000.0
-    n_factors: int = 2
-    sample_interval_s: float = 1.0
-    warmup_s: float = 30.0
-    window_s: float = 120.0
-    max_half_life_s: float = 30.0
-    fit_intercept: bool = False
-    thresholds: ThresholdKind = "avellaneda-lee"
-    entry: float = 2.0
-    exit: float = 0.5
-    hedge_factors: bool = True
-    rebalance_fraction: float = 0.25
-    slippage_ticks: int = 0
-    max_loss: float = 0.0
-
-    def __post_init__(self) -> None:
-        def need(condition: bool, message: str) -> None:
-            if not condition:
-                raise StatArbError(message)
-
-        need(math.isfinite(self.notional) and self.notional > 0, f"notional must be > 0, got {self.notional!r}")
-        need(self.n_factors >= 1, f"n_factors must be >= 1, got {self.n_factors!r}")
-        need(self.sample_interval_s > 0, f"sample_interval_s must be > 0, got {self.sample_interval_s!r}")
-        need(
-            self.warmup_s <= self.window_s,
-            f"warmup_s ({self.warmup_s}) must not exceed window_s ({self.window_s}): the first fit uses the window",
-        )
-        need(
-            self.warmup_returns >= max(_MIN_RETURNS, self.n_factors + 3),
-            f"warmup_s / sample_interval_s gives {self.warmup_returns} returns; the factor regression needs at least "
-            f"{max(_MIN_RETURNS, self.n_factors + 3)} (raise warmup_s or sample more often)",
-        )
-        need(self.max_half_life_s > 0, f"max_half_life_s must be > 0, got {self.max_half_life_s!r}")
-        need(
-            self.thresholds in ("avellaneda-lee", "symmetric"),
-            f"thresholds must be 'avellaneda-lee' or 'symmetric', got {self.thresholds!r}",
-        )
-        need(
-            0 <= self.exit < self.entry,
-            f"exit ({self.exit}) must be >= 0 and below entry ({self.entry}), or a position would close at once",
-        )
-        need(
-            0 <= self.rebalance_fraction <= 1,
-            f"rebalance_fraction must lie in [0, 1], got {self.rebalance_fraction!r}",
-        )
-        need(self.slippage_ticks >= 0, f"slippage_ticks must be >= 0, got {self.slippage_ticks!r}")
-        need(self.max_loss >= 0, f"max_loss must be >= 0, got {self.max_loss!r}")
-
-    @property
-    def warmup_returns(self) -> int:
-        """Returns collected before the first fit."""
-        return math.floor(self.warmup_s / self.sample_interval_s + 1e-9)
-
-    @property
-    def window_returns(self) -> int:
-        """Returns in the rolling window."""
-        return math.floor(self.window_s / self.sample_interval_s + 1e-9)
-
-    @property
-    def signal_thresholds(self) -> SignalThresholds:
-        """The entry/exit levels on the s-score."""
-        if self.thresholds == "avellaneda-lee":
-            return AVELLANEDA_LEE_THRESHOLDS
-        return SignalThresholds.symmetric(self.entry, self.exit)
-
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> PcaConfig:
-        """Build from the pattern's flat parameters (unknown keys are ignored, missing ones take defaults)."""
-        fields = cls.__dataclass_fields__
-        return cls(**{key: value for key, value in params.items() if key in fields})
 
 
 class PcaResidualTrader(Strategy):
     """Trade each name's PCA residual s-score, factor-hedged; see the module docstring."""
 
     def __init__(self, config: PcaConfig | None = None) -> None:
-        self.config = config or PcaConfig()
+        self.config = config if config is not None else PcaConfig()
+        self.thresholds = thresholds_named(self.config.thresholds, self.config.entry, self.config.exit)
+        """The entry/exit levels on the s-score."""
         self.fits = 0
         """s-score computations done."""
         self.entries = 0
@@ -140,11 +59,6 @@ class PcaResidualTrader(Strategy):
         """|Bᵀh| / Σ|h| of the last target book: 0 when fully factor-neutral."""
         self._symbols: tuple[str, ...] = ()
         self._mids: deque[FloatArray] = deque(maxlen=self.config.window_returns + 1)
-
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> PcaResidualTrader:
-        """Build from the pattern's resolved parameters."""
-        return cls(PcaConfig.from_params(params))
 
     def risk_limits(self, instruments: tuple[Instrument, ...]) -> RiskLimits:
         """At most one order per name in flight, plus the optional kill switch."""
@@ -205,7 +119,7 @@ class PcaResidualTrader(Strategy):
                 self.signals[index] = 0.0
                 continue
             self.signals[index] = float(
-                positions_from_scores([score], cfg.signal_thresholds, initial_position=int(previous[index]))[-1]
+                positions_from_scores([score], self.thresholds, initial_position=int(previous[index]))[-1]
             )
         opened = (self.signals != 0) & (self.signals != previous)
         self.entries += int(opened.sum())

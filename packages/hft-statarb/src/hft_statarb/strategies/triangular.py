@@ -23,14 +23,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
-from hft_core.errors import ConfigError
-from hft_core.instruments import Instrument
-from hft_core.risk import RiskLimits
-from hft_core.strategy import BookView, Context, Fill, Side, Strategy
+from hft_core import BookView, ConfigError, Context, Fill, Instrument, RiskLimits, Strategy
+from hft_core.strategy import Side
 
+from hft_statarb.config import TriangularConfig
 from hft_statarb.errors import StatArbError
 from hft_statarb.strategies._execution import marketable_ioc
 from hft_statarb.triangular import L2Book, TriangularOpportunity, find_triangular_opportunities
@@ -38,45 +36,6 @@ from hft_statarb.triangular import L2Book, TriangularOpportunity, find_triangula
 __all__ = ["FiredCycle", "TriangularArbitrageur", "TriangularConfig", "cycle_rate_from_fills"]
 
 _NS_PER_MS = 1_000_000
-
-
-@dataclass(frozen=True, slots=True)
-class TriangularConfig:
-    """The parameters of `TriangularArbitrageur` (see `hft_statarb.plugin` for their help texts)."""
-
-    start_currency: str = "USDT"
-    max_notional: float = 2_000.0
-    min_profit: float = 0.0
-    min_edge_bp: float = 1.0
-    depth_levels: int = 5
-    check_interval_ms: int = 50
-    cooldown_ms: int = 250
-    unwind: bool = True
-    max_loss: float = 0.0
-
-    def __post_init__(self) -> None:
-        def need(condition: bool, message: str) -> None:
-            if not condition:
-                raise StatArbError(message)
-
-        need(bool(self.start_currency.strip()), "start_currency must name a currency, e.g. 'USDT'")
-        need(
-            math.isfinite(self.max_notional) and self.max_notional > 0,
-            f"max_notional must be > 0, got {self.max_notional!r}",
-        )
-        for name in ("min_profit", "min_edge_bp"):
-            value = getattr(self, name)
-            need(math.isfinite(value) and value >= 0, f"{name} must be >= 0, got {value!r}")
-        need(self.depth_levels >= 1, f"depth_levels must be >= 1, got {self.depth_levels!r}")
-        need(self.check_interval_ms >= 1, f"check_interval_ms must be >= 1, got {self.check_interval_ms!r}")
-        need(self.cooldown_ms >= 0, f"cooldown_ms must be >= 0, got {self.cooldown_ms!r}")
-        need(self.max_loss >= 0, f"max_loss must be >= 0, got {self.max_loss!r}")
-
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> TriangularConfig:
-        """Build from the pattern's flat parameters (unknown keys are ignored, missing ones take defaults)."""
-        fields = cls.__dataclass_fields__
-        return cls(**{key: value for key, value in params.items() if key in fields})
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +69,7 @@ class TriangularArbitrageur(Strategy):
     """Fire three IOC legs when a triangular cycle pays after fees; see the module docstring."""
 
     def __init__(self, config: TriangularConfig | None = None) -> None:
-        self.config = config or TriangularConfig()
+        self.config = config if config is not None else TriangularConfig()
         self.cycles: list[FiredCycle] = []
         """Every cycle fired, in time order."""
         self.checks = 0
@@ -123,11 +82,6 @@ class TriangularArbitrageur(Strategy):
         self._paths: list[tuple[_Leg, _Leg, _Leg]] = []
         self._cooldown_until = 0
         self._cycle_of_order: dict[int, tuple[int, int]] = {}
-
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> TriangularArbitrageur:
-        """Build from the pattern's resolved parameters."""
-        return cls(TriangularConfig.from_params(params))
 
     def risk_limits(self, instruments: tuple[Instrument, ...]) -> RiskLimits:
         """Three legs plus an unwind order at once, a cap on the order rate, and the optional kill switch."""
