@@ -346,6 +346,18 @@ def test_round_trip_pnls_add_up_to_the_pnl_of_a_run_that_ends_flat(raw: list[tup
     assert (trips["holding_s"] >= 0).all()
 
 
+def test_the_compiled_fifo_matcher_is_its_python_source() -> None:
+    rng = np.random.default_rng(5)
+    instrument = rng.integers(0, 3, 2_000)
+    side = rng.choice([-1, 1], 2_000)
+    units = rng.integers(1, 9, 2_000)
+    compiled = st.match_fifo(instrument, side, units, 3)
+    reference = st.match_fifo_py(instrument, side, units, 3)
+    for got, expected in zip(compiled, reference, strict=True):
+        np.testing.assert_array_equal(got, expected)
+    assert len(reference[0]) > 500
+
+
 # -- the engine and its outputs -----------------------------------------------------------------------------------
 class _Quoter(Strategy):
     """Quotes one lot at the best bid and the best ask, every 2 µs of replay time."""
