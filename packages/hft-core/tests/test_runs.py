@@ -237,3 +237,14 @@ def test_resolution_layers_apply_in_order(tmp_path: Path) -> None:
     assert (market.volatility, market.tick_size, market.noise_rate) == (0.001, 0.02, 2.0)  # type: ignore[attr-defined]
     assert market.lp_size_max == 3  # type: ignore[attr-defined]  # passive-mm's own scenario default
     assert spec.seed == 1 and spec.duration_s is None
+
+
+def test_the_numeraire_is_a_run_setting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = _hft(capsys, "run", "passive-mm", "--numeraire", "XYZ", "--out", str(tmp_path / "bad"), "-q")
+    assert code == 2 and "numeraire 'XYZ' is none of this run's assets" in err
+    assert not (tmp_path / "bad").exists()
+    spec = resolve_run("passive-mm", numeraire="USD", duration_s=5.0)
+    assert 'numeraire = "USD"' in spec.config_toml()
+    config = tmp_path / "c.toml"
+    config.write_text(spec.config_toml())
+    assert resolve_run("passive-mm", config_file=config) == spec

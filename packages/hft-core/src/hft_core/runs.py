@@ -46,7 +46,7 @@ __all__ = ["DEFAULT_SEED", "RunSpec", "backtest", "create_scenario", "execute_ru
 DEFAULT_SEED = 1
 """The seed of a run that names none (on the command line or in its config file)."""
 
-_RUN_KEYS = ("pattern", "seed", "duration_s", "data")
+_RUN_KEYS = ("pattern", "seed", "duration_s", "data", "numeraire")
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ class RunSpec:
     scenario_config: Config | None
     data: tuple[Path, ...] | None
     duration_s: float | None
+    numeraire: str | None = None
     gated: bool = False
     notes: tuple[str, ...] = field(default=(), compare=False)
 
@@ -73,6 +74,8 @@ class RunSpec:
             run["duration_s"] = self.duration_s
         if self.data is not None:
             run["data"] = [str(path) for path in self.data]
+        if self.numeraire is not None:
+            run["numeraire"] = self.numeraire
         body["run"] = run
         header = (
             f"# Resolved configuration of pattern {self.pattern.name!r}: every knob, the market and the seed.\n"
@@ -140,7 +143,7 @@ def _run_table(table: object, label: str, pattern: str) -> dict[str, Any]:
     if table is None:
         return {}
     if not isinstance(table, dict):
-        raise ConfigError(f"{label}: 'run' must be a table (seed, duration_s, data)")
+        raise ConfigError(f"{label}: 'run' must be a table (seed, duration_s, data, numeraire)")
     unknown = sorted(set(table) - set(_RUN_KEYS))
     if unknown:
         raise ConfigError(f"{label}: unknown key(s) {', '.join(map(repr, unknown))} in [run]; known: {_RUN_KEYS}")
@@ -160,12 +163,14 @@ def resolve_run(
     seed: int | None = None,
     data: str | Path | Sequence[str | Path] | None = None,
     duration_s: float | None = None,
+    numeraire: str | None = None,
     host: PluginHost | None = None,
 ) -> RunSpec:
     """Resolve a run of ``pattern`` (see the module docstring for the order of the layers).
 
     ``assignments`` are ``key=value`` texts as given to ``--set`` (``scenario.KEY=VALUE`` for the market);
-    ``values`` and ``scenario`` are typed values, as a notebook gives them. Every mistake is a `ConfigError` that
+    ``values`` and ``scenario`` are typed values, as a notebook gives them. ``numeraire`` is the currency the run's
+    PnL is counted in (default: the first instrument's quote currency). Every mistake is a `ConfigError` that
     names the key, where it came from and what was expected.
     """
     host = host or PluginHost()
@@ -195,6 +200,13 @@ def resolve_run(
     resolved_duration = _duration(duration_s, "--duration") if duration_s is not None else None
     if resolved_duration is None and "duration_s" in run_table:
         resolved_duration = _duration(run_table["duration_s"], f"{label} [run]")
+    resolved_numeraire = numeraire
+    if resolved_numeraire is None and "numeraire" in run_table:
+        resolved_numeraire = run_table["numeraire"]
+    if resolved_numeraire is not None and (not isinstance(resolved_numeraire, str) or not resolved_numeraire.strip()):
+        raise ConfigError(
+            f"{label} [run]: numeraire must be a currency code such as 'USDT', got {resolved_numeraire!r}"
+        )
     paths: tuple[Path, ...] | None = None
     if data is not None:
         paths = _data_paths(data, "--data")
@@ -207,7 +219,18 @@ def resolve_run(
             raise ConfigError(f"pattern {found.name!r} is educational and simulator-only: it cannot replay data")
         if scenario_table or scenario or scenario_assignments:
             raise ConfigError("scenario settings apply to the simulated market, not to a data replay")
-        return RunSpec(found, config, resolved_seed, None, None, paths, resolved_duration, gated, tuple(notes))
+        return RunSpec(
+            found,
+            config,
+            resolved_seed,
+            None,
+            None,
+            paths,
+            resolved_duration,
+            numeraire=resolved_numeraire,
+            gated=gated,
+            notes=tuple(notes),
+        )
     market = host.scenario(found.default_scenario or DEFAULT_SCENARIO)
     scenario_config = market.resolve(
         found.scenario_params,
@@ -216,7 +239,18 @@ def resolve_run(
         assignments=scenario_assignments,
         source=f"scenario {market.name!r} of pattern {found.name!r}",
     )
-    return RunSpec(found, config, resolved_seed, market, scenario_config, None, resolved_duration, gated, tuple(notes))
+    return RunSpec(
+        found,
+        config,
+        resolved_seed,
+        market,
+        scenario_config,
+        None,
+        resolved_duration,
+        numeraire=resolved_numeraire,
+        gated=gated,
+        notes=tuple(notes),
+    )
 
 
 def execute_run(
@@ -244,6 +278,7 @@ def execute_run(
         duration_s=spec.duration_s if spec.data is not None else None,
         on_progress=on_progress,
         on_fill=on_fill,
+        numeraire=spec.numeraire,
     )
     if not write:
         return engine.run(), None
@@ -283,6 +318,7 @@ def backtest(
     duration_s: float | None = None,
     risk: RiskLimits | None = None,
     sample_interval_s: float = 1.0,
+    numeraire: str | None = None,
     out: str | Path | None = None,
     host: PluginHost | None = None,
     **scenario_overrides: Any,
@@ -292,7 +328,8 @@ def backtest(
     **A pattern** (``backtest("passive-mm", config={...}, seed=7)``) is resolved exactly as ``hft run`` resolves
     it (`resolve_run`): ``config`` is a mapping of knob values (or a config instance), ``scenario_overrides``
     set knobs of its market, ``data`` replays files instead. With ``out`` the run directory is written, byte for
-    byte what ``hft run NAME --out DIR`` writes for the same inputs.
+    byte what ``hft run NAME --out DIR`` writes for the same inputs. ``numeraire`` names the currency PnL is counted
+    in (either kind of run).
 
     **A strategy object** runs on ``venue`` (any `Venue` you built), ``data`` (recorded files), or the simulated
     ``scenario`` (default ``"single-instrument"``) with ``scenario_overrides`` as its knobs; ``risk`` replaces
@@ -310,7 +347,14 @@ def backtest(
             raise ValueError(f"{named}: not for a pattern run (it runs on its own scenario and limits, as hft run)")
         values = config.to_dict() if isinstance(config, Config) else config
         spec = resolve_run(
-            strategy, values=values, scenario=scenario_overrides, seed=seed, data=data, duration_s=duration_s, host=host
+            strategy,
+            values=values,
+            scenario=scenario_overrides,
+            seed=seed,
+            data=data,
+            duration_s=duration_s,
+            numeraire=numeraire,
+            host=host,
         )
         result, _ = execute_run(spec, out=None if out is None else Path(out), write=out is not None)
         return result
@@ -337,5 +381,7 @@ def backtest(
             )
     from hft_core.engine.loop import Engine
 
-    engine = Engine(strategy, venue, risk=risk, duration_s=duration_s, sample_interval_s=sample_interval_s)
+    engine = Engine(
+        strategy, venue, risk=risk, duration_s=duration_s, sample_interval_s=sample_interval_s, numeraire=numeraire
+    )
     return engine.run()

@@ -58,6 +58,7 @@ def run_command(
     out: Path | None,
     data: list[Path] | None,
     duration_s: float | None,
+    numeraire: str | None,
     quiet: bool,
     as_json: bool,
     host: PluginHost | None = None,
@@ -77,6 +78,7 @@ def run_command(
         seed=seed,
         data=list(data) if data else None,
         duration_s=duration_s,
+        numeraire=numeraire,
         host=host,
     )
     stderr = Console(file=sys.stderr, highlight=False)

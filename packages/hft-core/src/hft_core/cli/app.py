@@ -121,6 +121,10 @@ def run(
     duration: Annotated[
         float | None, typer.Option("--duration", help="Market seconds to run (default: the scenario's, or all data).")
     ] = None,
+    numeraire: Annotated[
+        str | None,
+        typer.Option("--numeraire", help="Currency to count PnL in (default: the first instrument's quote currency)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or FILL lines.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print only the summary, as JSON, to stdout (implies --quiet).")
@@ -140,6 +144,7 @@ def run(
         out=out,
         data=data,
         duration_s=duration,
+        numeraire=numeraire,
         quiet=quiet,
         as_json=as_json,
     )
