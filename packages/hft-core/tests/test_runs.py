@@ -18,7 +18,16 @@ from hft_core.knobs import KnobSpec
 from hft_core.plugins import PluginHost
 
 ROOT = Path(__file__).resolve().parents[3]
-OUTPUTS = ("config.toml", "run.json", "orders.parquet", "fills.parquet", "equity.parquet", "summary.json", "log.txt")
+OUTPUTS = (
+    "config.toml",
+    "run.json",
+    "orders.parquet",
+    "fills.parquet",
+    "equity.parquet",
+    "round_trips.parquet",
+    "summary.json",
+    "log.txt",
+)
 
 
 @pytest.fixture
