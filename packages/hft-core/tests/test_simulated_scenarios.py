@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,8 @@ import pytest
 from hft_core import create_scenario
 from hft_core.errors import ConfigError
 from hft_core.events import BUY, SELL
+from hft_core.knobs import markdown_table
+from hft_core.markets import MarketConfig, PairMarketConfig, TwoVenueMarketConfig
 from hft_core.matching import OrderStatus, OrderType
 from hft_core.plugins import PluginHost
 from hft_core.scenarios import BUILTIN_SCENARIOS, DEFAULT_SCENARIO, Scenario
@@ -194,3 +197,18 @@ def test_two_venues_slow_participants_see_fair_value_late_and_latencies_differ()
     second = venue.advance(now + SECOND, Watch())
     assert (first.now, [r.instrument for r in first.reports]) == (now + 20_000, [0])
     assert (second.now, [r.instrument for r in second.reports]) == (now + 600_000, [1])
+
+
+def test_docs_tables_are_the_declared_market_knobs() -> None:
+    """docs/simulated-market.md shows the tables `markdown_table` derives from the declarations."""
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "simulated-market.md").read_text()
+    base = {spec.name for spec in MarketConfig.knobs()}
+    assert markdown_table(MarketConfig.knobs()) in docs
+    for extended in (PairMarketConfig, TwoVenueMarketConfig):
+        assert markdown_table([spec for spec in extended.knobs() if spec.name not in base]) in docs
+
+
+def test_scenario_defaults_are_knob_values() -> None:
+    reactive = get_scenario("reactive")
+    assert {spec.name: spec.default for spec in reactive.knobs()}["imbalance_look_rate"] == 50.0
+    assert reactive.base() == MarketConfig().updated(reactive.defaults)
