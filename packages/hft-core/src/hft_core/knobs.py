@@ -77,6 +77,20 @@ def _examples(units: Mapping[str, str]) -> str:
     return ", ".join("0.25 (plain)" if unit == "" else f"'2{unit}'" for unit in shown)
 
 
+def _amount_and_unit(value: str | float, units: Mapping[str, str], what: str) -> tuple[float, Any]:
+    """``value``'s amount and unit: from its text, or a plain number (no unit)."""
+    return _parse_amount(value, units, what) if isinstance(value, str) else (float(value), "")
+
+
+def _check_unit(value: Distance | Size, units: Mapping[str, str]) -> None:
+    """Refuse a unit ``value``'s class does not know; keep its amount a float (as parsing gives it)."""
+    if value.unit not in units.values():
+        known = ", ".join(repr(unit) for unit in dict.fromkeys(units.values()))
+        raise ValueError(f"unit must be one of {known}, got {value.unit!r}")
+    if isinstance(value.amount, int) and not isinstance(value.amount, bool):
+        object.__setattr__(value, "amount", float(value.amount))
+
+
 def _number_text(amount: float) -> str:
     return str(int(amount)) if amount.is_integer() and abs(amount) < 2**53 else repr(amount)
 
@@ -94,18 +108,12 @@ class Distance:
     _UNITS: ClassVar[Mapping[str, str]] = {"": "", "tick": "ticks", "ticks": "ticks", "bp": "bp", "bps": "bp"}
 
     def __post_init__(self) -> None:
-        if self.unit not in ("", "ticks", "bp"):
-            raise ValueError(f"unit must be '', 'ticks' or 'bp', got {self.unit!r}")
-        if isinstance(self.amount, int) and not isinstance(self.amount, bool):
-            object.__setattr__(self, "amount", float(self.amount))
+        _check_unit(self, self._UNITS)
 
     @classmethod
     def parse(cls, value: str | float) -> Distance:
         """A distance from its text (``"2ticks"``) or a plain number of price units."""
-        if isinstance(value, str):
-            amount, unit = _parse_amount(value, cls._UNITS, "price distance")
-            return cls(amount, unit)  # type: ignore[arg-type]
-        return cls(float(value))
+        return cls(*_amount_and_unit(value, cls._UNITS, "price distance"))
 
     def price(self, tick_size: float, reference_price: float) -> float:
         """The distance in price units on an instrument with ``tick_size``, near ``reference_price`` (for bp)."""
@@ -132,18 +140,12 @@ class Size:
     _UNITS: ClassVar[Mapping[str, str]] = {"": "", "lot": "lots", "lots": "lots"}
 
     def __post_init__(self) -> None:
-        if self.unit not in ("", "lots"):
-            raise ValueError(f"unit must be '' or 'lots', got {self.unit!r}")
-        if isinstance(self.amount, int) and not isinstance(self.amount, bool):
-            object.__setattr__(self, "amount", float(self.amount))
+        _check_unit(self, self._UNITS)
 
     @classmethod
     def parse(cls, value: str | float) -> Size:
         """A size from its text (``"3lots"``) or a plain number of instrument units."""
-        if isinstance(value, str):
-            amount, unit = _parse_amount(value, cls._UNITS, "size")
-            return cls(amount, unit)  # type: ignore[arg-type]
-        return cls(float(value))
+        return cls(*_amount_and_unit(value, cls._UNITS, "size"))
 
     def qty(self, lot_size: float) -> float:
         """The size in instrument units on an instrument with ``lot_size``."""

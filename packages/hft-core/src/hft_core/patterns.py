@@ -31,7 +31,7 @@ from hft_core.knobs import Config, KnobSpec
 if TYPE_CHECKING:
     from hft_core.strategy import Strategy
 
-__all__ = ["Pattern", "load_object"]
+__all__ = ["Pattern", "load_config_class", "load_object"]
 
 _NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _IMPORT_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
@@ -53,6 +53,14 @@ def load_object(target: str | type, what: str) -> Any:
         except AttributeError:
             raise ImportError(f"{what} {target!r}: module {module_name!r} has no attribute {attribute!r}") from None
     return found
+
+
+def load_config_class(target: str | type, owner: str) -> type[Config]:
+    """The `Config` subclass ``target`` names (imported on first use), or an error saying what ``owner`` declared."""
+    cls = load_object(target, f"{owner} config")
+    if not (isinstance(cls, type) and issubclass(cls, Config)):
+        raise TypeError(f"{owner}: config {target!r} is not a subclass of hft_core.Config")
+    return cls
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +94,7 @@ class Pattern:
 
     def config_class(self) -> type[Config]:
         """The config class (imported on first use); a `TypeError` if it is not a `Config` dataclass."""
-        cls = load_object(self.config, f"pattern {self.name!r} config")
-        if not (isinstance(cls, type) and issubclass(cls, Config)):
-            raise TypeError(f"pattern {self.name!r}: config {self.config!r} is not a subclass of hft_core.Config")
-        return cls
+        return load_config_class(self.config, f"pattern {self.name!r}")
 
     def strategy_class(self) -> type[Strategy]:
         """The strategy class (imported on first use: this is where numeric code loads)."""

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from hft_core.errors import ConfigError
 from hft_core.knobs import Config, KnobSpec
 from hft_core.markets import MarketConfig, PairMarketConfig, TwoVenueMarketConfig
-from hft_core.patterns import load_object
+from hft_core.patterns import load_config_class, load_object
 
 if TYPE_CHECKING:
     from hft_core.venues.base import Venue
@@ -66,10 +66,7 @@ class Scenario:
 
     def config_class(self) -> type[Config]:
         """The config class (imported on first use)."""
-        cls = load_object(self.config, f"scenario {self.name!r} config")
-        if not (isinstance(cls, type) and issubclass(cls, Config)):
-            raise TypeError(f"scenario {self.name!r}: config {self.config!r} is not a subclass of hft_core.Config")
-        return cls
+        return load_config_class(self.config, f"scenario {self.name!r}")
 
     def knobs(self) -> tuple[KnobSpec, ...]:
         """The market's knobs, with this scenario's defaults (see `base`)."""
