@@ -12,8 +12,8 @@ as the plan (Aiba et al. 2002; Fenn et al. 2009 on how rarely such cycles surviv
 After firing, the strategy waits ``cooldown_ms``. Legs can fill partly (someone else took the quote first), which
 leaves BTC or ETH behind: it is tracked per currency from the fills and, with ``unwind``, sold back into the start
 currency at the touch once the cooldown is over. ``cycles`` records every cycle fired, with its order ids, for
-analysis; ``marked_pnl`` values every currency held at the start-currency mids (the engine's own PnL adds the
-instruments' PnLs in their own quote currencies, which for a cross like ETH/BTC is not the start currency).
+analysis; ``marked_pnl`` values every currency held at the start-currency mids (the strategy's own view of its
+PnL, which the engine's summary, kept in the run's numeraire, should match when that is the start currency).
 
 The books are the run's instruments, whose symbols must be ``BASE/QUOTE`` and form a triangle.
 """
