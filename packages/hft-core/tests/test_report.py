@@ -75,6 +75,11 @@ def test_a_sharpe_with_enough_samples_shows_them() -> None:
     assert dict(sections["PnL and costs"])["Sharpe, 1-min PnL, not annualised"] == "0.12 (45 min)"
 
 
+def test_the_pnl_names_its_numeraire_when_the_run_has_one() -> None:
+    rows = dict(dict(summary_sections({**SUMMARY, "numeraire": "USDT"}))["PnL and costs"])
+    assert rows["PnL (USDT)"] == "12.50"
+
+
 def test_an_older_summary_shows_dashes_not_errors() -> None:
     old = {"pnl": 1.0, "fees": -0.1, "sharpe": 4503.8, "fills": 3, "venue": "x"}
     rows = {label: value for _, group in summary_sections(old) for label, value in group}

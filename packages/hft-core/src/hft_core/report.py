@@ -116,8 +116,9 @@ def summary_sections(summary: Mapping[str, Any]) -> list[tuple[str, list[tuple[s
     """
     trips = summary.get("round_trips")
     trips = trips if isinstance(trips, Mapping) else {}
+    numeraire = summary.get("numeraire")  # the currency the PnL is valued in, where the run names one
     pnl_rows = [
-        ("PnL", _fmt(summary.get("pnl"), ".2f")),
+        (f"PnL ({numeraire})" if isinstance(numeraire, str) else "PnL", _fmt(summary.get("pnl"), ".2f")),
         ("fees paid", _fmt(summary.get("fees_paid"), ".4f")),
         ("rebates received", _fmt(summary.get("rebates_received"), ".4f")),
         ("fees, net", _fmt(summary.get("fees_net"), ".4f")),
