@@ -13,6 +13,7 @@ __all__ = [
     "HftError",
     "OffGridError",
     "PluginError",
+    "RunStopped",
     "UnknownPatternError",
 ]
 
@@ -27,6 +28,14 @@ class ConfigError(HftError):
     """A configuration key, value or file is invalid."""
 
     exit_code = 2
+
+
+class RunStopped(HftError):
+    """A run interrupted by Ctrl-C or a signal; its run directory holds what was recorded, marked partial."""
+
+    def __init__(self, message: str, signal_number: int) -> None:
+        super().__init__(message)
+        self.exit_code = 128 + signal_number
 
 
 class PluginError(HftError):

@@ -17,8 +17,11 @@ Equal inputs give byte-identical run directories whichever door they came throug
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,7 +44,16 @@ if TYPE_CHECKING:
     from hft_core.strategy import Strategy
     from hft_core.venues.base import Venue
 
-__all__ = ["DEFAULT_SEED", "RunSpec", "backtest", "create_scenario", "execute_run", "resolve_run"]
+__all__ = [
+    "DEFAULT_SEED",
+    "RunInterrupted",
+    "RunSpec",
+    "backtest",
+    "create_scenario",
+    "execute_run",
+    "interrupt_on_signals",
+    "resolve_run",
+]
 
 DEFAULT_SEED = 1
 """The seed of a run that names none (on the command line or in its config file)."""
@@ -266,7 +278,9 @@ def execute_run(
 
     The strategy and the venue are built first, so a config the pattern or the market refuses leaves nothing
     behind. The directory is marked ``running``, then ``complete``, or ``partial`` with the reason if the run
-    fails or is interrupted (what was recorded so far is written).
+    fails or is interrupted (what was recorded so far is written, with interrupting signals held back meanwhile,
+    so a second Ctrl-C cannot cut the partial record short). `interrupt_on_signals` makes SIGTERM and SIGHUP
+    interrupt a run the way Ctrl-C does.
     """
     from hft_core.engine.loop import Engine
 
@@ -284,20 +298,76 @@ def execute_run(
         return engine.run(), None
     run_dir = create_run_directory(spec.pattern.name, spec.seed, out, root=runs_root or Path("runs"))
     meta = spec.meta()
-    run_dir.write_text("config.toml", spec.config_toml())
-    run_dir.write_meta("running", meta)
     try:
-        result = engine.run()
-    except BaseException as exc:
-        partial = engine.partial_result()
-        if partial is not None:
-            partial.stats["partial"] = True
-            partial.write(run_dir.path)
-        run_dir.write_meta("partial", meta, reason=f"{type(exc).__name__}: {exc}")
-        raise
-    result.write(run_dir.path)
-    run_dir.write_meta("complete", meta)
+        run_dir.write_text("config.toml", spec.config_toml())
+        run_dir.write_meta("running", meta)
+        try:
+            result = engine.run()
+        except BaseException as exc:
+            with _signals_held():
+                partial = engine.partial_result()
+                if partial is not None:
+                    partial.stats["partial"] = True
+                    partial.write(run_dir.path)
+                run_dir.write_meta("partial", meta, reason=_reason(exc))
+            raise
+        with _signals_held():
+            result.write(run_dir.path)
+            run_dir.write_meta("complete", meta)
+    finally:
+        run_dir.release()
     return result, run_dir
+
+
+_HELD_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ())})
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A run stopped by a signal (SIGTERM, SIGHUP), handled like Ctrl-C; ``signal_number`` says which."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal.Signals(signal_number).name)
+        self.signal_number = signal_number
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, RunInterrupted):
+        return f"interrupted by {signal.Signals(exc.signal_number).name}"
+    if type(exc) is KeyboardInterrupt:
+        return "interrupted (Ctrl-C)"
+    return f"{type(exc).__name__}: {exc}"
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP back while a record is written (delivered once it is)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@contextlib.contextmanager
+def interrupt_on_signals() -> Iterator[None]:
+    """While inside, SIGTERM and SIGHUP raise `RunInterrupted` (as Ctrl-C raises KeyboardInterrupt)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(number: int, _frame: object) -> None:
+        raise RunInterrupted(number)
+
+    caught = [number for number in _HELD_SIGNALS if number != signal.SIGINT]
+    previous = {number: signal.signal(number, interrupt) for number in caught}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def create_scenario(

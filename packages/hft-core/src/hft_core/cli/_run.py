@@ -8,6 +8,7 @@ the summary table on stdout (or the summary as JSON).
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
+from hft_core.errors import RunStopped
 from hft_core.plugins import PluginHost
 
 if TYPE_CHECKING:
@@ -69,7 +71,7 @@ def run_command(
     """
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-    from hft_core.runs import execute_run, resolve_run
+    from hft_core.runs import execute_run, interrupt_on_signals, resolve_run
 
     spec = resolve_run(
         name,
@@ -90,22 +92,32 @@ def run_command(
             "in real markets (e.g. CEA §4c(a)(5)(C), CME Rule 575). It runs only on the simulated market."
         )
     reporter = RunReporter(console=Console(file=sys.stdout, highlight=False), stderr=stderr, quiet=quiet or as_json)
-    with Progress(
-        TextColumn(f"[bold]{spec.pattern.name}[/]"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        console=stderr,
-        disable=reporter.quiet,
-        transient=True,
-    ) as progress:
+    with (
+        interrupt_on_signals(),
+        Progress(
+            TextColumn(f"[bold]{spec.pattern.name}[/]"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+            console=stderr,
+            disable=reporter.quiet,
+            transient=True,
+        ) as progress,
+    ):
         task = progress.add_task("run", total=1.0)
-        result, run_dir = execute_run(
-            spec,
-            out=out,
-            on_progress=lambda done: progress.update(task, completed=done),
-            on_fill=reporter.fill,
-        )
+        try:
+            result, run_dir = execute_run(
+                spec,
+                out=out,
+                on_progress=lambda done: progress.update(task, completed=done),
+                on_fill=reporter.fill,
+            )
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP as RunInterrupted
+            number = getattr(exc, "signal_number", signal.SIGINT)
+            name = signal.Signals(number).name
+            raise RunStopped(
+                f"interrupted by {name}: what was recorded is in the run directory, marked partial", number
+            ) from None
     if run_dir is None:  # execute_run writes one unless told not to
         raise RuntimeError("hft run: the run directory was not written")
     summary = dict(result.stats)

@@ -1,0 +1,123 @@
+"""Runs that survive faults: SIGTERM/SIGHUP like Ctrl-C, two writers on one --out, unwritable paths, permissions.
+
+Each test runs ``hft run`` in a child process and waits on it with a time limit; the loops polling for the run to
+start are bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hft_core.errors import ConfigError
+from hft_core.rundir import LOCK_NAME, atomic_write_text, create_run_directory
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+
+def _start(out: Path, *more: str) -> subprocess.Popen[str]:
+    """A long ``hft run passive-mm`` writing to ``out``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HFT_")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "hft_core", "run", "passive-mm", "--duration", "3000", "-q", "--out", str(out), *more],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def _wait_until_running(out: Path, process: subprocess.Popen[str], limit_s: float = 60.0) -> None:
+    deadline = time.monotonic() + limit_s
+    for _ in range(int(limit_s / 0.05)):
+        meta = out / "run.json"
+        if meta.exists() and json.loads(meta.read_text())["status"] == "running":
+            time.sleep(1.0)  # well inside engine.run()
+            return
+        assert process.poll() is None, process.communicate()
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    process.kill()
+    pytest.fail("the run did not start in time")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("number", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGINT, 130)])
+def test_a_signal_leaves_a_partial_record_with_the_reason(tmp_path: Path, number: int, code: int) -> None:
+    out = tmp_path / "run"
+    process = _start(out)
+    _wait_until_running(out, process)
+    process.send_signal(number)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == code, err
+    assert "Traceback" not in err
+    meta = json.loads((out / "run.json").read_text())
+    assert meta["status"] == "partial"
+    name = signal.Signals(number).name
+    assert meta["reason"] == ("interrupted (Ctrl-C)" if number == signal.SIGINT else f"interrupted by {name}")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["partial"] is True and summary["duration_s"] > 0
+    assert (out / "fills.parquet").stat().st_size > 0
+    assert not (out / LOCK_NAME).exists()
+
+
+@pytest.mark.slow
+def test_two_runs_given_the_same_out_do_not_mix(tmp_path: Path) -> None:
+    out = tmp_path / "shared"
+    first = _start(out, "--seed", "1", "--duration", "5")
+    second = _start(out, "--seed", "2", "--duration", "5")
+    outcomes = [(p.wait(timeout=300), p.communicate()[1]) for p in (first, second)]
+    codes = sorted(code for code, _ in outcomes)
+    assert codes == [0, 2], outcomes
+    loser = next(err for code, err in outcomes if code == 2)
+    assert "another hft run is writing there" in loser or "directory is not empty" in loser
+    winner_seed = 1 if first.returncode == 0 else 2
+    assert f"seed = {winner_seed}\n" in (out / "config.toml").read_text()
+    meta = json.loads((out / "run.json").read_text())
+    assert meta["seed"] == winner_seed and meta["status"] == "complete"
+    assert not (out / LOCK_NAME).exists()
+
+
+def test_a_directory_being_written_is_refused(tmp_path: Path) -> None:
+    held = create_run_directory("demo", 1, tmp_path / "held")
+    with pytest.raises(ConfigError, match="another hft run is writing there"):
+        create_run_directory("demo", 2, tmp_path / "held")
+    held.release()
+    assert not any((tmp_path / "held").iterdir())
+    create_run_directory("demo", 2, tmp_path / "held").release()
+
+
+@pytest.mark.parametrize(
+    ("out", "why"),
+    [
+        ("below-a-file/run", "cannot create the directory"),
+        ("/proc/hft-run", "cannot create the directory"),
+        ("x" * 300, "cannot create the directory"),
+    ],
+)
+def test_an_unwritable_out_is_one_line_naming_it(tmp_path: Path, out: str, why: str) -> None:
+    (tmp_path / "below-a-file").write_text("a file")
+    target = Path(out) if out.startswith("/") else tmp_path / out
+    with pytest.raises(ConfigError, match=why) as caught:
+        create_run_directory("demo", 1, target)
+    assert str(target) in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_files_follow_the_umask(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "a.txt", "x")
+        assert stat.S_IMODE((tmp_path / "a.txt").stat().st_mode) == 0o644
+        os.umask(0o077)
+        atomic_write_text(tmp_path / "b.txt", "x")
+        assert stat.S_IMODE((tmp_path / "b.txt").stat().st_mode) == 0o600
+    finally:
+        os.umask(previous)
