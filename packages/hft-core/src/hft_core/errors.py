@@ -13,7 +13,7 @@ __all__ = [
     "HftError",
     "OffGridError",
     "PluginError",
-    "RunStopped",
+    "RunStoppedError",
     "UnknownPatternError",
 ]
 
@@ -30,7 +30,7 @@ class ConfigError(HftError):
     exit_code = 2
 
 
-class RunStopped(HftError):
+class RunStoppedError(HftError):
     """A run interrupted by Ctrl-C or a signal; its run directory holds what was recorded, marked partial."""
 
     def __init__(self, message: str, signal_number: int) -> None:

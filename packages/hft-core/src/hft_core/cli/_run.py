@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from hft_core.errors import RunStopped
+from hft_core.errors import RunStoppedError
 from hft_core.plugins import PluginHost
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ def run_command(
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP as RunInterrupted
             number = getattr(exc, "signal_number", signal.SIGINT)
             name = signal.Signals(number).name
-            raise RunStopped(
+            raise RunStoppedError(
                 f"interrupted by {name}: what was recorded is in the run directory, marked partial", number
             ) from None
     if run_dir is None:  # execute_run writes one unless told not to
