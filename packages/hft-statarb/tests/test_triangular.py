@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hft_core.instruments import FeeSchedule, Instrument
+from hft_core import FeeSchedule, Instrument
 from hft_core.matching import sweep
 from hft_statarb.errors import StatArbError
 from hft_statarb.triangular import L2Book, cycle_rate_at_top, find_triangular_opportunities

@@ -7,7 +7,7 @@ a fitted process that does not mean-revert) raises `StatArbError`, a `ValueError
 
 from __future__ import annotations
 
-from hft_core.errors import HftError
+from hft_core import HftError
 
 __all__ = ["NotMeanRevertingError", "StatArbError"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from hft_core.strategy import Context
+from hft_core import Context
 
 __all__ = ["lots_of", "marketable_ioc", "trade_towards"]
 
