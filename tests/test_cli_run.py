@@ -81,12 +81,12 @@ def test_saved_config_reproduces_the_run(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--set", "half_spread=abc"], "'half_spread' expects float, got 'abc'"),
+        (["--set", "half_spread=abc"], "--set half_spread=abc: 'half_spread' expected a price distance"),
         (["--set", "half_sprad=0.1"], "did you mean 'half_spread'"),
-        (["--set", "scenario.tick=0.1"], "scenario 'single-instrument' has no parameter(s) 'tick'"),
-        (["--seed", "-1"], "--seed must be in"),
+        (["--set", "scenario.tick=0.1"], "key 'tick' for scenario 'single-instrument' (did you mean 'tick_size'?)"),
+        (["--seed", "-1"], "--seed: seed must be an integer in [0, 2**63), got -1"),
         (["--config", "missing.toml"], "config file not found"),
-        (["--data", "nowhere.gz"], "no such file or directory"),
+        (["--data", "nowhere.gz"], "--data: data file nowhere.gz: no such file"),
     ],
 )
 def test_bad_input_exits_2_with_a_specific_message_and_writes_nothing(
@@ -133,16 +133,25 @@ def test_interrupted_run_leaves_a_readable_partial_record(tmp_path: Path) -> Non
     assert process.returncode == 130, stderr
     meta = json.loads(run_json.read_text())
     assert meta["status"] == "partial"
-    assert "KeyboardInterrupt" in meta["reason"]
+    assert meta["reason"] == "interrupted (Ctrl-C)"
+    assert "interrupted by SIGINT" in stderr and "Traceback" not in stderr
 
 
 def test_interruption_mid_run_writes_what_was_recorded(tmp_path: Path) -> None:
-    from hft_core import Context, Pattern, Strategy, hookimpl
+    from dataclasses import dataclass
+
+    from hft_core import Config, Context, Pattern, Strategy, hookimpl
     from hft_core.cli._run import run_command
+    from hft_core.errors import RunStoppedError
     from hft_core.plugins import PluginHost
 
+    @dataclass(frozen=True)
+    class NoKnobs(Config):
+        """A pattern without knobs."""
+
     class StopsAfterTen(Strategy):
-        def __init__(self) -> None:
+        def __init__(self, config: NoKnobs) -> None:
+            self.config = config
             self.decisions = 0
 
         def on_start(self, ctx: Context) -> None:
@@ -157,9 +166,9 @@ def test_interruption_mid_run_writes_what_was_recorded(tmp_path: Path) -> None:
     class Plugin:
         @hookimpl
         def hft_register_patterns(self) -> list[Pattern]:
-            return [Pattern(name="stops", summary="interrupts itself", strategy_factory=lambda _: StopsAfterTen())]
+            return [Pattern(name="stops", summary="interrupts itself", config=NoKnobs, strategy=StopsAfterTen)]
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(RunStoppedError, match="interrupted by SIGINT") as stopped:
         run_command(
             "stops",
             config=None,
@@ -168,10 +177,12 @@ def test_interruption_mid_run_writes_what_was_recorded(tmp_path: Path) -> None:
             out=tmp_path / "r",
             data=None,
             duration_s=60.0,
+            numeraire=None,
             quiet=True,
             as_json=False,
             host=PluginHost(discover=False, extra=[("stops", Plugin())]),
         )
+    assert stopped.value.exit_code == 130
     run = tmp_path / "r"
     assert json.loads((run / "run.json").read_text())["status"] == "partial"
     assert json.loads((run / "summary.json").read_text())["partial"] is True
