@@ -13,52 +13,93 @@ from typing import TYPE_CHECKING, Any
 from hft_core import markets
 from hft_core.__about__ import __version__
 from hft_core.errors import ConfigError, DataError, HftError, OffGridError, PluginError, UnknownPatternError
+from hft_core.gate import require_educational
 from hft_core.hookspecs import hookimpl
-from hft_core.knobs import Config, Distance, Knob, Size
+from hft_core.knobs import Config, Distance, Knob, KnobSpec, Size, markdown_table
 from hft_core.markets import MarketConfig
 from hft_core.patterns import Pattern
+from hft_core.plugins import PluginHost
 from hft_core.scenarios import DEFAULT_DURATION_S, Scenario
-from hft_core.strategy import BookView, Context, Fill, OrderUpdate, Strategy, Trade
+from hft_core.strategy import BookView, Context, Fill, OrderUpdate, Side, Strategy, Trade
 
 if TYPE_CHECKING:
     from hft_core.engine import BacktestResult
+    from hft_core.events import BUY, SELL
     from hft_core.instruments import FeeSchedule, Instrument
+    from hft_core.matching import sweep
     from hft_core.risk import RiskLimits
     from hft_core.runs import RunSpec, backtest, create_scenario, execute_run, resolve_run
+    from hft_core.surveillance import DetectionScore, EpisodeKind, score_detections, surveil
+    from hft_core.venues.simulated import (
+        FairValuePaths,
+        LiquidityProvider,
+        MarketSpec,
+        NoiseTaker,
+        ParticipantSpec,
+        SimulatedVenue,
+        ValueTrader,
+        VenueSpec,
+        fair_step_ns,
+        fair_value_seed,
+        strategy_latency,
+    )
 
 __all__ = [
+    "BUY",
     "DEFAULT_DURATION_S",
+    "SELL",
     "BacktestResult",
     "BookView",
     "Config",
     "ConfigError",
     "Context",
     "DataError",
+    "DetectionScore",
     "Distance",
+    "EpisodeKind",
+    "FairValuePaths",
     "FeeSchedule",
     "Fill",
     "HftError",
     "Instrument",
     "Knob",
+    "KnobSpec",
+    "LiquidityProvider",
     "MarketConfig",
+    "MarketSpec",
+    "NoiseTaker",
     "OffGridError",
     "OrderUpdate",
+    "ParticipantSpec",
     "Pattern",
     "PluginError",
+    "PluginHost",
     "RiskLimits",
     "RunSpec",
     "Scenario",
+    "Side",
+    "SimulatedVenue",
     "Size",
     "Strategy",
     "Trade",
     "UnknownPatternError",
+    "ValueTrader",
+    "VenueSpec",
     "__version__",
     "backtest",
     "create_scenario",
     "execute_run",
+    "fair_step_ns",
+    "fair_value_seed",
     "hookimpl",
+    "markdown_table",
     "markets",
+    "require_educational",
     "resolve_run",
+    "score_detections",
+    "strategy_latency",
+    "surveil",
+    "sweep",
 ]
 
 # Public names that live in numeric modules, loaded on first attribute access (PEP 562).
@@ -72,6 +113,29 @@ _LAZY = {
     "resolve_run": "hft_core.runs",
     "FeeSchedule": "hft_core.instruments",
     "Instrument": "hft_core.instruments",
+    "BUY": "hft_core.events",
+    "SELL": "hft_core.events",
+    "sweep": "hft_core.matching",
+    "DetectionScore": "hft_core.surveillance",
+    "EpisodeKind": "hft_core.surveillance",
+    "score_detections": "hft_core.surveillance",
+    "surveil": "hft_core.surveillance",
+    **dict.fromkeys(
+        (
+            "FairValuePaths",
+            "LiquidityProvider",
+            "MarketSpec",
+            "NoiseTaker",
+            "ParticipantSpec",
+            "SimulatedVenue",
+            "ValueTrader",
+            "VenueSpec",
+            "fair_step_ns",
+            "fair_value_seed",
+            "strategy_latency",
+        ),
+        "hft_core.venues.simulated",
+    ),
 }
 
 

@@ -33,9 +33,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from hft_core import FeeSchedule, Instrument
-from hft_core.venues.simulated import (
+from hft_core import (
     FairValuePaths,
+    FeeSchedule,
+    Instrument,
     LiquidityProvider,
     MarketSpec,
     NoiseTaker,

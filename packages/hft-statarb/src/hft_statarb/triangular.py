@@ -30,9 +30,7 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from hft_core import Instrument
-from hft_core.events import BUY, SELL
-from hft_core.matching import sweep
+from hft_core import BUY, SELL, Instrument, sweep
 
 from hft_statarb.errors import StatArbError
 

@@ -25,8 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from hft_core import BookView, ConfigError, Context, Fill, Instrument, RiskLimits, Strategy
-from hft_core.strategy import Side
+from hft_core import BookView, ConfigError, Context, Fill, Instrument, RiskLimits, Side, Strategy
 
 from hft_statarb.config import TriangularConfig
 from hft_statarb.errors import StatArbError
