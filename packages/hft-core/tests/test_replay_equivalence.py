@@ -316,8 +316,8 @@ def test_capacity_growth_matches_reference(stop_on_reports: bool) -> None:
         # all seen at once: one wake-up with more public trades than the output buffer holds
         rows.append(((5_000 + n) * us, 6_500 * us, EventKind.TRADE, SELL, 10_000 - n % 3, 1))
     for n in range(0, 3_000, 2):
-        rows.append(((7_000 + n) * us, (7_000 + n) * us, EventKind.FILL, BUY, 0, 1, n + 1))
-        rows.append(((7_000 + n) * us, (7_000 + n) * us, EventKind.CANCEL, SELL, 0, 1, 100_000 + n))
+        rows.append(((7_000 + n) * us, (7_000 + n) * us, EventKind.FILL, BUY, 10_000 - n % 50, 1, n + 1))
+        rows.append(((7_000 + n) * us, (7_000 + n) * us, EventKind.CANCEL, SELL, 10_001 + n % 50, 1, 100_000 + n))
     rows.append((20_000 * us, 20_000 * us, EventKind.ADD, SELL, 14_500, 1, 999_999))  # far above: the segment grows
     data = events(rows)
     latency = SampledLatency(Lognormal(50_000.0, 0.3), Lognormal(40_000.0, 0.3), 1)

@@ -11,6 +11,7 @@ from hft_core.book.errors import (
     CrossedBookError,
     DuplicateOrderError,
     ExcessQuantityError,
+    InvalidPriceError,
     InvalidQuantityError,
     UnknownOrderError,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "CrossedPolicy",
     "DuplicateOrderError",
     "ExcessQuantityError",
+    "InvalidPriceError",
     "InvalidQuantityError",
     "L2Book",
     "L3Book",

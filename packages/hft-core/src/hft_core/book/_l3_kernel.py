@@ -27,6 +27,7 @@ __all__ = [
     "ERROR",
     "ERROR_CODE",
     "ERR_BAD_KIND",
+    "ERR_BAD_PRICE",
     "ERR_BAD_QTY",
     "ERR_BAD_SIDE",
     "ERR_CROSSED",
@@ -75,6 +76,7 @@ ERR_LEVEL_EXCESS = 6
 ERR_CROSSED = 7
 ERR_CROSSED_SNAPSHOT = 8
 ERR_BAD_KIND = 9
+ERR_BAD_PRICE = 10
 
 # EventKind codes (hft_core.events), as literals numba folds into the comparisons.
 _DEPTH = 1
@@ -307,6 +309,10 @@ def run_chunk(
                 return ERROR
             state[IN_SNAPSHOT] = 0
 
+        if k != _CLEAR and p <= 0:
+            state[ERROR_CODE] = ERR_BAD_PRICE
+            break
+
         if k == _ADD:
             if s != 1 and s != -1:
                 state[ERROR_CODE] = ERR_BAD_SIDE
@@ -354,7 +360,8 @@ def run_chunk(
             lv_count[row, at] += 1
 
         elif k in (_CANCEL, _FILL, _MODIFY):
-            if q <= 0:
+            # a cancel of 0 lots is of the whole order (docs/data-formats.md)
+            if q < 0 or (q == 0 and k != _CANCEL):
                 state[ERROR_CODE] = ERR_BAD_QTY
                 break
             oid = order_id[i]
@@ -377,6 +384,9 @@ def run_chunk(
                         _level_remove(lv_key, lv_qty, lv_count, lv_head, lv_tail, lv_unattr, n_levels, row, at)
                 if taken < q:
                     state[UNEXPLAINED_QTY] += q - taken
+                    state[UNEXPLAINED_EVENTS] += 1
+                elif q == 0:
+                    # the whole of an order the book never saw: its size is unknown, nothing is taken
                     state[UNEXPLAINED_EVENTS] += 1
             else:
                 slot = h_slot[pos]
@@ -408,7 +418,7 @@ def run_chunk(
                         state[AUX] = remaining
                         state[ERROR_CODE] = ERR_EXCESS
                         break
-                    remove = q
+                    remove = remaining if q == 0 else q
                     relink = False
                 old_key = o_price[slot] if os == 1 else -o_price[slot]
                 at = _level_search(lv_key, n_levels[row], row, old_key)

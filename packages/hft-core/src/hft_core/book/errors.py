@@ -13,6 +13,7 @@ __all__ = [
     "CrossedBookError",
     "DuplicateOrderError",
     "ExcessQuantityError",
+    "InvalidPriceError",
     "InvalidQuantityError",
     "UnknownOrderError",
 ]
@@ -41,6 +42,10 @@ class DuplicateOrderError(BookError):
 
 class InvalidQuantityError(BookError):
     """A size is zero or negative where a positive one is required (or negative where zero is allowed)."""
+
+
+class InvalidPriceError(BookError):
+    """A price of zero or below on a row that has one (every kind but ``CLEAR``)."""
 
 
 class ExcessQuantityError(BookError):

@@ -10,10 +10,13 @@ Semantics of `L3Book.apply` per event kind (the compiled `hft_core.book.L3Replay
 
 - ``ADD``: a new order at the back of its level. Duplicate id, bad side, non-positive qty or (unless
   ``allow_crossed``) a price at or through the opposite best are errors.
+- Every row but ``CLEAR`` needs a price > 0 (`InvalidPriceError`).
 - ``CANCEL`` / ``FILL``: remove ``qty`` lots from the order (it leaves the book at 0); more than it holds is an
-  error. The book's own record of the order's side and price is authoritative. An unknown id is an error, or
-  with ``unknown_orders="residual"`` the lots are taken from the unattributed lots at the event's side and
-  price; any shortfall is counted in `L3Book.unexplained_qty` / ``unexplained_events``, never hidden.
+  error. A ``CANCEL`` of 0 lots removes the whole order (with ``unknown_orders="residual"`` and an id the book
+  never saw, nothing is removed and it counts in ``unexplained_events``). The book's own record of the order's
+  side and price is authoritative. An unknown id is an error, or with ``unknown_orders="residual"`` the lots are
+  taken from the unattributed lots at the event's side and price; any shortfall is counted in
+  `L3Book.unexplained_qty` / ``unexplained_events``, never hidden.
 - ``MODIFY``: the order now holds ``qty`` at ``price``; it keeps its priority only when the price is unchanged
   and the size does not grow.
 - ``DEPTH`` / ``SNAPSHOT``: the level now holds ``qty`` lots in total; the unattributed part becomes ``qty``
@@ -40,6 +43,7 @@ from hft_core.book.errors import (
     CrossedBookError,
     DuplicateOrderError,
     ExcessQuantityError,
+    InvalidPriceError,
     InvalidQuantityError,
     UnknownOrderError,
     at_event,
@@ -171,6 +175,7 @@ class L3Book:
     def add(self, order_id: int, side: int, price: int, qty: int) -> None:
         """Rest a new order at the back of the queue at ``price``."""
         check_side(side)
+        _check_price(price)
         _check_positive(qty, f"add of order {order_id}")
         if order_id in self._orders:
             raise DuplicateOrderError(f"order {order_id} is already in the book")
@@ -194,6 +199,7 @@ class L3Book:
 
     def modify(self, order_id: int, price: int, qty: int) -> None:
         """Change the order to ``qty`` lots at ``price``; priority is lost on a price change or size increase."""
+        _check_price(price)
         _check_positive(qty, f"modify of order {order_id}")
         order = self._known(order_id, "modify")
         if price == order.price and qty <= order.qty:
@@ -333,10 +339,20 @@ class L3Book:
                     self._check_not_crossed()
                     in_snapshot = False
                 side, price, qty, order_id = sides[index], prices[index], qtys[index], order_ids[index]
+                if kind != EventKind.CLEAR:
+                    _check_price(price)
                 if kind == EventKind.ADD:
                     self.add(order_id, side, price, qty)
                 elif kind == EventKind.CANCEL or kind == EventKind.FILL:
                     action = "cancel" if kind == EventKind.CANCEL else "execute"
+                    if kind == EventKind.CANCEL and qty == 0:
+                        # a cancel of 0 lots is of the whole order (docs/data-formats.md)
+                        if residual and order_id not in self._orders:
+                            self.unexplained_events += 1
+                        else:
+                            self.cancel(order_id)
+                        yield index
+                        continue
                     _check_positive(qty, f"{action} of order {order_id}")
                     if residual and order_id not in self._orders:
                         self.remove_unattributed(side, price, qty)
@@ -466,6 +482,11 @@ def reference_top_of_book(
         if ask is not None:
             ask_price[index], ask_qty[index] = ask
     return TopOfBook(bid_price, bid_qty, ask_price, ask_qty)
+
+
+def _check_price(price: int) -> None:
+    if price <= 0:
+        raise InvalidPriceError(f"price must be positive, got {price}")
 
 
 def _check_positive(qty: int, what: str) -> None:

@@ -21,6 +21,7 @@ from hft_core.book.errors import (
     CrossedBookError,
     DuplicateOrderError,
     ExcessQuantityError,
+    InvalidPriceError,
     InvalidQuantityError,
     UnknownOrderError,
     at_event,
@@ -233,6 +234,8 @@ class L3Replay:
             )
         if code == k.ERR_CROSSED:
             return CrossedBookError(f"{'bid' if side == BUY else 'ask'} at {price} crosses the opposite best at {aux}")
+        if code == k.ERR_BAD_PRICE:
+            return InvalidPriceError(f"price must be positive, got {price}")
         if code == k.ERR_CROSSED_SNAPSHOT:
             return CrossedBookError(f"snapshot leaves the book crossed: best ask {aux} is at or below the best bid")
         return BookError(f"unknown event kind {kind}")

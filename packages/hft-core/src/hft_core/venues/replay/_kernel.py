@@ -64,6 +64,8 @@ NEED_SAMPLES = 3
 NEED_REPORT_ROOM = 4
 OUTPUT_FULL = 5
 NEED_L3_ROOM = 6
+BAD_DATA = 7
+"""An L3 row the recorded book cannot take (``S_BAD_ROW``, ``S_BAD_WHY``): the venue raises a `DataError`."""
 
 # -- scalar state (int64 vector ``st``) -------------------------------------------------------------------------
 S_NOW = 0
@@ -113,7 +115,16 @@ S_ACKS = 41
 S_FRESH = 42
 """1 when the next `run` call is the first of an `advance` (`run` clears it); ``S_UNTIL`` and ``S_BOOK_FROM`` are
 that advance's arguments."""
-S_SIZE = 43
+S_BAD_ROW = 43
+"""With ``BAD_DATA``: the row's index in the window ``buf``."""
+S_BAD_WHY = 44
+"""With ``BAD_DATA``: ``BAD_CROSSING`` or ``BAD_DUPLICATE``."""
+S_SIZE = 45
+
+BAD_CROSSING = 1
+"""An L3 add (or a modify to a new price) at or through the opposite best: the book has no such state to show."""
+BAD_DUPLICATE = 2
+"""An L3 add of an order id the book already holds."""
 
 F_EXPONENT = 0
 """Index of the queue model's exponent in the float parameter vector ``fp``."""
@@ -451,17 +462,37 @@ def _l3_release(st, l3_free, b, slot):  # type: ignore[no-untyped-def]
 
 
 @_helper
+def _l3_crosses(bmeta, b, i, side, x):  # type: ignore[no-untyped-def]
+    """Whether an order at ``x`` on ``side`` would be at or through book ``b``'s opposite best."""
+    if side > 0:
+        ba = bmeta[b, i, M_BEST_ASK]
+        return ba != NO_ASK and x >= ba
+    bb = bmeta[b, i, M_BEST_BID]
+    return bb != NO_BID and x <= bb
+
+
+@_helper
 def _l3_apply(st, levels, bmeta, hkeys, hvals, l3, l3_free, b, kind, i, side, x, q, oid):  # type: ignore[no-untyped-def]
     """Apply one L3 message to book ``b`` and its order map.
 
     Returns (status, order side, order priority, quantity removed or executed, priority lost,
     first changed price, its level before, after, second changed price, before, after); a price of NONE means
-    no change there. ``status`` is NEED_GROW / NEED_L3_ROOM before any change, else DONE.
+    no change there. ``status`` is NEED_GROW / NEED_L3_ROOM / BAD_DATA before any change, else DONE.
+
+    One semantics with `hft_core.book.L3Book`: an add of an id the book holds, or an add (or a modify to a new
+    price) at or through the opposite best, is refused (BAD_DATA; the venue raises a `DataError`); a cancel of 0
+    lots removes the whole order.
     """
     pos = _hash_find(hkeys, b, oid)
     slot = hvals[b, pos] if pos >= 0 else -1
+    if kind == K_ADD and slot >= 0:
+        st[S_BAD_WHY] = BAD_DUPLICATE
+        return (BAD_DATA, 0, 0, 0, False, NONE, 0, 0, NONE, 0, 0)
     if kind == K_ADD or (kind == K_MODIFY and slot < 0):
         if slot < 0:
+            if _l3_crosses(bmeta, b, i, side, x):
+                st[S_BAD_WHY] = BAD_CROSSING
+                return (BAD_DATA, 0, 0, 0, False, NONE, 0, 0, NONE, 0, 0)
             if st[S_L3_FREE_EXCH + b] == 0 or 2 * (st[S_HASH_USED_EXCH + b] + 1) > hkeys.shape[1]:
                 return (NEED_L3_ROOM, 0, 0, 0, False, NONE, 0, 0, NONE, 0, 0)
             prev = _level(levels, bmeta, b, i, side, x)
@@ -490,7 +521,8 @@ def _l3_apply(st, levels, bmeta, hkeys, hvals, l3, l3_free, b, kind, i, side, x,
             oside = l3[b, slot, L_SIDE]
             ox = l3[b, slot, L_PRICE]
             oseq = l3[b, slot, L_SEQ]
-            removed = min(q, l3[b, slot, L_QTY])
+            # a cancel of 0 lots is of the whole order (docs/data-formats.md)
+            removed = l3[b, slot, L_QTY] if q == 0 and kind == K_CANCEL else min(q, l3[b, slot, L_QTY])
             left = l3[b, slot, L_QTY] - removed
             if left > 0:
                 l3[b, slot, L_QTY] = left
@@ -511,6 +543,9 @@ def _l3_apply(st, levels, bmeta, hkeys, hvals, l3, l3_free, b, kind, i, side, x,
     ox = l3[b, slot, L_PRICE]
     oq = l3[b, slot, L_QTY]
     oseq = l3[b, slot, L_SEQ]
+    if x != ox and _l3_crosses(bmeta, b, i, oside, x):
+        st[S_BAD_WHY] = BAD_CROSSING
+        return (BAD_DATA, 0, 0, 0, False, NONE, 0, 0, NONE, 0, 0)
     lost = x != ox or q > oq
     if x == ox:
         prev = _level(levels, bmeta, b, i, oside, ox)
@@ -891,6 +926,7 @@ def _exchange_event(buf, k, st, fp, levels, bmeta, ord_i, ord_f, active, rep, la
         r = _l3_apply(st, levels, bmeta, hkeys, hvals, l3, l3_free, EXCH_BOOK, kind, i, side, x, q, buf[k]["order_id"])
         status, oside, oseq, removed, _lost, x1, prev1, new1, x2, prev2, new2 = r
         if status != DONE:
+            st[S_BAD_ROW] = k
             return status
         if not has_orders:
             return DONE
@@ -1179,6 +1215,7 @@ def _local_event(buf, k, st, levels, bmeta, out_trd, inst, hkeys, hvals, l3, l3_
     elif kind >= K_ADD and kind <= K_FILL:
         r = _l3_apply(st, levels, bmeta, hkeys, hvals, l3, l3_free, LOCAL_BOOK, kind, i, side, x, q, buf[k]["order_id"])
         if r[0] != DONE:
+            st[S_BAD_ROW] = k
             return r[0]
         if kind == K_FILL and inst[i, I_WATCH_TRADES] != 0:
             _public_trade(st, out_trd, t, i, r[5], r[3], -r[1])
@@ -1248,6 +1285,10 @@ def first_bad_row(chunk, n_instruments, local_offset):  # type: ignore[no-untype
         if side == 0 and kind != K_TRADE and kind != K_CLEAR:
             return r
         if kind >= K_ADD and chunk[r]["order_id"] < 0:
+            return r
+        if kind != K_CLEAR and (chunk[r]["price"] <= 0 or chunk[r]["price"] >= INF or chunk[r]["qty"] >= INF):
+            return r
+        if chunk[r]["qty"] == 0 and kind in (K_TRADE, K_ADD, K_MODIFY, K_FILL):
             return r
     return -1
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hft_core.errors import DataError
 from hft_core.events import EventKind, Events, iter_chunks
 from hft_core.instruments import Instrument
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
@@ -574,7 +575,10 @@ class ReferenceReplayVenue:
         """Update the order map and levels; returns (level changes (price, before, after), side, priority, removed)."""
         orders = self._l3[which]
         known = orders.get(order_id)
+        if known is not None and kind == EventKind.ADD:
+            raise DataError(f"add of order {order_id}, which is already in the book", field="order_id")
         if known is None and kind in (EventKind.ADD, EventKind.MODIFY):
+            _refuse_crossing(book, order_id, side, price, "add" if kind == EventKind.ADD else "modify")
             seq = self._seq
             if which == 0:
                 self._seq += 1
@@ -586,7 +590,8 @@ class ReferenceReplayVenue:
             return [(price, prev, prev + qty)], side, seq, 0
         if kind in (EventKind.CANCEL, EventKind.FILL):
             if known is not None:
-                removed = min(qty, known.qty)
+                # a cancel of 0 lots is of the whole order (docs/data-formats.md)
+                removed = known.qty if qty == 0 and kind == EventKind.CANCEL else min(qty, known.qty)
                 known.qty -= removed
                 if known.qty <= 0:
                     del orders[order_id]
@@ -599,6 +604,8 @@ class ReferenceReplayVenue:
             return [(at, prev, new)], at_side, seq, removed
         assert known is not None
         old_price, old_qty, seq = known.price, known.qty, known.seq
+        if price != old_price:
+            _refuse_crossing(book, order_id, known.side, price, "modify")
         lost = price != old_price or qty > old_qty
         removed = old_qty if lost else old_qty - qty
         o_side = known.side
@@ -648,3 +655,14 @@ class ReferenceReplayVenue:
             if kind == EventKind.FILL:
                 return (changes[0][0], removed, -l3_side)
         return None
+
+
+def _refuse_crossing(book: _Book, order_id: int, side: int, price: int, action: str) -> None:
+    """The kernel's ``BAD_CROSSING``: an L3 order at or through the opposite best is a `DataError`."""
+    best = book.best_ask() if side > 0 else book.best_bid()
+    if best is not None and (price >= best if side > 0 else price <= best):
+        raise DataError(
+            f"{action} of order {order_id} at {price} crosses the opposite best; an L3 feed never shows a crossed "
+            "book (the same row is a CrossedBookError in hft_core.book.L3Book)",
+            field="price",
+        )

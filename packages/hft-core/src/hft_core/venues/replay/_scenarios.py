@@ -78,7 +78,9 @@ def random_l2_stream(rng: np.random.Generator, n: int, instruments: int = 1) -> 
 
 
 def random_l3_stream(rng: np.random.Generator, n: int) -> Events:
-    """A random L3 stream of one instrument: adds, cancels, modifies and fills of a changing set of orders."""
+    """A random L3 stream of one instrument: adds, cancels, modifies and fills of a changing set of orders.
+
+    Bids rest at 96-99 and asks at 100-103, so the book is never crossed (the venue refuses a crossing add)."""
     rows: list[Row] = []
     exch = 1_000
     live: dict[int, tuple[int, int, int]] = {}
@@ -89,7 +91,7 @@ def random_l3_stream(rng: np.random.Generator, n: int) -> Events:
         u = rng.random()
         if u < 0.45 or not live:
             side = int(rng.choice([-1, 1]))
-            price = 100 - side * int(rng.integers(0, 4))
+            price = (99 if side > 0 else 100) - side * int(rng.integers(0, 4))
             qty = int(rng.integers(1, 6))
             rows.append((exch, local, EventKind.ADD, side, price, qty, next_id, 0))
             live[next_id] = (side, price, qty)
@@ -105,6 +107,7 @@ def random_l3_stream(rng: np.random.Generator, n: int) -> Events:
             rows.append((exch, local, EventKind.FILL, side, price, cut, order_id, 0))
         elif u < 0.92:
             new_price = price + int(rng.choice([0, 0, -1, 1]))
+            new_price = min(new_price, 99) if side > 0 else max(new_price, 100)
             new_qty = int(rng.integers(1, 7))
             rows.append((exch, local, EventKind.MODIFY, side, new_price, new_qty, order_id, 0))
             live[order_id] = (side, new_price, new_qty)

@@ -109,7 +109,14 @@ def validate_chunk(chunk: Events, n_instruments: int, first_row: int, local_offs
             "is earlier than exch_ts (negative feed latency): the local clock runs behind the exchange's; "
             "pass local_offset_ns (see local_clock_offset)",
         ),
-        ("order_id", True, "an L3 row needs an order id >= 0"),
+        ("order_id", event["kind"] >= EventKind.ADD and event["order_id"] < 0, "an L3 row needs an order id >= 0"),
+        (
+            "price",
+            event["kind"] != EventKind.CLEAR and not 0 < event["price"] < k.INF,
+            "must be > 0 ticks (and below 2**62)",
+        ),
+        ("qty", event["qty"] >= k.INF, "is beyond 2**62 lots"),
+        ("qty", True, "must be > 0 lots in a TRADE, ADD, MODIFY or FILL row"),
     )
     field, why = next((name, text) for name, failed, text in problems if failed)
     raise DataError(f"row {first_row + row}: {field}={event[field]} {why}", field=field)
@@ -344,6 +351,8 @@ class ReplayVenue:
                 self._drain(reports, trades, final=False)
             elif status == k.NEED_L3_ROOM:
                 self._grow_l3()
+            elif status == k.BAD_DATA:
+                raise self._bad_row(int(st[k.S_BAD_ROW]), int(st[k.S_BAD_WHY]))
             else:
                 raise RuntimeError(f"replay kernel returned unknown status {status}")
         if stv[_S_OUT_REPORTS] or stv[_S_OUT_TRADES]:
@@ -601,6 +610,21 @@ class ReplayVenue:
         self._rows_read = last
         st[k.S_BUF_LEN] = last
         st[k.S_EOF] = 1 if last == len(self._buf) else 0
+
+    def _bad_row(self, index: int, why: int) -> DataError:
+        """The `DataError` for an L3 row the kernel refused (``BAD_DATA``) at window index ``index``."""
+        event = self._buf[index]
+        first = 0 if self._in_place else self._rows_read - int(self._st[k.S_BUF_LEN])
+        row = first + index
+        order_id, price = int(event["order_id"]), int(event["price"])
+        action = "add" if event["kind"] == EventKind.ADD else "modify"
+        if why == k.BAD_DUPLICATE:
+            return DataError(f"row {row}: add of order {order_id}, which is already in the book", field="order_id")
+        return DataError(
+            f"row {row}: {action} of order {order_id} at {price} crosses the opposite best; an L3 feed never shows a "
+            "crossed book (the same row is a CrossedBookError in hft_core.book.L3Book)",
+            field="price",
+        )
 
     def _load_more(self) -> None:
         """Append the next chunk to the window, dropping the rows both cursors have passed."""
