@@ -386,3 +386,37 @@ def test_cache_sees_an_edit_that_keeps_size_and_mtime(tmp_path: Path) -> None:
     assert (first.events["qty"][1], second.events["qty"][1], second.hit) == (5, 7, False)
     third = load_cached(source, "demo", loader, cache_dir=tmp_path / "cache")
     assert third.hit and third.events["qty"][1] == 7
+
+
+def test_hft_data_info_refuses_a_frozen_book_unless_allowed(tmp_path: Path) -> None:
+    from hft_core.cli._data import data_app
+    from typer.testing import CliRunner
+
+    ahead = {**SNAPSHOT, "lastUpdateId": 1_000}
+    path = _capture(
+        tmp_path / "frozen.txt",
+        [(1_000, _depth(8, 9, [["100.00", "1.0"]], [], 1)), (2_000, ahead), (3_000, _depth(10, 11, [], [], 3))],
+    )
+    refused = CliRunner().invoke(data_app, ["info", str(path)])
+    assert isinstance(refused.exception, DataError) and "never moved" in str(refused.exception)
+    allowed = CliRunner().invoke(data_app, ["info", str(path), "--allow-unsynced"])
+    assert allowed.exit_code == 0, allowed.output
+    assert "book_checks" in allowed.output and "stale_dropped" in allowed.output
+    out = tmp_path / "frozen.npz"
+    assert isinstance(CliRunner().invoke(data_app, ["convert", str(path), "-o", str(out)]).exception, DataError)
+    assert not out.exists()
+    converted = CliRunner().invoke(data_app, ["convert", str(path), "-o", str(out), "--allow-unsynced"])
+    assert converted.exit_code == 0, converted.output
+    with pytest.raises(DataError, match="never moved"):
+        load_source(out, "events")
+
+
+def test_replay_from_paths_refuses_a_book_that_never_synced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hft_core.venues.recorded import load_recorded
+
+    monkeypatch.setenv("HFT_CACHE_DIR", str(tmp_path / "cache"))
+    path = _capture(tmp_path / "nosnap.txt", [(1_000, _depth(8, 9, [["100.00", "1.0"]], [], 1)), (2_000, _trade(2, 1))])
+    with pytest.raises(DataError, match="never synced"):
+        load_recorded([path])
+    events, _ = load_recorded([path], allow_unsynced=True)
+    assert len(events) == 1

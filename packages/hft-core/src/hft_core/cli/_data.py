@@ -32,6 +32,9 @@ def convert(
     symbol: Annotated[str | None, typer.Option("--symbol", help="Instrument symbol (formats without one).")] = None,
     tick_size: Annotated[float | None, typer.Option("--tick-size", help="Price grid (Tardis, hftbacktest).")] = None,
     lot_size: Annotated[float | None, typer.Option("--lot-size", help="Size grid (Tardis, hftbacktest).")] = None,
+    allow_unsynced: Annotated[
+        bool, typer.Option("--allow-unsynced", help="Accept data whose order book never synced or never moved.")
+    ] = False,
 ) -> None:
     """Convert SOURCE into an events file (or hftbacktest npz) and print what it holds.
 
@@ -58,6 +61,7 @@ def convert(
         instrument=instrument,
         output_kind="hftbacktest" if output_format == "hftbacktest" else "events",
         overwrite=force,
+        allow_unsynced=allow_unsynced,
     )
     print(result.summary.to_text())
     print(f"wrote {result.rows} events to {result.output} ({result.output_kind})")
@@ -68,11 +72,14 @@ def info(
     path: Annotated[Path, typer.Argument(help="An events file or any loadable source.")],
     source_format: Annotated[str | None, typer.Option("--from", help="Format; guessed when omitted.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    allow_unsynced: Annotated[
+        bool, typer.Option("--allow-unsynced", help="Describe data whose order book never synced or never moved.")
+    ] = False,
 ) -> None:
     """Event counts per kind, time span, instruments, largest gaps and the loader's sync statistics."""
     from hft_core.data.inspection import describe_file
 
-    summary = describe_file(path, source_format)
+    summary = describe_file(path, source_format, allow_unsynced=allow_unsynced)
     print(json.dumps(summary.to_dict(), indent=2, default=str) if as_json else summary.to_text())
 
 

@@ -16,6 +16,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,7 @@ def is_events_npz(path: str | os.PathLike[str]) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
-    except (OSError, zipfile.BadZipFile):
+    except (OSError, zipfile.BadZipFile, NotImplementedError):
         return False
     return {f"{_EVENTS_KEY}.npy", f"{_META_KEY}.npy"} <= names
 
@@ -140,7 +141,8 @@ def load_events_npz(path: str | os.PathLike[str]) -> tuple[Events, dict[str, Any
         raise
     except FileNotFoundError as exc:
         raise DataError("file not found", path=text) from exc
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, NotImplementedError, zlib.error) as exc:
+        # (a damaged zip directory can name a compression method zipfile does not know: NotImplementedError)
         raise DataError(f"damaged events file: {exc}", path=text) from exc
     try:
         record = json.loads(meta_bytes.tobytes().decode())
@@ -200,12 +202,14 @@ def load_events_parquet(path: str | os.PathLike[str]) -> tuple[Events, dict[str,
     text = str(source)
     try:
         table = pq.read_table(source)
+        column_names = table.column_names
+        schema_metadata = table.schema.metadata or {}
     except FileNotFoundError as exc:
         raise DataError("file not found", path=text) from exc
-    except (OSError, pa.ArrowException) as exc:
+    except (OSError, pa.ArrowException, UnicodeDecodeError) as exc:
         raise DataError(f"damaged or unreadable Parquet file: {exc}", path=text) from exc
     names = EVENT_DTYPE.names or ()
-    missing = [name for name in names if name not in table.column_names]
+    missing = [name for name in names if name not in column_names]
     if missing:
         raise DataError(f"missing column(s) {', '.join(missing)}", path=text, field=missing[0])
     events = np.zeros(table.num_rows, dtype=EVENT_DTYPE)
@@ -217,7 +221,7 @@ def load_events_parquet(path: str | os.PathLike[str]) -> tuple[Events, dict[str,
         if not np.can_cast(values.dtype, EVENT_DTYPE[name], casting="safe"):
             raise DataError(f"column type {values.dtype} does not fit {EVENT_DTYPE[name]}", path=text, field=name)
         events[name] = values
-    raw_meta = (table.schema.metadata or {}).get(b"hft_events")
+    raw_meta = schema_metadata.get(b"hft_events")
     meta: dict[str, Any] = {}
     if raw_meta:
         try:

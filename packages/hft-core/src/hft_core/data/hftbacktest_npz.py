@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -138,7 +139,7 @@ def load_hftbacktest_array(path: str | os.PathLike[str]) -> npt.NDArray[np.void]
         raise
     except FileNotFoundError as exc:
         raise DataError("file not found", path=text) from exc
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, NotImplementedError, zlib.error) as exc:
         raise DataError(f"damaged or unreadable array file: {exc}", path=text) from exc
     return _by_field_name(array, text)
 

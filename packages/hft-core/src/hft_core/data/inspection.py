@@ -239,10 +239,14 @@ def describe_file(
     instrument: Instrument | None = None,
     options: Mapping[str, Any] | None = None,
     top_gaps: int = 5,
+    allow_unsynced: bool = False,
 ) -> EventSummary:
-    """Summary of any loadable file: an events file directly, a raw source by streaming it through its loader."""
+    """Summary of any loadable file: an events file directly, a raw source by streaming it through its loader.
+
+    A book that never synced or never moved is a `DataError` unless ``allow_unsynced`` (see `iter_source`).
+    """
     name = format_name or guess_format(path)
-    chunks, stats = iter_source(path, name, instrument=instrument, options=options)
+    chunks, stats = iter_source(path, name, instrument=instrument, options=options, allow_unsynced=allow_unsynced)
     summary = summarize(chunks, top_gaps=top_gaps, source=str(path), format_name=name)
     loader_stats = stats()
     return dataclasses.replace(summary, loader_stats=dict(loader_stats) if isinstance(loader_stats, Mapping) else {})
@@ -268,12 +272,14 @@ def convert(
     output_kind: OutputKind | None = None,
     overwrite: bool = False,
     use_cache: bool = False,
+    allow_unsynced: bool = False,
 ) -> ConvertResult:
     """Load ``source`` (format guessed when ``None``) and write it to ``output`` atomically.
 
     ``output_kind`` defaults from the name: ``*.parquet`` or ``*.npz`` -> our events file, unless ``events``/
     ``hftbacktest`` is given (hftbacktest output needs the instrument's grid: given, or the loader's built-in).
-    An existing ``output`` is replaced only with ``overwrite=True``; on any error it is left as it was.
+    An existing ``output`` is replaced only with ``overwrite=True``; on any error it is left as it was. A book
+    that never synced or never moved is a `DataError` unless ``allow_unsynced``.
     """
     target = Path(output)
     if target.exists() and not overwrite:
@@ -287,7 +293,9 @@ def convert(
         raise ConfigError("the output would overwrite the source; choose another path")
 
     name = format_name or guess_format(source)
-    loaded = load_source(source, name, instrument=instrument, options=options, use_cache=use_cache)
+    loaded = load_source(
+        source, name, instrument=instrument, options=options, use_cache=use_cache, allow_unsynced=allow_unsynced
+    )
     events = loaded.events
     described = instrument
     if described is None and name in ("binance", "events"):

@@ -88,7 +88,8 @@ class TardisStats:
 
 def _read_header(path: Path) -> list[str]:
     try:
-        header = pd.read_csv(path, nrows=0, compression="infer")
+        # (blank lines are not skipped, as when the rows are read: the header is the first line, whatever it is)
+        header = pd.read_csv(path, nrows=0, compression="infer", skip_blank_lines=False)
     except FileNotFoundError as exc:
         raise DataError("file not found", path=str(path)) from exc
     except pd.errors.EmptyDataError as exc:

@@ -30,8 +30,14 @@ DEFAULT_REPLAY_LATENCY = ConstantLatency(entry_ns=1_000_000, response_ns=1_000_0
 """1 ms each way: a co-located-but-not-special order path."""
 
 
-def load_recorded(paths: Sequence[str | os.PathLike[str]]) -> tuple[Events, tuple[Instrument, ...]]:
-    """Every file's events, instrument ``i`` = file ``i``, merged by local time (each file's order kept)."""
+def load_recorded(
+    paths: Sequence[str | os.PathLike[str]], *, allow_unsynced: bool = False
+) -> tuple[Events, tuple[Instrument, ...]]:
+    """Every file's events, instrument ``i`` = file ``i``, merged by local time (each file's order kept).
+
+    A file whose book never synced or never moved is a `DataError` unless ``allow_unsynced``: a replay of it
+    would trade against a frozen or empty book.
+    """
     if not paths:
         raise ConfigError("give at least one data file")
     parts = []
@@ -42,7 +48,12 @@ def load_recorded(paths: Sequence[str | os.PathLike[str]]) -> tuple[Events, tupl
             raise ConfigError(f"--data {path}: no such file")
         format_name = guess_format(path)
         instrument = instrument_for_source(path, format_name)
-        events = load_source(path, format_name, instrument=None if format_name == "events" else instrument).events
+        events = load_source(
+            path,
+            format_name,
+            instrument=None if format_name == "events" else instrument,
+            allow_unsynced=allow_unsynced,
+        ).events
         if instrument.symbol in (i.symbol for i in instruments):
             # Strategies address instruments by symbol: spot and perp of one pair must stay apart.
             instrument = replace(instrument, symbol=f"{instrument.symbol}@{instrument.venue}")
@@ -63,9 +74,10 @@ def replay_from_paths(
     latency: LatencyModel | None = None,
     queue_model: QueueModel | None = None,
     partial_fills: bool = True,
+    allow_unsynced: bool = False,
 ) -> ReplayVenue:
     """A `ReplayVenue` over the files in ``paths`` (see the module doc for merging and clock correction)."""
-    events, instruments = load_recorded(paths)
+    events, instruments = load_recorded(paths, allow_unsynced=allow_unsynced)
     offset = local_clock_offset(events)
     # The events are this function's own copy: shifted here, the venue replays them in place (with a
     # `local_offset_ns` it would stream a second copy through its window).
