@@ -14,7 +14,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from hft_core.gate import require_educational
+from hft_core import require_educational
 
 # The gate comes first: nothing below (and no submodule, since importing one imports this package) loads without it.
 require_educational("hft-gated-manipulative")

@@ -27,8 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from hft_core import Context, Fill, OrderUpdate, Strategy
-from hft_core.strategy import Side
+from hft_core import Context, Fill, OrderUpdate, Side, Strategy
 
 from hft_gated_manipulative.config import IGNITION_SCENARIO_PARAMS, MomentumIgnitionConfig, UnwindMode
 from hft_gated_manipulative.episodes import EpisodeLog

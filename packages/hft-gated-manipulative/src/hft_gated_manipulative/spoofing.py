@@ -20,8 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from hft_core import Context, Fill, Strategy
-from hft_core.strategy import Side
+from hft_core import Context, Fill, Side, Strategy
 
 from hft_gated_manipulative.config import LayeringConfig, SpoofingConfig
 from hft_gated_manipulative.episodes import EpisodeLog

@@ -20,9 +20,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hft_core import BacktestResult, Context, Strategy, backtest, create_scenario
-from hft_core.surveillance import DetectionScore, EpisodeKind, score_detections, surveil
-from hft_core.venues.simulated import SimulatedVenue
+from hft_core import (
+    BacktestResult,
+    Context,
+    DetectionScore,
+    EpisodeKind,
+    SimulatedVenue,
+    Strategy,
+    backtest,
+    create_scenario,
+    score_detections,
+    surveil,
+)
 
 from hft_gated_manipulative.config import (
     IGNITION_SCENARIO_PARAMS,
