@@ -16,7 +16,7 @@ MakeVenv = Callable[..., Venv]
 
 
 def test_statarb_alone_lists_its_patterns_and_runs_pairs(make_venv: MakeVenv, tmp_path: Path) -> None:
-    # hft-core comes from the sibling wheel (the pinned range >=0.1,<0.2 must not reach for the index).
+    # hft-core comes from the sibling wheel (its pinned minor range must not reach for the index).
     venv = make_venv("hft-core", "hft-statarb")
     origin = venv.run_python(
         "import importlib.metadata as m\n"
