@@ -134,7 +134,8 @@ def _member_globs(pyproject: Path) -> list[str]:
     if not isinstance(envs, dict):
         return globs
     for env in envs.values():
-        members = env.get("workspace", {}).get("members", []) if isinstance(env, dict) else []
+        workspace = env.get("workspace") if isinstance(env, dict) else None
+        members = workspace.get("members", []) if isinstance(workspace, dict) else []
         for member in members if isinstance(members, list) else []:
             path = member.get("path") if isinstance(member, dict) else member
             if isinstance(path, str):
