@@ -130,3 +130,35 @@ def test_load_source_goes_through_the_cache(tmp_path: Path, monkeypatch: pytest.
     assert np.array_equal(first.events, second.events)
     assert second.stats["snapshots_used"] == 1
     assert [p.name for p in (tmp_path / "cache").iterdir()] == [first.path.name]
+
+
+def test_hft_data_info_shows_symbol_tick_and_lot(tmp_path: Path) -> None:
+    import json as _json
+
+    from hft_core.cli._data import data_app
+    from typer.testing import CliRunner
+
+    capture = tmp_path / "capture.txt"
+    lines = [
+        (1_000, {"e": "depthUpdate", "E": 1, "s": "BTCUSDT", "U": 8, "u": 9, "b": [["100.00", "1.0"]], "a": []}),
+        (2_000, {"lastUpdateId": 10, "bids": [["100.00", "1.0"]], "asks": [["100.01", "1.5"]]}),
+        (3_000, {"e": "depthUpdate", "E": 3, "s": "BTCUSDT", "U": 10, "u": 11, "b": [["100.00", "3.0"]], "a": []}),
+    ]
+    capture.write_text("".join(f"{ts} {_json.dumps(message)}\n" for ts, message in lines))
+    shown = CliRunner().invoke(data_app, ["info", str(capture)])
+    assert shown.exit_code == 0, shown.output
+    assert "instrument   BTCUSDT (binance): tick 0.01, lot 1e-08 (id 0)" in shown.output
+
+    quotes = tmp_path / "quotes.csv"
+    quotes.write_text(
+        "exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,bid_price,bid_amount\n"
+        "huobi,BTC-USD,1,2,5,100.5,100,8\nhuobi,BTC-USD,3,4,5,100.5,100,6\n"
+    )
+    grid = ["--symbol", "BTC-USD", "--tick-size", "0.1", "--lot-size", "1"]
+    shown = CliRunner().invoke(data_app, ["info", str(quotes), *grid])
+    assert shown.exit_code == 0, shown.output
+    assert "instrument   BTC-USD (sim): tick 0.1, lot 1.0 (id 0)" in shown.output
+    out = tmp_path / "quotes.npz"
+    assert CliRunner().invoke(data_app, ["convert", str(quotes), "-o", str(out), *grid]).exit_code == 0
+    shown = CliRunner().invoke(data_app, ["info", str(out), "--json"])
+    assert _json.loads(shown.output)["instrument"]["tick_size"] == 0.1

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from hft_core.instruments import Instrument
 
 __all__ = ["data_app"]
 
@@ -16,6 +19,20 @@ data_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
+
+
+def _instrument_option(symbol: str | None, tick_size: float | None, lot_size: float | None) -> Instrument | None:
+    """The instrument --symbol/--tick-size/--lot-size describe (all three or none), or None."""
+    from hft_core.errors import ConfigError
+    from hft_core.instruments import Instrument
+
+    given = [symbol is not None, tick_size is not None, lot_size is not None]
+    if any(given) and not all(given):
+        raise ConfigError("give --symbol, --tick-size and --lot-size together")
+    try:
+        return Instrument(symbol, tick_size, lot_size) if symbol and tick_size and lot_size else None
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 @data_app.command()
@@ -43,17 +60,10 @@ def convert(
     """
     from hft_core.data.inspection import convert as run_convert
     from hft_core.errors import ConfigError
-    from hft_core.instruments import Instrument
 
     if output_format not in ("events", "hftbacktest"):
         raise ConfigError(f"--format must be 'events' or 'hftbacktest', got {output_format!r}")
-    given = [symbol is not None, tick_size is not None, lot_size is not None]
-    if any(given) and not all(given):
-        raise ConfigError("give --symbol, --tick-size and --lot-size together")
-    try:
-        instrument = Instrument(symbol, tick_size, lot_size) if symbol and tick_size and lot_size else None
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+    instrument = _instrument_option(symbol, tick_size, lot_size)
     result = run_convert(
         source,
         source_format,
@@ -75,11 +85,19 @@ def info(
     allow_unsynced: Annotated[
         bool, typer.Option("--allow-unsynced", help="Describe data whose order book never synced or never moved.")
     ] = False,
+    symbol: Annotated[str | None, typer.Option("--symbol", help="Instrument symbol (formats without one).")] = None,
+    tick_size: Annotated[float | None, typer.Option("--tick-size", help="Price grid (Tardis, hftbacktest).")] = None,
+    lot_size: Annotated[float | None, typer.Option("--lot-size", help="Size grid (Tardis, hftbacktest).")] = None,
 ) -> None:
-    """Event counts per kind, time span, instruments, largest gaps and the loader's sync statistics."""
+    """Event counts per kind, time span, the instrument (symbol, tick, lot), largest gaps and the loader's stats.
+
+    Binance captures and converted events files know their instrument; Tardis CSV and hftbacktest arrays need
+    --symbol, --tick-size and --lot-size.
+    """
     from hft_core.data.inspection import describe_file
 
-    summary = describe_file(path, source_format, allow_unsynced=allow_unsynced)
+    instrument = _instrument_option(symbol, tick_size, lot_size)
+    summary = describe_file(path, source_format, instrument=instrument, allow_unsynced=allow_unsynced)
     print(json.dumps(summary.to_dict(), indent=2, default=str) if as_json else summary.to_text())
 
 

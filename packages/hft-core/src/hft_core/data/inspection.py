@@ -75,6 +75,9 @@ class EventSummary:
     loader_stats: dict[str, Any] = field(default_factory=dict)
     source: str | None = None
     format: str | None = None
+    instrument: dict[str, Any] | None = None
+    """The grid the prices and sizes are in (symbol, venue, tick_size, lot_size, multiplier), where known: given,
+    recorded in an events file, or Binance's built-in grid for the capture's symbol."""
 
     @property
     def span_seconds(self) -> float:
@@ -96,7 +99,18 @@ class EventSummary:
             lines.append(f"source       {self.source}" + (f" ({self.format})" if self.format else ""))
         lines.append(f"rows         {self.rows:,}")
         lines.append("kinds        " + (", ".join(f"{k} {v:,}" for k, v in self.counts.items() if v) or "-"))
-        lines.append("instruments  " + (", ".join(str(i) for i in self.instruments) or "-"))
+        if self.instrument is not None:
+            spec = self.instrument
+            ids = ", ".join(str(i) for i in self.instruments) or "-"
+            lines.append(
+                f"instrument   {spec.get('symbol')} ({spec.get('venue')}): tick {spec.get('tick_size')!r}, "
+                f"lot {spec.get('lot_size')!r}"
+                + (f", multiplier {spec.get('multiplier')!r}" if spec.get("multiplier", 1.0) != 1.0 else "")
+                + f" (id {ids})"
+            )
+        else:
+            ids = ", ".join(str(i) for i in self.instruments) or "-"
+            lines.append(f"instruments  {ids} (tick and lot unknown: pass --symbol, --tick-size and --lot-size)")
         if self.first_local_ns is not None and self.last_local_ns is not None:
             lines.append(
                 f"local time   {_iso(self.first_local_ns)} .. {_iso(self.last_local_ns)} ({self.span_seconds:.3f} s)"
@@ -249,7 +263,25 @@ def describe_file(
     chunks, stats = iter_source(path, name, instrument=instrument, options=options, allow_unsynced=allow_unsynced)
     summary = summarize(chunks, top_gaps=top_gaps, source=str(path), format_name=name)
     loader_stats = stats()
-    return dataclasses.replace(summary, loader_stats=dict(loader_stats) if isinstance(loader_stats, Mapping) else {})
+    return dataclasses.replace(
+        summary,
+        loader_stats=dict(loader_stats) if isinstance(loader_stats, Mapping) else {},
+        instrument=_described_instrument(path, name, instrument),
+    )
+
+
+def _described_instrument(
+    path: str | os.PathLike[str], format_name: str, instrument: Instrument | None
+) -> dict[str, Any] | None:
+    """The grid of ``path`` for `describe_file`: the one given, else the one the file names or records."""
+    from hft_core.data.instrument_spec import instrument_for_source, instrument_to_dict
+
+    if instrument is None and format_name in ("binance", "events"):
+        try:
+            instrument = instrument_for_source(path, format_name)
+        except ConfigError:
+            return None  # (an events file converted without a grid)
+    return instrument_to_dict(instrument) if instrument is not None else None
 
 
 @dataclass(frozen=True, slots=True)
