@@ -420,3 +420,13 @@ def test_replay_from_paths_refuses_a_book_that_never_synced(tmp_path: Path, monk
         load_recorded([path])
     events, _ = load_recorded([path], allow_unsynced=True)
     assert len(events) == 1
+
+
+def test_tardis_crossed_quote_in_diff_mode_is_a_counted_repair(tmp_path: Path) -> None:
+    path = tmp_path / "quotes.csv"
+    path.write_text(TARDIS_QUOTES + "huobi,BTC,1,2,1,100.5,100,1\nhuobi,BTC,3,4,1,100,100.5,1\n")
+    loaded = load_source(
+        path, "tardis", instrument=Instrument("BTC", 0.5, 1.0), options={"snapshot_mode": "diff"}, use_cache=False
+    )
+    assert loaded.stats["book_checks"]["crossed_updates"] == 1
+    assert loaded.stats["book_checks"]["crossed_levels_removed"] >= 1
