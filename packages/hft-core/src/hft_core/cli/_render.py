@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from hft_core.__about__ import __version__
@@ -65,7 +66,13 @@ def print_pattern_list(*, as_json: bool) -> None:
         table.add_column(column, overflow="fold")
     for row in rows:
         style = _STATUS_STYLE.get(row["status"], "")
-        table.add_row(row["pattern"], row["package"], row["version"], f"[{style}]{row['status']}[/]", row["summary"])
+        table.add_row(
+            escape(row["pattern"]),
+            row["package"],
+            row["version"],
+            f"[{style}]{row['status']}[/]",
+            escape(row["summary"]),
+        )
     console.print(table)
 
 
