@@ -21,8 +21,8 @@ import numpy as np
 import numpy.typing as npt
 
 from hft_core.engine import _settle
-from hft_core.engine.accounts import Accounts
 from hft_core.engine import stats as run_stats
+from hft_core.engine.accounts import Accounts
 from hft_core.engine.blotter import Blotter
 from hft_core.engine.book_view import VenueBookView
 from hft_core.engine.results import EQUITY_COLUMNS, BacktestResult, frame_from_rows, round_trips_frame, with_time
