@@ -12,7 +12,7 @@ either side of the mid, shifted against the inventory (floor(2 × position / lim
 ``--max-orders`` orders), post-only, and stop adding to a side at the limit; an order whose price is stale is
 cancelled and a new one sent. Order latency 1 ms each way, power-probability queue model (n = 2), no partial fills.
 
-- ours: a plain Python `hft_core.Strategy` run by the engine (`hft_core.engine.api.backtest`) on `ReplayVenue`;
+- ours: a plain Python `hft_core.Strategy` run by the engine (`hft_core.engine.Engine`) on `ReplayVenue`;
   also the venue alone under a minimal loop (``venue-only``), to show the engine's share;
 - hftbacktest: a numba strategy on ``ROIVectorMarketDepthBacktest`` (its fastest depth).
 
@@ -268,7 +268,7 @@ def open_source(source: EventSource, chunk: int, limit: int | None) -> Events | 
 def run_ours_engine(
     source: EventSource, n_events: int, chunk: int, order_lots: int, max_orders: int, limit: int | None
 ) -> dict[str, Any]:
-    from hft_core.engine.api import backtest
+    from hft_core.engine import Engine
     from hft_core.strategy import Context, Strategy
     from hft_core.venues.replay import ConstantLatency, PowerProbQueue, ReplayVenue
 
@@ -317,7 +317,7 @@ def run_ours_engine(
         total_events=n_events,
     )
     started = time.perf_counter()
-    result = backtest(Quoter(), venue=venue, sample_interval_s=1.0)
+    result = Engine(Quoter(), venue, sample_interval_s=1.0).run()
     elapsed = time.perf_counter() - started
     return {
         "seconds": elapsed,
