@@ -11,8 +11,9 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from hft_core import ConfigError, backtest, resolve_run
+from hft_core import ConfigError, backtest, execute_run, resolve_run
 from hft_core.cli import main
+from hft_core.data.samples import shared_data_path
 from hft_core.gate import set_educational
 from hft_core.knobs import KnobSpec
 from hft_core.plugins import PluginHost
@@ -257,3 +258,22 @@ def test_the_numeraire_is_a_run_setting(tmp_path: Path, capsys: pytest.CaptureFi
     config = tmp_path / "c.toml"
     config.write_text(spec.config_toml())
     assert resolve_run("passive-mm", config_file=config) == spec
+
+
+def test_allow_unsynced_is_for_replays_and_is_recorded(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="allow_unsynced applies to a data replay"):
+        resolve_run("passive-mm", allow_unsynced=True)
+    config = tmp_path / "c.toml"
+    config.write_text('[run]\nallow_unsynced = "yes"\n')
+    with pytest.raises(ConfigError, match="allow_unsynced must be true or false"):
+        resolve_run("passive-mm", config_file=config)
+
+
+@pytest.mark.slow
+def test_a_replay_reports_its_datas_counted_repairs() -> None:
+    capture = shared_data_path("binance-2024-08-08/spot_btcusdt_20240808.gz")
+    spec = resolve_run("passive-mm", data=capture, duration_s=20.0, allow_unsynced=True)
+    assert "allow_unsynced = true" in spec.config_toml()
+    result, _ = execute_run(spec, write=False)
+    checks = result.stats["data_checks"][capture.name]
+    assert checks["crossed_updates"] == 0 and checks["book_rows"] > 100_000

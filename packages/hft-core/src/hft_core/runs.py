@@ -58,7 +58,7 @@ __all__ = [
 DEFAULT_SEED = 1
 """The seed of a run that names none (on the command line or in its config file)."""
 
-_RUN_KEYS = ("pattern", "seed", "duration_s", "data", "numeraire")
+_RUN_KEYS = ("pattern", "seed", "duration_s", "data", "numeraire", "allow_unsynced")
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,7 @@ class RunSpec:
     data: tuple[Path, ...] | None
     duration_s: float | None
     numeraire: str | None = None
+    allow_unsynced: bool = False
     gated: bool = False
     notes: tuple[str, ...] = field(default=(), compare=False)
 
@@ -88,6 +89,8 @@ class RunSpec:
             run["data"] = [str(path) for path in self.data]
         if self.numeraire is not None:
             run["numeraire"] = self.numeraire
+        if self.allow_unsynced:
+            run["allow_unsynced"] = True
         body["run"] = run
         header = (
             f"# Resolved configuration of pattern {self.pattern.name!r}: every knob, the market and the seed.\n"
@@ -122,7 +125,7 @@ class RunSpec:
         if self.data is not None:
             from hft_core.venues.recorded import replay_from_paths
 
-            return replay_from_paths(self.data)
+            return replay_from_paths(self.data, allow_unsynced=self.allow_unsynced)
         if self.scenario is None or self.scenario_config is None:
             raise ConfigError("a run needs a scenario or data")
         return self.scenario.venue(self.seed, self.duration_s or DEFAULT_DURATION_S, self.scenario_config)
@@ -176,13 +179,15 @@ def resolve_run(
     data: str | Path | Sequence[str | Path] | None = None,
     duration_s: float | None = None,
     numeraire: str | None = None,
+    allow_unsynced: bool | None = None,
     host: PluginHost | None = None,
 ) -> RunSpec:
     """Resolve a run of ``pattern`` (see the module docstring for the order of the layers).
 
     ``assignments`` are ``key=value`` texts as given to ``--set`` (``scenario.KEY=VALUE`` for the market);
     ``values`` and ``scenario`` are typed values, as a notebook gives them. ``numeraire`` is the currency the run's
-    PnL is counted in (default: the first instrument's quote currency). Every mistake is a `ConfigError` that
+    PnL is counted in (default: the first instrument's quote currency); ``allow_unsynced`` accepts recorded data
+    whose book never synced or never moved (refused by default). Every mistake is a `ConfigError` that
     names the key, where it came from and what was expected.
     """
     host = host or PluginHost()
@@ -219,6 +224,9 @@ def resolve_run(
         raise ConfigError(
             f"{label} [run]: numeraire must be a currency code such as 'USDT', got {resolved_numeraire!r}"
         )
+    unsynced = allow_unsynced if allow_unsynced is not None else run_table.get("allow_unsynced", False)
+    if not isinstance(unsynced, bool):
+        raise ConfigError(f"{label} [run]: allow_unsynced must be true or false, got {unsynced!r}")
     paths: tuple[Path, ...] | None = None
     if data is not None:
         paths = _data_paths(data, "--data")
@@ -240,9 +248,12 @@ def resolve_run(
             paths,
             resolved_duration,
             numeraire=resolved_numeraire,
+            allow_unsynced=unsynced,
             gated=gated,
             notes=tuple(notes),
         )
+    if unsynced:
+        raise ConfigError("allow_unsynced applies to a data replay, not to the simulated market")
     market = host.scenario(found.default_scenario or DEFAULT_SCENARIO)
     scenario_config = market.resolve(
         found.scenario_params,
@@ -294,8 +305,9 @@ def execute_run(
         on_fill=on_fill,
         numeraire=spec.numeraire,
     )
+    data_checks = getattr(venue, "data_checks", None) or {}
     if not write:
-        return engine.run(), None
+        return _with_checks(engine.run(), data_checks), None
     run_dir = create_run_directory(spec.pattern.name, spec.seed, out, root=runs_root or Path("runs"))
     meta = spec.meta()
     try:
@@ -311,12 +323,20 @@ def execute_run(
                     partial.write(run_dir.path)
                 run_dir.write_meta("partial", meta, reason=_reason(exc))
             raise
+        result = _with_checks(result, data_checks)
         with _signals_held():
             result.write(run_dir.path)
             run_dir.write_meta("complete", meta)
     finally:
         run_dir.release()
     return result, run_dir
+
+
+def _with_checks(result: BacktestResult, data_checks: Mapping[str, Any]) -> BacktestResult:
+    """The result with the replayed data's counted repairs in its stats (``data_checks``, by file)."""
+    if data_checks:
+        result.stats["data_checks"] = {name: dict(counters) for name, counters in data_checks.items()}
+    return result
 
 
 _HELD_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ())})

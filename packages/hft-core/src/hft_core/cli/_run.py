@@ -61,6 +61,7 @@ def run_command(
     data: list[Path] | None,
     duration_s: float | None,
     numeraire: str | None,
+    allow_unsynced: bool | None,
     quiet: bool,
     as_json: bool,
     host: PluginHost | None = None,
@@ -81,6 +82,7 @@ def run_command(
         data=list(data) if data else None,
         duration_s=duration_s,
         numeraire=numeraire,
+        allow_unsynced=allow_unsynced,
         host=host,
     )
     stderr = Console(file=sys.stderr, highlight=False)

@@ -125,6 +125,12 @@ def run(
         str | None,
         typer.Option("--numeraire", help="Currency to count PnL in (default: the first instrument's quote currency)."),
     ] = None,
+    allow_unsynced: Annotated[
+        bool | None,
+        typer.Option(
+            "--allow-unsynced", help="Replay --data whose book never synced or never moved (refused otherwise)."
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or FILL lines.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print only the summary, as JSON, to stdout (implies --quiet).")
@@ -145,6 +151,7 @@ def run(
         data=data,
         duration_s=duration,
         numeraire=numeraire,
+        allow_unsynced=allow_unsynced,
         quiet=quiet,
         as_json=as_json,
     )

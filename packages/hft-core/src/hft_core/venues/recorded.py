@@ -13,6 +13,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -31,12 +32,16 @@ DEFAULT_REPLAY_LATENCY = ConstantLatency(entry_ns=1_000_000, response_ns=1_000_0
 
 
 def load_recorded(
-    paths: Sequence[str | os.PathLike[str]], *, allow_unsynced: bool = False
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    allow_unsynced: bool = False,
+    checks: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[Events, tuple[Instrument, ...]]:
     """Every file's events, instrument ``i`` = file ``i``, merged by local time (each file's order kept).
 
     A file whose book never synced or never moved is a `DataError` unless ``allow_unsynced``: a replay of it
-    would trade against a frozen or empty book.
+    would trade against a frozen or empty book. ``checks``, when given, receives each file's book-check counters
+    (the counted repairs of docs/data-formats.md, e.g. ``crossed_updates``) by file name.
     """
     if not paths:
         raise ConfigError("give at least one data file")
@@ -48,12 +53,15 @@ def load_recorded(
             raise ConfigError(f"--data {path}: no such file")
         format_name = guess_format(path)
         instrument = instrument_for_source(path, format_name)
-        events = load_source(
+        loaded = load_source(
             path,
             format_name,
             instrument=None if format_name == "events" else instrument,
             allow_unsynced=allow_unsynced,
-        ).events
+        )
+        events = loaded.events
+        if checks is not None:
+            checks[path.name] = dict(loaded.stats.get("book_checks") or {})
         if instrument.symbol in (i.symbol for i in instruments):
             # Strategies address instruments by symbol: spot and perp of one pair must stay apart.
             instrument = replace(instrument, symbol=f"{instrument.symbol}@{instrument.venue}")
@@ -76,14 +84,18 @@ def replay_from_paths(
     partial_fills: bool = True,
     allow_unsynced: bool = False,
 ) -> ReplayVenue:
-    """A `ReplayVenue` over the files in ``paths`` (see the module doc for merging and clock correction)."""
-    events, instruments = load_recorded(paths, allow_unsynced=allow_unsynced)
+    """A `ReplayVenue` over the files in ``paths`` (see the module doc for merging and clock correction).
+
+    The venue's ``data_checks`` holds each file's book-check counters (counted repairs), for the run's summary.
+    """
+    checks: dict[str, dict[str, Any]] = {}
+    events, instruments = load_recorded(paths, allow_unsynced=allow_unsynced, checks=checks)
     offset = local_clock_offset(events)
     # The events are this function's own copy: shifted here, the venue replays them in place (with a
     # `local_offset_ns` it would stream a second copy through its window).
     events["local_ts"] += offset
     label = "+".join(Path(p).name for p in paths)
-    return ReplayVenue(
+    venue = ReplayVenue(
         events,
         instruments,
         latency=latency if latency is not None else DEFAULT_REPLAY_LATENCY,
@@ -91,3 +103,5 @@ def replay_from_paths(
         partial_fills=partial_fills,
         name=f"replay:{label}" + (f" (local clock +{offset / 1e6:.3f} ms)" if offset else ""),
     )
+    venue.data_checks = checks
+    return venue

@@ -175,6 +175,8 @@ class ReplayVenue:
         self._instruments = tuple(instruments)
         self._n_instruments = len(self._instruments)
         self._name = name
+        self.data_checks: dict[str, dict[str, Any]] = {}
+        """Counted repairs of the data behind this replay, by file (set by `hft_core.venues.recorded`)."""
         self.latency: LatencyModel = latency if latency is not None else ConstantLatency()
         self.queue_model: QueueModel = queue_model if queue_model is not None else RiskAverseQueue()
         self.partial_fills = partial_fills
