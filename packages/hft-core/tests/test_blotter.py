@@ -21,6 +21,7 @@ from hft_core.events import BUY, SELL
 from hft_core.instruments import FeeSchedule, Instrument
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
 from hft_core.risk import RiskStateError
+from hft_core.venues.base import REPORT_ROW_SIZE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -105,7 +106,7 @@ def test_settling_agrees_with_the_risk_gate_and_the_ledger(stream: tuple, cut: i
             if blotter.open_instrument(order_id) >= 0:
                 blotter.modify_sent(order_id, lots)
                 reference.modify(order_id, lots)
-        rows = np.array(batch, dtype=np.int64).reshape(len(batch), _settle.P_SIZE)
+        rows = np.array(batch, dtype=np.int64).reshape(len(batch), REPORT_ROW_SIZE)
         reference.settle(batch, mids)
         # a batch settled in two calls (cut at a random row) must come out as in one
         first = min(cut, len(batch))
@@ -114,7 +115,7 @@ def test_settling_agrees_with_the_risk_gate_and_the_ledger(stream: tuple, cut: i
         blotter.settle(rows[first:], batch_mids, lambda row: refused.append(row[2]))
     assert refused == reference.refused
     n = blotter.fill_count
-    assert [tuple(row) for row in blotter.fills_i[:n, : _settle.L_BATCH].tolist()] == reference.fills
+    assert [tuple(row) for row in blotter.fills_i[:n, : _settle.SL_BATCH].tolist()] == reference.fills
     assert blotter.fills_f[:n].tolist() == reference.fees
     assert blotter.fill_pnls().tolist() == reference.pnls
     for index in range(len(INSTRUMENTS)):
@@ -128,7 +129,7 @@ def test_settling_agrees_with_the_risk_gate_and_the_ledger(stream: tuple, cut: i
         assert (blotter.reason(order_id) or "") == order["reason"]
         _, _, price, qty, filled, _ = blotter.order(order_id)
         assert (price, qty, filled) == (order["price"], order["qty"], order["filled"])
-        assert blotter.orders[order_id - 1, _settle.O_DONE_TS] == order["done"]
+        assert blotter.orders[order_id - 1, _settle.SO_DONE_TS] == order["done"]
 
 
 def _small_then_grow(blotter: Blotter):  # type: ignore[no-untyped-def]

@@ -98,7 +98,7 @@ class EngineBooks:
         self._settle(order_id, OrderStatus.REJECTED, leaves, price=price)
 
     def set_position(self, instrument_id: int, lots: int) -> None:
-        self.blotter.inst_i[instrument_id, _settle.I_POSITION] = lots  # (start of day: the engine starts flat)
+        self.blotter.inst_i[instrument_id, _settle.SI_POSITION] = lots  # (start of day: the engine starts flat)
 
     def position(self, instrument_id: int) -> int:
         return self.blotter.position(instrument_id)

@@ -35,7 +35,6 @@ from hft_core.venues.base import (
     P_SIDE,
     P_STATUS,
     P_TS,
-    REPORT_ROW_SIZE,
 )
 
 __all__ = ["fill_pnls", "settle"]
@@ -43,7 +42,6 @@ __all__ = ["fill_pnls", "settle"]
 _jit: Any = njit
 _entry = _jit(cache=True, _nrt=False)
 
-P_SIZE = REPORT_ROW_SIZE
 
 # -- venue order statuses, as plain ints the compiled code folds in ---------------------------------------------
 V_ACCEPTED = int(OrderStatus.ACCEPTED)
@@ -55,93 +53,93 @@ V_EXPIRED = int(OrderStatus.EXPIRED)
 V_MODIFIED = int(OrderStatus.MODIFIED)
 
 # -- order table columns (one row per order; row = order id - 1) -----------------------------------------------
-O_TS = 0
-O_DONE_TS = 1
+SO_TS = 0
+SO_DONE_TS = 1
 """When the order reached its final state; -1 while open."""
-O_INST = 2
-O_SIDE = 3
-O_TYPE = 4
-O_PRICE = 5
+SO_INST = 2
+SO_SIDE = 3
+SO_TYPE = 4
+SO_PRICE = 5
 """Ticks as sent (0 for a market order), then as the venue last modified it."""
-O_QTY = 6
+SO_QTY = 6
 """Lots: filled + open, as the venue has it."""
-O_FILLED = 7
-O_STATUS = 8
-O_REASON = 9
+SO_FILLED = 7
+SO_STATUS = 8
+SO_REASON = 9
 """The venue's `OrderReason` code for the final state, or REASON_TEXT when the engine wrote one itself."""
-O_RISK_LEAVES = 10
+SO_RISK_LEAVES = 10
 """Lots the risk gate counts as open; 0 when not open. The venue's open quantity, except while modifies are in
 flight: a modify's increase counts at once, its decrease only when the venue confirms it (never fewer lots than
 could still fill). When the venue answers the last modify in flight (modified or refused) it is set to the venue's
 open quantity, so the engine's view is the venue's again."""
-O_OPEN_AT = 11
+SO_OPEN_AT = 11
 """Index in the open-order list, or -1."""
-O_MODIFYING = 12
+SO_MODIFYING = 12
 """Modifies sent to the venue and not yet answered."""
-O_SIZE = 13
+SO_SIZE = 13
 
 REASON_TEXT = -1
 
 # -- the engine's order statuses (the orders table's names, in code order: `STATUS_NAMES`) -----------------------
-S_PENDING = 0
-S_SENT = 1
-S_ACCEPTED = 2
-S_PARTIAL = 3
-S_FILLED = 4
-S_CANCELLED = 5
-S_EXPIRED = 6
-S_REJECTED = 7
+SS_PENDING = 0
+SS_SENT = 1
+SS_ACCEPTED = 2
+SS_PARTIAL = 3
+SS_FILLED = 4
+SS_CANCELLED = 5
+SS_EXPIRED = 6
+SS_REJECTED = 7
 STATUS_NAMES = ("pending", "sent", "accepted", "partially-filled", "filled", "cancelled", "expired", "rejected")
 
 # -- per instrument, integers ----------------------------------------------------------------------------------
-I_POSITION = 0
-I_OPEN_BUY = 1
-I_OPEN_SELL = 2
-I_CASH = 3
+SI_POSITION = 0
+SI_OPEN_BUY = 1
+SI_OPEN_SELL = 2
+SI_CASH = 3
 """Σ −side × price × lots over fills, tick·lots."""
-I_LAST_PRICE = 4
+SI_LAST_PRICE = 4
 """The last fill's price (NONE before the first)."""
-I_SIZE = 5
+SI_SIZE = 5
 
 # -- per instrument, floats ------------------------------------------------------------------------------------
-F_MAKER_FEES = 0
-F_TAKER_FEES = 1
-F_MAKER_RATE = 2
-F_TAKER_RATE = 3
-F_TICK = 4
-F_LOT = 5
-F_MULTIPLIER = 6
-F_VALUE = 7
+SF_MAKER_FEES = 0
+SF_TAKER_FEES = 1
+SF_MAKER_RATE = 2
+SF_TAKER_RATE = 3
+SF_TICK = 4
+SF_LOT = 5
+SF_MULTIPLIER = 6
+SF_VALUE = 7
 """Tick size × lot size × multiplier: one tick·lot in quote currency."""
-F_SIZE = 8
+SF_SIZE = 8
 
 # -- fill rows ---------------------------------------------------------------------------------------------------
-L_TS = 0
-L_INST = 1
-L_ID = 2
-L_SIDE = 3
-L_PRICE = 4
-L_QTY = 5
-L_MAKER = 6
-L_POSITION = 7
+SL_TS = 0
+SL_INST = 1
+SL_ID = 2
+SL_SIDE = 3
+SL_PRICE = 4
+SL_QTY = 5
+SL_MAKER = 6
+SL_POSITION = 7
 """The position right after this fill."""
-L_BATCH = 8
+SL_BATCH = 8
 """The settle call that booked it: its mids are the batch's row of marks."""
-L_SIZE = 9
+SL_SIZE = 9
 
 # -- blotter state -----------------------------------------------------------------------------------------------
-B_ORDERS = 0
-B_OPEN = 1
+SB_ORDERS = 0
+SB_OPEN = 1
 """Length of the open-order list."""
-B_RISK_OPEN = 2
+SB_RISK_OPEN = 2
 """Orders the risk gate counts as open (for ``max_open_orders``)."""
-B_FILLS = 3
-B_BATCH = 4
-B_AT = 5
+SB_FILLS = 3
+SB_BATCH = 4
+SB_AT = 5
 """The report row `settle` stopped at (the next to settle)."""
-B_OUTCOME = 6
+SB_OUTCOME = 6
 """What the last settled row did (OUT_*)."""
-B_SIZE = 7
+SB_SIZE = 7
 
 NONE = -(2**62)
 _LIMIT = 2**62
@@ -149,21 +147,21 @@ _LIMIT = 2**62
 # -- what `settle` returns ---------------------------------------------------------------------------------------
 DONE = 0
 FILLS_FULL = 1
-"""No room for another fill row: grow the fills arrays and call again from ``B_AT``."""
+"""No room for another fill row: grow the fills arrays and call again from ``SB_AT``."""
 REFUSED = 2
-"""Row ``B_AT`` - 1 was a refused modify (settled); the caller logs it, then calls again from ``B_AT``."""
+"""Row ``SB_AT`` - 1 was a refused modify (settled); the caller logs it, then calls again from ``SB_AT``."""
 UNKNOWN_FILL = 3
-"""Row ``B_AT`` fills an order the risk gate does not count as open."""
+"""Row ``SB_AT`` fills an order the risk gate does not count as open."""
 OVERFILL = 4
-"""Row ``B_AT`` fills more than the order has open."""
+"""Row ``SB_AT`` fills more than the order has open."""
 UNKNOWN_SYNC = 5
-"""Row ``B_AT`` refuses a modify of an order the risk gate does not count as open."""
+"""Row ``SB_AT`` refuses a modify of an order the risk gate does not count as open."""
 OVERFLOW = 6
-"""Row ``B_AT`` takes a position or cash flow beyond 2^62."""
+"""Row ``SB_AT`` takes a position or cash flow beyond 2^62."""
 BAD_SIDE = 7
-"""Row ``B_AT`` is a fill whose side is neither BUY (1) nor SELL (-1)."""
+"""Row ``SB_AT`` is a fill whose side is neither BUY (1) nor SELL (-1)."""
 
-# -- what a row did (``B_OUTCOME``) ------------------------------------------------------------------------------
+# -- what a row did (``SB_OUTCOME``) ------------------------------------------------------------------------------
 OUT_SKIPPED = 0
 """Unknown order, or a late reply about a finished one."""
 OUT_FILL = 1
@@ -173,23 +171,23 @@ OUT_REFUSED = 3
 
 @_entry
 def settle(rows, start, stop, orders, inst_i, inst_f, open_ids, fills_i, fills_f, bs):  # type: ignore[no-untyped-def]
-    """Settle report rows ``start``..``stop``; returns DONE or why it stopped (at ``bs[B_AT]``)."""
-    known = bs[B_ORDERS]
+    """Settle report rows ``start``..``stop``; returns DONE or why it stopped (at ``bs[SB_AT]``)."""
+    known = bs[SB_ORDERS]
     for r in range(start, stop):
-        bs[B_AT] = r
+        bs[SB_AT] = r
         oid = rows[r, P_ID]
         row = oid - 1
         fill_qty = rows[r, P_FILL_QTY]
-        if not (0 <= row < known) or (orders[row, O_DONE_TS] >= 0 and fill_qty == 0):
-            bs[B_OUTCOME] = OUT_SKIPPED
+        if not (0 <= row < known) or (orders[row, SO_DONE_TS] >= 0 and fill_qty == 0):
+            bs[SB_OUTCOME] = OUT_SKIPPED
             continue
         status = rows[r, P_STATUS]
         leaves = rows[r, P_LEAVES]
         if fill_qty > 0:
-            n = bs[B_FILLS]
+            n = bs[SB_FILLS]
             if n == fills_i.shape[0]:
                 return FILLS_FULL
-            risk_leaves = orders[row, O_RISK_LEAVES]
+            risk_leaves = orders[row, SO_RISK_LEAVES]
             if risk_leaves <= 0:
                 return UNKNOWN_FILL
             if fill_qty > risk_leaves:
@@ -201,75 +199,75 @@ def settle(rows, start, stop, orders, inst_i, inst_f, open_ids, fills_i, fills_f
             price = rows[r, P_FILL_PRICE]
             if price > _LIMIT // fill_qty or price < -(_LIMIT // fill_qty):
                 return OVERFLOW
-            position = inst_i[i, I_POSITION] + side * fill_qty
-            cash = inst_i[i, I_CASH] - side * price * fill_qty
+            position = inst_i[i, SI_POSITION] + side * fill_qty
+            cash = inst_i[i, SI_CASH] - side * price * fill_qty
             if not (-_LIMIT < position < _LIMIT and -_LIMIT < cash < _LIMIT):
                 return OVERFLOW
             # risk gate: the lots move from open to position
-            if orders[row, O_SIDE] == 1:
-                inst_i[i, I_OPEN_BUY] -= fill_qty
+            if orders[row, SO_SIDE] == 1:
+                inst_i[i, SI_OPEN_BUY] -= fill_qty
             else:
-                inst_i[i, I_OPEN_SELL] -= fill_qty
-            orders[row, O_RISK_LEAVES] = risk_leaves - fill_qty
+                inst_i[i, SI_OPEN_SELL] -= fill_qty
+            orders[row, SO_RISK_LEAVES] = risk_leaves - fill_qty
             if risk_leaves == fill_qty:
-                bs[B_RISK_OPEN] -= 1
+                bs[SB_RISK_OPEN] -= 1
             # ledger (`ReferenceLedger.on_fill`, the same float operations)
             maker = rows[r, P_MAKER] != 0
-            notional = price * fill_qty * inst_f[i, F_TICK] * inst_f[i, F_LOT] * inst_f[i, F_MULTIPLIER]
-            fee = abs(notional) * (inst_f[i, F_MAKER_RATE] if maker else inst_f[i, F_TAKER_RATE])
+            notional = price * fill_qty * inst_f[i, SF_TICK] * inst_f[i, SF_LOT] * inst_f[i, SF_MULTIPLIER]
+            fee = abs(notional) * (inst_f[i, SF_MAKER_RATE] if maker else inst_f[i, SF_TAKER_RATE])
             if maker:
-                inst_f[i, F_MAKER_FEES] += fee
+                inst_f[i, SF_MAKER_FEES] += fee
             else:
-                inst_f[i, F_TAKER_FEES] += fee
-            inst_i[i, I_POSITION] = position
-            inst_i[i, I_CASH] = cash
-            inst_i[i, I_LAST_PRICE] = price
-            orders[row, O_FILLED] += fill_qty
-            fills_i[n, L_TS] = rows[r, P_TS]
-            fills_i[n, L_INST] = i
-            fills_i[n, L_ID] = oid
-            fills_i[n, L_SIDE] = side
-            fills_i[n, L_PRICE] = price
-            fills_i[n, L_QTY] = fill_qty
-            fills_i[n, L_MAKER] = 1 if maker else 0
-            fills_i[n, L_POSITION] = position
-            fills_i[n, L_BATCH] = bs[B_BATCH]
+                inst_f[i, SF_TAKER_FEES] += fee
+            inst_i[i, SI_POSITION] = position
+            inst_i[i, SI_CASH] = cash
+            inst_i[i, SI_LAST_PRICE] = price
+            orders[row, SO_FILLED] += fill_qty
+            fills_i[n, SL_TS] = rows[r, P_TS]
+            fills_i[n, SL_INST] = i
+            fills_i[n, SL_ID] = oid
+            fills_i[n, SL_SIDE] = side
+            fills_i[n, SL_PRICE] = price
+            fills_i[n, SL_QTY] = fill_qty
+            fills_i[n, SL_MAKER] = 1 if maker else 0
+            fills_i[n, SL_POSITION] = position
+            fills_i[n, SL_BATCH] = bs[SB_BATCH]
             fills_f[n] = fee
-            bs[B_FILLS] = n + 1
-            bs[B_OUTCOME] = OUT_FILL
+            bs[SB_FILLS] = n + 1
+            bs[SB_OUTCOME] = OUT_FILL
         else:
-            bs[B_OUTCOME] = OUT_UPDATE
+            bs[SB_OUTCOME] = OUT_UPDATE
         if _final(status):
             if status == V_REJECTED and leaves > 0:
                 # a refused modify: the order stands as the venue has it, and so does the risk gate's count
-                if orders[row, O_RISK_LEAVES] <= 0:
+                if orders[row, SO_RISK_LEAVES] <= 0:
                     return UNKNOWN_SYNC
                 _modify_answered(orders, inst_i, row, leaves)
-                orders[row, O_PRICE] = rows[r, P_PRICE]
-                orders[row, O_QTY] = orders[row, O_FILLED] + leaves
-                bs[B_OUTCOME] = OUT_REFUSED
-                bs[B_AT] = r + 1
+                orders[row, SO_PRICE] = rows[r, P_PRICE]
+                orders[row, SO_QTY] = orders[row, SO_FILLED] + leaves
+                bs[SB_OUTCOME] = OUT_REFUSED
+                bs[SB_AT] = r + 1
                 return REFUSED
             _close(orders, inst_i, open_ids, bs, row)
-            orders[row, O_STATUS] = (
-                S_FILLED
+            orders[row, SO_STATUS] = (
+                SS_FILLED
                 if status == V_FILLED
-                else S_CANCELLED
+                else SS_CANCELLED
                 if status == V_CANCELLED
-                else S_EXPIRED
+                else SS_EXPIRED
                 if status == V_EXPIRED
-                else S_REJECTED
+                else SS_REJECTED
             )
-            orders[row, O_DONE_TS] = rows[r, P_TS]
-            if rows[r, P_REASON] != 0 and orders[row, O_REASON] == 0:
-                orders[row, O_REASON] = rows[r, P_REASON]
+            orders[row, SO_DONE_TS] = rows[r, P_TS]
+            if rows[r, P_REASON] != 0 and orders[row, SO_REASON] == 0:
+                orders[row, SO_REASON] = rows[r, P_REASON]
         elif status == V_MODIFIED:
             _modify_answered(orders, inst_i, row, leaves)
-            orders[row, O_PRICE] = rows[r, P_PRICE]
-            orders[row, O_QTY] = orders[row, O_FILLED] + leaves
-        elif orders[row, O_STATUS] <= S_SENT:
-            orders[row, O_STATUS] = S_PARTIAL if status == V_PARTIALLY_FILLED else S_ACCEPTED
-    bs[B_AT] = stop
+            orders[row, SO_PRICE] = rows[r, P_PRICE]
+            orders[row, SO_QTY] = orders[row, SO_FILLED] + leaves
+        elif orders[row, SO_STATUS] <= SS_SENT:
+            orders[row, SO_STATUS] = SS_PARTIAL if status == V_PARTIALLY_FILLED else SS_ACCEPTED
+    bs[SB_AT] = stop
     return DONE
 
 
@@ -282,38 +280,38 @@ def _final(status):  # type: ignore[no-untyped-def]
 def _modify_answered(orders, inst_i, row, leaves):  # type: ignore[no-untyped-def]
     """The venue answered a modify of order ``row`` (modified, or refused) and has ``leaves`` lots open: the risk
     gate's count becomes the venue's once no other modify is in flight, and never falls below it meanwhile."""
-    pending = orders[row, O_MODIFYING]
+    pending = orders[row, SO_MODIFYING]
     if pending > 0:
         pending -= 1
-        orders[row, O_MODIFYING] = pending
-    risk_leaves = orders[row, O_RISK_LEAVES]
+        orders[row, SO_MODIFYING] = pending
+    risk_leaves = orders[row, SO_RISK_LEAVES]
     target = leaves if pending == 0 else max(risk_leaves, leaves)
-    if orders[row, O_SIDE] == 1:
-        inst_i[orders[row, O_INST], I_OPEN_BUY] += target - risk_leaves
+    if orders[row, SO_SIDE] == 1:
+        inst_i[orders[row, SO_INST], SI_OPEN_BUY] += target - risk_leaves
     else:
-        inst_i[orders[row, O_INST], I_OPEN_SELL] += target - risk_leaves
-    orders[row, O_RISK_LEAVES] = target
+        inst_i[orders[row, SO_INST], SI_OPEN_SELL] += target - risk_leaves
+    orders[row, SO_RISK_LEAVES] = target
 
 
 @_jit(_nrt=False, inline="always")
 def _close(orders, inst_i, open_ids, bs, row):  # type: ignore[no-untyped-def]
     """Take order ``row`` off the open list and out of the risk gate's open exposure."""
-    at = orders[row, O_OPEN_AT]
+    at = orders[row, SO_OPEN_AT]
     if at >= 0:
-        last = bs[B_OPEN] - 1
+        last = bs[SB_OPEN] - 1
         moved = open_ids[last]
         open_ids[at] = moved
-        orders[moved - 1, O_OPEN_AT] = at
-        orders[row, O_OPEN_AT] = -1
-        bs[B_OPEN] = last
-    risk_leaves = orders[row, O_RISK_LEAVES]
+        orders[moved - 1, SO_OPEN_AT] = at
+        orders[row, SO_OPEN_AT] = -1
+        bs[SB_OPEN] = last
+    risk_leaves = orders[row, SO_RISK_LEAVES]
     if risk_leaves > 0:
-        if orders[row, O_SIDE] == 1:
-            inst_i[orders[row, O_INST], I_OPEN_BUY] -= risk_leaves
+        if orders[row, SO_SIDE] == 1:
+            inst_i[orders[row, SO_INST], SI_OPEN_BUY] -= risk_leaves
         else:
-            inst_i[orders[row, O_INST], I_OPEN_SELL] -= risk_leaves
-        orders[row, O_RISK_LEAVES] = 0
-        bs[B_RISK_OPEN] -= 1
+            inst_i[orders[row, SO_INST], SI_OPEN_SELL] -= risk_leaves
+        orders[row, SO_RISK_LEAVES] = 0
+        bs[SB_RISK_OPEN] -= 1
 
 
 @_jit(cache=True)
@@ -328,16 +326,16 @@ def fill_pnls(fills_i, fills_f, n_fills, mids, inst_f, out):  # type: ignore[no-
     maker_fees = np.zeros(n_inst, dtype=np.float64)
     taker_fees = np.zeros(n_inst, dtype=np.float64)
     for k in range(n_fills):
-        i = fills_i[k, L_INST]
-        price = fills_i[k, L_PRICE]
-        position[i] = fills_i[k, L_POSITION]
-        cash[i] -= fills_i[k, L_SIDE] * price * fills_i[k, L_QTY]
+        i = fills_i[k, SL_INST]
+        price = fills_i[k, SL_PRICE]
+        position[i] = fills_i[k, SL_POSITION]
+        cash[i] -= fills_i[k, SL_SIDE] * price * fills_i[k, SL_QTY]
         last_price[i] = price
-        if fills_i[k, L_MAKER] != 0:
+        if fills_i[k, SL_MAKER] != 0:
             maker_fees[i] += fills_f[k]
         else:
             taker_fees[i] += fills_f[k]
-        batch = fills_i[k, L_BATCH]
+        batch = fills_i[k, SL_BATCH]
         total = 0.0
         for j in range(n_inst):
             mid = mids[batch, j]
@@ -349,9 +347,9 @@ def fill_pnls(fills_i, fills_f, n_fills, mids, inst_f, out):  # type: ignore[no-
                 if not -bound < position[j] < bound:
                     return k
                 ticklots += position[j] * mark
-            pnl = float(ticklots) * inst_f[j, F_VALUE] - (maker_fees[j] + taker_fees[j])
+            pnl = float(ticklots) * inst_f[j, SF_VALUE] - (maker_fees[j] + taker_fees[j])
             if finite:
-                pnl = pnl + position[j] * (mid - mark) * inst_f[j, F_VALUE]
+                pnl = pnl + position[j] * (mid - mark) * inst_f[j, SF_VALUE]
             total += pnl
         out[k] = total
     return -1

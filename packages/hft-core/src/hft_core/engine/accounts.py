@@ -104,7 +104,7 @@ class Accounts:
             if math.isfinite(mid):
                 out.append(mid * self._ticks[i])
             else:
-                last = int(blotter.inst_i[i, s.I_LAST_PRICE])
+                last = int(blotter.inst_i[i, s.SI_LAST_PRICE])
                 out.append(math.nan if last == s.NONE else last * self._ticks[i])
         return out
 

@@ -45,14 +45,14 @@ _REASON_NAMES = [""] + [r.name.lower() for r in sorted(OrderReason) if r != Orde
 _SIDE_NAMES = ["buy", "sell"]
 _STRINGS = pd.DataFrame({"name": np.array(["buy"], dtype=object)})["name"].dtype
 """The dtype pandas gives a column of strings (Arrow-backed from pandas 3 on, object before)."""
-_NOT_ACCEPTED = (s.S_PENDING, s.S_SENT, s.S_REJECTED)
+_NOT_ACCEPTED = (s.SS_PENDING, s.SS_SENT, s.SS_REJECTED)
 
-_O, _I, _F, _L = s.O_SIZE, s.I_SIZE, s.F_SIZE, s.L_SIZE
+_O, _I, _F, _L = s.SO_SIZE, s.SI_SIZE, s.SF_SIZE, s.SL_SIZE
 # Layout constants the per-order code uses, bound here once (a module attribute lookup each time adds up).
-_O_INST, _O_SIDE, _O_QTY, _O_STATUS = s.O_INST, s.O_SIDE, s.O_QTY, s.O_STATUS
-_O_RISK_LEAVES, _O_OPEN_AT = s.O_RISK_LEAVES, s.O_OPEN_AT
-_I_POSITION, _I_OPEN_BUY, _I_OPEN_SELL = s.I_POSITION, s.I_OPEN_BUY, s.I_OPEN_SELL
-_B_ORDERS, _B_OPEN, _B_RISK_OPEN, _S_PENDING, _S_SENT = s.B_ORDERS, s.B_OPEN, s.B_RISK_OPEN, s.S_PENDING, s.S_SENT
+_O_INST, _O_SIDE, _O_QTY, _O_STATUS = s.SO_INST, s.SO_SIDE, s.SO_QTY, s.SO_STATUS
+_O_RISK_LEAVES, _O_OPEN_AT = s.SO_RISK_LEAVES, s.SO_OPEN_AT
+_I_POSITION, _I_OPEN_BUY, _I_OPEN_SELL = s.SI_POSITION, s.SI_OPEN_BUY, s.SI_OPEN_SELL
+_B_ORDERS, _B_OPEN, _B_RISK_OPEN, _S_PENDING, _S_SENT = s.SB_ORDERS, s.SB_OPEN, s.SB_RISK_OPEN, s.SS_PENDING, s.SS_SENT
 
 
 _ORDER_ROW = struct.Struct(f"{_O}q")
@@ -85,21 +85,21 @@ class Blotter:
         self.open_ids = np.zeros(_INITIAL_ORDERS, dtype=np.int64)
         self._open_flat = _flat(self.open_ids)
         self.inst_i = np.zeros((n, _I), dtype=np.int64)
-        self.inst_i[:, s.I_LAST_PRICE] = s.NONE
+        self.inst_i[:, s.SI_LAST_PRICE] = s.NONE
         self._if = _flat(self.inst_i)
-        self.inst_f = np.zeros((n, s.F_SIZE), dtype=np.float64)
+        self.inst_f = np.zeros((n, s.SF_SIZE), dtype=np.float64)
         for index, inst in enumerate(self.instruments):
-            self.inst_f[index, s.F_MAKER_RATE] = inst.fees.maker
-            self.inst_f[index, s.F_TAKER_RATE] = inst.fees.taker
-            self.inst_f[index, s.F_TICK] = inst.tick_size
-            self.inst_f[index, s.F_LOT] = inst.lot_size
-            self.inst_f[index, s.F_MULTIPLIER] = inst.multiplier
-            self.inst_f[index, s.F_VALUE] = inst.tick_size * inst.lot_size * inst.multiplier
-        self._value: list[float] = self.inst_f[:, s.F_VALUE].tolist()
+            self.inst_f[index, s.SF_MAKER_RATE] = inst.fees.maker
+            self.inst_f[index, s.SF_TAKER_RATE] = inst.fees.taker
+            self.inst_f[index, s.SF_TICK] = inst.tick_size
+            self.inst_f[index, s.SF_LOT] = inst.lot_size
+            self.inst_f[index, s.SF_MULTIPLIER] = inst.multiplier
+            self.inst_f[index, s.SF_VALUE] = inst.tick_size * inst.lot_size * inst.multiplier
+        self._value: list[float] = self.inst_f[:, s.SF_VALUE].tolist()
         self._ff = memoryview(cast(Any, self.inst_f)).cast("B").cast("d")  # (Python floats out)
         self.fills_i = np.zeros((_INITIAL_FILLS, _L), dtype=np.int64)
         self.fills_f = np.zeros(_INITIAL_FILLS, dtype=np.float64)
-        self.state = np.zeros(s.B_SIZE, dtype=np.int64)
+        self.state = np.zeros(s.SB_SIZE, dtype=np.int64)
         self._bs = _flat(self.state)
         self._texts: dict[int, str] = {}
         """Reasons the engine wrote itself, by row (local rejections)."""
@@ -110,7 +110,7 @@ class Blotter:
 
     # -- orders ---------------------------------------------------------------------------------------------------
     def __len__(self) -> int:
-        return self._bs[s.B_ORDERS]
+        return self._bs[s.SB_ORDERS]
 
     def add(self, ts: int, instrument: int, side: int, order_type: OrderType, price: int, qty: int) -> int:
         """Record a new order (status ``pending``); returns its id."""
@@ -172,8 +172,8 @@ class Blotter:
     def reject(self, order_id: int, reason: str) -> None:
         """The engine itself refused order ``order_id`` (never sent): its status and reason."""
         row = order_id - 1
-        self._of[row * _O + s.O_STATUS] = s.S_REJECTED
-        self._of[row * _O + s.O_REASON] = s.REASON_TEXT
+        self._of[row * _O + s.SO_STATUS] = s.SS_REJECTED
+        self._of[row * _O + s.SO_REASON] = s.REASON_TEXT
         self._texts[row] = reason
 
     def order(self, order_id: int) -> tuple[int, int, int, int, int, int]:
@@ -181,40 +181,40 @@ class Blotter:
         at = (order_id - 1) * _O
         of = self._of
         return (
-            of[at + s.O_INST],
-            of[at + s.O_SIDE],
-            of[at + s.O_PRICE],
-            of[at + s.O_QTY],
-            of[at + s.O_FILLED],
-            of[at + s.O_RISK_LEAVES],
+            of[at + s.SO_INST],
+            of[at + s.SO_SIDE],
+            of[at + s.SO_PRICE],
+            of[at + s.SO_QTY],
+            of[at + s.SO_FILLED],
+            of[at + s.SO_RISK_LEAVES],
         )
 
     def modify_sent(self, order_id: int, lots: int) -> None:
         """The risk gate accepted a modify to ``lots`` open and it goes to the venue: an increase counts as open
         exposure at once, a decrease only once the venue confirms it (fills may be on their way, and the venue may
-        refuse); the venue's answer sets the count to its own (`_settle.O_RISK_LEAVES`)."""
+        refuse); the venue's answer sets the count to its own (`_settle.SO_RISK_LEAVES`)."""
         at = (order_id - 1) * _O
         of = self._of
-        risk_leaves = of[at + s.O_RISK_LEAVES]
+        risk_leaves = of[at + s.SO_RISK_LEAVES]
         if lots > risk_leaves:
-            exposure_at = of[at + s.O_INST] * _I + (s.I_OPEN_BUY if of[at + s.O_SIDE] == BUY else s.I_OPEN_SELL)
+            exposure_at = of[at + s.SO_INST] * _I + (s.SI_OPEN_BUY if of[at + s.SO_SIDE] == BUY else s.SI_OPEN_SELL)
             self._if[exposure_at] += lots - risk_leaves
-            of[at + s.O_RISK_LEAVES] = lots
-        of[at + s.O_MODIFYING] += 1
+            of[at + s.SO_RISK_LEAVES] = lots
+        of[at + s.SO_MODIFYING] += 1
 
     def reason(self, order_id: int) -> str | None:
         """The order's reason so far (a rejection's, a cancel's), or None."""
         row = order_id - 1
-        code = self._of[row * _O + s.O_REASON]
+        code = self._of[row * _O + s.SO_REASON]
         if code == s.REASON_TEXT:
             return self._texts[row]
         return _REASON_NAMES[code] if code else None
 
     def status(self, order_id: int) -> str:
-        return _STATUS_NAMES[self._of[(order_id - 1) * _O + s.O_STATUS]]
+        return _STATUS_NAMES[self._of[(order_id - 1) * _O + s.SO_STATUS]]
 
     def set_status(self, order_id: int, status: str) -> None:
-        self._of[(order_id - 1) * _O + s.O_STATUS] = s.STATUS_NAMES.index(status)
+        self._of[(order_id - 1) * _O + s.SO_STATUS] = s.STATUS_NAMES.index(status)
 
     def open_instrument(self, order_id: int) -> int:
         """The instrument of open order ``order_id``, or -1 when it is not open (or unknown)."""
@@ -230,7 +230,7 @@ class Blotter:
             ids.sort()
             return ids
         of = self._of
-        return sorted(i for i in ids if of[(i - 1) * _O + s.O_INST] == instrument)
+        return sorted(i for i in ids if of[(i - 1) * _O + s.SO_INST] == instrument)
 
     # -- positions and money ----------------------------------------------------------------------------------------
     def position(self, instrument: int) -> int:
@@ -250,7 +250,7 @@ class Blotter:
     @property
     def risk_open_count(self) -> int:
         """Orders the risk gate counts as open."""
-        return self._bs[s.B_RISK_OPEN]
+        return self._bs[s.SB_RISK_OPEN]
 
     def instrument_pnl(self, instrument: int, mid: float) -> float:
         """Mark-to-market PnL of one instrument at ``mid`` (ticks; NaN: at the last fill price), fees included.
@@ -259,34 +259,34 @@ class Blotter:
         times the fraction left over.
         """
         at = instrument * _I
-        last = self._if[at + s.I_LAST_PRICE]
+        last = self._if[at + s.SI_LAST_PRICE]
         return _marked_pnl(
-            self._if[at + s.I_CASH],
-            self._if[at + s.I_POSITION],
+            self._if[at + s.SI_CASH],
+            self._if[at + s.SI_POSITION],
             None if last == s.NONE else last,
-            self._ff[instrument * _F + s.F_MAKER_FEES] + self._ff[instrument * _F + s.F_TAKER_FEES],
+            self._ff[instrument * _F + s.SF_MAKER_FEES] + self._ff[instrument * _F + s.SF_TAKER_FEES],
             self._value[instrument],
             mid,
         )
 
     def quote_cash(self, instrument: int) -> float:
         """Proceeds of sells − cost of buys − fees of one instrument, in its quote currency."""
-        fees = self._ff[instrument * _F + s.F_MAKER_FEES] + self._ff[instrument * _F + s.F_TAKER_FEES]
-        return float(self._if[instrument * _I + s.I_CASH]) * self._value[instrument] - fees
+        fees = self._ff[instrument * _F + s.SF_MAKER_FEES] + self._ff[instrument * _F + s.SF_TAKER_FEES]
+        return float(self._if[instrument * _I + s.SI_CASH]) * self._value[instrument] - fees
 
     def cash(self) -> float:
         """Proceeds of sells − cost of buys − fees, each instrument's quote currency added as one (single-currency
         runs; `hft_core.engine.accounts` converts per asset)."""
         indices = range(len(self._value))
-        flows = sum(float(self._if[i * _I + s.I_CASH]) * self._value[i] for i in indices)
-        fees: float = sum(self._ff[i * _F + s.F_MAKER_FEES] + self._ff[i * _F + s.F_TAKER_FEES] for i in indices)
+        flows = sum(float(self._if[i * _I + s.SI_CASH]) * self._value[i] for i in indices)
+        fees: float = sum(self._ff[i * _F + s.SF_MAKER_FEES] + self._ff[i * _F + s.SF_TAKER_FEES] for i in indices)
         cash: float = 0.0 + flows - fees
         return cash
 
     # -- reports ------------------------------------------------------------------------------------------------------
     @property
     def fill_count(self) -> int:
-        return self._bs[s.B_FILLS]
+        return self._bs[s.SB_FILLS]
 
     def settle(
         self,
@@ -301,8 +301,8 @@ class Blotter:
         once, after settling, when there were fills); ``on_refused(row)`` hears of each refused modify in turn."""
         bs = self._bs
         stop = len(rows) if stop is None else stop
-        fills_before = bs[s.B_FILLS]
-        bs[s.B_BATCH] = len(self._mids)
+        fills_before = bs[s.SB_FILLS]
+        bs[s.SB_BATCH] = len(self._mids)
         while True:
             status = s.settle(
                 rows,
@@ -318,25 +318,25 @@ class Blotter:
             )
             if status == s.DONE:
                 break
-            start = bs[s.B_AT]
+            start = bs[s.SB_AT]
             if status == s.FILLS_FULL:
                 self._grow_fills()
             elif status == s.REFUSED:
                 on_refused(rows[start - 1].tolist())
             else:
                 raise self._error(status, rows[start].tolist())
-        if bs[s.B_FILLS] != fills_before:
+        if bs[s.SB_FILLS] != fills_before:
             self._mids.append(mids())
-        return bs[s.B_OUTCOME]
+        return bs[s.SB_OUTCOME]
 
     def last_fill(self) -> tuple[list[int], float]:
         """The latest fill row and its fee."""
-        n = self._bs[s.B_FILLS] - 1
+        n = self._bs[s.SB_FILLS] - 1
         return self.fills_i[n].tolist(), float(self.fills_f[n])
 
     def _error(self, status: int, row: list[int]) -> HftError:
         order_id, fill_qty, side = row[P_ID], row[P_FILL_QTY], row[P_SIDE]
-        risk_leaves = self._of[(order_id - 1) * _O + s.O_RISK_LEAVES]
+        risk_leaves = self._of[(order_id - 1) * _O + s.SO_RISK_LEAVES]
         if status == s.UNKNOWN_FILL:
             return RiskStateError(f"fill for order {order_id}, which the risk gate does not know as open")
         if status == s.OVERFILL:
@@ -355,71 +355,71 @@ class Blotter:
     # -- tables -------------------------------------------------------------------------------------------------------
     def orders_table(self) -> pd.DataFrame:
         """The orders DataFrame (columns `hft_core.engine.results.ORDER_COLUMNS`)."""
-        n = self._bs[s.B_ORDERS]
+        n = self._bs[s.SB_ORDERS]
         if not n:
             return frame_from_rows([], ORDER_COLUMNS)
         orders = self.orders[:n]
-        codes = orders[:, s.O_INST].copy()
-        prices: _Counts = orders[:, s.O_PRICE]
-        qtys: _Counts = orders[:, s.O_QTY]
+        codes = orders[:, s.SO_INST].copy()
+        prices: _Counts = orders[:, s.SO_PRICE]
+        qtys: _Counts = orders[:, s.SO_QTY]
         if self._oversized:
-            exact_prices, exact_qtys = orders[:, s.O_PRICE].tolist(), orders[:, s.O_QTY].tolist()
+            exact_prices, exact_qtys = orders[:, s.SO_PRICE].tolist(), orders[:, s.SO_QTY].tolist()
             for row, (price, qty) in self._oversized.items():
                 exact_prices[row], exact_qtys[row] = price, qty
             prices, qtys = exact_prices, exact_qtys
-        reason_codes = np.maximum(orders[:, s.O_REASON], 0)
+        reason_codes = np.maximum(orders[:, s.SO_REASON], 0)
         texts = list(self._texts.items())
         reason_codes[[row for row, _ in texts]] = np.arange(len(_REASON_NAMES), len(_REASON_NAMES) + len(texts))
         instruments = self.instruments
         return pd.DataFrame(
             {
                 "order_id": np.arange(1, n + 1, dtype=np.int64),
-                "ts": orders[:, s.O_TS].copy(),
-                "done_ts": orders[:, s.O_DONE_TS].copy(),
+                "ts": orders[:, s.SO_TS].copy(),
+                "done_ts": orders[:, s.SO_DONE_TS].copy(),
                 "instrument": _labels(_symbols(instruments), codes),
-                "side": side_names(orders[:, s.O_SIDE]),
-                "order_type": _labels(_TYPE_NAMES, orders[:, s.O_TYPE]),
+                "side": side_names(orders[:, s.SO_SIDE]),
+                "order_type": _labels(_TYPE_NAMES, orders[:, s.SO_TYPE]),
                 "price": grid_to_floats(codes, prices, instruments, prices=True, absent=math.nan),
                 "qty": grid_to_floats(codes, qtys, instruments, prices=False, absent=0.0),
-                "status": _labels(_STATUS_NAMES, orders[:, s.O_STATUS]),
+                "status": _labels(_STATUS_NAMES, orders[:, s.SO_STATUS]),
                 "reason": _labels(_REASON_NAMES + [text for _, text in texts], reason_codes),
-                "filled_qty": grid_to_floats(codes, orders[:, s.O_FILLED], instruments, prices=False),
+                "filled_qty": grid_to_floats(codes, orders[:, s.SO_FILLED], instruments, prices=False),
             },
             columns=list(ORDER_COLUMNS),
         )
 
     def order_counts(self) -> tuple[int, int, int]:
         """(orders the venue accepted, orders with a fill, orders rejected)."""
-        n = self._bs[s.B_ORDERS]
-        statuses = self.orders[:n, s.O_STATUS]
+        n = self._bs[s.SB_ORDERS]
+        statuses = self.orders[:n, s.SO_STATUS]
         accepted = int(np.count_nonzero(~np.isin(statuses, _NOT_ACCEPTED)))
-        filled = int(np.count_nonzero(self.orders[:n, s.O_FILLED]))
-        return accepted, filled, int(np.count_nonzero(statuses == s.S_REJECTED))
+        filled = int(np.count_nonzero(self.orders[:n, s.SO_FILLED]))
+        return accepted, filled, int(np.count_nonzero(statuses == s.SS_REJECTED))
 
     def fees_total(self) -> float:
         """Σ fees over fills, summed in fill order."""
-        total: float = sum(self.fills_f[: self._bs[s.B_FILLS]].tolist())
+        total: float = sum(self.fills_f[: self._bs[s.SB_FILLS]].tolist())
         return total
 
     def fills_table(self) -> pd.DataFrame:
         """The fills DataFrame (columns `hft_core.engine.results.FILL_COLUMNS`)."""
-        n = self._bs[s.B_FILLS]
+        n = self._bs[s.SB_FILLS]
         if not n:
             return frame_from_rows([], FILL_COLUMNS)
         fills = self.fills_i[:n]
-        codes = fills[:, s.L_INST].copy()
+        codes = fills[:, s.SL_INST].copy()
         instruments = self.instruments
         return pd.DataFrame(
             {
-                "ts": fills[:, s.L_TS].copy(),
+                "ts": fills[:, s.SL_TS].copy(),
                 "instrument": _labels(_symbols(instruments), codes),
-                "order_id": fills[:, s.L_ID].copy(),
-                "side": side_names(fills[:, s.L_SIDE]),
-                "price": grid_to_floats(codes, fills[:, s.L_PRICE], instruments, prices=True),
-                "qty": grid_to_floats(codes, fills[:, s.L_QTY], instruments, prices=False),
+                "order_id": fills[:, s.SL_ID].copy(),
+                "side": side_names(fills[:, s.SL_SIDE]),
+                "price": grid_to_floats(codes, fills[:, s.SL_PRICE], instruments, prices=True),
+                "qty": grid_to_floats(codes, fills[:, s.SL_QTY], instruments, prices=False),
                 "fee": self.fills_f[:n].copy(),
-                "maker": fills[:, s.L_MAKER] != 0,
-                "position": grid_to_floats(codes, fills[:, s.L_POSITION], instruments, prices=False),
+                "maker": fills[:, s.SL_MAKER] != 0,
+                "position": grid_to_floats(codes, fills[:, s.SL_POSITION], instruments, prices=False),
                 "pnl": self.fill_pnls(),
             },
             columns=list(FILL_COLUMNS),
@@ -427,7 +427,7 @@ class Blotter:
 
     def fill_pnls(self) -> npt.NDArray[np.float64]:
         """Each fill's account PnL right after it, at the mids of its batch."""
-        n = self._bs[s.B_FILLS]
+        n = self._bs[s.SB_FILLS]
         out = np.zeros(n, dtype=np.float64)
         mids = np.array(self._mids, dtype=np.float64).reshape(len(self._mids), len(self.instruments))
         stopped = s.fill_pnls(self.fills_i, self.fills_f, n, mids, self.inst_f, out)
@@ -443,16 +443,16 @@ class Blotter:
         maker_fees, taker_fees = [0.0] * n_inst, [0.0] * n_inst
         marks = mids.tolist()
         for k, (row, fee) in enumerate(zip(self.fills_i[: len(out)].tolist(), self.fills_f.tolist(), strict=False)):
-            i = row[s.L_INST]
-            position[i] = row[s.L_POSITION]
-            cash[i] -= row[s.L_SIDE] * row[s.L_PRICE] * row[s.L_QTY]
-            last[i] = row[s.L_PRICE]
-            if row[s.L_MAKER]:
+            i = row[s.SL_INST]
+            position[i] = row[s.SL_POSITION]
+            cash[i] -= row[s.SL_SIDE] * row[s.SL_PRICE] * row[s.SL_QTY]
+            last[i] = row[s.SL_PRICE]
+            if row[s.SL_MAKER]:
                 maker_fees[i] += fee
             else:
                 taker_fees[i] += fee
             total = 0.0
-            for j, mid in enumerate(marks[row[s.L_BATCH]]):
+            for j, mid in enumerate(marks[row[s.SL_BATCH]]):
                 fees = maker_fees[j] + taker_fees[j]
                 total += _marked_pnl(cash[j], position[j], last[j], fees, self._value[j], mid)
             out[k] = total

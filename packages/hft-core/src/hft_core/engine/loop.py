@@ -33,7 +33,7 @@ from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
 from hft_core.risk import RiskGate, RiskLimits
 from hft_core.strategy import Fill, OrderUpdate, Side, Strategy, TimeInForce, Trade
 from hft_core.strategy import OrderStatus as UpdateStatus
-from hft_core.venues.base import PublicTrade, Venue, Watch
+from hft_core.venues.base import REPORT_ROW_SIZE, PublicTrade, Venue, Watch
 
 __all__ = ["Engine", "FillEvent"]
 
@@ -576,7 +576,7 @@ class Engine:
 
 def _as_rows(reports: Sequence[Sequence[int]]) -> npt.NDArray[np.int64]:
     """Reports as report rows: a venue's `Report` objects (if it delivers no rows itself), or the engine's own."""
-    return np.array(reports, dtype=np.int64).reshape(len(reports), _settle.P_SIZE)
+    return np.array(reports, dtype=np.int64).reshape(len(reports), REPORT_ROW_SIZE)
 
 
 class _EngineContext:

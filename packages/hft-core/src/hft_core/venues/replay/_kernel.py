@@ -126,7 +126,7 @@ BAD_CROSSING = 1
 BAD_DUPLICATE = 2
 """An L3 add of an order id the book already holds."""
 
-F_EXPONENT = 0
+FP_EXPONENT = 0
 """Index of the queue model's exponent in the float parameter vector ``fp``."""
 
 # -- books: ``bmeta[book, instrument, field]`` over the flat ``levels`` array -----------------------------------
@@ -173,14 +173,14 @@ ST_RESTING = 2
 ST_DONE = 3
 
 # -- requests in flight to the exchange: ring ``req[k, field]`` -------------------------------------------------
-R_ARRIVAL = 0
-R_KIND = 1
-R_SLOT = 2
-R_ID = 3
-R_INST = 4
-R_PRICE = 5
-R_QTY = 6
-R_SIZE = 7
+RQ_ARRIVAL = 0
+RQ_KIND = 1
+RQ_SLOT = 2
+RQ_ID = 3
+RQ_INST = 4
+RQ_PRICE = 5
+RQ_QTY = 6
+RQ_SIZE = 7
 REQ_SUBMIT = 1
 REQ_CANCEL = 2
 REQ_MODIFY = 3
@@ -188,17 +188,17 @@ REQ_MODIFY = 3
 # -- reports: in flight (ring ``rep``) and delivered (``out_rep``) ----------------------------------------------
 # A report row of the venue protocol (`hft_core.venues.base`, P_TS..P_MAKER), then the kernel's own columns, which
 # stay behind on delivery: ``out_rep`` rows are the protocol's rows exactly.
-P_SLOT = REPORT_ROW_SIZE
-P_TERMINAL = REPORT_ROW_SIZE + 1
-P_SIZE = REPORT_ROW_SIZE + 2
+PQ_SLOT = REPORT_ROW_SIZE
+PQ_TERMINAL = REPORT_ROW_SIZE + 1
+PQ_SIZE = REPORT_ROW_SIZE + 2
 
 # -- public trades delivered: ``out_trd[k, field]`` -------------------------------------------------------------
-T_TS = 0
-T_INST = 1
-T_PRICE = 2
-T_QTY = 3
-T_SIDE = 4
-T_SIZE = 5
+TR_TS = 0
+TR_INST = 1
+TR_PRICE = 2
+TR_QTY = 3
+TR_SIDE = 4
+TR_SIZE = 5
 
 # -- per instrument: ``inst[i, field]`` --------------------------------------------------------------------------
 I_WATCH_BOOK = 0
@@ -236,27 +236,27 @@ K_ADD = 5
 K_CANCEL = 6
 K_MODIFY = 7
 K_FILL = 8
-T_LIMIT = 1
-T_MARKET = 2
-T_IOC = 3
-T_FOK = 4
-T_POST_ONLY = 5
-ACCEPTED = 1
-REJECTED = 2
-CANCELLED = 3
-PARTIALLY_FILLED = 4
-FILLED = 5
-EXPIRED = 6
-MODIFIED = 7
-R_NONE = 0
-R_INVALID_SIDE = 1
-R_INVALID_QTY = 2
-R_INVALID_ORDER_TYPE = 4
-R_UNKNOWN_ORDER = 5
-R_POST_ONLY_WOULD_CROSS = 7
-R_FOK_UNFILLABLE = 8
-R_IOC_REMAINDER = 9
-R_REQUESTED = 11
+OT_LIMIT = 1
+OT_MARKET = 2
+OT_IOC = 3
+OT_FOK = 4
+OT_POST_ONLY = 5
+OS_ACCEPTED = 1
+OS_REJECTED = 2
+OS_CANCELLED = 3
+OS_PARTIALLY_FILLED = 4
+OS_FILLED = 5
+OS_EXPIRED = 6
+OS_MODIFIED = 7
+RJ_NONE = 0
+RJ_INVALID_SIDE = 1
+RJ_INVALID_QTY = 2
+RJ_INVALID_ORDER_TYPE = 4
+RJ_UNKNOWN_ORDER = 5
+RJ_POST_ONLY_WOULD_CROSS = 7
+RJ_FOK_UNFILLABLE = 8
+RJ_IOC_REMAINDER = 9
+RJ_REQUESTED = 11
 
 Q_RISK_AVERSE = 0
 Q_POWER = 1
@@ -656,8 +656,8 @@ def _report(st, rep, lat, t, i, oid, status, reason, side, price, leaves, fill_q
     rep[k, P_FILL_QTY] = fill_qty
     rep[k, P_FILL_PRICE] = fill_price
     rep[k, P_MAKER] = 1 if maker else 0
-    rep[k, P_SLOT] = slot
-    rep[k, P_TERMINAL] = 1 if terminal else 0
+    rep[k, PQ_SLOT] = slot
+    rep[k, PQ_TERMINAL] = 1 if terminal else 0
 
 
 @_helper
@@ -676,8 +676,8 @@ def _fill(st, rep, lat, ord_i, inst, s, qty, price, maker, t):  # type: ignore[n
         t,
         ord_i[s, O_INST],
         ord_i[s, O_ID],
-        FILLED if done else PARTIALLY_FILLED,
-        R_NONE,
+        OS_FILLED if done else OS_PARTIALLY_FILLED,
+        RJ_NONE,
         ord_i[s, O_SIDE],
         ord_i[s, O_PRICE],
         leaves,
@@ -789,7 +789,7 @@ def _queue_depth(st, fp, ord_f, s, prev, new):  # type: ignore[no-untyped-def]
             back = prev_net - ahead
             if back < 0.0:
                 back = 0.0
-            p = _probability_behind(model, fp[F_EXPONENT], ahead, back)
+            p = _probability_behind(model, fp[FP_EXPONENT], ahead, back)
             estimate = ahead - (1.0 - p) * change + min(back - p * change, 0.0)
             ahead = min(estimate, new)
             if ahead < 0.0:
@@ -1057,39 +1057,39 @@ def _new_order(st, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, s, t):  
     side = ord_i[s, O_SIDE]
     p = ord_i[s, O_PRICE]
     typ = ord_i[s, O_TYPE]
-    reason = R_NONE
+    reason = RJ_NONE
     if side != 1 and side != -1:
-        reason = R_INVALID_SIDE
+        reason = RJ_INVALID_SIDE
     elif ord_i[s, O_LEAVES] <= 0:
-        reason = R_INVALID_QTY
-    elif typ < T_LIMIT or typ > T_POST_ONLY:
-        reason = R_INVALID_ORDER_TYPE
-    elif typ == T_POST_ONLY and _crosses(bmeta, i, side, p):
-        reason = R_POST_ONLY_WOULD_CROSS
-    if reason != R_NONE:
+        reason = RJ_INVALID_QTY
+    elif typ < OT_LIMIT or typ > OT_POST_ONLY:
+        reason = RJ_INVALID_ORDER_TYPE
+    elif typ == OT_POST_ONLY and _crosses(bmeta, i, side, p):
+        reason = RJ_POST_ONLY_WOULD_CROSS
+    if reason != RJ_NONE:
         ord_i[s, O_STATE] = ST_DONE
-        _simple_report(st, rep, lat, ord_i, s, REJECTED, reason, t, True)
+        _simple_report(st, rep, lat, ord_i, s, OS_REJECTED, reason, t, True)
         return
     if st[S_ACKS] != 0:
-        _simple_report(st, rep, lat, ord_i, s, ACCEPTED, R_NONE, t, False)
+        _simple_report(st, rep, lat, ord_i, s, OS_ACCEPTED, RJ_NONE, t, False)
     else:
         # Left out, but timed as if sent (the same latency draw, the same ordering floor for later responses), so
         # every other report is exactly as it would have been.
         ord_i[s, O_ACK_TS] = _delivery(st, lat, t)
-    if typ in (T_LIMIT, T_POST_ONLY):
-        if typ == T_LIMIT and _crosses(bmeta, i, side, p):
+    if typ in (OT_LIMIT, OT_POST_ONLY):
+        if typ == OT_LIMIT and _crosses(bmeta, i, side, p):
             _sweep(st, levels, bmeta, rep, lat, ord_i, inst, s, True, p, t)
         if ord_i[s, O_LEAVES] > 0:
             _rest(st, levels, bmeta, ord_i, ord_f, active, inst, s)
         return
-    if typ == T_FOK and _available(levels, bmeta, i, side, True, p, ord_i[s, O_LEAVES]) < ord_i[s, O_LEAVES]:
+    if typ == OT_FOK and _available(levels, bmeta, i, side, True, p, ord_i[s, O_LEAVES]) < ord_i[s, O_LEAVES]:
         ord_i[s, O_STATE] = ST_DONE
-        _simple_report(st, rep, lat, ord_i, s, EXPIRED, R_FOK_UNFILLABLE, t, True)
+        _simple_report(st, rep, lat, ord_i, s, OS_EXPIRED, RJ_FOK_UNFILLABLE, t, True)
         return
-    _sweep(st, levels, bmeta, rep, lat, ord_i, inst, s, typ != T_MARKET, p, t)
+    _sweep(st, levels, bmeta, rep, lat, ord_i, inst, s, typ != OT_MARKET, p, t)
     if ord_i[s, O_LEAVES] > 0:
         ord_i[s, O_STATE] = ST_DONE
-        _simple_report(st, rep, lat, ord_i, s, EXPIRED, R_IOC_REMAINDER, t, True)
+        _simple_report(st, rep, lat, ord_i, s, OS_EXPIRED, RJ_IOC_REMAINDER, t, True)
 
 
 @_helper
@@ -1097,25 +1097,25 @@ def _arrival(st, levels, bmeta, ord_i, ord_f, active, req, rep, lat, inst, t):  
     k = st[S_REQ_HEAD]
     st[S_REQ_HEAD] = (k + 1) % req.shape[0]
     st[S_REQ_COUNT] -= 1
-    kind = req[k, R_KIND]
-    s = req[k, R_SLOT]
-    oid = req[k, R_ID]
+    kind = req[k, RQ_KIND]
+    s = req[k, RQ_SLOT]
+    oid = req[k, RQ_ID]
     if kind == REQ_SUBMIT:
         _new_order(st, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, s, t)
         return
     live = s >= 0 and ord_i[s, O_ID] == oid and ord_i[s, O_STATE] == ST_RESTING
     if not live:
-        _report(st, rep, lat, t, req[k, R_INST], oid, REJECTED, R_UNKNOWN_ORDER, 0, 0, 0, 0, 0, False, -1, False)
+        _report(st, rep, lat, t, req[k, RQ_INST], oid, OS_REJECTED, RJ_UNKNOWN_ORDER, 0, 0, 0, 0, 0, False, -1, False)
         return
     i = ord_i[s, O_INST]
     if kind == REQ_CANCEL:
         ord_i[s, O_STATE] = ST_DONE
         inst[i, I_RESTING] -= 1
         _remove_active(st, ord_i, active, inst, s)
-        _simple_report(st, rep, lat, ord_i, s, CANCELLED, R_REQUESTED, t, True)
+        _simple_report(st, rep, lat, ord_i, s, OS_CANCELLED, RJ_REQUESTED, t, True)
         return
-    new_price = req[k, R_PRICE]
-    new_qty = req[k, R_QTY]
+    new_price = req[k, RQ_PRICE]
+    new_qty = req[k, RQ_QTY]
     side = ord_i[s, O_SIDE]
     if new_qty <= 0:
         _report(
@@ -1125,8 +1125,8 @@ def _arrival(st, levels, bmeta, ord_i, ord_f, active, req, rep, lat, inst, t):  
             t,
             i,
             oid,
-            REJECTED,
-            R_INVALID_QTY,
+            OS_REJECTED,
+            RJ_INVALID_QTY,
             side,
             ord_i[s, O_PRICE],
             ord_i[s, O_LEAVES],
@@ -1138,7 +1138,7 @@ def _arrival(st, levels, bmeta, ord_i, ord_f, active, req, rep, lat, inst, t):  
         )
         return
     crosses = _crosses(bmeta, i, side, new_price)
-    if crosses and ord_i[s, O_TYPE] == T_POST_ONLY:
+    if crosses and ord_i[s, O_TYPE] == OT_POST_ONLY:
         _report(
             st,
             rep,
@@ -1146,8 +1146,8 @@ def _arrival(st, levels, bmeta, ord_i, ord_f, active, req, rep, lat, inst, t):  
             t,
             i,
             oid,
-            REJECTED,
-            R_POST_ONLY_WOULD_CROSS,
+            OS_REJECTED,
+            RJ_POST_ONLY_WOULD_CROSS,
             side,
             ord_i[s, O_PRICE],
             ord_i[s, O_LEAVES],
@@ -1161,7 +1161,7 @@ def _arrival(st, levels, bmeta, ord_i, ord_f, active, req, rep, lat, inst, t):  
     requeue = crosses or new_price != ord_i[s, O_PRICE] or new_qty > ord_i[s, O_LEAVES]
     ord_i[s, O_PRICE] = new_price
     ord_i[s, O_LEAVES] = new_qty
-    _simple_report(st, rep, lat, ord_i, s, MODIFIED, R_NONE, t, False)
+    _simple_report(st, rep, lat, ord_i, s, OS_MODIFIED, RJ_NONE, t, False)
     if not requeue:
         return
     inst[i, I_RESTING] -= 1
@@ -1179,11 +1179,11 @@ def _arrival(st, levels, bmeta, ord_i, ord_f, active, req, rep, lat, inst, t):  
 @_helper
 def _public_trade(st, out_trd, t, i, x, q, side):  # type: ignore[no-untyped-def]
     n = st[S_OUT_TRADES]
-    out_trd[n, T_TS] = t
-    out_trd[n, T_INST] = i
-    out_trd[n, T_PRICE] = x
-    out_trd[n, T_QTY] = q
-    out_trd[n, T_SIDE] = side
+    out_trd[n, TR_TS] = t
+    out_trd[n, TR_INST] = i
+    out_trd[n, TR_PRICE] = x
+    out_trd[n, TR_QTY] = q
+    out_trd[n, TR_SIDE] = side
     st[S_OUT_TRADES] = n + 1
     if st[S_STOP_AT] == NONE:
         st[S_STOP_AT] = t
@@ -1241,8 +1241,8 @@ def _deliver(st, rep, out_rep, ord_i):  # type: ignore[no-untyped-def]
     st[S_OUT_REPORTS] = row + 1
     st[S_REP_HEAD] = (head + 1) % rep.shape[0]
     st[S_REP_COUNT] -= 1
-    slot = rep[head, P_SLOT]
-    if rep[head, P_TERMINAL] != 0 and slot >= 0:
+    slot = rep[head, PQ_SLOT]
+    if rep[head, PQ_TERMINAL] != 0 and slot >= 0:
         ord_i[slot, O_STATE] = ST_FREE
         ord_i[slot, O_NEXT_FREE] = st[S_FREE_SLOT]
         st[S_FREE_SLOT] = slot
@@ -1768,7 +1768,7 @@ def run(  # type: ignore[no-untyped-def]
         what = 2
         has_req = st[S_REQ_COUNT] > 0
         if has_req:
-            t_arr = req[st[S_REQ_HEAD], R_ARRIVAL]
+            t_arr = req[st[S_REQ_HEAD], RQ_ARRIVAL]
             if t_arr <= t:
                 t = t_arr
                 what = 1

@@ -65,7 +65,7 @@ cost of building `Advance` and `TopOfBook`, at every strategy decision)."""
 
 # An order slot's and a request's row, each written in one call (`k.O_*`, `k.R_*` order; field by field costs more).
 _ORDER_ROW = struct.Struct(f"{k.O_SIZE}q")
-_REQUEST_ROW = struct.Struct(f"{k.R_SIZE}q")
+_REQUEST_ROW = struct.Struct(f"{k.RQ_SIZE}q")
 _write_order, _ORDER_BYTES = _ORDER_ROW.pack_into, _ORDER_ROW.size
 _write_request, _REQUEST_BYTES = _REQUEST_ROW.pack_into, _REQUEST_ROW.size
 
@@ -236,13 +236,13 @@ class ReplayVenue:
         """Slot by order id, for every order still live, and some that are not: the kernel frees slots on its own
         (`_live_slot` tells which entries still hold; `_forget_finished` drops the others now and then)."""
         self._live_limit = _FINISHED_IDS_KEPT
-        self._req = np.zeros((_INITIAL_REQUESTS, k.R_SIZE), dtype=np.int64)
+        self._req = np.zeros((_INITIAL_REQUESTS, k.RQ_SIZE), dtype=np.int64)
         self._req_flat = _flat(self._req)
         self._req_rows = _INITIAL_REQUESTS
         self._last_arrival = k.NONE
-        self._rep = np.zeros((_INITIAL_REPORTS, k.P_SIZE), dtype=np.int64)
+        self._rep = np.zeros((_INITIAL_REPORTS, k.PQ_SIZE), dtype=np.int64)
         self._out_rep = np.zeros((_OUTPUT_ROWS, REPORT_ROW_SIZE), dtype=np.int64)
-        self._out_trd = np.zeros((_OUTPUT_ROWS, k.T_SIZE), dtype=np.int64)
+        self._out_trd = np.zeros((_OUTPUT_ROWS, k.TR_SIZE), dtype=np.int64)
         inst = np.zeros((n, k.I_SIZE), dtype=np.int64)
         inst[:, k.I_SEEN_BID] = k.NO_BID
         inst[:, k.I_SEEN_ASK] = k.NO_ASK
