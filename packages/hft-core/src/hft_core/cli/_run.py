@@ -60,10 +60,10 @@ def run_command(
     out: Path | None,
     data: list[Path] | None,
     duration_s: float | None,
-    numeraire: str | None,
-    allow_unsynced: bool | None,
     quiet: bool,
     as_json: bool,
+    numeraire: str | None = None,
+    allow_unsynced: bool | None = None,
     host: PluginHost | None = None,
 ) -> None:
     """Everything ``hft run`` does; errors surface as `HftError` for `main` to print.
