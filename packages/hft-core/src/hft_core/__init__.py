@@ -7,8 +7,7 @@ strategy API are imported eagerly and cost no numpy; the numeric parts load on f
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from hft_core import markets
 from hft_core.__about__ import __version__
@@ -16,6 +15,7 @@ from hft_core.errors import ConfigError, DataError, HftError, OffGridError, Plug
 from hft_core.gate import require_educational
 from hft_core.hookspecs import hookimpl
 from hft_core.knobs import Config, Distance, Knob, KnobSpec, Size, markdown_table
+from hft_core.lazy import lazy_attributes
 from hft_core.markets import MarketConfig
 from hft_core.patterns import Pattern
 from hft_core.plugins import PluginHost
@@ -92,6 +92,7 @@ __all__ = [
     "fair_step_ns",
     "fair_value_seed",
     "hookimpl",
+    "lazy_attributes",
     "markdown_table",
     "markets",
     "require_educational",
@@ -139,10 +140,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'hft_core' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY)

@@ -11,10 +11,9 @@ by import string, loads no strategy code.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from hft_core import require_educational
+from hft_core import lazy_attributes, require_educational
 
 # The gate comes first: nothing below (and no submodule, since importing one imports this package) loads without it.
 require_educational("hft-gated-manipulative")
@@ -51,26 +50,20 @@ __all__ = [
 ]
 
 _LAZY = {
-    "LayeringConfig": "config",
-    "MomentumIgnitionConfig": "config",
-    "QuoteStuffingConfig": "config",
-    "SpoofingConfig": "config",
-    "PLANTED_PREFIX": "episodes",
-    "PlantedEpisode": "episodes",
-    "planted_episodes": "episodes",
-    "IgnitionOutcome": "momentum_ignition",
-    "MomentumIgnition": "momentum_ignition",
-    "QuoteStuffing": "quote_stuffing",
-    "Layering": "spoofing",
-    "SpoofOutcome": "spoofing",
-    "Spoofing": "spoofing",
+    "LayeringConfig": "hft_gated_manipulative.config",
+    "MomentumIgnitionConfig": "hft_gated_manipulative.config",
+    "QuoteStuffingConfig": "hft_gated_manipulative.config",
+    "SpoofingConfig": "hft_gated_manipulative.config",
+    "PLANTED_PREFIX": "hft_gated_manipulative.episodes",
+    "PlantedEpisode": "hft_gated_manipulative.episodes",
+    "planted_episodes": "hft_gated_manipulative.episodes",
+    "IgnitionOutcome": "hft_gated_manipulative.momentum_ignition",
+    "MomentumIgnition": "hft_gated_manipulative.momentum_ignition",
+    "QuoteStuffing": "hft_gated_manipulative.quote_stuffing",
+    "Layering": "hft_gated_manipulative.spoofing",
+    "SpoofOutcome": "hft_gated_manipulative.spoofing",
+    "Spoofing": "hft_gated_manipulative.spoofing",
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'hft_gated_manipulative' has no attribute {name!r}")
-    value = getattr(import_module(f"hft_gated_manipulative.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY)
