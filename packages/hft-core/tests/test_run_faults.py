@@ -1,4 +1,5 @@
-"""Runs that survive faults: SIGTERM/SIGHUP like Ctrl-C, two writers on one --out, unwritable paths, permissions.
+"""Runs that survive faults: SIGTERM/SIGHUP like Ctrl-C, SIGKILL at any point, two writers on one --out,
+unwritable paths, permissions.
 
 Each test runs ``hft run`` in a child process and waits on it with a time limit; the loops polling for the run to
 start are bounded in count and time.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import stat
 import subprocess
@@ -16,7 +18,8 @@ import time
 from pathlib import Path
 
 import pytest
-from hft_core.errors import ConfigError
+from hft_core.errors import ConfigError, HftError
+from hft_core.report import load_run
 from hft_core.rundir import LOCK_NAME, atomic_write_text, create_run_directory
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -121,3 +124,47 @@ def test_files_follow_the_umask(tmp_path: Path) -> None:
         assert stat.S_IMODE((tmp_path / "b.txt").stat().st_mode) == 0o600
     finally:
         os.umask(previous)
+
+
+def _outcome(out: Path, label: str) -> str:
+    """What ``hft report`` makes of a run directory: complete, partial (and readable), or unfinished (said so).
+
+    Anything else (a traceback, a half-written file read as whole, a message that is not about an unfinished
+    run) fails the test.
+    """
+    if not out.exists() or not any(out.iterdir()):
+        return "not started"  # killed before --out was created or locked: nothing claims to be a run
+    try:
+        record = load_run(out)
+    except HftError as exc:
+        assert "this run did not finish" in str(exc), (label, str(exc))
+        return "unfinished"
+    status = record.meta["status"]
+    assert status in ("complete", "partial"), (label, record.meta)
+    assert record.summary.get("partial", False) is (status == "partial"), label
+    assert len(record.equity) > 0, label
+    return str(status)
+
+
+@pytest.mark.slow
+def test_sigkill_at_a_random_point_leaves_a_run_that_reads_or_says_unfinished(tmp_path: Path) -> None:
+    """One run to completion times the whole command; then one SIGKILL in each quarter of that time (at a
+    random point within it, the seed printed on failure), from interpreter start-up to the final writes."""
+    seed = random.randrange(2**32)
+    rng = random.Random(seed)
+    started = time.monotonic()
+    first = _start(tmp_path / "whole", "--duration", "600")
+    _, err = first.communicate(timeout=300)
+    whole_s = time.monotonic() - started
+    assert first.returncode == 0, err
+    assert _outcome(tmp_path / "whole", "not killed") == "complete"
+    for quarter in range(4):
+        out = tmp_path / f"kill-{quarter}"
+        delay = whole_s * (quarter + rng.random()) / 4
+        process = _start(out, "--duration", "600")
+        try:
+            process.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        process.communicate(timeout=60)
+        _outcome(out, f"killed at {delay:.2f}s of {whole_s:.2f}s (seed {seed})")

@@ -3,6 +3,12 @@
 Plots: the mid price with the strategy's quotes and fills, its inventory, and its PnL. The HTML page embeds
 them (base64), so it can be mailed or archived on its own, with the summary's stats in groups (`summary_sections`,
 which the console table shows too) and the round trips.
+
+A directory that holds no finished run is said to be one, not read as if it were: ``run.json`` still ``running``
+(or the lock file ``.hft-run.lock`` with no status and no summary) means the writer was killed outright (SIGKILL,
+a power cut) or is still at work, and `load_run` raises "this run did not finish (status running, no end
+record)". A malformed file (bad JSON, truncated Parquet, a column the report reads missing or of the wrong kind)
+is an `HftError` naming the file and the problem; the CLI prints either as one line and exits non-zero.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import html
 import io
 import json
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from hft_core.errors import HftError
-from hft_core.rundir import atomic_write_bytes, atomic_write_text
+from hft_core.rundir import LOCK_NAME, atomic_write_bytes, atomic_write_text
 
 __all__ = ["RunRecord", "load_run", "summary_sections", "write_report"]
 
@@ -45,30 +52,117 @@ class RunRecord:
 
 def _read_json(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(path.read_bytes().decode())
     except FileNotFoundError:
         raise HftError(f"{path.parent}: not a run directory ({path.name} is missing)") from None
+    except UnicodeDecodeError as exc:
+        raise HftError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise HftError(f"{path}: corrupt JSON at line {exc.lineno}: {exc.msg}") from None
+    except (OSError, RecursionError) as exc:
+        raise HftError(f"{path}: unreadable: {getattr(exc, 'strerror', None) or exc}") from None
     if not isinstance(data, dict):
-        raise HftError(f"{path}: expected a JSON object")
+        raise HftError(f"{path}: expected a JSON object, found {type(data).__name__}")
     return data
 
 
+_COLUMNS: dict[str, dict[str, str]] = {
+    "orders": {"ts": "integer", "instrument": "any", "side": "any", "price": "number"},
+    "fills": {"ts": "integer", "instrument": "any", "side": "any", "price": "number"},
+    "equity": {"ts": "integer", "instrument": "any", "mid": "number", "position": "number", "pnl": "number"},
+    "round_trips": {
+        "instrument": "any",
+        "side": "any",
+        "qty": "number",
+        "entry_time": "time",
+        "exit_time": "time",
+        "entry_price": "number",
+        "exit_price": "number",
+        "pnl": "number",
+        "holding_s": "number",
+    },
+}
+"""The columns the report reads from each file, with the kind of values each must hold."""
+
+
+def _kind_ok(series: pd.Series, kind: str) -> bool:
+    types = pd.api.types
+    if kind == "integer":
+        return bool(types.is_integer_dtype(series))
+    if kind == "number":
+        return bool(types.is_numeric_dtype(series)) and not types.is_bool_dtype(series)
+    if kind == "time":
+        return bool(types.is_datetime64_any_dtype(series))
+    return True
+
+
 def _read_frame(path: Path) -> pd.DataFrame:
+    """One of the run's Parquet files, checked for the columns the report reads (`_COLUMNS`)."""
     try:
-        return pd.read_parquet(path)
+        frame = pd.read_parquet(path)
     except FileNotFoundError:
         raise HftError(f"{path.parent}: not a complete run directory ({path.name} is missing)") from None
     except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
-        raise HftError(f"{path}: unreadable Parquet file: {exc}") from None
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise HftError(f"{path}: unreadable Parquet file (truncated or not Parquet): {reason}") from None
+    expected = _COLUMNS.get(path.stem, {})
+    missing = [name for name in expected if name not in frame.columns]
+    if missing:
+        raise HftError(f"{path}: missing column{'s' * (len(missing) > 1)} {', '.join(missing)}")
+    wrong = [f"{name} (expected {kind})" for name, kind in expected.items() if not _kind_ok(frame[name], kind)]
+    if wrong:
+        raise HftError(f"{path}: wrong column type: {', '.join(wrong)}")
+    return frame
+
+
+def _unfinished(path: Path, meta: Mapping[str, Any]) -> str | None:
+    """Why ``path`` holds no finished run (killed outright: SIGKILL, a power cut), or None if it ended."""
+    status = meta.get("status")
+    locked = (path / LOCK_NAME).exists()
+    if status == "running":
+        return f"{path}: this run did not finish (status running, no end record){_lock_hint(path, locked)}"
+    if status is None and locked and not (path / "summary.json").exists():
+        return f"{path}: this run did not finish (no status yet, no end record){_lock_hint(path, locked)}"
+    return None
+
+
+def _lock_hint(path: Path, locked: bool) -> str:
+    if not locked:
+        return ": it was stopped before it could mark the end"
+    try:
+        pid = int((path / LOCK_NAME).read_text().strip() or "0")
+    except (OSError, ValueError):
+        pid = 0
+    alive = False
+    if pid > 0:
+        try:
+            os.kill(pid, 0)
+            alive = True
+        except ProcessLookupError:
+            alive = False
+        except OSError:  # exists, owned by someone else
+            alive = True
+    if alive:
+        return f": it may still be running (process {pid} holds {LOCK_NAME})"
+    return f": it was killed ({LOCK_NAME} is left); start it again into a new directory"
 
 
 def load_run(path: Path) -> RunRecord:
-    """Load a run directory written by ``hft run`` (or `BacktestResult.write`)."""
+    """Load a run directory written by ``hft run`` (or `BacktestResult.write`).
+
+    A run killed outright (``run.json`` still ``running``, or the lock file with no status and no summary) is an
+    `HftError` saying it did not finish; a malformed file (bad JSON, truncated Parquet, missing or mistyped
+    columns) is one naming the file and the problem.
+    """
     if not path.is_dir():
         raise HftError(f"{path}: no such run directory")
     meta = _read_json(path / "run.json") if (path / "run.json").exists() else {}
+    unfinished = _unfinished(path, meta)
+    if unfinished is not None:
+        raise HftError(unfinished)
+    if meta.get("status") == "partial" and not (path / "summary.json").exists():
+        reason = meta.get("reason", "no reason given")
+        raise HftError(f"{path}: this run stopped before it recorded anything (status partial: {reason})")
     return RunRecord(
         path=path,
         meta=meta,
@@ -108,6 +202,11 @@ def _horizons(markouts: Any) -> list[tuple[str, Mapping[str, Any]]]:
     return sorted(entries, key=lambda item: float(item[0].rstrip("s") or "nan"))
 
 
+def _items(value: Any) -> list[tuple[str, Any]]:
+    """A mapping's entries; nothing for a value of another shape (a hand-edited or damaged summary.json)."""
+    return [(str(k), v) for k, v in value.items()] if isinstance(value, Mapping) else []
+
+
 def summary_sections(summary: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
     """A run's stats as labelled, formatted rows in three groups (PnL and costs, execution quality, inventory and
     risk) and the run's own; a stat missing from ``summary`` (an older run directory) shows as ``-``.
@@ -137,7 +236,7 @@ def summary_sections(summary: Mapping[str, Any]) -> list[tuple[str, list[tuple[s
         ("notional", _fmt(summary.get("notional"), ",.2f")),
         ("orders", _fmt(summary.get("orders"), "d")),
         ("rejected", _fmt(summary.get("rejected"), "d")),
-        *((f"  {reason}", _fmt(count, "d")) for reason, count in (reasons or {}).items()),
+        *((f"  {reason}", _fmt(count, "d")) for reason, count in _items(reasons)),
         ("fill ratio", _fmt(summary.get("fill_ratio"), ".3f")),
         ("order-to-trade", _fmt(summary.get("order_to_trade"), ".2f")),
     ]
@@ -160,9 +259,10 @@ def summary_sections(summary: Mapping[str, Any]) -> list[tuple[str, list[tuple[s
         ]
     risk_rows = [("max inventory", _fmt(summary.get("max_inventory"), "g"))]
     positions = summary.get("final_position")
-    for symbol, position in (positions or {}).items():
+    for symbol, position in _items(positions):
         risk_rows.append((f"final position {symbol}", _fmt(position, "g")))
-    for symbol, shares in (summary.get("quote_uptime") or {}).items():
+    for symbol, shares in _items(summary.get("quote_uptime")):
+        shares = shares if isinstance(shares, Mapping) else {}
         text = " / ".join(_share(shares.get(k)) for k in ("bid", "ask", "two_sided"))
         risk_rows.append((f"quote uptime {symbol}: bid / ask / both", text))
     kill = summary.get("kill_switch")
