@@ -198,3 +198,81 @@ def surveil(
     from hft_core.cli._surveil import surveil_command
 
     surveil_command(run_dir, as_json)
+
+
+@app.command()
+def sweep(
+    name: Annotated[str, typer.Argument(help="Pattern name, as shown by 'hft list'.")],
+    grid: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--grid", "-g", help="A grid axis: KEY=V1,V2,... (scenario.KEY for the market; repeat for more axes)."
+        ),
+    ] = None,
+    random_points: Annotated[
+        int | None, typer.Option("--random", help="Random search: N draws over the --range axes.")
+    ] = None,
+    ranges: Annotated[
+        list[str] | None,
+        typer.Option("--range", help="A random-search axis: KEY=LOW:HIGH or KEY=LOW:HIGH:log (repeatable)."),
+    ] = None,
+    search_seed: Annotated[
+        int | None, typer.Option("--search-seed", help="Seed of the random draws (default 0).")
+    ] = None,
+    seeds: Annotated[str | None, typer.Option("--seeds", help="Run seeds, e.g. 1-20 or 1,3,5-7.")] = None,
+    sweep_file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="TOML sweep file (docs/sweeps.md).", dir_okay=False)
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="TOML run config every point starts from.", dir_okay=False)
+    ] = None,
+    assignments: Annotated[
+        list[str] | None, typer.Option("--set", "-s", help="Set a knob for every point: key=value (repeatable).")
+    ] = None,
+    duration: Annotated[
+        float | None, typer.Option("--duration", help="Market seconds per point (default: the scenario's).")
+    ] = None,
+    data: Annotated[
+        list[Path] | None, typer.Option("--data", help="Replay recorded data in every point (repeatable).")
+    ] = None,
+    numeraire: Annotated[str | None, typer.Option("--numeraire", help="Currency to count PnL in.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Sweep directory (default sweeps/<time>-<name>); an existing one resumes."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Run on an existing Dask cluster, e.g. tcp://HOST:8786 (default: local)."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", help="Local cluster size (default: the machine's cores).")
+    ] = None,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Run points recorded as failed again.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run a pattern over a grid or random draws of its knobs and seeds, one run directory per point, on Dask.
+
+    Writes SWEEP_DIR/points/<key>/ (each exactly what 'hft run' writes), SWEEP_DIR/results.parquet, and resumes an
+    interrupted sweep given the same --out. Plots: hft report SWEEP_DIR. Needs hft-core[sweep] (Dask).
+    """
+    from hft_core.cli._sweep import sweep_command
+
+    sweep_command(
+        name,
+        grid=grid or [],
+        random_points=random_points,
+        ranges=ranges or [],
+        search_seed=search_seed,
+        seeds=seeds,
+        sweep_file=sweep_file,
+        config=config,
+        assignments=assignments or [],
+        duration_s=duration,
+        data=data,
+        numeraire=numeraire,
+        out=out,
+        scheduler=scheduler,
+        workers=workers,
+        retry_failed=retry_failed,
+        quiet=quiet,
+    )
