@@ -174,3 +174,15 @@ def test_a_summary_with_values_of_the_wrong_shape_still_reports(tmp_path: Path) 
 
     record, written = write_report(run)
     assert record.summary["final_position"] == 5 and written
+
+
+def test_a_run_without_orders_or_with_only_market_orders_reads(tmp_path: Path) -> None:
+    """Empty columns, and a price column of nulls (market orders), are not of the wrong type."""
+    run = tmp_path / "run"
+    run.mkdir()
+    orders = [(1, 0, 1 * SEC, "SIM", "buy", "market", None, 1.0, "filled", "", 1.0)]
+    equity = [(k * SEC, "SIM", 100.0, 0.0, 0.0) for k in range(3)]
+    BacktestResult.from_rows(orders, [], equity, {"pnl": 0.0}, []).write(run)
+    _meta(run, "complete")
+    record = load_run(run)
+    assert len(record.orders) == 1 and record.fills.empty

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from hft_core.errors import HftError
@@ -86,14 +87,23 @@ _COLUMNS: dict[str, dict[str, str]] = {
 
 
 def _kind_ok(series: pd.Series, kind: str) -> bool:
+    """Whether a column holds ``kind`` values; an empty or all-null column (no orders, only market orders) does."""
     types = pd.api.types
-    if kind == "integer":
-        return bool(types.is_integer_dtype(series))
-    if kind == "number":
-        return bool(types.is_numeric_dtype(series)) and not types.is_bool_dtype(series)
+    values = series.dropna()
+    if kind == "any" or values.empty:
+        return True
     if kind == "time":
         return bool(types.is_datetime64_any_dtype(series))
-    return True
+    if types.is_bool_dtype(series):
+        return False
+    if kind == "integer" and types.is_integer_dtype(series):
+        return True
+    if kind == "number" and types.is_numeric_dtype(series):
+        return True
+    wanted: tuple[type, ...] = (int, np.integer) if kind == "integer" else (int, float, np.integer, np.floating)
+    return bool(series.dtype == object) and all(
+        isinstance(v, wanted) and not isinstance(v, bool | np.bool_) for v in values
+    )
 
 
 def _read_frame(path: Path) -> pd.DataFrame:
