@@ -71,7 +71,7 @@ def test_describe_a_raw_capture_shows_loader_sequence_gaps(tmp_path: Path) -> No
 
 def test_convert_writes_events_and_keeps_loader_stats(tmp_path: Path) -> None:
     source = _capture(tmp_path / "c.gz")
-    result = convert(source, "binance", tmp_path / "out.npz", instrument=SPOT)
+    result = convert(source, "binance", tmp_path / "out.npz", instrument=SPOT, clock_offset="none")
     events, meta = load_events(result.output)
     direct = load_source(source, "binance", instrument=SPOT, use_cache=False).events
     assert np.array_equal(events, direct) and result.rows == len(direct) == 8
@@ -157,7 +157,7 @@ def test_hft_data_info_shows_symbol_tick_and_lot(tmp_path: Path) -> None:
     grid = ["--symbol", "BTC-USD", "--tick-size", "0.1", "--lot-size", "1"]
     shown = CliRunner().invoke(data_app, ["info", str(quotes), *grid])
     assert shown.exit_code == 0, shown.output
-    assert "instrument   BTC-USD (sim): tick 0.1, lot 1.0 (id 0)" in shown.output
+    assert "instrument   BTC-USD (replay): tick 0.1, lot 1.0 (id 0)" in shown.output
     out = tmp_path / "quotes.npz"
     assert CliRunner().invoke(data_app, ["convert", str(quotes), "-o", str(out), *grid]).exit_code == 0
     shown = CliRunner().invoke(data_app, ["info", str(out), "--json"])

@@ -9,30 +9,48 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from hft_core.instruments import Instrument
+    from hft_core.data.instrument_spec import GridOverrides
 
 __all__ = ["data_app"]
 
 data_app = typer.Typer(
     name="data",
-    help="Convert and inspect market data (Binance captures, Tardis CSV, hftbacktest npz, events files).",
+    help="Convert and inspect market data (Binance captures, LOBSTER, Tardis CSV, hftbacktest npz, events files).",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
 
 
-def _instrument_option(symbol: str | None, tick_size: float | None, lot_size: float | None) -> Instrument | None:
-    """The instrument --symbol/--tick-size/--lot-size describe (all three or none), or None."""
-    from hft_core.errors import ConfigError
-    from hft_core.instruments import Instrument
+def _overrides(symbol: str | None, tick_size: float | None, lot_size: float | None) -> GridOverrides | None:
+    """What --symbol/--tick-size/--lot-size say (any of them), or None."""
+    from hft_core.data.instrument_spec import GridOverrides
 
-    given = [symbol is not None, tick_size is not None, lot_size is not None]
-    if any(given) and not all(given):
-        raise ConfigError("give --symbol, --tick-size and --lot-size together")
+    found = GridOverrides(symbol, tick_size, lot_size)
+    return found if found.given else None
+
+
+def _options(orderbook: str | None) -> dict[str, object] | None:
+    return None if orderbook is None else {"orderbook": orderbook}
+
+
+def _clock_offset(text: str) -> str | int:
+    from hft_core.errors import ConfigError
+
+    if text in ("auto", "none"):
+        return text
     try:
-        return Instrument(symbol, tick_size, lot_size) if symbol and tick_size and lot_size else None
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+        shift_ms = float(text)
+    except ValueError:
+        shift_ms = -1.0
+    if not 0 <= shift_ms < 1e12:
+        raise ConfigError(f"--clock-offset must be 'auto', 'none' or milliseconds >= 0, got {text!r}")
+    return round(shift_ms * 1_000_000)
+
+
+SYMBOL_HELP = "Instrument symbol (Tardis, hftbacktest; must match a Binance capture's)."
+TICK_HELP = "Price grid: replaces the instrument table's or the inferred tick (required for Tardis, hftbacktest)."
+LOT_HELP = "Size grid: replaces the instrument table's or the inferred lot (required for Tardis, hftbacktest)."
+ORDERBOOK_HELP = "LOBSTER: the orderbook file (default: the one beside the message file; '' for none)."
 
 
 @data_app.command()
@@ -46,34 +64,48 @@ def convert(
         str | None, typer.Option("--from", help="Source format; guessed from the content when omitted.")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing output file.")] = False,
-    symbol: Annotated[str | None, typer.Option("--symbol", help="Instrument symbol (formats without one).")] = None,
-    tick_size: Annotated[float | None, typer.Option("--tick-size", help="Price grid (Tardis, hftbacktest).")] = None,
-    lot_size: Annotated[float | None, typer.Option("--lot-size", help="Size grid (Tardis, hftbacktest).")] = None,
+    symbol: Annotated[str | None, typer.Option("--symbol", help=SYMBOL_HELP)] = None,
+    tick_size: Annotated[float | None, typer.Option("--tick-size", help=TICK_HELP)] = None,
+    lot_size: Annotated[float | None, typer.Option("--lot-size", help=LOT_HELP)] = None,
+    orderbook: Annotated[str | None, typer.Option("--orderbook", help=ORDERBOOK_HELP)] = None,
     allow_unsynced: Annotated[
         bool, typer.Option("--allow-unsynced", help="Accept data whose order book never synced or never moved.")
     ] = False,
+    clock_offset: Annotated[
+        str,
+        typer.Option(
+            "--clock-offset",
+            help="Local clock correction: 'auto' (default: the shift that leaves no event received before it was "
+            "sent, estimated from the data), 'none' (as recorded), or milliseconds to add.",
+        ),
+    ] = "auto",
 ) -> None:
     """Convert SOURCE into an events file (or hftbacktest npz) and print what it holds.
 
-    Binance captures know their instrument; Tardis CSV and hftbacktest arrays need --symbol, --tick-size and
-    --lot-size, which are recorded in the output so 'hft run --data OUT' can replay it.
+    Binance captures know their instrument (the bundled table, else inferred from the capture), LOBSTER files
+    theirs; Tardis CSV and hftbacktest arrays need --symbol, --tick-size and --lot-size. The instrument is recorded
+    in the output so 'hft run --data OUT' can replay it. A local clock behind the exchange's is corrected
+    (--clock-offset).
     """
     from hft_core.data.inspection import convert as run_convert
     from hft_core.errors import ConfigError
 
     if output_format not in ("events", "hftbacktest"):
         raise ConfigError(f"--format must be 'events' or 'hftbacktest', got {output_format!r}")
-    instrument = _instrument_option(symbol, tick_size, lot_size)
     result = run_convert(
         source,
         source_format,
         out,
-        instrument=instrument,
+        overrides=_overrides(symbol, tick_size, lot_size),
+        options=_options(orderbook),
         output_kind="hftbacktest" if output_format == "hftbacktest" else "events",
         overwrite=force,
         allow_unsynced=allow_unsynced,
+        clock_offset=_clock_offset(clock_offset),  # type: ignore[arg-type]
     )
     print(result.summary.to_text())
+    if result.clock_offset_ns:
+        print(f"local time shifted by +{result.clock_offset_ns / 1e6:.3f} ms (--clock-offset)")
     print(f"wrote {result.rows} events to {result.output} ({result.output_kind})")
 
 
@@ -85,19 +117,26 @@ def info(
     allow_unsynced: Annotated[
         bool, typer.Option("--allow-unsynced", help="Describe data whose order book never synced or never moved.")
     ] = False,
-    symbol: Annotated[str | None, typer.Option("--symbol", help="Instrument symbol (formats without one).")] = None,
-    tick_size: Annotated[float | None, typer.Option("--tick-size", help="Price grid (Tardis, hftbacktest).")] = None,
-    lot_size: Annotated[float | None, typer.Option("--lot-size", help="Size grid (Tardis, hftbacktest).")] = None,
+    symbol: Annotated[str | None, typer.Option("--symbol", help=SYMBOL_HELP)] = None,
+    tick_size: Annotated[float | None, typer.Option("--tick-size", help=TICK_HELP)] = None,
+    lot_size: Annotated[float | None, typer.Option("--lot-size", help=LOT_HELP)] = None,
+    orderbook: Annotated[str | None, typer.Option("--orderbook", help=ORDERBOOK_HELP)] = None,
 ) -> None:
-    """Event counts per kind, time span, the instrument (symbol, tick, lot), largest gaps and the loader's stats.
+    """Event counts per kind, time span, the instrument (symbol, tick, lot, where its grid came from), the feed
+    clock, largest gaps and the loader's stats.
 
-    Binance captures and converted events files know their instrument; Tardis CSV and hftbacktest arrays need
-    --symbol, --tick-size and --lot-size.
+    Binance captures know their instrument (the bundled table, else inferred from the capture), LOBSTER files and
+    converted events files theirs; Tardis CSV and hftbacktest arrays need --symbol, --tick-size and --lot-size.
     """
     from hft_core.data.inspection import describe_file
 
-    instrument = _instrument_option(symbol, tick_size, lot_size)
-    summary = describe_file(path, source_format, instrument=instrument, allow_unsynced=allow_unsynced)
+    summary = describe_file(
+        path,
+        source_format,
+        overrides=_overrides(symbol, tick_size, lot_size),
+        options=_options(orderbook),
+        allow_unsynced=allow_unsynced,
+    )
     print(json.dumps(summary.to_dict(), indent=2, default=str) if as_json else summary.to_text())
 
 

@@ -72,7 +72,8 @@ def build_events(
         bad_qty_value = priced & ~(np.isfinite(qty) & ((qty > 0) | (may_be_zero & (qty == 0))))
     ticks = to_grid(np.where(priced, price, 0.0), instrument.tick_size, price_rounding)
     lots = to_grid(np.where(priced, qty, 0.0), instrument.lot_size, qty_rounding)
-    rounded_to_zero = priced & (qty > 0) & (lots.units == 0)
+    # (an off-grid size under 'exact' is reported as off the grid, not as rounding to 0)
+    rounded_to_zero = priced & (qty > 0) & (lots.units == 0) & ~lots.off_grid
     needs_side = (kind == _KIND_DEPTH) | (kind == _KIND_SNAPSHOT) | (kind == _KIND_ADD)
     bad_side = needs_side & (side != 1) & (side != -1)
     if bad_side.any():
@@ -130,8 +131,8 @@ def _describe_problem(
         return "price", f"price {price!r} must be positive"
     if price_off_grid:
         return "price", (
-            f"price {price!r} is not a multiple of the tick size {instrument.tick_size!r} of {instrument.symbol}"
-            + _rounding_hint("price_rounding")
+            f"price {price!r} is off the grid: not a multiple of the tick size {instrument.tick_size!r} of "
+            f"{instrument.symbol} (a wrong --tick-size?)" + _rounding_hint("price_rounding")
         )
     if bad_qty_value:
         if not np.isfinite(qty):
@@ -142,8 +143,8 @@ def _describe_problem(
     if qty_rounds_to_zero:
         return "qty", (f"size {qty!r} rounds to 0 lots of {instrument.lot_size!r}; a zero size would remove the level")
     return "qty", (
-        f"size {qty!r} is not a multiple of the lot size {instrument.lot_size!r} of {instrument.symbol}"
-        + _rounding_hint("qty_rounding")
+        f"size {qty!r} is off the grid: not a multiple of the lot size {instrument.lot_size!r} of "
+        f"{instrument.symbol} (a wrong --lot-size?)" + _rounding_hint("qty_rounding")
     )
 
 

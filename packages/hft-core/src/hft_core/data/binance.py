@@ -45,6 +45,7 @@ __all__ = [
     "BinanceSyncStats",
     "SequenceGap",
     "TradeStream",
+    "binance_capture_instrument",
     "binance_instrument",
     "detect_binance_capture",
     "iter_binance_capture",
@@ -65,29 +66,45 @@ _JSON = json.JSONDecoder()
 _READ_BUFFER = 1 << 20
 _MAX_GAP_RECORDS = 1_000
 
-# Grids of the symbols in the shared sample captures (Binance exchangeInfo, 2024-08): PRICE_FILTER tickSize, and
-# for sizes the precision the book is published in. Spot BTCUSDT orders step by 0.00001, but resting legacy orders
-# show finer sizes in the book (25.426189 in the sample), so spot sizes use the base-asset precision (8 decimals).
-# COIN-M sizes are contracts of 100 USD face value.
-_KNOWN_INSTRUMENTS: dict[tuple[BinanceMarket, str], Instrument] = {
-    ("spot", "BTCUSDT"): Instrument("BTCUSDT", tick_size=0.01, lot_size=0.00000001, venue="binance"),
-    ("usdm", "BTCUSDT"): Instrument("BTCUSDT", tick_size=0.1, lot_size=0.001, venue="binance-usdm"),
-    ("coinm", "BTCUSD_PERP"): Instrument(
-        "BTCUSD_PERP", tick_size=0.1, lot_size=1.0, venue="binance-coinm", multiplier=100.0
-    ),
-}
-
 
 def binance_instrument(market: BinanceMarket, symbol: str) -> Instrument:
-    """The built-in grid of a Binance symbol; `ConfigError` for symbols without one (pass an `Instrument`)."""
-    try:
-        return _KNOWN_INSTRUMENTS[(market, symbol.upper())]
-    except KeyError:
-        known = ", ".join(f"{m}:{s}" for m, s in _KNOWN_INSTRUMENTS)
+    """The bundled table's instrument for a Binance symbol (`hft_core.data.instrument_table`: tick, lot,
+    multiplier and the standard fee tier); `ConfigError` for a symbol the table lacks."""
+    from hft_core.data.instrument_table import table_instrument
+
+    row = table_instrument(market, symbol)
+    if row is None:
         raise ConfigError(
-            f"no built-in instrument for Binance {market} {symbol!r} (known: {known}); "
-            "pass instrument=Instrument(symbol, tick_size=..., lot_size=...)"
-        ) from None
+            f"Binance {market} {symbol!r} is not in the instrument table; give its grid with --tick-size and "
+            "--lot-size, or let it be inferred from the capture (binance_capture_instrument)"
+        )
+    return row.instrument
+
+
+def binance_capture_instrument(path: str | os.PathLike[str]) -> tuple[Instrument, str]:
+    """The instrument of a capture and where it came from: the bundled table's row for its market and symbol, else
+    a grid inferred from every price and size in the file (`hft_core.data.grids`) with the market's standard fee
+    tier. The text says which, with the evidence for an inferred grid."""
+    from hft_core.data.grids import infer_binance_grid
+    from hft_core.data.instrument_table import MARKET_VENUES, STANDARD_FEES, TABLE_DATE, table_instrument
+
+    market, symbol = detect_binance_capture(path)
+    row = table_instrument(market, symbol)
+    if row is not None:
+        where = f"Binance {TABLE_DATE}, bundled" if row.source == "bundled" else row.source
+        return row.instrument, f"instrument table ({where})"
+    if not symbol:
+        raise DataError("the capture's messages name no symbol ('s')", path=str(path), field="s")
+    grid = infer_binance_grid(path)
+    instrument = Instrument(
+        symbol.upper(),
+        tick_size=grid.tick.step,
+        lot_size=grid.lot.step,
+        venue=MARKET_VENUES[market],
+        fees=STANDARD_FEES[market],
+    )
+    note = " (COIN-M: sizes in contracts; multiplier unknown, taken as 1)" if market == "coinm" else ""
+    return instrument, f"inferred: {grid.evidence}; fees: Binance {market} standard tier{note}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +250,7 @@ class BinanceCaptureReader:
     ) -> None:
         self.path = Path(path)
         if instrument is None:
-            instrument = binance_instrument(*detect_binance_capture(self.path))
+            instrument, _ = binance_capture_instrument(self.path)
         if trade_stream not in ("auto", "trade", "aggTrade"):
             raise ConfigError(f"trade_stream must be 'auto', 'trade' or 'aggTrade', got {trade_stream!r}")
         if max_buffered_updates <= 0:

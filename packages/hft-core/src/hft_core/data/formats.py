@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 
 from hft_core.data._checks import StreamChecker, sync_problem
 from hft_core.data.binance import BinanceCaptureReader
-from hft_core.data.cache import CachedEvents, load_cached
+from hft_core.data.cache import CachedEvents, content_digest, load_cached
 from hft_core.data.eventfile import is_events_npz, load_events
 from hft_core.data.hftbacktest_npz import HftbacktestStats, iter_hftbacktest_npz
 from hft_core.data.tardis import TardisReader
@@ -31,6 +32,7 @@ __all__ = [
     "guess_format",
     "iter_source",
     "load_source",
+    "lobster_orderbook_path",
     "register_format",
 ]
 
@@ -125,6 +127,67 @@ register_format(
         open=_open_hftbacktest,
     )
 )
+
+
+def lobster_orderbook_path(message_path: Path, options: Mapping[str, Any]) -> Path | None:
+    """The orderbook file of a LOBSTER message file: ``options["orderbook"]`` when given (``None`` or ``""``: the
+    messages alone), else the file beside it whose name has ``orderbook`` for ``message`` (a `DataError` when
+    missing: without it the book before the first message is unknown)."""
+    if "orderbook" in options:
+        named = options["orderbook"]
+        if not named:
+            return None
+        path = Path(named)
+        if not path.is_file():
+            raise DataError("LOBSTER orderbook file not found", path=str(path))
+        return path
+    if "_message_" not in message_path.name:
+        raise DataError(
+            "cannot find the orderbook file of a message file not named TICKER_DATE_START_END_message_LEVEL.csv; "
+            "name it (--orderbook FILE)",
+            path=str(message_path),
+        )
+    beside = message_path.with_name(message_path.name.replace("_message_", "_orderbook_"))
+    if not beside.is_file():
+        raise DataError(
+            f"the orderbook file {beside.name} is not beside the message file; name it (--orderbook FILE) or pass "
+            "--orderbook '' to replay the messages alone",
+            path=str(message_path),
+        )
+    return beside
+
+
+def _open_lobster(
+    path: Path, instrument: Instrument | None, options: Mapping[str, Any]
+) -> tuple[Iterator[Events], Callable[[], Any]]:
+    from hft_core.data.lobster import iter_lobster_event_chunks
+
+    opts = dict(options)
+    orderbook = lobster_orderbook_path(path, opts)
+    opts.pop("orderbook", None)
+    tick = instrument.tick_size if instrument is not None else 0.01
+    if instrument is not None and instrument.lot_size != 1.0:
+        raise ConfigError(f"LOBSTER sizes are shares: the lot must be one share, got {instrument.lot_size}")
+    stats: dict[str, Any] = {"orderbook": str(orderbook) if orderbook else None, "messages": 0, "reveals": 0}
+
+    def chunks() -> Iterator[Events]:
+        for chunk in iter_lobster_event_chunks(path, orderbook_path=orderbook, tick_size=tick, **opts):
+            stats["messages"] += len(chunk.message_end)
+            stats["reveals"] += chunk.reveals
+            stats["seed_events"] = stats.get("seed_events", 0) + chunk.seed_events
+            yield chunk.events
+
+    return chunks(), lambda: stats
+
+
+register_format(
+    SourceFormat(
+        "lobster",
+        "LOBSTER message file (TICKER_DATE_START_END_message_N.csv) with its orderbook file: an L3 market",
+        needs_instrument=False,
+        open=_open_lobster,
+    )
+)
 register_format(
     SourceFormat(
         "events",
@@ -133,6 +196,29 @@ register_format(
         open=_open_events,
     )
 )
+
+
+_LOBSTER_MESSAGE = re.compile(r"^.+_\d{4}-\d{2}-\d{2}_\d+_\d+_message_\d+\.csv$")
+
+
+def _looks_like_lobster_messages(head: bytes) -> bool:
+    """Six numeric columns (time, type 1-7, id, size, price, direction 1/-1), after an optional header row."""
+    lines = [line.strip() for line in head.split(b"\n")[:-1] if line.strip()][:6]
+    if lines and lines[0][:1].isalpha():
+        lines = lines[1:]
+    if not lines:
+        return False
+    for line in lines:
+        cells = line.split(b",")
+        if len(cells) != 6 or cells[1].strip() not in {b"1", b"2", b"3", b"4", b"5", b"6", b"7"}:
+            return False
+        if cells[5].strip() not in (b"1", b"-1"):
+            return False
+        try:
+            [float(cell) for cell in cells]
+        except ValueError:
+            return False
+    return True
 
 
 def guess_format(path: str | os.PathLike[str]) -> str:
@@ -165,6 +251,8 @@ def guess_format(path: str | os.PathLike[str]) -> str:
         return "binance"
     if first_line.startswith(b"exchange,symbol,timestamp,local_timestamp"):
         return "tardis"
+    if _LOBSTER_MESSAGE.match(source.name) or _looks_like_lobster_messages(head):
+        return "lobster"
     raise DataError(
         "cannot tell the format from the content; pass one of: " + ", ".join(sorted(_FORMATS)), path=str(source)
     )
@@ -250,6 +338,9 @@ def load_source(
         loaded = CachedEvents(events, dict(stats), False, source)
     else:
         key_options = {**loader_options, "instrument": instrument}
+        if source_format.name == "lobster":  # the orderbook file is an input too: key on its content as well
+            orderbook = lobster_orderbook_path(source, loader_options)
+            key_options["orderbook_content"] = content_digest(orderbook) if orderbook is not None else None
         loaded = load_cached(source, source_format.name, load, options=key_options, cache_dir=cache_dir)
     checks = loaded.stats.get("book_checks")
     problem = sync_problem(checks if isinstance(checks, Mapping) else {}, loaded.stats)

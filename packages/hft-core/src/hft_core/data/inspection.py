@@ -18,15 +18,22 @@ from typing import Any, Literal
 
 import numpy as np
 
-from hft_core.data.binance import binance_instrument, detect_binance_capture
 from hft_core.data.eventfile import save_events
 from hft_core.data.formats import guess_format, iter_source, load_source
 from hft_core.data.hftbacktest_npz import write_hftbacktest_npz
+from hft_core.data.instrument_spec import (
+    SPEC_KEY,
+    GridOverrides,
+    SourceInstrument,
+    instrument_to_dict,
+    resolve_source_instrument,
+)
 from hft_core.errors import ConfigError
 from hft_core.events import EVENT_DTYPE, EventKind, Events
 from hft_core.instruments import Instrument
 
 __all__ = [
+    "ClockOffset",
     "ConvertResult",
     "EventSummary",
     "OutputKind",
@@ -108,6 +115,11 @@ class EventSummary:
                 + (f", multiplier {spec.get('multiplier')!r}" if spec.get("multiplier", 1.0) != 1.0 else "")
                 + f" (id {ids})"
             )
+            if spec.get("maker_fee") or spec.get("taker_fee"):
+                maker, taker = spec.get("maker_fee", 0.0) * 1e4, spec.get("taker_fee", 0.0) * 1e4
+                lines.append(f"fees         maker {maker:g} bp, taker {taker:g} bp")
+            if spec.get("origin"):
+                lines.append(f"grid from    {spec['origin']}")
         else:
             ids = ", ".join(str(i) for i in self.instruments) or "-"
             lines.append(f"instruments  {ids} (tick and lot unknown: pass --symbol, --tick-size and --lot-size)")
@@ -124,6 +136,11 @@ class EventSummary:
             lines.append(
                 f"latency      local - exch: min {_ms(self.latency_ns_min)}, mean {_ms(self.latency_ns_mean)}, "
                 f"max {_ms(self.latency_ns_max)}"
+            )
+        if self.latency_ns_min is not None and self.latency_ns_min < 0:
+            lines.append(
+                f"clock        local clock behind the exchange's: local - exch reaches {_ms(self.latency_ns_min)}; "
+                f"replays and conversions add {_ms(-self.latency_ns_min)} to local time (--clock-offset none: as is)"
             )
         if self.largest_local_gaps:
             gaps = ", ".join(f"{gap.seconds:.3f} s before row {gap.row:,}" for gap in self.largest_local_gaps)
@@ -251,37 +268,47 @@ def describe_file(
     format_name: str | None = None,
     *,
     instrument: Instrument | None = None,
+    overrides: GridOverrides | None = None,
     options: Mapping[str, Any] | None = None,
     top_gaps: int = 5,
     allow_unsynced: bool = False,
 ) -> EventSummary:
     """Summary of any loadable file: an events file directly, a raw source by streaming it through its loader.
 
-    A book that never synced or never moved is a `DataError` unless ``allow_unsynced`` (see `iter_source`).
+    The instrument is ``instrument`` when given, else the one the source names, records or shows
+    (`resolve_source_instrument`, with ``overrides`` from ``--symbol/--tick-size/--lot-size``); the summary says
+    where its grid came from. A book that never synced or never moved is a `DataError` unless ``allow_unsynced``
+    (see `iter_source`).
     """
     name = format_name or guess_format(path)
-    chunks, stats = iter_source(path, name, instrument=instrument, options=options, allow_unsynced=allow_unsynced)
+    chosen = _source_instrument(path, name, instrument, overrides)
+    grid = None if chosen is None or name == "events" else chosen.instrument
+    chunks, stats = iter_source(path, name, instrument=grid, options=options, allow_unsynced=allow_unsynced)
     summary = summarize(chunks, top_gaps=top_gaps, source=str(path), format_name=name)
     loader_stats = stats()
+    described = None
+    if chosen is not None:
+        described = instrument_to_dict(chosen.instrument) | {"origin": chosen.origin}
     return dataclasses.replace(
         summary,
         loader_stats=dict(loader_stats) if isinstance(loader_stats, Mapping) else {},
-        instrument=_described_instrument(path, name, instrument),
+        instrument=described,
     )
 
 
-def _described_instrument(
-    path: str | os.PathLike[str], format_name: str, instrument: Instrument | None
-) -> dict[str, Any] | None:
-    """The grid of ``path`` for `describe_file`: the one given, else the one the file names or records."""
-    from hft_core.data.instrument_spec import instrument_for_source, instrument_to_dict
-
-    if instrument is None and format_name in ("binance", "events"):
-        try:
-            instrument = instrument_for_source(path, format_name)
-        except ConfigError:
-            return None  # (an events file converted without a grid)
-    return instrument_to_dict(instrument) if instrument is not None else None
+def _source_instrument(
+    path: str | os.PathLike[str], format_name: str, instrument: Instrument | None, overrides: GridOverrides | None
+) -> SourceInstrument | None:
+    """The instrument of ``path``: the one given, else the one the source names, records or shows; None for an
+    events file converted without a grid (it loads without one)."""
+    if instrument is not None:
+        return SourceInstrument(instrument, "given")
+    try:
+        return resolve_source_instrument(path, format_name, overrides)
+    except ConfigError:
+        if format_name == "events" and not (overrides and overrides.given):
+            return None
+        raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +319,14 @@ class ConvertResult:
     output_kind: OutputKind
     rows: int
     summary: EventSummary
+    clock_offset_ns: int = 0
+    """What was added to every local timestamp (see `ClockOffset`)."""
+
+
+ClockOffset = Literal["auto", "none"] | int
+"""How `convert` treats a capture whose local clock runs behind the exchange's: ``"auto"`` adds the offset
+estimated from the data (`hft_core.venues.replay.local_clock_offset`: the smallest shift that leaves no event
+received before it was sent), ``"none"`` keeps local time as recorded, an int adds that many ns."""
 
 
 def convert(
@@ -300,19 +335,26 @@ def convert(
     output: str | os.PathLike[str],
     *,
     instrument: Instrument | None = None,
+    overrides: GridOverrides | None = None,
     options: Mapping[str, Any] | None = None,
     output_kind: OutputKind | None = None,
     overwrite: bool = False,
     use_cache: bool = False,
     allow_unsynced: bool = False,
+    clock_offset: ClockOffset = "auto",
 ) -> ConvertResult:
     """Load ``source`` (format guessed when ``None``) and write it to ``output`` atomically.
 
     ``output_kind`` defaults from the name: ``*.parquet`` or ``*.npz`` -> our events file, unless ``events``/
-    ``hftbacktest`` is given (hftbacktest output needs the instrument's grid: given, or the loader's built-in).
-    An existing ``output`` is replaced only with ``overwrite=True``; on any error it is left as it was. A book
-    that never synced or never moved is a `DataError` unless ``allow_unsynced``.
+    ``hftbacktest`` is given. The instrument is ``instrument``, else the source's (`resolve_source_instrument`,
+    with ``overrides``); it is recorded in an events file. ``clock_offset`` (`ClockOffset`) corrects a local
+    clock that runs behind the exchange's, so hftbacktest is not handed a market seen before it happened; the
+    shift applied is in the result and the file's metadata (``clock_offset_ns``). An existing ``output`` is
+    replaced only with ``overwrite=True``; on any error it is left as it was. A book that never synced or never
+    moved is a `DataError` unless ``allow_unsynced``.
     """
+    from hft_core.venues.replay.venue import local_clock_offset
+
     target = Path(output)
     if target.exists() and not overwrite:
         raise ConfigError(f"{target} exists; pass overwrite=True (--force) to replace it")
@@ -323,38 +365,41 @@ def convert(
         raise ConfigError(f"hftbacktest output must be a .npz file, got {target.name!r}")
     if Path(source).resolve() == target.resolve():
         raise ConfigError("the output would overwrite the source; choose another path")
+    if not (clock_offset in ("auto", "none") or (type(clock_offset) is int and clock_offset >= 0)):
+        raise ConfigError(f"clock offset must be 'auto', 'none' or a number of ns >= 0, got {clock_offset!r}")
 
     name = format_name or guess_format(source)
+    chosen = _source_instrument(source, name, instrument, overrides)
+    grid = None if chosen is None or name == "events" else chosen.instrument
     loaded = load_source(
-        source, name, instrument=instrument, options=options, use_cache=use_cache, allow_unsynced=allow_unsynced
+        source, name, instrument=grid, options=options, use_cache=use_cache, allow_unsynced=allow_unsynced
     )
     events = loaded.events
-    described = instrument
-    if described is None and name in ("binance", "events"):
-        from hft_core.data.instrument_spec import instrument_for_source
-
-        described = instrument_for_source(source, name)
+    shift = local_clock_offset(events) if clock_offset == "auto" else 0 if clock_offset == "none" else clock_offset
+    if shift:
+        events = events.copy()
+        events["local_ts"] += shift
+    stats = dict(loaded.stats) | {"clock_offset_ns": shift}
     meta = {
         "source": str(Path(source).resolve()),
         "format": name,
         "options": {k: repr(v) for k, v in (options or {}).items()},
         "instrument": repr(instrument) if instrument is not None else None,
-        "stats": loaded.stats,
+        "stats": stats,
+        "clock_offset_ns": shift,
     }
-    if described is not None:
-        from hft_core.data.instrument_spec import SPEC_KEY, instrument_to_dict
-
-        meta[SPEC_KEY] = instrument_to_dict(described)
+    if chosen is not None:
+        meta[SPEC_KEY] = instrument_to_dict(chosen.instrument)
+        meta["instrument_origin"] = chosen.origin
     if kind == "hftbacktest":
-        grid = instrument or _instrument_from_source(source, name)
-        write_hftbacktest_npz(events, grid, target)
+        if chosen is None:
+            raise ConfigError("writing hftbacktest output needs the instrument's tick and lot size: give them")
+        write_hftbacktest_npz(events, chosen.instrument, target)
     else:
         save_events(target, events, meta)
-    summary = summarize(events, loader_stats=loaded.stats, source=str(source), format_name=name)
-    return ConvertResult(target, kind, len(events), summary)
-
-
-def _instrument_from_source(source: str | os.PathLike[str], format_name: str) -> Instrument:
-    if format_name == "binance":
-        return binance_instrument(*detect_binance_capture(source))
-    raise ConfigError("writing hftbacktest output needs the instrument's tick and lot size; pass instrument=")
+    summary = summarize(events, loader_stats=stats, source=str(source), format_name=name)
+    if chosen is not None:
+        summary = dataclasses.replace(
+            summary, instrument=instrument_to_dict(chosen.instrument) | {"origin": chosen.origin}
+        )
+    return ConvertResult(target, kind, len(events), summary, shift)

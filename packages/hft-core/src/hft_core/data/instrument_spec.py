@@ -1,23 +1,37 @@
 """Which instrument (tick, lot, multiplier, fees) a data source describes, and how events files record it.
 
-Replaying a file needs its grid. Binance captures name their symbol, so the built-in grid is used; events
-files written by ``hft data convert`` carry the instrument in their metadata (``instrument_spec``); Tardis
-CSVs and hftbacktest arrays carry prices as floats only, so their grid must be given when converting.
+Replaying a file needs its grid. Binance captures name their symbol: the bundled instrument table gives its grid,
+else the grid is inferred from the capture's own prices and sizes; events files written by ``hft data convert``
+carry the instrument in their metadata (``instrument_spec``); LOBSTER files name their ticker and trade in cents
+and shares; Tardis CSVs and hftbacktest arrays carry prices as floats only, so their grid must be given
+(``--symbol/--tick-size/--lot-size``, `GridOverrides`).
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from hft_core.data.binance import binance_instrument, detect_binance_capture
+import numpy as np
+
+from hft_core.data.binance import detect_binance_capture
 from hft_core.data.eventfile import load_events
 from hft_core.errors import ConfigError, DataError
 from hft_core.instruments import FeeSchedule, Instrument
 
-__all__ = ["SPEC_KEY", "instrument_for_source", "instrument_from_dict", "instrument_to_dict"]
+__all__ = [
+    "SPEC_KEY",
+    "GridOverrides",
+    "SourceInstrument",
+    "instrument_for_source",
+    "instrument_from_dict",
+    "instrument_to_dict",
+    "resolve_source_instrument",
+]
 
 SPEC_KEY = "instrument_spec"
 
@@ -52,21 +66,195 @@ def instrument_from_dict(spec: Mapping[str, Any], *, source: str = "instrument s
         raise DataError(f"invalid instrument spec: {exc}", path=source, field=SPEC_KEY) from None
 
 
-def instrument_for_source(path: str | os.PathLike[str], format_name: str) -> Instrument:
-    """The instrument a source file describes, or a `ConfigError` saying how to provide one."""
+@dataclass(frozen=True, slots=True)
+class GridOverrides:
+    """What ``--symbol``, ``--tick-size`` and ``--lot-size`` say (each optional): they replace what the source
+    says or what would be inferred from it."""
+
+    symbol: str | None = None
+    tick_size: float | None = None
+    lot_size: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.symbol is not None and not self.symbol.strip():
+            raise ConfigError("--symbol must not be empty")
+        for name in ("tick_size", "lot_size"):
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0
+            ):
+                raise ConfigError(f"--{name.replace('_', '-')} must be a positive number, got {value!r}")
+
+    @property
+    def given(self) -> bool:
+        """Whether any of the three is set."""
+        return self.symbol is not None or self.tick_size is not None or self.lot_size is not None
+
+    def to_dict(self) -> dict[str, str | float]:
+        """The options that are set, by name (as the ``[run]`` table records them)."""
+        found = {"symbol": self.symbol, "tick_size": self.tick_size, "lot_size": self.lot_size}
+        return {key: value for key, value in found.items() if value is not None}
+
+    def describe(self) -> str:
+        """E.g. ``--tick-size 0.01 --lot-size 0.001``."""
+        return " ".join(f"--{key.replace('_', '-')} {value}" for key, value in self.to_dict().items())
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInstrument:
+    """A source's instrument and where it came from (``origin``: the table, inferred with its evidence, recorded,
+    given, or the format's convention)."""
+
+    instrument: Instrument
+    origin: str
+
+
+def resolve_source_instrument(
+    path: str | os.PathLike[str], format_name: str, overrides: GridOverrides | None = None
+) -> SourceInstrument:
+    """The instrument ``path`` is replayed or converted with: ``overrides`` over what the source says.
+
+    - ``binance``: the bundled table's row for the capture's market and symbol (`instrument_table`), else a grid
+      inferred from every price and size in the capture (`hft_core.data.grids`); ``--symbol`` must match the
+      capture's.
+    - ``events``: the instrument recorded in the file; its prices are integer ticks of that grid, so only the
+      symbol may be overridden.
+    - ``lobster``: the ticker of the file name, tick 0.01 $ (``--tick-size 0.005`` for days with half-cent
+      hidden executions), lot one share.
+    - ``tardis`` and ``hftbacktest`` carry float prices only: ``--symbol``, ``--tick-size`` and ``--lot-size``.
+    """
     source = Path(path)
+    given = overrides or GridOverrides()
     if format_name == "binance":
-        return binance_instrument(*detect_binance_capture(source))
+        return _binance_instrument(source, given)
     if format_name == "events":
-        _, meta = load_events(source)
-        spec = meta.get(SPEC_KEY)
-        if isinstance(spec, Mapping):
-            return instrument_from_dict(spec, source=str(source))
+        return _events_instrument(source, given)
+    if format_name == "lobster":
+        return _lobster_instrument(source, given)
+    missing = [
+        f"--{key.replace('_', '-')}" for key in ("symbol", "tick_size", "lot_size") if getattr(given, key) is None
+    ]
+    if missing:
         raise ConfigError(
-            f"{source}: this events file does not record its instrument; convert the source again with "
-            "'hft data convert SRC --out FILE --symbol S --tick-size T --lot-size L'"
+            f"{source}: {format_name} data carries no symbol or tick/lot grid; give {', '.join(missing)} "
+            "(on 'hft data' commands and on 'hft run --data')"
         )
-    raise ConfigError(
-        f"{source}: {format_name} data carries no tick/lot grid; convert it first with "
-        "'hft data convert SRC --out FILE.npz --symbol S --tick-size T --lot-size L' and replay FILE.npz"
-    )
+    assert given.symbol is not None and given.tick_size is not None and given.lot_size is not None
+    try:
+        instrument = Instrument(given.symbol, tick_size=given.tick_size, lot_size=given.lot_size, venue="replay")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    return SourceInstrument(instrument, f"given: {given.describe()}")
+
+
+def instrument_for_source(
+    path: str | os.PathLike[str], format_name: str, overrides: GridOverrides | None = None
+) -> Instrument:
+    """The instrument a source file describes (`resolve_source_instrument` without the origin)."""
+    return resolve_source_instrument(path, format_name, overrides).instrument
+
+
+def _with_grid(found: SourceInstrument, given: GridOverrides) -> SourceInstrument:
+    changes: dict[str, Any] = {
+        key: value for key, value in (("tick_size", given.tick_size), ("lot_size", given.lot_size)) if value is not None
+    }
+    if not changes:
+        return found
+    try:
+        instrument = replace(found.instrument, **changes)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    return SourceInstrument(instrument, f"given: {given.describe()}; otherwise {found.origin}")
+
+
+def _binance_instrument(source: Path, given: GridOverrides) -> SourceInstrument:
+    from hft_core.data.binance import binance_capture_instrument
+    from hft_core.data.instrument_table import MARKET_VENUES, STANDARD_FEES, table_instrument
+
+    market, symbol = detect_binance_capture(source)
+    if given.symbol is not None and given.symbol.upper() != symbol.upper():
+        raise ConfigError(f"{source}: --symbol {given.symbol} does not match the capture's symbol {symbol!r}")
+    if given.tick_size is not None and given.lot_size is not None:
+        # Both given: nothing to infer; the table still knows the multiplier and fees where it has the symbol.
+        row = table_instrument(market, symbol)
+        if row is not None:
+            return _with_grid(SourceInstrument(row.instrument, "instrument table"), given)
+        try:
+            instrument = Instrument(
+                symbol.upper(),
+                tick_size=given.tick_size,
+                lot_size=given.lot_size,
+                venue=MARKET_VENUES[market],
+                fees=STANDARD_FEES[market],
+            )
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        return SourceInstrument(instrument, f"given: {given.describe()}; fees: Binance {market} standard tier")
+    return _with_grid(SourceInstrument(*binance_capture_instrument(source)), given)
+
+
+def _events_instrument(source: Path, given: GridOverrides) -> SourceInstrument:
+    _, meta = load_events(source)
+    spec = meta.get(SPEC_KEY)
+    if not isinstance(spec, Mapping):
+        if given.symbol is not None and given.tick_size is not None and given.lot_size is not None:
+            instrument = Instrument(given.symbol, tick_size=given.tick_size, lot_size=given.lot_size, venue="replay")
+            return SourceInstrument(instrument, f"given: {given.describe()}")
+        raise ConfigError(
+            f"{source}: this events file does not record its instrument; give --symbol, --tick-size and "
+            "--lot-size, or convert the source again with 'hft data convert SRC --out FILE'"
+        )
+    instrument = instrument_from_dict(spec, source=str(source))
+    for key in ("tick_size", "lot_size"):
+        value = getattr(given, key)
+        if value is not None and not math.isclose(value, getattr(instrument, key), rel_tol=1e-12):
+            raise ConfigError(
+                f"{source}: its prices and sizes are integers on the recorded grid ({key} "
+                f"{getattr(instrument, key)!r}); --{key.replace('_', '-')} {value} would rescale them. "
+                "Convert the source again with the grid you want"
+            )
+    if given.symbol is not None:
+        instrument = replace(instrument, symbol=given.symbol, base="", quote="")
+    return SourceInstrument(instrument, "recorded in the events file")
+
+
+def _lobster_instrument(source: Path, given: GridOverrides) -> SourceInstrument:
+    from hft_core.data.lobster import parse_lobster_filename
+
+    if given.lot_size is not None and given.lot_size != 1:
+        raise ConfigError(f"{source}: LOBSTER sizes are shares: the lot is one share, not {given.lot_size}")
+    symbol = given.symbol
+    if symbol is None:
+        try:
+            symbol = parse_lobster_filename(source).ticker
+        except DataError:
+            raise ConfigError(f"{source}: not a LOBSTER file name, so no ticker: give --symbol") from None
+    if given.tick_size is not None:
+        tick, tick_origin = given.tick_size, f"tick {given.tick_size!r} given"
+    else:
+        tick, tick_origin = lobster_tick(source)
+    try:
+        instrument = Instrument(symbol, tick_size=tick, lot_size=1.0, venue="nasdaq", quote="USD")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    named = "given" if given.symbol is not None else "from the file name"
+    return SourceInstrument(instrument, f"LOBSTER: symbol {named}; {tick_origin}; lot 1 share")
+
+
+def lobster_tick(message_path: Path) -> tuple[float, str]:
+    """The tick of a LOBSTER message file: NASDAQ's cent, or the finer grid its prices need (hidden executions
+    print at half-cent midpoints), inferred exactly from every price in the file (`hft_core.data.grids`)."""
+    from hft_core.data.grids import infer_step
+    from hft_core.data.lobster import MessageType, read_lobster_messages
+
+    messages = read_lobster_messages(message_path)
+    prices = messages["price"][messages["type"] != MessageType.HALT]
+    distinct = np.unique(prices[prices > 0])
+    # gcd of the cent (100 in LOBSTER's 1/10000 $ units) and every price: a divisor of the cent
+    found = infer_step([str(value) for value in (100, *distinct.tolist())], total=len(prices))
+    if found is None:
+        return 0.01, "tick 0.01 (no priced message)"
+    tick = float(f"{round(found.step)}e-4")
+    if tick == 0.01:
+        return tick, f"tick 0.01 (every one of {len(prices):,} prices is on the cent)"
+    return tick, f"tick {tick!r} inferred from {len(prices):,} prices ({len(distinct):,} distinct; gcd with the cent)"

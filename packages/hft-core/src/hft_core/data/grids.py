@@ -1,0 +1,133 @@
+"""Tick and lot sizes inferred from the prices and sizes a capture actually shows.
+
+An exchange publishes prices and sizes as decimal text (Binance: ``"61837.63000000"``). Every price of an
+instrument is a multiple of its tick, so the greatest common divisor of all the prices seen, computed exactly on
+the decimal text, is a multiple of the tick -- and equal to it once enough distinct prices have been seen (a
+thousand prices of a liquid book leave no doubt; a handful might all be multiples of 5 ticks). The same holds
+for sizes and the lot. Because the divisor is taken over *every* value in the file, every value of that file
+lies on the inferred grid: a replay of it never meets an off-grid value, though a strategy's own orders are put
+on a grid that may be coarser than the exchange's when the capture is short. `InferredGrid.evidence` says how
+many values the inference rests on, and ``hft data info`` prints it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import os
+import re
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from hft_core.errors import DataError
+
+__all__ = ["InferredGrid", "InferredStep", "infer_binance_grid", "infer_step"]
+
+# JSON as Binance sends it (compact) or re-serialised with spaces; values are decimal strings.
+_LEVEL = re.compile(rb'\[\s*"(\d+(?:\.\d*)?)"\s*,\s*"(\d+(?:\.\d*)?)"\s*\]')
+_TRADE = re.compile(
+    rb'"e"\s*:\s*"(?:trade|aggTrade)"[^{}]*?"p"\s*:\s*"(\d+(?:\.\d*)?)"\s*,\s*"q"\s*:\s*"(\d+(?:\.\d*)?)"'
+)
+_BLOCK = 1 << 22
+
+
+@dataclass(frozen=True, slots=True)
+class InferredStep:
+    """A step (tick or lot) inferred from ``distinct`` distinct non-zero values of ``total`` seen."""
+
+    step: float
+    distinct: int
+    total: int
+
+    def describe(self, what: str, values: str) -> str:
+        """E.g. ``tick 0.01 inferred from 12,345 prices (1,234 distinct; their greatest common divisor)``."""
+        return (
+            f"{what} {self.step!r} inferred from {self.total:,} {values} "
+            f"({self.distinct:,} distinct; their greatest common divisor)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class InferredGrid:
+    """The tick and lot inferred from one capture."""
+
+    tick: InferredStep
+    lot: InferredStep
+
+    @property
+    def evidence(self) -> str:
+        """One line: what was inferred from how many values."""
+        return f"{self.tick.describe('tick', 'prices')}; {self.lot.describe('lot', 'sizes')}"
+
+
+def infer_step(texts: Iterable[str | bytes], total: int | None = None) -> InferredStep | None:
+    """The greatest common divisor of the decimal numbers ``texts`` (zeros ignored), exactly; None if none is > 0."""
+    distinct = {t.decode() if isinstance(t, bytes) else t for t in texts}
+    parts: list[tuple[str, str]] = []
+    decimals = 0
+    for text in distinct:
+        whole, _, fraction = text.strip().partition(".")
+        fraction = fraction.rstrip("0")
+        if not (whole or fraction) or not (whole or "0").isdigit() or (fraction and not fraction.isdigit()):
+            raise ValueError(f"not a plain decimal number: {text!r}")
+        parts.append((whole or "0", fraction))
+        decimals = max(decimals, len(fraction))
+    units = [int(whole + fraction.ljust(decimals, "0")) for whole, fraction in parts]
+    nonzero = [u for u in units if u]
+    if not nonzero:
+        return None
+    divisor = math.gcd(*nonzero)
+    step = float(f"{divisor}e-{decimals}")
+    return InferredStep(step, len(nonzero), len(distinct) if total is None else total)
+
+
+def _blocks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as probe:
+        gzipped = probe.read(2) == b"\x1f\x8b"
+    opener = gzip.open if gzipped else open
+    with opener(path, "rb") as handle:
+        pending = b""
+        while True:
+            block = handle.read(_BLOCK)
+            if not block:
+                break
+            block = pending + block
+            cut = block.rfind(b"\n") + 1
+            pending = block[cut:]
+            yield block[:cut]
+        if pending:
+            yield pending
+
+
+def infer_binance_grid(path: str | os.PathLike[str]) -> InferredGrid:
+    """Tick and lot of a Binance capture from every depth level and trade in it (see the module doc).
+
+    Only the values the loader converts count: depth and snapshot levels, trade prices and sizes (not mark
+    prices, tickers or index prices, which Binance publishes at other precisions). A capture without a priced
+    level or trade is a `DataError`.
+    """
+    source = Path(path)
+    prices: set[bytes] = set()
+    sizes: set[bytes] = set()
+    n_prices = n_sizes = 0
+    try:
+        for block in _blocks(source):
+            for pattern in (_LEVEL, _TRADE):
+                found = pattern.findall(block)
+                n_prices += len(found)
+                prices.update(price for price, _ in found)
+                sizes.update(size for _, size in found)
+                n_sizes += len(found)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"cannot read the capture to infer its grid: {exc}", path=str(source)) from exc
+    tick = infer_step(prices, n_prices)
+    lot = infer_step(sizes, n_sizes)
+    if tick is None or lot is None:
+        raise DataError(
+            "no price level or trade with a non-zero price and size to infer the tick and lot from; "
+            "pass --tick-size and --lot-size",
+            path=str(source),
+        )
+    return InferredGrid(tick, lot)
