@@ -28,7 +28,7 @@ from hft_core.engine.book_view import VenueBookView
 from hft_core.engine.results import EQUITY_COLUMNS, BacktestResult, frame_from_rows, round_trips_frame, with_time
 from hft_core.errors import ConfigError
 from hft_core.events import BUY, SELL
-from hft_core.instruments import Instrument, Rounding
+from hft_core.instruments import Instrument
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
 from hft_core.risk import RiskGate, RiskLimits
 from hft_core.strategy import Fill, OrderUpdate, Side, Strategy, TimeInForce, Trade
@@ -70,6 +70,28 @@ class FillEvent:
 
 def _overrides(strategy: Strategy, hook: str) -> bool:
     return getattr(type(strategy), hook) is not getattr(Strategy, hook)
+
+
+def _lots(inst: Instrument, qty: float) -> int:
+    """A strategy's size in whole lots (rounded down); 0 for a size that is not a positive number."""
+    return _floor(qty / inst.lot_size + 1e-9) if qty > 0 and _isfinite(qty) else 0
+
+
+def _ticks(inst: Instrument, side: int, price: float) -> int:
+    """A strategy's limit price in ticks, on the passive side of the grid (a buy never pays more than asked);
+    -1 for a price that is not a positive number."""
+    return inst.price_to_ticks(price, "down" if side == BUY else "up") if price > 0 and _isfinite(price) else -1
+
+
+def _invalid_terms(inst: Instrument, qty: float | None, price: float | None, lots: int, ticks: int) -> str:
+    """Why an order's (or a modify's) size ``lots`` or price ``ticks`` is refused: one message for both paths."""
+    if lots <= 0:
+        return f"invalid size {qty!r}: below one lot of {inst.lot_size}"
+    if lots >= _FOREVER:
+        return f"invalid size {qty!r}: beyond 2^62 lots"
+    if ticks >= _FOREVER:
+        return f"invalid price {price!r}: beyond 2^62 ticks"
+    return f"invalid price {price!r}"
 
 
 class Engine:
@@ -115,6 +137,7 @@ class Engine:
         self._on_fill_listener = on_fill
         self.now = 0
         self._local_reports: list[list[int]] = []
+        self._refused_modifies: list[tuple[int, int, int, str]] = []  # (ts, instrument, order id, reason), to tell
         self._timer_ns: int | None = None
         self._next_timer = _FOREVER
         self._start: int | None = None
@@ -169,7 +192,7 @@ class Engine:
     def send(self, side: int, qty: float, price: float | None, index: int, tif: TimeInForce) -> int:
         """Risk-check and send a new order; returns its id (a rejection arrives via ``on_order``)."""
         inst = self.instruments[index]
-        lots = _floor(qty / inst.lot_size + 1e-9) if qty > 0 and _isfinite(qty) else 0
+        lots = _lots(inst, qty)
         if price is None:
             order_type = OrderType.MARKET
             ticks = 0
@@ -178,11 +201,7 @@ class Engine:
             if tif_type is None:
                 raise ValueError(f"unknown time in force {tif!r}; expected gtc, ioc, fok or post-only")
             order_type = tif_type
-            if price > 0 and _isfinite(price):
-                # Off-grid prices go to the passive side of the grid: a buy never pays more than asked.
-                ticks = inst.price_to_ticks(price, "down" if side == BUY else "up")
-            else:
-                ticks = -1
+            ticks = _ticks(inst, side, price)
         now = self.now
         blotter = self.blotter
         valid = 0 < lots < _FOREVER and (0 < ticks < _FOREVER or price is None)
@@ -212,14 +231,8 @@ class Engine:
         return order_id
 
     def _reject_invalid(self, order_id: int, qty: float, price: float | None, lots: int, ticks: int) -> int:
-        if lots <= 0:
-            lot = self.instruments[self.blotter.order(order_id)[0]].lot_size
-            return self._reject_locally(order_id, f"invalid size {qty!r}: below one lot of {lot}")
-        if lots >= _FOREVER:
-            return self._reject_locally(order_id, f"invalid size {qty!r}: beyond 2^62 lots")
-        if ticks >= _FOREVER:
-            return self._reject_locally(order_id, f"invalid price {price!r}: beyond 2^62 ticks")
-        return self._reject_locally(order_id, f"invalid price {price!r}")
+        inst = self.instruments[self.blotter.order(order_id)[0]]
+        return self._reject_locally(order_id, _invalid_terms(inst, qty, price, lots, ticks))
 
     def cancel(self, order_id: int) -> None:
         instrument = self.blotter.open_instrument(order_id)
@@ -239,13 +252,14 @@ class Engine:
             return
         _, side, price_now, qty_now, filled, risk_leaves = blotter.order(order_id)
         inst = self.instruments[instrument]
-        passive: Rounding = "down" if side == BUY else "up"
-        ticks = price_now if price is None else inst.price_to_ticks(price, passive)
-        lots = qty_now - filled if qty is None else math.floor(qty / inst.lot_size + 1e-9)
-        if lots <= 0 or ticks <= 0:
-            raise ValueError(f"modify of order {order_id}: price and size must stay positive")
-        if lots >= _FOREVER or ticks >= _FOREVER:
-            raise ValueError(f"modify of order {order_id}: price or size beyond 2^62 ticks or lots")
+        # the same checks as a new order's (`send`): a refused modify leaves the order as it stands
+        ticks = price_now if price is None else _ticks(inst, side, price)
+        lots = qty_now - filled if qty is None else _lots(inst, qty)
+        if not (0 < lots < _FOREVER and 0 < ticks < _FOREVER):
+            why = f"modify refused: {_invalid_terms(inst, qty, price, lots, ticks)}"
+            self.log(f"order {order_id}: {why}")
+            self._refused_modifies.append((self.now, instrument, order_id, why))
+            return
         if risk_leaves <= 0:
             self.log(f"modify of order {order_id} refused by risk: order {order_id} is not open")
             return
@@ -429,7 +443,7 @@ class Engine:
         mids_for_fills = self._mids_for_fills
         refused_request = self._refused_request
         while not finished:
-            while self._local_reports:
+            while self._local_reports or self._refused_modifies:
                 self._settle_local_reports()
             now = self.now
             if now >= next_sample:
@@ -469,7 +483,7 @@ class Engine:
                     last_progress = done
                     on_progress(min(1.0, done))
         self.strategy.on_stop(self.context)
-        while self._local_reports:
+        while self._local_reports or self._refused_modifies:
             self._settle_local_reports()
         self._sample()
         if self._on_progress is not None:
@@ -497,7 +511,14 @@ class Engine:
 
     def _settle_local_reports(self) -> None:
         pending, self._local_reports = self._local_reports, []
-        self._handle_reports(_as_rows(pending))
+        if pending:
+            self._handle_reports(_as_rows(pending))
+        refused, self._refused_modifies = self._refused_modifies, []
+        for ts, instrument, order_id, why in refused:
+            if self._wants_order_updates and self.blotter.open_instrument(order_id) >= 0:
+                _, _, _, qty_now, filled, _ = self.blotter.order(order_id)
+                standing: UpdateStatus = "partially-filled" if filled else "accepted"
+                self._tell_order(ts, instrument, order_id, standing, why, qty_now - filled)
 
     def _result(self, start: int) -> BacktestResult:
         """The run's frames and stats (definitions: `hft_core.engine.stats`)."""
