@@ -181,19 +181,14 @@ def _grid_values(base: RunSpec, key: str, texts: Sequence[str]) -> list[str]:
 def _draw_texts(base: RunSpec, axis: RandomAxis, count: int, rng: Any) -> list[str]:
     spec = _knob(base, axis.key, "--range")
     option = f"--range {axis.key}"
+    if spec.kind not in (int, float, Distance, Size) or spec.choices is not None:
+        raise ConfigError(f"{option}: a range needs a numeric knob; {axis.key} is {spec.type_name} (use --grid)")
     low, high = spec.parse(axis.low, source=option), spec.parse(axis.high, source=option)
     unit = _unit_of(low)
     if unit != _unit_of(high):
         raise ConfigError(f"{option}: the bounds {axis.low!r} and {axis.high!r} must have the same unit")
-    lo = low.amount if unit is not None else low
-    hi = high.amount if unit is not None else high
-    if (
-        isinstance(lo, bool)
-        or not isinstance(lo, int | float)
-        or isinstance(hi, bool)
-        or not isinstance(hi, int | float)
-    ):
-        raise ConfigError(f"{option}: a range needs a numeric knob; {axis.key} is {spec.type_name}")
+    lo: float = low.amount if unit is not None else low
+    hi: float = high.amount if unit is not None else high
     if not lo < hi:
         raise ConfigError(f"{option}: LOW must be below HIGH, got {axis.low} and {axis.high}")
     if axis.log and lo <= 0:
@@ -217,14 +212,14 @@ def plan_points(definition: SweepDefinition, host: PluginHost | None = None) -> 
     Points that resolve to the same run (the same key) appear once, at their first place.
     """
     host = host or PluginHost()
-    if not definition.grid and not definition.random_points and not definition.seeds:
-        raise ConfigError("nothing to sweep: give --grid KEY=V1,V2,..., --random N with --range, or --seeds")
     if definition.random_points < 0:
         raise ConfigError(f"--random {definition.random_points}: the number of draws must be positive")
     if definition.random_points and not definition.ranges:
         raise ConfigError("--random N needs at least one --range KEY=LOW:HIGH")
     if definition.ranges and not definition.random_points:
         raise ConfigError("--range is for a random search: give --random N (the number of draws)")
+    if not definition.grid and not definition.random_points and not definition.seeds:
+        raise ConfigError("nothing to sweep: give --grid KEY=V1,V2,..., --random N with --range, or --seeds")
     axes = [key for key, _ in definition.grid] + [axis.key for axis in definition.ranges]
     repeated = sorted({key for key in axes if axes.count(key) > 1})
     if repeated:
