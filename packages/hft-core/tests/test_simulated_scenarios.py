@@ -92,7 +92,7 @@ def test_unknown_scenario_and_unknown_keys_are_config_errors() -> None:
         ({"lp_size_min": 5, "lp_size_max": 2}, r"lp_size_min \(5\) must be <= lp_size_max \(2\)"),
         ({"fair_step_ms": 0}, "'fair_step_ms' must be >= 1, got 0"),
         ({"entry_latency_ns": -1}, "'entry_latency_ns' must be >= 0, got -1"),
-        ({"tick_size": 0.0}, "'tick_size' must be > 0, got 0.0"),
+        ({"tick_size": 0.0}, "'tick_size' must be >= 1e-09, got 0.0"),
     ],
 )
 def test_bad_override_values_are_config_errors(overrides: dict[str, object], message: str) -> None:

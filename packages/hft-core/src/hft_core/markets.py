@@ -16,6 +16,8 @@ from typing import Annotated
 from hft_core.knobs import Config, Knob
 
 __all__ = [
+    "MAX_PRICE_TICKS",
+    "MIN_BOOK_TICKS",
     "EntryLatencyNs",
     "FairStepMs",
     "FeedLatencyNs",
@@ -62,62 +64,104 @@ __all__ = [
     "Volatility",
 ]
 
+# -- bounds: physically sensible ranges, so no accepted value means unbounded work or memory ------------------------
+_MAX_RATE = 1e5
+"""Participants' events per second: a busy real book sees thousands; more is work without a market to show for it."""
+_MAX_LOTS = 1_000_000
+"""A participant's largest order, in lots."""
+_MAX_LATENCY_NS = 10_000_000_000
+"""Any latency or delay: 10 s (a slower link is not a trading venue)."""
+_MAX_WAIT_S = 86_400.0
+"""Lifetimes, lookbacks and cooldowns: one day."""
+MIN_BOOK_TICKS = 10
+"""The starting price must lie at least this many ticks above zero, so both sides of a book fit below and above it."""
+MAX_PRICE_TICKS = 10**12
+"""The starting price in ticks at most: prices stay exact integers in float64 (< 2^53) with room for the path."""
+
 # -- instrument and costs ---------------------------------------------------------------------------------------
-Price = Annotated[float, Knob("starting fair price of the (first) instrument", gt=0)]
-TickSize = Annotated[float, Knob("price grid", gt=0)]
-LotSize = Annotated[float, Knob("size grid", gt=0)]
-MakerFee = Annotated[float, Knob("maker fee as a fraction of notional (negative = rebate)", gt=-1, lt=1)]
-TakerFee = Annotated[float, Knob("taker fee as a fraction of notional", gt=-1, lt=1)]
+Price = Annotated[float, Knob("starting fair price of the (first) instrument", gt=0, le=1e9)]
+TickSize = Annotated[float, Knob("price grid", ge=1e-9, le=1e6)]
+LotSize = Annotated[float, Knob("size grid", ge=1e-9, le=1e6)]
+MakerFee = Annotated[float, Knob("maker fee as a fraction of notional (negative = rebate)", ge=-0.1, le=0.1)]
+TakerFee = Annotated[float, Knob("taker fee as a fraction of notional", ge=-0.1, le=0.1)]
 Volatility = Annotated[
-    float, Knob("fair-value volatility per √second (relative; 1e-4 ≈ 1 tick/√s at 100)", unit="1/√s", ge=0)
+    float, Knob("fair-value volatility per √second (relative; 1e-4 ≈ 1 tick/√s at 100)", unit="1/√s", ge=0, le=0.01)
 ]
-FairStepMs = Annotated[int, Knob("fair-value path resolution", unit="ms", ge=1)]
+FairStepMs = Annotated[int, Knob("fair-value path resolution", unit="ms", ge=1, le=60_000)]
 Record = Annotated[bool, Knob("keep the public feed for SimulatedVenue.recorded_market_data")]
 
 # -- the strategy's latency and the gateway -------------------------------------------------------------------------
-EntryLatencyNs = Annotated[int, Knob("strategy order entry latency: request sent -> at the gateway", unit="ns", ge=0)]
-ResponseLatencyNs = Annotated[int, Knob("strategy response latency: processed -> report seen", unit="ns", ge=0)]
-FeedLatencyNs = Annotated[int, Knob("strategy market-data latency: exchange time -> seen", unit="ns", ge=0)]
-MessageServiceNs = Annotated[int, Knob("gateway service time per message (0 = no message-rate model)", unit="ns", ge=0)]
+EntryLatencyNs = Annotated[
+    int, Knob("strategy order entry latency: request sent -> at the gateway", unit="ns", ge=0, le=_MAX_LATENCY_NS)
+]
+ResponseLatencyNs = Annotated[
+    int, Knob("strategy response latency: processed -> report seen", unit="ns", ge=0, le=_MAX_LATENCY_NS)
+]
+FeedLatencyNs = Annotated[
+    int, Knob("strategy market-data latency: exchange time -> seen", unit="ns", ge=0, le=_MAX_LATENCY_NS)
+]
+MessageServiceNs = Annotated[
+    int, Knob("gateway service time per message (0 = no message-rate model)", unit="ns", ge=0, le=1e9)
+]
 
 # -- background participants ----------------------------------------------------------------------------------------
-LpOrderRate = Annotated[float, Knob("liquidity provider: new limit orders per second on each side", unit="1/s", gt=0)]
+LpOrderRate = Annotated[
+    float, Knob("liquidity provider: new limit orders per second on each side", unit="1/s", gt=0, le=_MAX_RATE)
+]
 LpDistanceTicks = Annotated[
-    float, Knob("liquidity provider: mean geometric distance behind the innermost quote", unit="ticks", gt=0)
+    float, Knob("liquidity provider: mean geometric distance behind the innermost quote", unit="ticks", gt=0, le=1e4)
 ]
 LpHalfSpreadTicks = Annotated[
-    float, Knob("liquidity provider: innermost quotes' distance from fair value", unit="ticks", ge=0)
+    float, Knob("liquidity provider: innermost quotes' distance from fair value", unit="ticks", ge=0, le=1e4)
 ]
-LpSizeMin = Annotated[int, Knob("liquidity provider: smallest order", unit="lots", ge=1)]
-LpSizeMax = Annotated[int, Knob("liquidity provider: largest order", unit="lots", ge=1)]
-LpLifetimeS = Annotated[float, Knob("liquidity provider: mean order lifetime before cancel", unit="s", gt=0)]
+LpSizeMin = Annotated[int, Knob("liquidity provider: smallest order", unit="lots", ge=1, le=_MAX_LOTS)]
+LpSizeMax = Annotated[int, Knob("liquidity provider: largest order", unit="lots", ge=1, le=_MAX_LOTS)]
+LpLifetimeS = Annotated[
+    float, Knob("liquidity provider: mean order lifetime before cancel", unit="s", ge=1e-3, le=_MAX_WAIT_S)
+]
 LpFairWeight = Annotated[
     float, Knob("liquidity provider: weight of fair value vs current mid in its reference", ge=0, le=1)
 ]
-NoiseRate = Annotated[float, Knob("noise taker: market orders per second (0 = none)", unit="1/s", ge=0)]
-NoiseSizeMin = Annotated[int, Knob("noise taker: smallest order", unit="lots", ge=1)]
-NoiseSizeMax = Annotated[int, Knob("noise taker: largest order", unit="lots", ge=1)]
+NoiseRate = Annotated[float, Knob("noise taker: market orders per second (0 = none)", unit="1/s", ge=0, le=_MAX_RATE)]
+NoiseSizeMin = Annotated[int, Knob("noise taker: smallest order", unit="lots", ge=1, le=_MAX_LOTS)]
+NoiseSizeMax = Annotated[int, Knob("noise taker: largest order", unit="lots", ge=1, le=_MAX_LOTS)]
 NoiseHawkesBranching = Annotated[float, Knob("noise taker: Hawkes branching ratio per side (0 = Poisson)", ge=0, lt=1)]
-NoiseHawkesDecay = Annotated[float, Knob("noise taker: Hawkes kernel decay rate", unit="1/s", gt=0)]
-ImbalanceLookRate = Annotated[float, Knob("imbalance follower: looks per second (0 = none)", unit="1/s", ge=0)]
-ImbalanceLevels = Annotated[int, Knob("imbalance follower: book levels per side in the imbalance", ge=1)]
+NoiseHawkesDecay = Annotated[float, Knob("noise taker: Hawkes kernel decay rate", unit="1/s", gt=0, le=1e6)]
+ImbalanceLookRate = Annotated[
+    float, Knob("imbalance follower: looks per second (0 = none)", unit="1/s", ge=0, le=_MAX_RATE)
+]
+ImbalanceLevels = Annotated[int, Knob("imbalance follower: book levels per side in the imbalance", ge=1, le=1000)]
 ImbalanceThreshold = Annotated[float, Knob("imbalance follower: |imbalance| that triggers it", gt=0, le=1)]
 ImbalanceTakeProbability = Annotated[
     float, Knob("imbalance follower: chance of a market order (else it joins the touch)", ge=0, le=1)
 ]
-ImbalanceSizeMax = Annotated[int, Knob("imbalance follower: largest order", unit="lots", ge=1)]
-ImbalanceLatencyNs = Annotated[int, Knob("imbalance follower: look -> order at the gateway", unit="ns", ge=0)]
-ImbalanceCooldownS = Annotated[float, Knob("imbalance follower: quiet time after acting", unit="s", ge=0)]
-MomentumLookRate = Annotated[float, Knob("momentum follower: looks per second (0 = none)", unit="1/s", ge=0)]
-MomentumLookbackS = Annotated[float, Knob("momentum follower: window of the mid-price move", unit="s", gt=0)]
-MomentumThresholdTicks = Annotated[float, Knob("momentum follower: mid move that triggers it", unit="ticks", gt=0)]
-MomentumSizeMax = Annotated[int, Knob("momentum follower: largest order", unit="lots", ge=1)]
-MomentumLatencyNs = Annotated[int, Knob("momentum follower: look -> order at the gateway", unit="ns", ge=0)]
-MomentumCooldownS = Annotated[float, Knob("momentum follower: quiet time after acting", unit="s", ge=0)]
-ValueLookRate = Annotated[float, Knob("value trader: looks per second (0 = none)", unit="1/s", ge=0)]
-ValueEdgeTicks = Annotated[float, Knob("value trader: mispricing against fair value that it takes", unit="ticks", ge=0)]
-ValueSizeMax = Annotated[int, Knob("value trader: largest order", unit="lots", ge=1)]
-ValueLatencyNs = Annotated[int, Knob("value trader: look -> order at the gateway", unit="ns", ge=0)]
+ImbalanceSizeMax = Annotated[int, Knob("imbalance follower: largest order", unit="lots", ge=1, le=_MAX_LOTS)]
+ImbalanceLatencyNs = Annotated[
+    int, Knob("imbalance follower: look -> order at the gateway", unit="ns", ge=0, le=_MAX_LATENCY_NS)
+]
+ImbalanceCooldownS = Annotated[
+    float, Knob("imbalance follower: quiet time after acting", unit="s", ge=0, le=_MAX_WAIT_S)
+]
+MomentumLookRate = Annotated[
+    float, Knob("momentum follower: looks per second (0 = none)", unit="1/s", ge=0, le=_MAX_RATE)
+]
+MomentumLookbackS = Annotated[
+    float, Knob("momentum follower: window of the mid-price move", unit="s", gt=0, le=_MAX_WAIT_S)
+]
+MomentumThresholdTicks = Annotated[
+    float, Knob("momentum follower: mid move that triggers it", unit="ticks", gt=0, le=1e6)
+]
+MomentumSizeMax = Annotated[int, Knob("momentum follower: largest order", unit="lots", ge=1, le=_MAX_LOTS)]
+MomentumLatencyNs = Annotated[
+    int, Knob("momentum follower: look -> order at the gateway", unit="ns", ge=0, le=_MAX_LATENCY_NS)
+]
+MomentumCooldownS = Annotated[float, Knob("momentum follower: quiet time after acting", unit="s", ge=0, le=_MAX_WAIT_S)]
+ValueLookRate = Annotated[float, Knob("value trader: looks per second (0 = none)", unit="1/s", ge=0, le=_MAX_RATE)]
+ValueEdgeTicks = Annotated[
+    float, Knob("value trader: mispricing against fair value that it takes", unit="ticks", ge=0, le=1e6)
+]
+ValueSizeMax = Annotated[int, Knob("value trader: largest order", unit="lots", ge=1, le=_MAX_LOTS)]
+ValueLatencyNs = Annotated[int, Knob("value trader: look -> order at the gateway", unit="ns", ge=0, le=_MAX_LATENCY_NS)]
 
 
 @dataclass(frozen=True)
@@ -167,6 +211,16 @@ class MarketConfig(Config):
     record: Record = False
 
     def validate(self) -> None:
+        for name in ("price", "price_b"):
+            price = getattr(self, name, None)
+            if price is None:
+                continue
+            ticks = price / self.tick_size
+            if not MIN_BOOK_TICKS <= ticks <= MAX_PRICE_TICKS:
+                raise ValueError(
+                    f"{name} ({price:g}) is {ticks:.3g} ticks of tick_size {self.tick_size:g}: a book needs between "
+                    f"{MIN_BOOK_TICKS} and {MAX_PRICE_TICKS:.0e} ticks (exact integer prices, both sides above zero)"
+                )
         for who in ("lp", "noise"):
             low, high = getattr(self, f"{who}_size_min"), getattr(self, f"{who}_size_max")
             if low > high:
@@ -177,25 +231,25 @@ class MarketConfig(Config):
 class PairMarketConfig(MarketConfig):
     """Two instruments whose fair values are cointegrated in logs (``cointegrated-pair``)."""
 
-    price_b: Annotated[float, Knob("starting fair price of the second instrument", gt=0)] = 50.0
-    hedge_ratio: Annotated[float, Knob("b in ln B = c + b·ln A + spread")] = 1.0
-    spread_half_life_s: Annotated[float, Knob("half-life of the OU log-spread", unit="s", gt=0)] = 30.0
-    spread_std: Annotated[float, Knob("stationary standard deviation of the log-spread", ge=0)] = 0.001
+    price_b: Annotated[float, Knob("starting fair price of the second instrument", gt=0, le=1e9)] = 50.0
+    hedge_ratio: Annotated[float, Knob("b in ln B = c + b·ln A + spread", ge=-100, le=100)] = 1.0
+    spread_half_life_s: Annotated[float, Knob("half-life of the OU log-spread", unit="s", ge=1e-3, le=1e7)] = 30.0
+    spread_std: Annotated[float, Knob("stationary standard deviation of the log-spread", ge=0, le=1)] = 0.001
 
 
 @dataclass(frozen=True)
 class TwoVenueMarketConfig(MarketConfig):
     """One instrument on a fast and a slow venue (``two-venues``)."""
 
-    slow_entry_latency_ns: Annotated[int, Knob("strategy order entry latency to the slow venue", unit="ns", ge=0)] = (
-        300_000
-    )
-    slow_response_latency_ns: Annotated[int, Knob("strategy response latency from the slow venue", unit="ns", ge=0)] = (
-        300_000
-    )
-    slow_feed_latency_ns: Annotated[int, Knob("strategy market-data latency from the slow venue", unit="ns", ge=0)] = (
-        300_000
-    )
+    slow_entry_latency_ns: Annotated[
+        int, Knob("strategy order entry latency to the slow venue", unit="ns", ge=0, le=_MAX_LATENCY_NS)
+    ] = 300_000
+    slow_response_latency_ns: Annotated[
+        int, Knob("strategy response latency from the slow venue", unit="ns", ge=0, le=_MAX_LATENCY_NS)
+    ] = 300_000
+    slow_feed_latency_ns: Annotated[
+        int, Knob("strategy market-data latency from the slow venue", unit="ns", ge=0, le=_MAX_LATENCY_NS)
+    ] = 300_000
     slow_fair_delay_ns: Annotated[
-        int, Knob("how late the slow venue's participants see the fair value", unit="ns", ge=0)
+        int, Knob("how late the slow venue's participants see the fair value", unit="ns", ge=0, le=_MAX_LATENCY_NS)
     ] = 5_000_000

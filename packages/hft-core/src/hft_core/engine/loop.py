@@ -26,7 +26,7 @@ from hft_core.engine.accounts import Accounts
 from hft_core.engine.blotter import Blotter
 from hft_core.engine.book_view import VenueBookView
 from hft_core.engine.results import EQUITY_COLUMNS, BacktestResult, frame_from_rows, round_trips_frame, with_time
-from hft_core.errors import ConfigError
+from hft_core.errors import ConfigError, HftError
 from hft_core.events import BUY, SELL
 from hft_core.instruments import Instrument
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
@@ -486,9 +486,20 @@ class Engine:
         while self._local_reports or self._refused_modifies:
             self._settle_local_reports()
         self._sample()
+        self._check_a_book_formed()
         if self._on_progress is not None:
             self._on_progress(1.0)
         return self._result(start)
+
+    def _check_a_book_formed(self) -> None:
+        """A market that never showed a bid and an ask (checked at every equity sample) gave the strategy nothing
+        to trade on: an error, not an empty run marked complete (e.g. a price of 1e300 or a tick of 1e-300)."""
+        never = [symbol for symbol, mid in zip(self._symbols, self._last_mid, strict=True) if math.isnan(mid)]
+        if never:
+            raise HftError(
+                f"the market never formed a book: {', '.join(never)} had no bid and ask at any sample of the run "
+                f"on {self.venue.name} (check the market's price, tick_size and liquidity, or the data)"
+            )
 
     def partial_result(self) -> BacktestResult | None:
         """What the run has recorded so far (for an interrupted run), or None if it never started."""

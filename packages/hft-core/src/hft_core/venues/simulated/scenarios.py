@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from hft_core.instruments import FeeSchedule, Instrument
-from hft_core.venues.simulated.fair import FairValuePaths, gbm_fair_values
+from hft_core.venues.simulated.fair import FairValuePaths, check_fair_path, gbm_fair_values
 from hft_core.venues.simulated.participants import (
     ImbalanceFollower,
     LiquidityProvider,
@@ -178,6 +178,7 @@ def build_cointegrated_pair(seed: int, duration_s: float, v: Values) -> Simulate
     kappa = math.log(2.0) / half_life
     step_ns = fair_step_ns(v)
     horizon_s = duration_s + _FAIR_MARGIN_S
+    check_fair_path(horizon_s, step_ns, 2)
     paths = cointegrated_paths(
         price_a,
         0.0,
