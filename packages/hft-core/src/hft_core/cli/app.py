@@ -177,9 +177,16 @@ def new_pattern(
 
 @app.command()
 def report(
-    run_dir: Annotated[Path, typer.Argument(help="A run directory written by 'hft run'.")],
+    run_dir: Annotated[Path, typer.Argument(help="A run directory written by 'hft run' (or a sweep's, 'hft sweep').")],
 ) -> None:
     """Print a run's summary and write PNG plots and a self-contained report.html into its directory."""
+    from hft_core.sweeps.store import is_sweep_directory
+
+    if is_sweep_directory(run_dir):  # a sweep: heatmaps over its knobs and the train/test view
+        from hft_core.sweeps.report import report_command
+
+        report_command(run_dir)
+        return
     from hft_core.cli._render import print_run_summary
     from hft_core.report import write_report
 

@@ -2,7 +2,8 @@
 
 ```
 SWEEP_DIR/
-  sweep.json          kind, pattern, and every point asked for so far: key, seed, axis values
+  sweep.json          kind, pattern, the swept knobs (axes, in order) and every point asked for so far: key,
+                      seed, axis values
   points/<key>/       the point's run directory, byte for byte what `hft run --out` writes for the same inputs
   failed/<key>.json   a point that failed: its axis values, seed and the error
   results.parquet     one row per point: key, seed, status, error, every knob, every stat (flattened)
@@ -130,6 +131,9 @@ class SweepDirectory:
                 records.append({"key": point.key, "seed": point.seed, "values": dict(point.values)})
                 known.add(point.key)
         meta["points"] = records
+        axes = list(meta.get("axes", []))
+        meta["axes"] = axes + [name for point in points for name in point.values if name not in axes]
+        meta["axes"] = list(dict.fromkeys(meta["axes"]))
         atomic_write_text(self.path / SWEEP_FILE, json.dumps(meta, indent=2, sort_keys=True) + "\n")
         return records
 
