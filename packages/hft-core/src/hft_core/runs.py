@@ -4,7 +4,10 @@
 
 - the pattern's knobs: config-class defaults < a TOML file's top-level keys < ``values`` < ``--set key=value``;
 - its market: the scenario's defaults < the pattern's ``scenario_params`` < the file's ``[scenario]`` table <
-  ``scenario`` values < ``--set scenario.KEY=VALUE``; or, with ``data``, a replay of recorded files;
+  ``scenario`` values < ``--set scenario.KEY=VALUE``; or, with ``data``, a replay of recorded files, whose venue
+  knobs (`hft_core.venues.replay.config.ReplayConfig`: fees, latency, queue model, partial fills) resolve as
+  their defaults < the file's ``[venue]`` table < ``venue`` values < ``--set venue.KEY=VALUE``, and whose
+  instrument grid ``symbol``/``tick_size``/``lot_size`` (``--symbol``...) replaces the file's own or inferred one;
 - the run: ``seed``, ``duration_s`` and ``data`` given explicitly < the file's ``[run]`` table < their defaults
   (seed 1, the scenario's duration or all the data). An explicit seed that differs from the file's wins, and the
   spec says so (`RunSpec.notes`).
@@ -28,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import tomli_w
 
-from hft_core.config import load_toml, split_sections
+from hft_core.config import load_toml, split_run_sections
 from hft_core.errors import ConfigError
 from hft_core.gate import educational_enabled
 from hft_core.knobs import Config
@@ -58,7 +61,8 @@ __all__ = [
 DEFAULT_SEED = 1
 """The seed of a run that names none (on the command line or in its config file)."""
 
-_RUN_KEYS = ("pattern", "seed", "duration_s", "data", "numeraire", "allow_unsynced")
+_RUN_KEYS = ("pattern", "seed", "duration_s", "data", "numeraire", "allow_unsynced", "symbol", "tick_size", "lot_size")
+_GRID_KEYS = ("symbol", "tick_size", "lot_size")
 
 
 @dataclass(frozen=True)
@@ -76,12 +80,18 @@ class RunSpec:
     allow_unsynced: bool = False
     gated: bool = False
     notes: tuple[str, ...] = field(default=(), compare=False)
+    venue_config: Config | None = None
+    """A data replay's venue knobs (`ReplayConfig`); None for the simulated market."""
+    grid: Mapping[str, str | float] | None = None
+    """A data replay's instrument options (``symbol``, ``tick_size``, ``lot_size``: `GridOverrides`), if given."""
 
     def config_toml(self) -> str:
         """The resolved config as TOML, reusable with ``hft run NAME --config`` (seed and duration included)."""
         body: dict[str, Any] = self.config.to_dict()
         if self.scenario_config is not None:
             body["scenario"] = self.scenario_config.to_dict()
+        if self.venue_config is not None:
+            body["venue"] = self.venue_config.to_dict()
         run: dict[str, Any] = {"pattern": self.pattern.name, "seed": self.seed}
         if self.duration_s is not None:
             run["duration_s"] = self.duration_s
@@ -91,6 +101,7 @@ class RunSpec:
             run["numeraire"] = self.numeraire
         if self.allow_unsynced:
             run["allow_unsynced"] = True
+        run.update(self.grid or {})
         body["run"] = run
         header = (
             f"# Resolved configuration of pattern {self.pattern.name!r}: every knob, the market and the seed.\n"
@@ -109,6 +120,8 @@ class RunSpec:
             "educational": educational_enabled(),
             "data": [str(path) for path in self.data] if self.data is not None else None,
             "scenario": None if self.scenario is None else self.scenario.name,
+            **({"venue": self.venue_config.to_dict()} if self.venue_config is not None else {}),
+            **({"instrument": dict(self.grid)} if self.grid else {}),
         }
 
     def build_strategy(self) -> Strategy:
@@ -123,9 +136,20 @@ class RunSpec:
     def build_venue(self) -> Venue:
         """A fresh venue for this run: the scenario's market, or a replay of the data files."""
         if self.data is not None:
+            from hft_core.data.instrument_spec import GridOverrides
             from hft_core.venues.recorded import replay_from_paths
+            from hft_core.venues.replay.config import ReplayConfig
 
-            return replay_from_paths(self.data, allow_unsynced=self.allow_unsynced)
+            replay = self.venue_config
+            if replay is not None and not isinstance(replay, ReplayConfig):
+                raise ConfigError(f"a replay's venue config must be a ReplayConfig, got {type(replay).__name__}")
+            return replay_from_paths(
+                self.data,
+                allow_unsynced=self.allow_unsynced,
+                replay=replay,
+                seed=self.seed,
+                overrides=GridOverrides(**self.grid) if self.grid else None,  # type: ignore[arg-type]
+            )
         if self.scenario is None or self.scenario_config is None:
             raise ConfigError("a run needs a scenario or data")
         return self.scenario.venue(self.seed, self.duration_s or DEFAULT_DURATION_S, self.scenario_config)
@@ -180,6 +204,10 @@ def resolve_run(
     duration_s: float | None = None,
     numeraire: str | None = None,
     allow_unsynced: bool | None = None,
+    venue: Mapping[str, object] | None = None,
+    symbol: str | None = None,
+    tick_size: float | None = None,
+    lot_size: float | None = None,
     host: PluginHost | None = None,
 ) -> RunSpec:
     """Resolve a run of ``pattern`` (see the module docstring for the order of the layers).
@@ -187,15 +215,23 @@ def resolve_run(
     ``assignments`` are ``key=value`` texts as given to ``--set`` (``scenario.KEY=VALUE`` for the market);
     ``values`` and ``scenario`` are typed values, as a notebook gives them. ``numeraire`` is the currency the run's
     PnL is counted in (default: the first instrument's quote currency); ``allow_unsynced`` accepts recorded data
-    whose book never synced or never moved (refused by default). Every mistake is a `ConfigError` that
-    names the key, where it came from and what was expected.
+    whose book never synced or never moved (refused by default). ``venue`` are a replay venue's typed knob values
+    (``venue.KEY=VALUE`` texts go in ``assignments``); ``symbol``/``tick_size``/``lot_size`` set the replayed
+    file's instrument grid. Every mistake is a `ConfigError` that names the key, where it came from and what was
+    expected.
     """
     host = host or PluginHost()
     found = host.get(pattern) if isinstance(pattern, str) else pattern
     gated = any(r.required_flag == "educational" and found in r.patterns for r in host.records())
     label = str(config_file) if config_file is not None else "config"
     raw = load_toml(config_file) if config_file is not None else {}
-    file_values, pattern_assignments, scenario_assignments, tables = split_sections(raw, assignments, label)
+    sections = split_run_sections(raw, assignments, label)
+    file_values, pattern_assignments, scenario_assignments = (
+        sections.values,
+        sections.pattern_assignments,
+        sections.scenario_assignments,
+    )
+    tables = sections.tables
     run_table = _run_table(tables.get("run"), label, found.name)
     owner = f"pattern {found.name!r}"
     config = (
@@ -233,12 +269,23 @@ def resolve_run(
     elif "data" in run_table:
         paths = _data_paths(run_table["data"], f"{label} [run]")
 
+    grid = _grid_options(run_table, label, symbol=symbol, tick_size=tick_size, lot_size=lot_size)
+    venue_table = tables.get("venue")
     scenario_table = tables.get("scenario")
     if paths is not None:
         if gated:
             raise ConfigError(f"pattern {found.name!r} is educational and simulator-only: it cannot replay data")
         if scenario_table or scenario or scenario_assignments:
             raise ConfigError("scenario settings apply to the simulated market, not to a data replay")
+        from hft_core.venues.replay.config import ReplayConfig
+
+        owner_venue = "the replay venue"
+        venue_config = (
+            ReplayConfig()
+            .updated(venue_table or {}, source=f"{label} [venue]", owner=owner_venue)
+            .updated(venue or {}, source="venue values", owner=owner_venue)
+            .updated(assignments=sections.venue_assignments, owner=owner_venue, prefix="venue.")
+        )
         return RunSpec(
             found,
             config,
@@ -251,9 +298,20 @@ def resolve_run(
             allow_unsynced=unsynced,
             gated=gated,
             notes=tuple(notes),
+            venue_config=venue_config,
+            grid=grid or None,
         )
     if unsynced:
         raise ConfigError("allow_unsynced applies to a data replay, not to the simulated market")
+    if venue_table or venue or sections.venue_assignments:
+        raise ConfigError(
+            "venue settings (fees, latency, queue model) apply to a data replay (--data), not to the "
+            "simulated market, whose costs are scenario knobs"
+        )
+    if grid:
+        raise ConfigError(
+            "--symbol/--tick-size/--lot-size apply to a data replay (--data), not to the simulated market"
+        )
     market = host.scenario(found.default_scenario or DEFAULT_SCENARIO)
     scenario_config = market.resolve(
         found.scenario_params,
@@ -274,6 +332,25 @@ def resolve_run(
         gated=gated,
         notes=tuple(notes),
     )
+
+
+def _grid_options(run_table: Mapping[str, Any], label: str, **given: str | float | None) -> dict[str, str | float]:
+    """The instrument options of a replay: given explicitly, else from the ``[run]`` table, checked."""
+    from hft_core.data.instrument_spec import GridOverrides
+
+    found: dict[str, str | float] = {}
+    for key in _GRID_KEYS:
+        value = given[key] if given[key] is not None else run_table.get(key)
+        if value is None:
+            continue
+        source = f"--{key.replace('_', '-')}" if given[key] is not None else f"{label} [run]"
+        if key == "symbol" and not isinstance(value, str):
+            raise ConfigError(f"{source}: symbol must be text, got {value!r}")
+        if key != "symbol" and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise ConfigError(f"{source}: {key} must be a positive number, got {value!r}")
+        found[key] = value if key == "symbol" else float(value)
+    GridOverrides(**found)  # type: ignore[arg-type]  # (checks the values)
+    return found
 
 
 def execute_run(
@@ -306,8 +383,9 @@ def execute_run(
         numeraire=spec.numeraire,
     )
     data_checks = getattr(venue, "data_checks", None) or {}
+    origins = getattr(venue, "instrument_origins", None) or {}
     if not write:
-        return _with_checks(engine.run(), data_checks), None
+        return _with_checks(engine.run(), data_checks, origins), None
     run_dir = create_run_directory(spec.pattern.name, spec.seed, out, root=runs_root or Path("runs"))
     meta = spec.meta()
     try:
@@ -323,7 +401,7 @@ def execute_run(
                     partial.write(run_dir.path)
                 run_dir.write_meta("partial", meta, reason=_reason(exc))
             raise
-        result = _with_checks(result, data_checks)
+        result = _with_checks(result, data_checks, origins)
         with _signals_held():
             result.write(run_dir.path)
             run_dir.write_meta("complete", meta)
@@ -332,10 +410,15 @@ def execute_run(
     return result, run_dir
 
 
-def _with_checks(result: BacktestResult, data_checks: Mapping[str, Any]) -> BacktestResult:
-    """The result with the replayed data's counted repairs in its stats (``data_checks``, by file)."""
+def _with_checks(
+    result: BacktestResult, data_checks: Mapping[str, Any], origins: Mapping[str, str] | None = None
+) -> BacktestResult:
+    """The result with the replayed data's counted repairs in its stats (``data_checks``, by file) and where each
+    file's instrument came from (``instrument_origins``)."""
     if data_checks:
         result.stats["data_checks"] = {name: dict(counters) for name, counters in data_checks.items()}
+    if origins:
+        result.stats["instrument_origins"] = dict(origins)
     return result
 
 

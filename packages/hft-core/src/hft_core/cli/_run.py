@@ -65,6 +65,9 @@ def run_command(
     numeraire: str | None = None,
     allow_unsynced: bool | None = None,
     host: PluginHost | None = None,
+    symbol: str | None = None,
+    tick_size: float | None = None,
+    lot_size: float | None = None,
 ) -> None:
     """Everything ``hft run`` does; errors surface as `HftError` for `main` to print.
 
@@ -83,6 +86,9 @@ def run_command(
         duration_s=duration_s,
         numeraire=numeraire,
         allow_unsynced=allow_unsynced,
+        symbol=symbol,
+        tick_size=tick_size,
+        lot_size=lot_size,
         host=host,
     )
     stderr = Console(file=sys.stderr, highlight=False)

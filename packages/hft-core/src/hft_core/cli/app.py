@@ -131,6 +131,15 @@ def run(
             "--allow-unsynced", help="Replay --data whose book never synced or never moved (refused otherwise)."
         ),
     ] = None,
+    symbol: Annotated[
+        str | None, typer.Option("--symbol", help="--data: instrument symbol (Tardis, hftbacktest files).")
+    ] = None,
+    tick_size: Annotated[
+        float | None, typer.Option("--tick-size", help="--data: price grid (default: the file's, table's or inferred).")
+    ] = None,
+    lot_size: Annotated[
+        float | None, typer.Option("--lot-size", help="--data: size grid (default: the file's, table's or inferred).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or FILL lines.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print only the summary, as JSON, to stdout (implies --quiet).")
@@ -138,7 +147,8 @@ def run(
 ) -> None:
     """Run a pattern on its default simulated market (or on --data) and write a run directory.
 
-    Market-scenario settings: --set scenario.KEY=VALUE or a [scenario] table in the --config file.
+    Market-scenario settings: --set scenario.KEY=VALUE or a [scenario] table in the --config file. Replay venue
+    settings (--data: fees, latency, queue model, partial fills): --set venue.KEY=VALUE or a [venue] table.
     """
     from hft_core.cli._run import run_command
 
@@ -154,6 +164,9 @@ def run(
         allow_unsynced=allow_unsynced,
         quiet=quiet,
         as_json=as_json,
+        symbol=symbol,
+        tick_size=tick_size,
+        lot_size=lot_size,
     )
 
 

@@ -177,6 +177,10 @@ class ReplayVenue:
         self._name = name
         self.data_checks: dict[str, dict[str, Any]] = {}
         """Counted repairs of the data behind this replay, by file (set by `hft_core.venues.recorded`)."""
+        self.instrument_origins: dict[str, str] = {}
+        """Where each file's instrument (grid, fees) came from, by file (set by `hft_core.venues.recorded`)."""
+        self.clock_offset_ns = 0
+        """What was added to the recorded local times (a lagging feed clock; set by `hft_core.venues.recorded`)."""
         self.latency: LatencyModel = latency if latency is not None else ConstantLatency()
         self.queue_model: QueueModel = queue_model if queue_model is not None else RiskAverseQueue()
         self.partial_fills = partial_fills

@@ -1,0 +1,155 @@
+"""`ReplayConfig`: the knobs of a replay venue (fees, latency, queue model, partial fills), as a typed `Config`.
+
+The same knob machinery as a pattern's or a market's (`hft_core.knobs`): ``--set venue.KEY=VALUE`` and a
+``[venue]`` table in a run config are checked by it, with errors naming the knob and the bound, and the resolved
+values are written into the run directory's ``config.toml``. `hft_core.runs.resolve_run` resolves it for every
+``--data`` run; `hft_core.venues.recorded.replay_from_paths` builds the venue from it. docs/replay.md describes
+each model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from hft_core.instruments import FeeSchedule, Instrument
+from hft_core.knobs import Config, Knob
+from hft_core.venues.replay.latency import (
+    ClippedNormal,
+    ConstantLatency,
+    LatencyModel,
+    Lognormal,
+    SampledLatency,
+)
+from hft_core.venues.replay.queue import (
+    L3FifoQueue,
+    LogProbQueue,
+    Power3ProbQueue,
+    PowerProbQueue,
+    QueueModel,
+    RiskAverseQueue,
+)
+
+__all__ = ["ReplayConfig"]
+
+_NS_PER_MS = 1_000_000
+
+
+@dataclass(frozen=True)
+class ReplayConfig(Config):
+    """How a replay venue charges and fills the strategy's orders (``--set venue.KEY=VALUE``, ``[venue]``)."""
+
+    fee_tier: Annotated[
+        Literal["standard", "zero", "custom"],
+        Knob(
+            "Fees: 'standard' = each instrument's standard tier (the Binance instrument table's, e.g. USD-M maker "
+            "2 bp / taker 5 bp; zero for data without one), 'zero' = none, 'custom' = maker_fee_bp/taker_fee_bp."
+        ),
+    ] = "standard"
+    maker_fee_bp: Annotated[
+        float, Knob("Maker fee with fee_tier='custom' (negative: a rebate).", unit="bp", ge=-100, le=100)
+    ] = 0.0
+    taker_fee_bp: Annotated[float, Knob("Taker fee with fee_tier='custom'.", unit="bp", ge=-100, le=100)] = 0.0
+    latency: Annotated[
+        Literal["constant", "lognormal", "normal"],
+        Knob(
+            "Order latency model: 'constant', or drawn per order (seeded by the run's seed) from a lognormal "
+            "(median = the latencies below) or a normal clipped at 0 (mean = the latencies below)."
+        ),
+    ] = "constant"
+    entry_latency_ms: Annotated[
+        float,
+        Knob("Time from sending an order to the exchange seeing it (median or mean when drawn).", unit="ms", ge=0),
+    ] = 1.0
+    response_latency_ms: Annotated[
+        float, Knob("Time from the exchange's report to the strategy seeing it.", unit="ms", ge=0)
+    ] = 1.0
+    latency_sigma: Annotated[
+        float,
+        Knob(
+            "Spread of drawn latencies: lognormal: the standard deviation of the log; normal: the standard "
+            "deviation as a share of the mean.",
+            ge=0,
+            le=10,
+        ),
+    ] = 0.5
+    queue: Annotated[
+        Literal["risk-averse", "power", "log", "power3", "l3-fifo"],
+        Knob(
+            "Queue-position model: where an unexplained decrease of our level is taken from ('risk-averse': "
+            "behind us; 'power', 'log', 'power3': hftbacktest's probabilistic models; 'l3-fifo': exact, on L3 data)."
+        ),
+    ] = "risk-averse"
+    queue_power: Annotated[
+        float, Knob("Exponent n of the 'power' and 'power3' models; 0 = the model's default (2 and 3).", ge=0, le=100)
+    ] = 0.0
+    partial_fills: Annotated[
+        bool, Knob("Fill part of an order when less than its size trades through it (else all or nothing).")
+    ] = True
+
+    def validate(self) -> None:
+        """Custom fees only with ``fee_tier='custom'``; an exponent only for the models that have one."""
+        if self.fee_tier != "custom" and (self.maker_fee_bp != 0.0 or self.taker_fee_bp != 0.0):
+            raise ValueError(
+                f"maker_fee_bp/taker_fee_bp apply with fee_tier='custom', not {self.fee_tier!r}: "
+                "set venue.fee_tier=custom too"
+            )
+        if self.queue_power != 0.0 and self.queue not in ("power", "power3"):
+            raise ValueError(f"queue_power applies to the 'power' and 'power3' queues, not {self.queue!r}")
+
+    def fees(self, instrument: Instrument) -> FeeSchedule:
+        """The fee schedule the replay charges on ``instrument`` (its own for the standard tier)."""
+        if self.fee_tier == "zero":
+            return FeeSchedule()
+        if self.fee_tier == "custom":
+            return FeeSchedule(maker=self.maker_fee_bp * 1e-4, taker=self.taker_fee_bp * 1e-4)
+        return instrument.fees
+
+    def latency_model(self, seed: int) -> LatencyModel:
+        """The latency model, its draws seeded by ``seed`` (the run's)."""
+        entry = self.entry_latency_ms * _NS_PER_MS
+        response = self.response_latency_ms * _NS_PER_MS
+        if self.latency == "constant":
+            return ConstantLatency(entry_ns=round(entry), response_ns=round(response))
+        if self.latency == "lognormal":
+            if entry <= 0 or response <= 0:
+                raise ValueError("a lognormal latency needs entry_latency_ms and response_latency_ms > 0")
+            return SampledLatency(Lognormal(entry, self.latency_sigma), Lognormal(response, self.latency_sigma), seed)
+        return SampledLatency(
+            ClippedNormal(entry, entry * self.latency_sigma),
+            ClippedNormal(response, response * self.latency_sigma),
+            seed,
+        )
+
+    def queue_model(self) -> QueueModel:
+        """The queue-position model."""
+        if self.queue == "power":
+            return PowerProbQueue(self.queue_power or 2.0)
+        if self.queue == "power3":
+            return Power3ProbQueue(self.queue_power or 3.0)
+        if self.queue == "log":
+            return LogProbQueue()
+        if self.queue == "l3-fifo":
+            return L3FifoQueue()
+        return RiskAverseQueue()
+
+    def describe(self, instruments: tuple[Instrument, ...] = ()) -> str:
+        """One line for the run summary, e.g. ``fees maker 2 bp / taker 5 bp (standard); latency constant ...``."""
+        if self.fee_tier == "zero":
+            fees = "fees zero"
+        elif not instruments and self.fee_tier == "standard":
+            fees = "fees: each instrument's standard tier"
+        else:
+            schedules = [self.fees(i) for i in instruments] or [self.fees(Instrument("fees", 1.0))]
+            shown = sorted({f"{s.maker * 1e4:g}/{s.taker * 1e4:g}" for s in schedules})
+            fees = f"fees maker/taker {', '.join(shown)} bp ({self.fee_tier})"
+        if self.latency == "constant":
+            latency = f"latency {self.entry_latency_ms:g}+{self.response_latency_ms:g} ms"
+        else:
+            latency = (
+                f"latency {self.latency} {self.entry_latency_ms:g}+{self.response_latency_ms:g} ms "
+                f"(sigma {self.latency_sigma:g})"
+            )
+        queue = f"queue {self.queue}" + (f" n={self.queue_power:g}" if self.queue_power else "")
+        fills = "partial fills" if self.partial_fills else "all-or-nothing fills"
+        return f"{fees}; {latency}; {queue}; {fills}"
