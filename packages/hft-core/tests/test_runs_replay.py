@@ -166,3 +166,10 @@ def test_lobster_is_an_hft_data_format(tmp_path: Path) -> None:
     assert "wrote 85,424 events" in converted.output.replace("85424", "85,424")
     cent = CliRunner().invoke(data_app, ["info", str(message), "--tick-size", "0.01"])
     assert cent.exit_code == 1 and "price 223.795 is not a multiple of tick_size 0.01" in str(cent.exception)
+
+
+def test_the_venue_knob_table_in_the_docs_is_generated() -> None:
+    from hft_core.knobs import markdown_table
+
+    docs = Path(__file__).resolve().parents[3] / "docs" / "replay.md"
+    assert markdown_table(ReplayConfig.knobs()) in docs.read_text()
