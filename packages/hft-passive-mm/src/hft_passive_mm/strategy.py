@@ -183,7 +183,7 @@ class PassiveMarketMaker(Strategy):
             mid=mid,
             inventory=ctx.position() / self.size,
             time=math.fmod(elapsed, self.horizon_s),
-            imbalance=book.imbalance(self.depth),
+            imbalance=book.imbalance(self.depth) if self.config.model == "imbalance-skew" else None,
         )
         return model.quote(state)
 

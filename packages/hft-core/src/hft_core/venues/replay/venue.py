@@ -770,7 +770,12 @@ class ReplayVenue:
 def book_side(
     levels: npt.NDArray[np.int64], bmeta: npt.NDArray[np.int64], book: int, instrument: int, side: int, count: int
 ) -> list[tuple[int, int]]:
-    """Up to ``count`` non-empty (price, qty) levels of one side of a flat-array book, best first."""
+    """Up to ``count`` non-empty (price, qty) levels of one side of a flat-array book, best first.
+
+    The side is a window over the price grid, mostly empty far from the touch: it is scanned outwards from the
+    best price in windows that grow fourfold, so a read costs about the levels asked for and the gaps between
+    them, not the width of the grid (a strategy reading two levels each decision used to scan every slot).
+    """
     meta = bmeta[book, instrument]
     best = int(meta[k.M_BEST_BID] if side > 0 else meta[k.M_BEST_ASK])
     if count <= 0 or best in (k.NO_BID, k.NO_ASK):
@@ -779,14 +784,21 @@ def book_side(
     cap = int(meta[k.M_CAP])
     offset = int(meta[k.M_OFF_BID] if side > 0 else meta[k.M_OFF_ASK])
     segment = levels[offset : offset + cap]
-    index = best - base
-    if side > 0:
-        window = segment[: index + 1][::-1]
-        nonzero = np.flatnonzero(window)[:count]
-        return [(best - int(j), int(window[j])) for j in nonzero]
-    window = segment[index:]
-    nonzero = np.flatnonzero(window)[:count]
-    return [(best + int(j), int(window[j])) for j in nonzero]
+    found: list[tuple[int, int]] = []
+    near = best - base  # the slot of the best price; the scan moves away from it (down for bids, up for asks)
+    width = 4 * count + 4
+    while len(found) < count and 0 <= near < cap:
+        if side > 0:
+            far = max(0, near - width + 1)
+            window = segment[far : near + 1][::-1]
+        else:
+            far = min(cap, near + width)
+            window = segment[near:far]
+        for j in np.flatnonzero(window)[: count - len(found)]:
+            found.append((base + near - int(j) if side > 0 else base + near + int(j), int(window[j])))
+        near = far - 1 if side > 0 else far
+        width *= 4
+    return found
 
 
 def _compiled_entry(dispatcher: Any, args: tuple[Any, ...]) -> Callable[..., int]:
