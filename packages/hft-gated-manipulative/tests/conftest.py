@@ -1,8 +1,8 @@
 """Fixtures for hft-gated-manipulative's tests.
 
-The package refuses to import without the educational flag. `unlocked` turns the flag on just long enough to
-import it, then off again, so the rest of the test session runs without it; tests then import what they need
-inside their bodies (the modules are already loaded, so the gate is not asked again).
+The package refuses to import without the educational flag, and the engine refuses to run its strategies without
+it. `unlocked` turns the flag on for one test (importing every module), then off again, so the rest of the test
+session runs without it; tests import what they need inside their bodies.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import importlib
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from hft_core.gate import EDUCATIONAL_ENV, educational_enabled, set_educational
@@ -29,14 +29,16 @@ MODULES = (
 )
 
 
-@pytest.fixture(scope="session")
-def unlocked() -> None:
-    """Import every module of the package with the flag on for the import only."""
+@pytest.fixture
+def unlocked() -> Iterator[None]:
+    """Import every module of the package with the flag on, and keep it on for the test: the engine asks for the
+    flag again when a gated strategy is run (hft_core.gate)."""
     flag_was_set = educational_enabled() and os.environ.get(EDUCATIONAL_ENV, "").strip() != "1"
     set_educational(True)
     try:
         for name in MODULES:
             importlib.import_module(name)
+        yield
     finally:
         set_educational(flag_was_set)
 

@@ -26,8 +26,9 @@ from hft_core.engine.accounts import Accounts
 from hft_core.engine.blotter import Blotter
 from hft_core.engine.book_view import VenueBookView
 from hft_core.engine.results import EQUITY_COLUMNS, BacktestResult, frame_from_rows, round_trips_frame, with_time
-from hft_core.errors import ConfigError, HftError
+from hft_core.errors import HftError
 from hft_core.events import BUY, SELL
+from hft_core.gate import check_strategy_may_run
 from hft_core.instruments import Instrument
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
 from hft_core.risk import RiskGate, RiskLimits
@@ -113,10 +114,8 @@ class Engine:
             raise ValueError(f"sample_interval_s must be positive, got {sample_interval_s}")
         if duration_s is not None and (duration_s <= 0 or not math.isfinite(duration_s)):
             raise ValueError(f"duration_s must be positive, got {duration_s}")
-        if strategy.simulator_only and not venue.simulated:
-            raise ConfigError(
-                f"{type(strategy).__name__} is simulator-only: it runs on the simulated market, not on {venue.name}"
-            )
+        # gated or simulator-only strategies: decided from the strategy's classes and the venue's type (hft_core.gate)
+        check_strategy_may_run(strategy, venue, venue.name)
         self.strategy = strategy
         self.venue = venue
         self.instruments = venue.instruments
