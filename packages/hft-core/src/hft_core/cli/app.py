@@ -296,3 +296,53 @@ def sweep(
         retry_failed=retry_failed,
         quiet=quiet,
     )
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind (default 127.0.0.1: this machine only).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", "-p", help="TCP port.", min=1, max=65535)] = 8000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of every market (same seed, same markets).", min=0)] = 0,
+    speed: Annotated[
+        float,
+        typer.Option("--speed", help="Market seconds per wall-clock second (1 = real time).", min=0.001, max=1000),
+    ] = 1.0,
+    session: Annotated[
+        float, typer.Option("--session", help="Length of each market's session, in market seconds.", min=1)
+    ] = 86_400.0,
+    exchanges: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--exchanges", help="A directory of exchange files to add (repeatable; docs/live.md).", file_okay=False
+        ),
+    ] = None,
+    keys: Annotated[
+        list[str] | None,
+        typer.Option("--key", help="An API key for order entry, KEY:SECRET (repeatable; default: one printed)."),
+    ] = None,
+    rate: Annotated[float, typer.Option("--rate", help="Signed requests per second per key.", min=0.001)] = 50.0,
+    burst: Annotated[int, typer.Option("--burst", help="Signed requests a key may burst.", min=1)] = 100,
+    faults: Annotated[
+        bool, typer.Option("--faults", help="Enable POST /admin/faults (fault injection, for tests).")
+    ] = False,
+    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn's log level.")] = "info",
+) -> None:
+    """Run mock exchanges (binance, kraken, coinmarketcap, ...) on the simulated market: REST and WebSocket market
+    data, signed order entry and order streams (docs/live.md). Needs hft-core[serve]."""
+    from hft_core.serve.cli import serve_command
+
+    serve_command(
+        host=host,
+        port=port,
+        seed=seed,
+        speed=speed,
+        session_s=session,
+        exchange_dirs=exchanges or [],
+        keys=keys or [],
+        rate=rate,
+        burst=burst,
+        faults=faults,
+        log_level=log_level,
+    )
