@@ -83,8 +83,8 @@ class Faults:
 
 
 ApiKey = Annotated[str | None, Header(alias="X-API-KEY", description="the API key")]
-Timestamp = Annotated[int, Query(description="ms since the Unix epoch")]
-Signature = Annotated[str, Query(description="hex HMAC-SHA256 of the query string before it")]
+Timestamp = Annotated[int | None, Query(description="ms since the Unix epoch (checked by the signature)")]
+Signature = Annotated[str | None, Query(description="hex HMAC-SHA256 of the query string before it, last")]
 RecvWindow = Annotated[int, Query(alias="recvWindow", ge=1, le=60_000)]
 FaultKind = Literal["drop", "duplicate", "reorder", "malformed", "stall", "disconnect"]
 
@@ -226,11 +226,11 @@ def create_app(config: ServeConfig) -> FastAPI:
         side: Literal["buy", "sell"],
         client_order_id: Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")],
         qty: Annotated[float, Query(gt=0, le=1e12)],
-        timestamp: Timestamp,
-        signature: Signature,
         type: Literal["limit", "market", "ioc", "fok", "post_only"] = "limit",
         price: Annotated[float | None, Query(gt=0, le=1e12)] = None,
         recv_window: RecvWindow = 5000,
+        timestamp: Timestamp = None,
+        signature: Signature = None,
         x_api_key: ApiKey = None,
     ) -> JSONResponse:
         key = authenticate(request, x_api_key)
@@ -243,11 +243,11 @@ def create_app(config: ServeConfig) -> FastAPI:
         request: Request,
         exchange: str,
         symbol: str,
-        timestamp: Timestamp,
-        signature: Signature,
         order_id: Annotated[int | None, Query(ge=1)] = None,
         client_order_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
         recv_window: RecvWindow = 5000,
+        timestamp: Timestamp = None,
+        signature: Signature = None,
         x_api_key: ApiKey = None,
     ) -> dict[str, Any]:
         key = authenticate(request, x_api_key)
@@ -261,11 +261,11 @@ def create_app(config: ServeConfig) -> FastAPI:
         request: Request,
         exchange: str,
         symbol: str,
-        timestamp: Timestamp,
-        signature: Signature,
         order_id: Annotated[int | None, Query(ge=1)] = None,
         client_order_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
         recv_window: RecvWindow = 5000,
+        timestamp: Timestamp = None,
+        signature: Signature = None,
         x_api_key: ApiKey = None,
     ) -> dict[str, Any]:
         key = authenticate(request, x_api_key)
@@ -277,10 +277,10 @@ def create_app(config: ServeConfig) -> FastAPI:
     async def open_orders(
         request: Request,
         exchange: str,
-        timestamp: Timestamp,
-        signature: Signature,
         symbol: str | None = None,
         recv_window: RecvWindow = 5000,
+        timestamp: Timestamp = None,
+        signature: Signature = None,
         x_api_key: ApiKey = None,
     ) -> list[dict[str, Any]]:
         key = authenticate(request, x_api_key)
@@ -297,11 +297,11 @@ def create_app(config: ServeConfig) -> FastAPI:
     async def fills(
         request: Request,
         exchange: str,
-        timestamp: Timestamp,
-        signature: Signature,
         from_id: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
         recv_window: RecvWindow = 5000,
+        timestamp: Timestamp = None,
+        signature: Signature = None,
         x_api_key: ApiKey = None,
     ) -> list[dict[str, Any]]:
         key = authenticate(request, x_api_key)
