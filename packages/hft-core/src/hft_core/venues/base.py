@@ -131,7 +131,8 @@ class Venue(Protocol):
 
     @property
     def simulated(self) -> bool:
-        """True for the simulated market; educational patterns refuse every other venue."""
+        """True for a simulated market (run records and reports show it). The educational gate does not trust it:
+        `hft_core.gate.check_strategy_may_run` looks at the venue's actual type."""
         ...
 
     def start(self) -> int:
