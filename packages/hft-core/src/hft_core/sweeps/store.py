@@ -67,11 +67,17 @@ def flatten_stats(stats: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _knob_columns(config_text: str) -> dict[str, Any]:
-    """Every knob of a point's ``config.toml``: the pattern's by name, the market's as ``scenario.NAME``."""
+    """Every knob of a point's ``config.toml``: the pattern's by name, a table's (``[scenario]``, a replay's
+    ``[venue]``) as ``TABLE.NAME``; the ``[run]`` table is in the row's own columns."""
     body = tomllib.loads(config_text)
     body.pop("run", None)
-    market = body.pop("scenario", {})
-    return {**body, **{f"scenario.{name}": value for name, value in market.items()}}
+    columns: dict[str, Any] = {}
+    for name, value in body.items():
+        if isinstance(value, dict):
+            columns.update({f"{name}.{key}": inner for key, inner in value.items() if not isinstance(inner, dict)})
+        else:
+            columns[name] = value
+    return columns
 
 
 def _pid_alive(pid: int) -> bool:
