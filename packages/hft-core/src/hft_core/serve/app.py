@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import secrets
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -97,6 +98,9 @@ def create_app(config: ServeConfig) -> FastAPI:
     }
     limiter = RateLimiter(config.rate, config.burst)
     faults = Faults()
+    # Tells a reconnecting client whether it reached the same server: a restarted one has none of its orders and
+    # numbers fills from 1 again.
+    instance = secrets.token_hex(8)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -160,6 +164,7 @@ def create_app(config: ServeConfig) -> FastAPI:
     async def health() -> dict[str, Any]:
         return {
             "status": "ok",
+            "instance": instance,
             "exchanges": sorted(exchanges),
             "seed": config.seed,
             "speed": config.speed,

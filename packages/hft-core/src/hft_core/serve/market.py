@@ -50,6 +50,9 @@ _NS_PER_MS = 1_000_000
 TRADE_HISTORY = 1000
 """Public trades kept per symbol for ``mock_trades`` (the most ``n`` may ask for)."""
 
+BOOK_HISTORY = 512
+"""Book snapshots kept per symbol (`MockMarket.sent`)."""
+
 SIDES: dict[str, int] = {"buy": BUY, "sell": SELL}
 SIDE_NAMES: dict[int, str] = {BUY: "buy", SELL: "sell"}
 ORDER_TYPES: dict[str, OrderType] = {
@@ -181,6 +184,8 @@ class MockMarket:
         self.volume_lots = 0
         self.last_price: int | None = None
         self.orders: dict[int, OrderRecord] = {}
+        self.sent: deque[dict[str, Any]] = deque(maxlen=BOOK_HISTORY)
+        """The last book snapshots answered or streamed, newest last: the record a client's book is checked against."""
 
     # -- time ---------------------------------------------------------------------------------------------------
     @property
@@ -222,12 +227,14 @@ class MockMarket:
         inst = self.instrument
         bids = self.venue.depth(0, BUY, depth)
         asks = self.venue.depth(0, SELL, depth)
-        return {
+        snapshot = {
             "symbol": self.spec.symbol,
             "ts": self.now,
             "bids": [[inst.ticks_to_price(p), inst.lots_to_qty(q)] for p, q in bids],
             "asks": [[inst.ticks_to_price(p), inst.lots_to_qty(q)] for p, q in asks],
         }
+        self.sent.append(snapshot)
+        return snapshot
 
     def ticker(self) -> dict[str, Any]:
         inst = self.instrument
