@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         SimulatedVenue,
         ValueTrader,
         VenueSpec,
+        check_fair_path,
         fair_step_ns,
         fair_value_seed,
         strategy_latency,
@@ -87,6 +88,7 @@ __all__ = [
     "VenueSpec",
     "__version__",
     "backtest",
+    "check_fair_path",
     "create_scenario",
     "execute_run",
     "fair_step_ns",
@@ -131,6 +133,7 @@ _LAZY = {
             "SimulatedVenue",
             "ValueTrader",
             "VenueSpec",
+            "check_fair_path",
             "fair_step_ns",
             "fair_value_seed",
             "strategy_latency",
@@ -140,4 +143,4 @@ _LAZY = {
 }
 
 
-__getattr__ = lazy_attributes(__name__, _LAZY)
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

@@ -44,6 +44,7 @@ from hft_core import (
     SimulatedVenue,
     ValueTrader,
     VenueSpec,
+    check_fair_path,
     fair_step_ns,
     fair_value_seed,
     strategy_latency,
@@ -93,9 +94,11 @@ def _fees(v: Values) -> FeeSchedule:
     return FeeSchedule(maker=float(v["maker_fee"]), taker=float(v["taker_fee"]))
 
 
-def _grid(duration_s: float, v: Values) -> tuple[int, int, float]:
-    """(step ns, number of steps, step in seconds) of the fair-value paths."""
+def _grid(duration_s: float, v: Values, n_paths: int) -> tuple[int, int, float]:
+    """(step ns, number of steps, step in seconds) of the ``n_paths`` fair-value paths, refused (a one-line
+    `ValueError`, exit 2) where they would not fit in memory (`hft_core.check_fair_path`)."""
     step_ns = fair_step_ns(v)
+    check_fair_path(duration_s + _FAIR_MARGIN_S, step_ns, n_paths)
     n_steps = math.ceil((duration_s + _FAIR_MARGIN_S) * _NS_PER_S / step_ns)
     return step_ns, n_steps, step_ns / _NS_PER_S
 
@@ -149,7 +152,7 @@ def build_fast_cointegrated_pair(seed: int, duration_s: float, v: Values) -> Sim
     """The ``fast-cointegrated-pair`` market (`hft_statarb.config.FastPairMarketConfig` knobs)."""
     half_life, spread_std = float(v["spread_half_life_s"]), float(v["spread_std"])
     hedge_ratio = float(v["hedge_ratio"])
-    step_ns, n_steps, dt = _grid(duration_s, v)
+    step_ns, n_steps, dt = _grid(duration_s, v, 2)
     rng = _rng(seed)
     log_x = math.log(float(v["price_x"])) + _brownian(rng, float(v["volatility"]), 1, n_steps, dt)[0]
     if v["cointegrated"]:
@@ -195,7 +198,7 @@ def factor_universe_loadings(seed: int, n_names: int) -> tuple[FloatArray, Float
 def build_factor_universe(seed: int, duration_s: float, v: Values) -> SimulatedVenue:
     """The ``factor-universe`` market (`hft_statarb.config.FactorUniverseConfig` knobs)."""
     n_names = int(v["n_names"])
-    step_ns, n_steps, dt = _grid(duration_s, v)
+    step_ns, n_steps, dt = _grid(duration_s, v, n_names + 2)
     prices, loadings = factor_universe_loadings(seed, n_names)
     rng = _rng(seed)
     factors = np.concatenate(
@@ -225,7 +228,7 @@ _TRIANGLE_SYMBOLS = ("BTC/USDT", "ETH/USDT", "ETH/BTC")
 def build_triangle(seed: int, duration_s: float, v: Values) -> SimulatedVenue:
     """The ``triangle`` market (`hft_statarb.config.TriangleMarketConfig` knobs)."""
     correlation = float(v["correlation"])
-    step_ns, n_steps, dt = _grid(duration_s, v)
+    step_ns, n_steps, dt = _grid(duration_s, v, 3)
     rng = _rng(seed)
     shocks = _brownian(rng, 1.0, 2, n_steps, dt)
     log_btc = math.log(float(v["btc_price"])) + float(v["btc_volatility"]) * shocks[0]

@@ -9,7 +9,7 @@ the measured speed.
 
 from __future__ import annotations
 
-from hft_core.venues.simulated.fair import FairValuePaths, gbm_fair_values
+from hft_core.venues.simulated.fair import FairValuePaths, check_fair_path, gbm_fair_values
 from hft_core.venues.simulated.market import MarketAccess, Message
 from hft_core.venues.simulated.participants import (
     ImbalanceFollower,
@@ -51,6 +51,7 @@ __all__ = [
     "StrategyLatency",
     "ValueTrader",
     "VenueSpec",
+    "check_fair_path",
     "fair_step_ns",
     "fair_value_seed",
     "gbm_fair_values",
