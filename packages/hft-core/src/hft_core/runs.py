@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -61,7 +62,21 @@ __all__ = [
 DEFAULT_SEED = 1
 """The seed of a run that names none (on the command line or in its config file)."""
 
-_RUN_KEYS = ("pattern", "seed", "duration_s", "data", "numeraire", "allow_unsynced", "symbol", "tick_size", "lot_size")
+_RUN_KEYS = (
+    "pattern",
+    "seed",
+    "duration_s",
+    "data",
+    "venue_url",
+    "numeraire",
+    "allow_unsynced",
+    "symbol",
+    "tick_size",
+    "lot_size",
+)
+API_KEY_ENV = "HFT_API_KEY"
+API_SECRET_ENV = "HFT_API_SECRET"
+"""Where a live run finds its venue credentials: the environment, never a file the run writes."""
 _GRID_KEYS = ("symbol", "tick_size", "lot_size")
 
 
@@ -83,6 +98,8 @@ class RunSpec:
     venue_config: Config | None = None
     """A data replay's venue knobs (`ReplayConfig`); None for the simulated market."""
     grid: Mapping[str, str | float] | None = None
+    venue_url: str | None = None
+    """A live run's venue (``ws://HOST:PORT/EXCHANGE/SYMBOL``, e.g. ``hft serve``); None for the others."""
     """A data replay's instrument options (``symbol``, ``tick_size``, ``lot_size``: `GridOverrides`), if given."""
 
     def config_toml(self) -> str:
@@ -97,6 +114,8 @@ class RunSpec:
             run["duration_s"] = self.duration_s
         if self.data is not None:
             run["data"] = [str(path) for path in self.data]
+        if self.venue_url is not None:
+            run["venue_url"] = self.venue_url
         if self.numeraire is not None:
             run["numeraire"] = self.numeraire
         if self.allow_unsynced:
@@ -120,6 +139,7 @@ class RunSpec:
             "educational": educational_enabled(),
             "data": [str(path) for path in self.data] if self.data is not None else None,
             "scenario": None if self.scenario is None else self.scenario.name,
+            **({"venue_url": self.venue_url} if self.venue_url is not None else {}),
             **({"venue": self.venue_config.to_dict()} if self.venue_config is not None else {}),
             **({"instrument": dict(self.grid)} if self.grid else {}),
         }
@@ -134,7 +154,14 @@ class RunSpec:
             raise ConfigError(f"pattern {self.pattern.name!r} rejected its config: {exc}") from None
 
     def build_venue(self) -> Venue:
-        """A fresh venue for this run: the scenario's market, or a replay of the data files."""
+        """A fresh venue for this run: the scenario's market, a replay of the data files, or a live venue (its API
+        key and secret from ``HFT_API_KEY``/``HFT_API_SECRET``; without them it trades nothing)."""
+        if self.venue_url is not None:
+            from hft_core.venues.live import live_venue
+
+            return live_venue(
+                self.venue_url, api_key=os.environ.get(API_KEY_ENV), secret=os.environ.get(API_SECRET_ENV)
+            )
         if self.data is not None:
             from hft_core.data.instrument_spec import GridOverrides
             from hft_core.venues.recorded import replay_from_paths
@@ -178,6 +205,21 @@ def _data_paths(value: object, source: str) -> tuple[Path, ...]:
     return paths
 
 
+def _live_url(url: object, paths: tuple[Path, ...] | None, duration_s: float | None, pattern: str, gated: bool) -> str:
+    """A live run's venue URL, checked: a ws(s):// URL, no --data beside it, a duration, no educational pattern."""
+    if not isinstance(url, str) or not url.startswith(("ws://", "wss://")):
+        raise ConfigError(
+            f"--venue must be a ws:// or wss:// URL (e.g. ws://127.0.0.1:8000/binance/BTCUSDT), got {url!r}"
+        )
+    if paths is not None:
+        raise ConfigError("give --data (a replay) or --venue (a live run), not both")
+    if gated:
+        raise ConfigError(f"pattern {pattern!r} is educational and simulator-only: it cannot trade a live venue")
+    if duration_s is None:
+        raise ConfigError("a live run needs --duration (seconds of wall-clock time to trade)")
+    return url
+
+
 def _run_table(table: object, label: str, pattern: str) -> dict[str, Any]:
     if table is None:
         return {}
@@ -208,6 +250,7 @@ def resolve_run(
     symbol: str | None = None,
     tick_size: float | None = None,
     lot_size: float | None = None,
+    venue_url: str | None = None,
     host: PluginHost | None = None,
 ) -> RunSpec:
     """Resolve a run of ``pattern`` (see the module docstring for the order of the layers).
@@ -217,7 +260,8 @@ def resolve_run(
     PnL is counted in (default: the first instrument's quote currency); ``allow_unsynced`` accepts recorded data
     whose book never synced or never moved (refused by default). ``venue`` are a replay venue's typed knob values
     (``venue.KEY=VALUE`` texts go in ``assignments``); ``symbol``/``tick_size``/``lot_size`` set the replayed
-    file's instrument grid. Every mistake is a `ConfigError` that names the key, where it came from and what was
+    file's instrument grid. ``venue_url`` makes it a live run against that venue (``--duration`` required). Every
+    mistake is a `ConfigError` that names the key, where it came from and what was
     expected.
     """
     host = host or PluginHost()
@@ -272,6 +316,26 @@ def resolve_run(
     grid = _grid_options(run_table, label, symbol=symbol, tick_size=tick_size, lot_size=lot_size)
     venue_table = tables.get("venue")
     scenario_table = tables.get("scenario")
+    live = venue_url if venue_url is not None else run_table.get("venue_url")
+    if live is not None:
+        live_url = _live_url(live, paths, resolved_duration, found.name, gated)
+        if scenario_table or scenario or scenario_assignments or venue_table or venue or sections.venue_assignments:
+            raise ConfigError("scenario and venue settings apply to simulated and replayed markets, not to a live run")
+        if unsynced or grid:
+            raise ConfigError("allow_unsynced and --symbol/--tick-size/--lot-size apply to a data replay")
+        return RunSpec(
+            found,
+            config,
+            resolved_seed,
+            None,
+            None,
+            None,
+            resolved_duration,
+            numeraire=resolved_numeraire,
+            gated=gated,
+            notes=tuple(notes),
+            venue_url=live_url,
+        )
     if paths is not None:
         if gated:
             raise ConfigError(f"pattern {found.name!r} is educational and simulator-only: it cannot replay data")
@@ -368,16 +432,41 @@ def execute_run(
     behind. The directory is marked ``running``, then ``complete``, or ``partial`` with the reason if the run
     fails or is interrupted (what was recorded so far is written, with interrupting signals held back meanwhile,
     so a second Ctrl-C cannot cut the partial record short). `interrupt_on_signals` makes SIGTERM and SIGHUP
-    interrupt a run the way Ctrl-C does.
+    interrupt a run the way Ctrl-C does. A live venue is closed when the run ends.
     """
-    from hft_core.engine.loop import Engine
-
     strategy = spec.build_strategy()
     venue = spec.build_venue()
+    with _closing(venue):
+        return _execute(spec, strategy, venue, out, runs_root, write, on_progress, on_fill)
+
+
+@contextlib.contextmanager
+def _closing(venue: Venue) -> Iterator[None]:
+    """Close a venue that holds connections (a live one) when the run ends, however it ends."""
+    try:
+        yield
+    finally:
+        close = getattr(venue, "close", None)
+        if callable(close):
+            close()
+
+
+def _execute(
+    spec: RunSpec,
+    strategy: Strategy,
+    venue: Venue,
+    out: Path | None,
+    runs_root: Path | None,
+    write: bool,
+    on_progress: Callable[[float], None] | None,
+    on_fill: Callable[[FillEvent], None] | None,
+) -> tuple[BacktestResult, RunDirectory | None]:
+    from hft_core.engine.loop import Engine
+
     engine = Engine(
         strategy,
         venue,
-        duration_s=spec.duration_s if spec.data is not None else None,
+        duration_s=spec.duration_s if spec.scenario is None else None,
         on_progress=on_progress,
         on_fill=on_fill,
         numeraire=spec.numeraire,

@@ -68,6 +68,7 @@ def run_command(
     symbol: str | None = None,
     tick_size: float | None = None,
     lot_size: float | None = None,
+    venue_url: str | None = None,
 ) -> None:
     """Everything ``hft run`` does; errors surface as `HftError` for `main` to print.
 
@@ -89,6 +90,7 @@ def run_command(
         symbol=symbol,
         tick_size=tick_size,
         lot_size=lot_size,
+        venue_url=venue_url,
         host=host,
     )
     stderr = Console(file=sys.stderr, highlight=False)

@@ -121,6 +121,14 @@ def run(
     duration: Annotated[
         float | None, typer.Option("--duration", help="Market seconds to run (default: the scenario's, or all data).")
     ] = None,
+    venue_url: Annotated[
+        str | None,
+        typer.Option(
+            "--venue",
+            help="Trade a live venue instead (ws://HOST:PORT/EXCHANGE/SYMBOL, e.g. hft serve); needs --duration. "
+            "Credentials: HFT_API_KEY and HFT_API_SECRET.",
+        ),
+    ] = None,
     numeraire: Annotated[
         str | None,
         typer.Option("--numeraire", help="Currency to count PnL in (default: the first instrument's quote currency)."),
@@ -164,6 +172,7 @@ def run(
         allow_unsynced=allow_unsynced,
         quiet=quiet,
         as_json=as_json,
+        venue_url=venue_url,
         symbol=symbol,
         tick_size=tick_size,
         lot_size=lot_size,
