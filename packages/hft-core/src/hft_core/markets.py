@@ -11,7 +11,7 @@ Nothing here imports numpy: ``hft info`` and ``hft list`` describe markets witho
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 from hft_core.knobs import Config, Knob
 
@@ -253,3 +253,15 @@ class TwoVenueMarketConfig(MarketConfig):
     slow_fair_delay_ns: Annotated[
         int, Knob("how late the slow venue's participants see the fair value", unit="ns", ge=0, le=_MAX_LATENCY_NS)
     ] = 5_000_000
+    latency_jitter_ns: Annotated[
+        int,
+        Knob("mean jitter added to each strategy latency to the fast venue (0 = constant)", unit="ns", ge=0, le=1e9),
+    ] = 0
+    slow_latency_jitter_ns: Annotated[
+        int,
+        Knob("mean jitter added to each strategy latency to the slow venue (0 = constant)", unit="ns", ge=0, le=1e9),
+    ] = 0
+    latency_jitter_kind: Annotated[
+        Literal["exponential", "uniform", "lognormal"],
+        Knob("shape of the latency jitter (seeded; a link never reorders its messages)"),
+    ] = "exponential"

@@ -24,6 +24,8 @@ __all__ = [
     "Handler",
     "MarketAccess",
     "Message",
+    "TopObserver",
+    "VenueMarketAccess",
 ]
 
 OP_SUBMIT = 1
@@ -35,6 +37,9 @@ OP_STRATEGY_MODIFY = 6
 
 Handler = Callable[[int, Any], None]
 """A scheduled callback: called with the exchange time (ns) it was scheduled for and the argument given."""
+
+TopObserver = Callable[[int, "int | None", "int | None"], None]
+"""Told of a market's new best prices: ``(exchange time ns, best bid ticks or None, best ask ticks or None)``."""
 
 EntryCallback = Callable[[int, int], None]
 """Called when the matching engine has processed a submit: ``(exchange time ns, engine order id)``."""
@@ -81,4 +86,13 @@ class MarketAccess(Protocol):
 
     def send(self, t: int, message: Message) -> None:
         """``message`` reaches the venue's gateway at time ``t`` (the sender adds its own latency to ``t``)."""
+        ...
+
+
+class VenueMarketAccess(MarketAccess, Protocol):
+    """A market that also lets its participants watch another market of the same venue (a lead venue's prices)."""
+
+    def observe_top(self, index: int, observer: TopObserver) -> None:
+        """Call ``observer(t, best_bid, best_ask)`` at exchange time ``t`` whenever market ``index``'s best prices
+        change; what the observer does with it (after its own feed latency) is its business."""
         ...

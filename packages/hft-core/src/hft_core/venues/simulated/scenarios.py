@@ -9,13 +9,14 @@ seconds and every knob's resolved value (`hft_core.markets.MarketConfig` and its
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from hft_core.instruments import FeeSchedule, Instrument
 from hft_core.venues.simulated.fair import FairValuePaths, check_fair_path, gbm_fair_values
+from hft_core.venues.simulated.latency import JITTER_KINDS
 from hft_core.venues.simulated.participants import (
     ImbalanceFollower,
     LiquidityProvider,
@@ -30,9 +31,11 @@ __all__ = [
     "build_cointegrated_pair",
     "build_reactive",
     "build_single_instrument",
+    "build_two_venue_market",
     "build_two_venues",
     "fair_step_ns",
     "fair_value_seed",
+    "market_participants",
     "strategy_latency",
 ]
 
@@ -109,11 +112,23 @@ def _instrument(symbol: str, venue: str, v: Values) -> Instrument:
 
 
 def strategy_latency(v: Values, prefix: str = "") -> StrategyLatency:
-    """The strategy's latencies from the ``{prefix}entry_latency_ns`` / ``response`` / ``feed`` parameters."""
+    """The strategy's latencies from the ``{prefix}entry_latency_ns`` / ``response`` / ``feed`` parameters.
+
+    Optional keys add a jitter to all three: ``{prefix}latency_jitter_ns`` (its mean; absent or 0 = constant
+    latencies) shaped by ``latency_jitter_kind`` (``exponential`` when absent; see `Latency`).
+    """
+    jitter = int(v.get(f"{prefix}latency_jitter_ns", 0))
+    kind = str(v.get("latency_jitter_kind", "exponential"))
+    if kind not in JITTER_KINDS:
+        raise ValueError(f"latency_jitter_kind must be one of {', '.join(JITTER_KINDS)}, got {kind!r}")
     return StrategyLatency(
         entry_ns=int(v[f"{prefix}entry_latency_ns"]),
         response_ns=int(v[f"{prefix}response_latency_ns"]),
         feed_ns=int(v[f"{prefix}feed_latency_ns"]),
+        entry_jitter_ns=jitter,
+        response_jitter_ns=jitter,
+        feed_jitter_ns=jitter,
+        jitter_kind=kind,
     )
 
 
@@ -210,15 +225,37 @@ def build_cointegrated_pair(seed: int, duration_s: float, v: Values) -> Simulate
 
 def build_two_venues(seed: int, duration_s: float, v: Values) -> SimulatedVenue:
     """``two-venues``: SIM on a ``fast`` venue (index 0) and a ``slow`` one (index 1)."""
+    return build_two_venue_market(seed, duration_s, v)
+
+
+def build_two_venue_market(
+    seed: int,
+    duration_s: float,
+    v: Values,
+    *,
+    slow_participants: Sequence[ParticipantSpec] | None = None,
+    fast_participants: Sequence[ParticipantSpec] | None = None,
+    name: str = "two-venues",
+) -> SimulatedVenue:
+    """SIM on a ``fast`` (lead) venue, index 0, and a ``slow`` (lagging) one, index 1, from `TwoVenueMarketConfig`
+    values: the ``two-venues`` market, and the base of plugin markets that put their own participants on either
+    venue (latency racers: `LaggingMaker`, `Sniper`, which watch the fast venue as market index 0).
+
+    ``fast_participants`` and ``slow_participants`` replace each venue's participants (by default both get the
+    ones the ``lp_*``, ``noise_*``, ... knobs describe). The slow venue's participants see the fair value
+    ``slow_fair_delay_ns`` late; the strategy's latencies to it are the ``slow_*_latency_ns`` knobs.
+    """
     service_ns = int(v["message_service_ns"])
     venues = [
         VenueSpec("fast", strategy_latency(v), service_ns),
         VenueSpec("slow", strategy_latency(v, "slow_"), service_ns),
     ]
     participants = _participants(v)
+    fast = participants if fast_participants is None else tuple(fast_participants)
+    slow = participants if slow_participants is None else tuple(slow_participants)
     markets = [
-        MarketSpec(_instrument("SIM", "fast", v), participants),
-        MarketSpec(_instrument("SIM", "slow", v), participants, fair_delay_ns=int(v["slow_fair_delay_ns"])),
+        MarketSpec(_instrument("SIM", "fast", v), fast),
+        MarketSpec(_instrument("SIM", "slow", v), slow, fair_delay_ns=int(v["slow_fair_delay_ns"])),
     ]
     return SimulatedVenue(
         markets,
@@ -226,6 +263,12 @@ def build_two_venues(seed: int, duration_s: float, v: Values) -> SimulatedVenue:
         _gbm(seed, duration_s, v),
         seed=seed,
         duration_s=duration_s,
-        name="simulated:two-venues",
+        name=f"simulated:{name}",
         record=bool(v["record"]),
     )
+
+
+def market_participants(v: Values) -> tuple[ParticipantSpec, ...]:
+    """One market's background participants from the ``lp_*``, ``noise_*``, ``imbalance_*``, ``momentum_*`` and
+    ``value_*`` knobs of `hft_core.markets.MarketConfig`, as the built-in scenarios build them."""
+    return _participants(v)

@@ -10,7 +10,10 @@ seed replays the same event sequence exactly.
 Latency. The strategy is one more participant (owner `STRATEGY_OWNER`). Its request sent at local time ``t``
 reaches its venue's gateway at ``t + entry_ns``; the engine's responses to it are seen at processing time
 ``+ response_ns``; public market data stamped ``exch_ts`` is seen at ``exch_ts + feed_ns`` (`StrategyLatency`,
-per venue). Background participants add their own latency to the messages they send.
+per venue). Each may carry a seeded jitter (a `Latency` distribution, drawn per message on an order-keeping
+`Link`). Background participants add their own latency to the messages they send; the latency racers
+(`hft_core.venues.simulated.racers`) have a feed link from the lead market and an order link to their own, each a
+`Latency`, and see the lead's best prices through `_Market.observe_top`.
 
 Message rate. Each venue's gateway serves messages one at a time, ``message_service_ns`` each, in arrival order
 (a single-server FIFO queue): a burst from anyone delays everyone's later messages on that venue (what quote
@@ -47,6 +50,7 @@ from hft_core.matching import (
 )
 from hft_core.venues.base import Advance, PublicTrade, Report, TopOfBook, Watch
 from hft_core.venues.simulated.fair import FairValuePaths
+from hft_core.venues.simulated.latency import JITTER_KINDS, Latency, LatencyKind, Link
 from hft_core.venues.simulated.market import (
     OP_CANCEL,
     OP_MODIFY,
@@ -56,6 +60,7 @@ from hft_core.venues.simulated.market import (
     OP_SUBMIT,
     Handler,
     Message,
+    TopObserver,
 )
 from hft_core.venues.simulated.participants import Participant, ParticipantSpec
 
@@ -88,17 +93,43 @@ _NO_REASON = OrderReason.NONE
 
 @dataclass(frozen=True, slots=True)
 class StrategyLatency:
-    """The strategy's latencies to one venue, in ns: request entry, response back, and market-data feed."""
+    """The strategy's latencies to one venue, in ns: request entry, response back, and market-data feed.
+
+    Each is a base plus an optional jitter (``*_jitter_ns``, the jitter's mean, shaped by ``jitter_kind``; see
+    `hft_core.venues.simulated.latency.Latency`). With no jitter (the default) every latency is the constant
+    base and no random number is drawn. Jittered links keep their messages in order (`Link`).
+    """
 
     entry_ns: int = 20_000
     response_ns: int = 20_000
     feed_ns: int = 50_000
+    entry_jitter_ns: int = 0
+    response_jitter_ns: int = 0
+    feed_jitter_ns: int = 0
+    jitter_kind: LatencyKind = "exponential"
 
     def __post_init__(self) -> None:
-        for name in ("entry_ns", "response_ns", "feed_ns"):
+        for name in ("entry_ns", "response_ns", "feed_ns", "entry_jitter_ns", "response_jitter_ns", "feed_jitter_ns"):
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 0:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"latency {name} must be an integer >= 0 ns, got {value!r}")
+        if self.jitter_kind not in JITTER_KINDS:
+            raise ValueError(f"jitter_kind must be one of {', '.join(JITTER_KINDS)}, got {self.jitter_kind!r}")
+
+    @property
+    def entry(self) -> Latency:
+        """Request sent -> at the venue's gateway."""
+        return Latency(self.entry_ns, self.entry_jitter_ns, self.jitter_kind)
+
+    @property
+    def response(self) -> Latency:
+        """Processed by the engine -> report seen by the strategy."""
+        return Latency(self.response_ns, self.response_jitter_ns, self.jitter_kind)
+
+    @property
+    def feed(self) -> Latency:
+        """Public market data stamped at exchange time -> seen by the strategy."""
+        return Latency(self.feed_ns, self.feed_jitter_ns, self.jitter_kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +172,7 @@ class MarketSpec:
 
 @dataclass(slots=True)
 class ParticipantStats:
-    """What one participant (or the strategy) did: messages sent, lots bought and sold, and gateway queueing."""
+    """What one participant (or the strategy) did: messages sent, lots and value bought and sold, gateway queueing."""
 
     owner: int
     kind: str
@@ -151,6 +182,9 @@ class ParticipantStats:
     sold: int = 0
     queue_wait_ns: int = 0
     max_queue_wait_ns: int = 0
+    bought_value: int = 0
+    """Sum of price (ticks) × lots over everything bought: with ``sold_value`` and a mark, the participant's PnL."""
+    sold_value: int = 0
 
 
 @dataclass(slots=True)
@@ -178,10 +212,15 @@ class _StrategyOrder:
 
 
 class _Gateway:
-    __slots__ = ("busy_until", "latency", "stats")
+    """One venue's gateway (its message queue) and the strategy's three links to it."""
 
-    def __init__(self, spec: VenueSpec) -> None:
+    __slots__ = ("busy_until", "entry", "feed", "latency", "response", "stats")
+
+    def __init__(self, spec: VenueSpec, rng: random.Random) -> None:
         self.latency = spec.latency
+        self.entry = Link(spec.latency.entry, rng)
+        self.response = Link(spec.latency.response, rng)
+        self.feed = Link(spec.latency.feed, rng)
         self.busy_until = 0
         self.stats = GatewayStats(spec.name, spec.message_service_ns)
 
@@ -194,14 +233,17 @@ class _Market:
         "_fair_origin",
         "_fair_step_ns",
         "_fair_ticks",
-        "_feed_ns",
+        "_feed",
         "_gateway",
-        "_response_ns",
+        "_peers",
+        "_response",
         "_service_ns",
         "_stats",
+        "_top",
         "engine",
         "index",
         "instrument",
+        "observers",
         "strategy_engine_ids",
         "strategy_ids_seen",
         "strategy_orders",
@@ -219,14 +261,18 @@ class _Market:
         clock: _Clock,
         stats: list[ParticipantStats],
         record: bool,
+        peers: list[_Market],
     ) -> None:
         self.index = index
         self.instrument = spec.instrument
         self.engine = MatchingEngine(index, stp=StpMode.CANCEL_NEWEST)
         self._gateway = gateway
         self._service_ns = gateway.stats.service_ns
-        self._feed_ns = gateway.latency.feed_ns
-        self._response_ns = gateway.latency.response_ns
+        self._feed = gateway.feed
+        self._response = gateway.response
+        self._peers = peers
+        self._top: tuple[int | None, int | None] = (None, None)
+        self.observers: list[TopObserver] = []
         self._fair_ticks = fair_ticks
         self._fair_step_ns = fair_step_ns
         self._fair_origin = fair_origin
@@ -247,6 +293,16 @@ class _Market:
 
     def schedule(self, t: int, handler: Handler, arg: Any = None) -> None:
         self._clock.push(t, handler, arg)
+
+    def observe_top(self, index: int, observer: TopObserver) -> None:
+        """Call ``observer(t, best_bid, best_ask)`` at exchange time ``t`` whenever market ``index``'s best prices
+        change (the observer adds its own feed latency before acting on it)."""
+        if not 0 <= index < len(self._peers):
+            raise ValueError(f"market index {index} out of range (0..{len(self._peers) - 1})")
+        peer = self._peers[index]
+        if not peer.observers:
+            peer._top = (peer.engine.best_bid(), peer.engine.best_ask())
+        peer.observers.append(observer)
 
     def send(self, t: int, message: Message) -> None:
         clock = self._clock
@@ -284,6 +340,7 @@ class _Market:
         self._stats[message.owner].messages += 1
         self._gateway.stats.messages += 1
         rejections: list[Report] | None = None
+        reply_at = -1
         if op == OP_SUBMIT:
             order_id = engine.submit(
                 message.side, message.price, message.qty, owner=message.owner, order_type=message.order_type, ts=t
@@ -295,7 +352,8 @@ class _Market:
         elif op == OP_MODIFY:
             engine.modify(message.order_id, qty=message.qty, price=message.price, ts=t, owner=message.owner)
         else:
-            rejections = self._execute_strategy(t, message)
+            reply_at = self._response.arrival(t)
+            rejections = self._execute_strategy(t, message, reply_at)
         output = engine.drain()
         rows = output.market_data
         clock = self._clock
@@ -304,19 +362,28 @@ class _Market:
                 rows["local_ts"] = t
                 clock.views[self.index].apply(rows)
             else:
-                rows["local_ts"] = t + self._feed_ns
-                clock.push(t + self._feed_ns, clock.deliver_feed, (self.index, rows))
+                seen_at = self._feed.arrival(t)
+                rows["local_ts"] = seen_at
+                clock.push(seen_at, clock.deliver_feed, (self.index, rows))
             if self.tape is not None:
                 self.tape.append(rows)
+            if self.observers:
+                top = (engine.best_bid(), engine.best_ask())
+                if top != self._top:
+                    self._top = top
+                    for observer in self.observers:
+                        observer(t, top[0], top[1])
         strategy_involved = op >= OP_STRATEGY_SUBMIT
         if output.executions:
             strategy_involved = self._count_executions(output.executions) or strategy_involved
         if strategy_involved:
-            reports = self._strategy_reports(t + self._response_ns, output)
+            if reply_at < 0:
+                reply_at = self._response.arrival(t)
+            reports = self._strategy_reports(reply_at, output)
             if rejections:
                 reports.extend(rejections)
             if reports:
-                clock.push(t + self._response_ns, clock.deliver_reports, reports)
+                clock.push(reply_at, clock.deliver_reports, reports)
 
     def _count_executions(self, executions: list[Execution]) -> bool:
         """Add each fill to its maker's and taker's traded volume; True when the strategy is on either side."""
@@ -324,19 +391,24 @@ class _Market:
         strategy_involved = False
         for execution in executions:
             qty = execution.qty
+            value = qty * execution.price
             taker = stats[execution.taker_owner]
             maker = stats[execution.maker_owner]
             if execution.aggressor_side == BUY:
                 taker.bought += qty
+                taker.bought_value += value
                 maker.sold += qty
+                maker.sold_value += value
             else:
                 taker.sold += qty
+                taker.sold_value += value
                 maker.bought += qty
+                maker.bought_value += value
             if execution.taker_owner == STRATEGY_OWNER or execution.maker_owner == STRATEGY_OWNER:
                 strategy_involved = True
         return strategy_involved
 
-    def _execute_strategy(self, t: int, message: Message) -> list[Report]:
+    def _execute_strategy(self, t: int, message: Message, reply_at: int) -> list[Report]:
         """Apply one strategy request, translating its order id; an unknown id is answered here, not by the engine."""
         engine = self.engine
         if message.op == OP_STRATEGY_SUBMIT:
@@ -348,8 +420,7 @@ class _Market:
             return []
         live_id = self.strategy_engine_ids.get(message.order_id)
         if live_id is None:
-            ts = t + self._response_ns
-            return [Report(ts, self.index, message.order_id, _REJECTED, OrderReason.UNKNOWN_ORDER, 0, 0, 0)]
+            return [Report(reply_at, self.index, message.order_id, _REJECTED, OrderReason.UNKNOWN_ORDER, 0, 0, 0)]
         if message.op == OP_STRATEGY_CANCEL:
             engine.cancel(live_id, ts=t, owner=STRATEGY_OWNER)
         else:
@@ -500,10 +571,12 @@ class SimulatedVenue:
         if not isinstance(seed, int) or seed < 0:
             raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
         gateways: dict[str, _Gateway] = {}
+        # The strategy's latency draws (jittered links only) come from its own stream, [seed, STRATEGY_OWNER].
+        strategy_rng = random.Random(_participant_seed(seed, STRATEGY_OWNER))
         for venue_spec in venues:
             if venue_spec.name in gateways:
                 raise ValueError(f"venue {venue_spec.name!r} is listed twice")
-            gateways[venue_spec.name] = _Gateway(venue_spec)
+            gateways[venue_spec.name] = _Gateway(venue_spec, strategy_rng)
         self._name = name
         self._seed = seed
         self._start = start_ns
@@ -542,6 +615,7 @@ class SimulatedVenue:
                 self._clock,
                 self._stats,
                 record,
+                self._markets,
             )
             self._markets.append(market)
             for participant in spec.participants:
@@ -739,7 +813,7 @@ class SimulatedVenue:
         return self._markets[self._check_instrument(instrument)]
 
     def _send_strategy(self, market: _Market, now: int, message: Message) -> None:
-        self._clock.push(now + market._gateway.latency.entry_ns, market._arrive, message)
+        self._clock.push(market._gateway.entry.arrival(now), market._arrive, message)
 
 
 def _participant_seed(seed: int, owner: int) -> int:
