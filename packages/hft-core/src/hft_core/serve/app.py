@@ -9,7 +9,9 @@ Endpoints (docs/live.md has the full account; ``/openapi.json`` the schema):
   ``GET /api/{exchange}/open_orders``, ``GET /api/{exchange}/fills?from_id=``;
 - WebSockets: ``/ws/orderbook/{exchange}/{symbol}?depth=20&interval_ms=100`` (an L2 snapshot every interval,
   numbered ``seq`` 1, 2, ... per connection: the frames double as heartbeats) and ``/ws/user/{exchange}`` (signed:
-  the key's order updates and fills, numbered ``seq`` per key, and a heartbeat every second).
+  the key's order updates and fills, numbered ``seq`` per key, and a heartbeat every second);
+- the Binance-compatible dialect under ``/{exchange}/api/v3/...``, ``/{exchange}/ws`` and ``/{exchange}/stream``
+  (`hft_core.serve.binance`).
 
 Bad input is answered 4xx with a message (FastAPI's 422 for a parameter out of its declared range); a refused
 WebSocket is accepted, sent ``{"type": "error", "message": ...}`` and closed with code 1008.
@@ -426,6 +428,9 @@ def create_app(config: ServeConfig) -> FastAPI:
         finally:
             ex.unsubscribe(key, queue)
 
+    from hft_core.serve.binance import add_binance_routes
+
+    add_binance_routes(app, exchanges, config.keys, limiter, config.rate, lambda: faults.generation)
     return app
 
 

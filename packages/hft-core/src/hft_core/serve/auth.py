@@ -29,12 +29,14 @@ FUTURE_TOLERANCE_MS = 1000
 
 
 class AuthError(Exception):
-    """A refused signed request: ``status`` 401 (who are you) or 400 (malformed), and the reason."""
+    """A refused signed request: ``status`` 401 (who are you) or 400 (malformed), the reason, and ``code``, the
+    Binance error code of the same refusal (the Binance dialect answers with it, `hft_core.serve.binance`)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, code: int = -1002) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.code = code
 
 
 def sign(secret: str, payload: str) -> str:
@@ -57,37 +59,45 @@ def verify(
     api_key: str | None,
     raw_query: str,
     *,
+    body: str = "",
     now_ms: int | None = None,
 ) -> str:
-    """The API key of a correctly signed, fresh request, or `AuthError` saying why not."""
+    """The API key of a correctly signed, fresh request, or `AuthError` saying why not.
+
+    ``body`` is a form-encoded request body (Binance's clients may send a POST's parameters there): the signed
+    payload is then the query string followed by the body, as Binance defines it, and ``signature`` ends one of
+    them."""
     if not api_key:
-        raise AuthError(401, "missing API key (X-API-KEY header)")
+        raise AuthError(401, "missing API key (X-API-KEY header)", -2014)
     secret = secrets.get(api_key)
     if secret is None:
-        raise AuthError(401, "unknown API key")
-    marker = raw_query.rfind("signature=")
-    if marker < 0 or (marker > 0 and raw_query[marker - 1] != "&"):
-        raise AuthError(401, "unsigned request: add &signature=HMAC-SHA256(secret, query) last")
-    payload = raw_query[: max(marker - 1, 0)]
-    given = raw_query[marker + len("signature=") :]
+        raise AuthError(401, "unknown API key", -2015)
+    in_body = bool(body) and "signature=" in body
+    text = body if in_body else raw_query
+    marker = text.rfind("signature=")
+    if marker < 0 or (marker > 0 and text[marker - 1] != "&"):
+        raise AuthError(401, "unsigned request: add &signature=HMAC-SHA256(secret, query) last", -1022)
+    signed_part = text[: max(marker - 1, 0)]
+    given = text[marker + len("signature=") :]
+    payload = raw_query + signed_part if in_body else signed_part + body
     if not hmac.compare_digest(sign(secret, payload), given.lower()):
-        raise AuthError(401, "signature does not match the query string")
+        raise AuthError(401, "signature does not match the query string", -1022)
     params = dict(parse_qsl(payload, keep_blank_values=True))
     try:
         timestamp = int(params["timestamp"])
     except (KeyError, ValueError):
-        raise AuthError(400, "a signed request needs an integer 'timestamp' (ms since the epoch)") from None
+        raise AuthError(400, "a signed request needs an integer 'timestamp' (ms since the epoch)", -1102) from None
     try:
         window = int(params.get("recvWindow", DEFAULT_RECV_WINDOW_MS))
     except ValueError:
-        raise AuthError(400, "'recvWindow' must be an integer number of ms") from None
+        raise AuthError(400, "'recvWindow' must be an integer number of ms", -1131) from None
     if not 0 < window <= MAX_RECV_WINDOW_MS:
-        raise AuthError(400, f"'recvWindow' must be within 1..{MAX_RECV_WINDOW_MS} ms, got {window}")
+        raise AuthError(400, f"'recvWindow' must be within 1..{MAX_RECV_WINDOW_MS} ms, got {window}", -1131)
     now = int(time.time() * 1000) if now_ms is None else now_ms
     if timestamp > now + FUTURE_TOLERANCE_MS:
-        raise AuthError(401, f"timestamp is {timestamp - now} ms ahead of the server's clock")
+        raise AuthError(401, f"timestamp is {timestamp - now} ms ahead of the server's clock", -1021)
     if now - timestamp > window:
-        raise AuthError(401, f"stale request: timestamp is {now - timestamp} ms old, recvWindow is {window} ms")
+        raise AuthError(401, f"stale request: timestamp is {now - timestamp} ms old, recvWindow is {window} ms", -1021)
     return api_key
 
 

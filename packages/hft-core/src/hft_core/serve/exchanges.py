@@ -49,6 +49,9 @@ class ExchangeSpec:
     taker_fee: float
     symbols: tuple[SymbolSpec, ...]
     source: str = ""
+    balances: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    """Each API key's starting balance per asset (the optional ``[balances]`` table). When given, the Binance
+    dialect refuses an order its key's free balance cannot pay for, as Binance does (-2010)."""
 
     def symbol(self, name: str) -> SymbolSpec | None:
         """The symbol called ``name`` (case-insensitive), or None."""
@@ -114,7 +117,25 @@ def parse_exchange(raw: Mapping[str, Any], source: str) -> ExchangeSpec:
                 market=MappingProxyType(dict(market)),
             )
         )
-    return ExchangeSpec(name, summary, maker, taker, tuple(symbols), source)
+    balances = raw.get("balances", {})
+    if not isinstance(balances, dict):
+        raise ConfigError(f"{source}: 'balances' must be a table of ASSET = amount")
+    for asset in balances:
+        _number(balances, asset, f"{source}: balances", positive=False)
+        if balances[asset] < 0:
+            raise ConfigError(f"{source}: balances: {asset!r} must not be negative, got {balances[asset]!r}")
+    unknown = set(raw) - {"name", "summary", "maker_fee", "taker_fee", "symbols", "balances"}
+    if unknown:
+        raise ConfigError(f"{source}: unknown field(s) {sorted(unknown)}")
+    return ExchangeSpec(
+        name,
+        summary,
+        maker,
+        taker,
+        tuple(symbols),
+        source,
+        MappingProxyType({k: float(v) for k, v in balances.items()}),
+    )
 
 
 def load_exchange(path: Path) -> ExchangeSpec:

@@ -186,6 +186,8 @@ class MockMarket:
         self.orders: dict[int, OrderRecord] = {}
         self.sent: deque[dict[str, Any]] = deque(maxlen=BOOK_HISTORY)
         """The last book snapshots answered or streamed, newest last: the record a client's book is checked against."""
+        self.sync_hooks: list[Callable[[], None]] = []
+        """Called after every `sync` (the Binance dialect's diff-depth feed numbers the book's changes there)."""
 
     # -- time ---------------------------------------------------------------------------------------------------
     @property
@@ -204,6 +206,8 @@ class MockMarket:
     def sync(self) -> None:
         """Run the simulation to the wall clock's market time, recording public trades and users' reports."""
         self._run_to(self.target())
+        for hook in self.sync_hooks:
+            hook()
 
     def _run_to(self, until: int) -> None:
         venue = self.venue
