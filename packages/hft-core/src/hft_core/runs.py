@@ -8,6 +8,8 @@
   knobs (`hft_core.venues.replay.config.ReplayConfig`: fees, latency, queue model, partial fills) resolve as
   their defaults < the file's ``[venue]`` table < ``venue`` values < ``--set venue.KEY=VALUE``, and whose
   instrument grid ``symbol``/``tick_size``/``lot_size`` (``--symbol``...) replaces the file's own or inferred one;
+- its text feed: ``text`` (a headline file and how to read it, `hft_core.text.TextSource`) given explicitly < the
+  file's ``[run] text`` (a file name or a ``[run.text]`` table); without one, the text the market generates, if any;
 - the run: ``seed``, ``duration_s`` and ``data`` given explicitly < the file's ``[run]`` table < their defaults
   (seed 1, the scenario's duration or all the data). An explicit seed that differs from the file's wins, and the
   spec says so (`RunSpec.notes`).
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
     from hft_core.engine.results import BacktestResult
     from hft_core.risk import RiskLimits
     from hft_core.strategy import Strategy
+    from hft_core.text import TextFeed, TextSource
     from hft_core.venues.base import Venue
 
 __all__ = [
@@ -73,6 +76,7 @@ _RUN_KEYS = (
     "symbol",
     "tick_size",
     "lot_size",
+    "text",
 )
 API_KEY_ENV = "HFT_API_KEY"
 API_SECRET_ENV = "HFT_API_SECRET"
@@ -101,6 +105,8 @@ class RunSpec:
     venue_url: str | None = None
     """A live run's venue (``ws://HOST:PORT/EXCHANGE/SYMBOL``, e.g. ``hft serve``); None for the others."""
     """A data replay's instrument options (``symbol``, ``tick_size``, ``lot_size``: `GridOverrides`), if given."""
+    text: TextSource | None = None
+    """The run's headline file and how to read it; None: the text the market generates, if any."""
 
     def config_toml(self) -> str:
         """The resolved config as TOML, reusable with ``hft run NAME --config`` (seed and duration included)."""
@@ -121,6 +127,8 @@ class RunSpec:
         if self.allow_unsynced:
             run["allow_unsynced"] = True
         run.update(self.grid or {})
+        if self.text is not None:
+            run["text"] = self.text.to_toml()
         body["run"] = run
         header = (
             f"# Resolved configuration of pattern {self.pattern.name!r}: every knob, the market and the seed.\n"
@@ -142,6 +150,7 @@ class RunSpec:
             **({"venue_url": self.venue_url} if self.venue_url is not None else {}),
             **({"venue": self.venue_config.to_dict()} if self.venue_config is not None else {}),
             **({"instrument": dict(self.grid)} if self.grid else {}),
+            **({"text": self.text.to_toml()} if self.text is not None else {}),
         }
 
     def build_strategy(self) -> Strategy:
@@ -180,6 +189,12 @@ class RunSpec:
         if self.scenario is None or self.scenario_config is None:
             raise ConfigError("a run needs a scenario or data")
         return self.scenario.venue(self.seed, self.duration_s or DEFAULT_DURATION_S, self.scenario_config)
+
+    def text_feed(self, venue: Venue) -> TextFeed | None:
+        """The run's text: its headline file loaded (a `DataError` for a bad row), else the venue's own."""
+        from hft_core.text import text_feed_of
+
+        return self.text.load() if self.text is not None else text_feed_of(venue)
 
 
 def _seed(value: object, source: str) -> int:
@@ -251,6 +266,7 @@ def resolve_run(
     tick_size: float | None = None,
     lot_size: float | None = None,
     venue_url: str | None = None,
+    text: TextSource | str | Path | None = None,
     host: PluginHost | None = None,
 ) -> RunSpec:
     """Resolve a run of ``pattern`` (see the module docstring for the order of the layers).
@@ -260,7 +276,8 @@ def resolve_run(
     PnL is counted in (default: the first instrument's quote currency); ``allow_unsynced`` accepts recorded data
     whose book never synced or never moved (refused by default). ``venue`` are a replay venue's typed knob values
     (``venue.KEY=VALUE`` texts go in ``assignments``); ``symbol``/``tick_size``/``lot_size`` set the replayed
-    file's instrument grid. ``venue_url`` makes it a live run against that venue (``--duration`` required). Every
+    file's instrument grid. ``venue_url`` makes it a live run against that venue (``--duration`` required).
+    ``text`` is the run's headline file (a path, or a `TextSource` with its reading options). Every
     mistake is a `ConfigError` that names the key, where it came from and what was
     expected.
     """
@@ -314,6 +331,7 @@ def resolve_run(
         paths = _data_paths(run_table["data"], f"{label} [run]")
 
     grid = _grid_options(run_table, label, symbol=symbol, tick_size=tick_size, lot_size=lot_size)
+    text_source = _text_source(text, run_table, label)
     venue_table = tables.get("venue")
     scenario_table = tables.get("scenario")
     live = venue_url if venue_url is not None else run_table.get("venue_url")
@@ -323,6 +341,8 @@ def resolve_run(
             raise ConfigError("scenario and venue settings apply to simulated and replayed markets, not to a live run")
         if unsynced or grid:
             raise ConfigError("allow_unsynced and --symbol/--tick-size/--lot-size apply to a data replay")
+        if text_source is not None:
+            raise ConfigError("a text file replays recorded time: it applies to simulated and replayed markets")
         return RunSpec(
             found,
             config,
@@ -364,6 +384,7 @@ def resolve_run(
             notes=tuple(notes),
             venue_config=venue_config,
             grid=grid or None,
+            text=text_source,
         )
     if unsynced:
         raise ConfigError("allow_unsynced applies to a data replay, not to the simulated market")
@@ -395,7 +416,25 @@ def resolve_run(
         numeraire=resolved_numeraire,
         gated=gated,
         notes=tuple(notes),
+        text=text_source,
     )
+
+
+def _text_source(given: TextSource | str | Path | None, run_table: Mapping[str, Any], label: str) -> TextSource | None:
+    """The run's headline file: given explicitly, else the ``[run]`` table's ``text``; checked to exist."""
+    from hft_core.text import TextSource
+
+    if given is None and "text" not in run_table:
+        return None
+    source = f"{label} [run]" if given is None else "text"
+    found = (
+        given
+        if isinstance(given, TextSource)
+        else TextSource.from_toml(run_table["text"] if given is None else str(given), source)
+    )
+    if not found.path.is_file():
+        raise ConfigError(f"{source}: text file {found.path}: no such file")
+    return found
 
 
 def _grid_options(run_table: Mapping[str, Any], label: str, **given: str | float | None) -> dict[str, str | float]:
@@ -437,7 +476,7 @@ def execute_run(
     strategy = spec.build_strategy()
     venue = spec.build_venue()
     with _closing(venue):
-        return _execute(spec, strategy, venue, out, runs_root, write, on_progress, on_fill)
+        return _execute(spec, strategy, venue, out, runs_root, write, on_progress, on_fill, spec.text_feed(venue))
 
 
 @contextlib.contextmanager
@@ -460,6 +499,7 @@ def _execute(
     write: bool,
     on_progress: Callable[[float], None] | None,
     on_fill: Callable[[FillEvent], None] | None,
+    text: TextFeed | None = None,
 ) -> tuple[BacktestResult, RunDirectory | None]:
     from hft_core.engine.loop import Engine
 
@@ -470,6 +510,7 @@ def _execute(
         on_progress=on_progress,
         on_fill=on_fill,
         numeraire=spec.numeraire,
+        text=text,
     )
     data_checks = getattr(venue, "data_checks", None) or {}
     origins = getattr(venue, "instrument_origins", None) or {}
@@ -583,6 +624,7 @@ def backtest(
     numeraire: str | None = None,
     out: str | Path | None = None,
     host: PluginHost | None = None,
+    text: TextFeed | TextSource | str | Path | None = None,
     **scenario_overrides: Any,
 ) -> BacktestResult:
     """Run a pattern by name, or any strategy object, and return its orders, fills, equity and stats.
@@ -591,11 +633,12 @@ def backtest(
     it (`resolve_run`): ``config`` is a mapping of knob values (or a config instance), ``scenario_overrides``
     set knobs of its market, ``data`` replays files instead. With ``out`` the run directory is written, byte for
     byte what ``hft run NAME --out DIR`` writes for the same inputs. ``numeraire`` names the currency PnL is counted
-    in (either kind of run).
+    in (either kind of run). ``text`` is the run's headline file (a path or a `TextSource`; recorded in the run's
+    config); without it, the text the market generates (a news scenario's headlines), if any.
 
     **A strategy object** runs on ``venue`` (any `Venue` you built), ``data`` (recorded files), or the simulated
     ``scenario`` (default ``"single-instrument"``) with ``scenario_overrides`` as its knobs; ``risk`` replaces
-    the strategy's own limits.
+    the strategy's own limits; ``text`` may also be a `TextFeed` built in Python.
 
     >>> from hft_core import backtest, Strategy
     >>> result = backtest(Strategy(), duration_s=1.0)
@@ -607,6 +650,10 @@ def backtest(
         if unused or sample_interval_s != 1.0:
             named = ", ".join(unused or ["sample_interval_s"])
             raise ValueError(f"{named}: not for a pattern run (it runs on its own scenario and limits, as hft run)")
+        from hft_core.text import TextFeed
+
+        if isinstance(text, TextFeed):
+            raise ValueError("a pattern run records its text as a file: give text a path or a TextSource")
         values = config.to_dict() if isinstance(config, Config) else config
         spec = resolve_run(
             strategy,
@@ -616,6 +663,7 @@ def backtest(
             data=data,
             duration_s=duration_s,
             numeraire=numeraire,
+            text=text,
             host=host,
         )
         result, _ = execute_run(spec, out=None if out is None else Path(out), write=out is not None)
@@ -642,8 +690,21 @@ def backtest(
                 **scenario_overrides,
             )
     from hft_core.engine.loop import Engine
+    from hft_core.text import TextFeed, TextSource, text_feed_of
 
+    if text is None:
+        feed = text_feed_of(venue)
+    elif isinstance(text, TextFeed):
+        feed = text
+    else:
+        feed = (text if isinstance(text, TextSource) else TextSource(Path(text))).load()
     engine = Engine(
-        strategy, venue, risk=risk, duration_s=duration_s, sample_interval_s=sample_interval_s, numeraire=numeraire
+        strategy,
+        venue,
+        risk=risk,
+        duration_s=duration_s,
+        sample_interval_s=sample_interval_s,
+        numeraire=numeraire,
+        text=feed,
     )
     return engine.run()

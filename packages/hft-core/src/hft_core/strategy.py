@@ -12,6 +12,7 @@ The engine calls:
 - ``on_trade(ctx, trade)`` for public trades of a subscribed instrument;
 - ``on_fill(ctx, fill)`` for each of the strategy's own fills;
 - ``on_order(ctx, update)`` for acks, rejects (with the risk gate's or venue's reason) and cancels;
+- ``on_text(ctx, item)`` for each item of the run's text feed (`hft_core.text`), at its receipt time, never before;
 - ``on_stop(ctx)`` once, at the end.
 """
 
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 if TYPE_CHECKING:
     from hft_core.instruments import Instrument
     from hft_core.risk import RiskLimits
+    from hft_core.text.items import TextItem
 
 __all__ = [
     "BookView",
@@ -183,6 +185,10 @@ class Strategy:
 
     def on_timer(self, ctx: Context) -> None:
         """Called every timer interval set with ``ctx.set_timer``."""
+
+    def on_text(self, ctx: Context, item: TextItem) -> None:
+        """Called for each item of the run's text feed at its receipt time (``ctx.now == item.received_ns``, or
+        later for an item received before the run started). Only a strategy that overrides it is woken for text."""
 
     def on_stop(self, ctx: Context) -> None:
         """Called once after the last event."""

@@ -1,4 +1,5 @@
-"""``hft data``: convert market data to the events format (or hftbacktest's) and inspect it."""
+"""``hft data``: convert market data to the events format (or hftbacktest's) and inspect it; describe headline
+files (``hft data info news.csv --tz UTC``: `hft_core.text.loaders`)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,9 @@ SYMBOL_HELP = "Instrument symbol (Tardis, hftbacktest; must match a Binance capt
 TICK_HELP = "Price grid: replaces the instrument table's or the inferred tick (required for Tardis, hftbacktest)."
 LOT_HELP = "Size grid: replaces the instrument table's or the inferred lot (required for Tardis, hftbacktest)."
 ORDERBOOK_HELP = "LOBSTER: the orderbook file (default: the one beside the message file; '' for none)."
+TZ_HELP = "Headline files: the time zone of naive timestamps (e.g. UTC, America/New_York); never guessed."
+TEXT_FORMAT = "text"
+"""``--from text``: a headline file (CSV, JSONL, Parquet), also recognised by its columns when --from is omitted."""
 
 
 @data_app.command()
@@ -121,14 +125,37 @@ def info(
     tick_size: Annotated[float | None, typer.Option("--tick-size", help=TICK_HELP)] = None,
     lot_size: Annotated[float | None, typer.Option("--lot-size", help=LOT_HELP)] = None,
     orderbook: Annotated[str | None, typer.Option("--orderbook", help=ORDERBOOK_HELP)] = None,
+    tz: Annotated[str | None, typer.Option("--tz", help=TZ_HELP)] = None,
+    epoch_unit: Annotated[
+        str | None, typer.Option("--epoch-unit", help="Headline files: unit of numeric timestamps (s, ms, us, ns).")
+    ] = None,
+    time_column: Annotated[str | None, typer.Option("--time-column", help="Headline files: the time column.")] = None,
+    text_column: Annotated[str | None, typer.Option("--text-column", help="Headline files: the text column.")] = None,
+    tickers_column: Annotated[
+        str | None, typer.Option("--tickers-column", help="Headline files: the tickers column.")
+    ] = None,
 ) -> None:
     """Event counts per kind, time span, the instrument (symbol, tick, lot, where its grid came from), the feed
-    clock, largest gaps and the loader's stats.
+    clock, largest gaps and the loader's stats; for a headline file (--from text, or CSV/JSONL/Parquet with a
+    headline and a time column), its items, columns, span, receipt lag, tickers and skipped rows.
 
     Binance captures know their instrument (the bundled table, else inferred from the capture), LOBSTER files and
     converted events files theirs; Tardis CSV and hftbacktest arrays need --symbol, --tick-size and --lot-size.
     """
     from hft_core.data.inspection import describe_file
+    from hft_core.text.loaders import describe_text_file, is_text_file
+
+    if source_format == TEXT_FORMAT or (source_format is None and is_text_file(path)):
+        text = describe_text_file(
+            path,
+            tz=tz,
+            epoch_unit=epoch_unit,
+            time_column=time_column,
+            text_column=text_column,
+            tickers_column=tickers_column,
+        )
+        print(json.dumps(text.to_dict(), indent=2, default=str) if as_json else text.to_text())
+        return
 
     summary = describe_file(
         path,

@@ -1,7 +1,9 @@
 """The engine: drives one strategy against one venue, per decision, and records what happened.
 
 Python runs only when the strategy has something to decide: a timer fires, one of its orders changes, a
-watched top of book changes (throttled) or a subscribed trade prints. Between those moments the venue advances
+watched top of book changes (throttled), a subscribed trade prints or an item of the run's text feed is received
+(`hft_core.text`: delivered to ``on_text`` at its receipt time, never before; a run without text, or a strategy
+without ``on_text``, never stops for text). Between those moments the venue advances
 the market in its own compiled or vectorized code. Every order passes the pre-trade risk gate
 (`hft_core.risk.RiskGate`, against the blotter's open exposure); every report is settled into the blotter's arrays
 by the compiled settlement (`hft_core.engine.blotter`, `hft_core.engine._settle`), the run's only books; PnL is
@@ -13,9 +15,10 @@ from __future__ import annotations
 
 import gc
 import math
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +38,9 @@ from hft_core.risk import RiskGate, RiskLimits
 from hft_core.strategy import Fill, OrderUpdate, Side, Strategy, TimeInForce, Trade
 from hft_core.strategy import OrderStatus as UpdateStatus
 from hft_core.venues.base import REPORT_ROW_SIZE, PublicTrade, Venue, Watch
+
+if TYPE_CHECKING:
+    from hft_core.text.items import TextFeed
 
 __all__ = ["Engine", "FillEvent"]
 
@@ -109,6 +115,7 @@ class Engine:
         on_progress: Callable[[float], None] | None = None,
         on_fill: Callable[[FillEvent], None] | None = None,
         numeraire: str | None = None,
+        text: TextFeed | None = None,
     ) -> None:
         if sample_interval_s <= 0 or not math.isfinite(sample_interval_s):
             raise ValueError(f"sample_interval_s must be positive, got {sample_interval_s}")
@@ -161,6 +168,11 @@ class Engine:
         # leave them out, and `_settle_acknowledgements` asks it about the orders still open at the end.
         self._views = [VenueBookView(venue, n, inst) for n, inst in enumerate(self.instruments)]
         self.context = _EngineContext(self)
+        # the text feed: items in delivery order, the next one's index; woken for only if the strategy listens
+        self._text = text
+        self._hears_text = text is not None and _overrides(strategy, "on_text")
+        self._text_next = 0
+        self._text_before_start = 0
 
     # -- helpers used by the context ------------------------------------------------------------------------
     def instrument_index(self, instrument: str | None) -> int:
@@ -375,6 +387,36 @@ class Engine:
         if self._wants_fills:
             self.strategy.on_fill(self.context, fill)
 
+    def _deliver_text(self, now: int) -> int:
+        """Hand the strategy every text item received by ``now``, in order; the next item's time (or never)."""
+        assert self._text is not None
+        times, items = self._text.times, self._text.items
+        on_text, context = self.strategy.on_text, self.context
+        index = self._text_next
+        while index < len(times) and times[index] <= now:
+            self._text_next = index + 1
+            on_text(context, items[index])
+            index += 1
+        return times[index] if index < len(times) else _FOREVER
+
+    def _text_stats(self) -> dict[str, Any]:
+        """The ``text`` stats: the feed's source, its items, how many were delivered (at the start, for those
+        received before it), how many came at or after the end; ``ignored`` for a strategy without ``on_text``."""
+        assert self._text is not None
+        feed = self._text
+        found: dict[str, Any] = {"source": feed.name, "items": len(feed)}
+        if self._hears_text:
+            found |= {
+                "delivered": self._text_next,
+                "before_start": self._text_before_start,
+                "after_end": len(feed) - self._text_next,
+            }
+        else:
+            found |= {"delivered": 0, "ignored": len(feed)}
+        if feed.latency_ns:
+            found["feed_latency_ms"] = feed.latency_ns / 1e6
+        return found | feed.stats
+
     def _sample(self) -> None:
         total = 0.0
         mids = self._update_mids()
@@ -429,6 +471,11 @@ class Engine:
         end = _FOREVER if self._duration_ns is None else start + self._duration_ns
         next_sample = start
         self.strategy.on_start(self.context)
+        next_text = _FOREVER
+        if self._hears_text:
+            assert self._text is not None
+            self._text_before_start = bisect_left(self._text.times, start)
+            next_text = self._deliver_text(start)
         last_progress = -1.0
         finished = False
         # bound once: this loop turns once per decision
@@ -461,7 +508,7 @@ class Engine:
                     rows=True,
                 )
             now, reports, trades, book_changed, finished, rows = advance_venue(
-                min(self._next_timer, next_sample, end), watch
+                min(self._next_timer, next_sample, end, next_text), watch
             )
             self.now = now
             if rows is not None and settle_quietly:
@@ -470,6 +517,8 @@ class Engine:
                 self._handle_reports(rows if rows is not None else _as_rows(reports))
             if trades or book_changed:
                 self._dispatch_market(trades, book_changed)
+            if now >= next_text and now < end:  # (an item received at the end comes too late to act on)
+                next_text = self._deliver_text(now)
             if now >= self._next_timer and self._timer_ns is not None:  # (a handler may have reset the timer)
                 on_timer(context)
                 missed = (self.now - self._next_timer) // self._timer_ns
@@ -602,6 +651,8 @@ class Engine:
             "venue": self.venue.name,
         }
         stats.update(self.accounts.stats(blotter))  # numeraire, balances per asset, conversion paths
+        if self._text is not None:
+            stats["text"] = self._text_stats()
         return BacktestResult(orders, fills, equity, stats, list(self._logs), trips)
 
 
