@@ -7,6 +7,7 @@ session runs without it; tests import what they need inside their bodies.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import subprocess
@@ -29,10 +30,10 @@ MODULES = (
 )
 
 
-@pytest.fixture
-def unlocked() -> Iterator[None]:
-    """Import every module of the package with the flag on, and keep it on for the test: the engine asks for the
-    flag again when a gated strategy is run (hft_core.gate)."""
+@contextlib.contextmanager
+def _flag_on() -> Iterator[None]:
+    """Import every module of the package with the flag on, and keep it on meanwhile: the engine asks for the flag
+    again when a gated strategy is run (hft_core.gate)."""
     flag_was_set = educational_enabled() and os.environ.get(EDUCATIONAL_ENV, "").strip() != "1"
     set_educational(True)
     try:
@@ -41,6 +42,20 @@ def unlocked() -> Iterator[None]:
         yield
     finally:
         set_educational(flag_was_set)
+
+
+@pytest.fixture
+def unlocked() -> Iterator[None]:
+    """The flag on for one test."""
+    with _flag_on():
+        yield
+
+
+@pytest.fixture(scope="module")
+def unlocked_module() -> Iterator[None]:
+    """The flag on for a whole module (for module-scoped fixtures that run gated strategies once)."""
+    with _flag_on():
+        yield
 
 
 RunPython = Callable[..., subprocess.CompletedProcess[str]]

@@ -20,28 +20,28 @@ TARGET = 0.9
 
 
 @pytest.fixture(scope="module")
-def spoofing(unlocked: None) -> SpoofingStudy:
+def spoofing(unlocked_module: None) -> SpoofingStudy:
     from hft_gated_manipulative.studies import study_spoofing
 
     return study_spoofing(SEEDS, duration_s=60.0)
 
 
 @pytest.fixture(scope="module")
-def layering(unlocked: None) -> SpoofingStudy:
+def layering(unlocked_module: None) -> SpoofingStudy:
     from hft_gated_manipulative.studies import study_spoofing
 
     return study_spoofing(SEEDS, duration_s=60.0, layering=True)
 
 
 @pytest.fixture(scope="module")
-def ignition(unlocked: None) -> IgnitionStudy:
+def ignition(unlocked_module: None) -> IgnitionStudy:
     from hft_gated_manipulative.studies import study_ignition
 
     return study_ignition(SEEDS, duration_s=60.0)
 
 
 @pytest.fixture(scope="module")
-def stuffing(unlocked: None) -> StuffingStudy:
+def stuffing(unlocked_module: None) -> StuffingStudy:
     from hft_gated_manipulative.studies import study_stuffing
 
     return study_stuffing(SEEDS[:3], duration_s=30.0)

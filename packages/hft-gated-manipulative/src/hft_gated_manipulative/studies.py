@@ -59,7 +59,9 @@ __all__ = [
 ]
 
 DEFAULT_SEEDS = (1, 2, 3, 4)
-_INERT_THRESHOLD_TICKS = 1e9
+_INERT_THRESHOLD_TICKS = 1e6
+"""The momentum knob's upper bound: a move of a million ticks, which no run makes, so the followers look and never act
+(kept in the market rather than removed, so every other participant draws the same random numbers)."""
 
 
 def run_simulated(
