@@ -21,7 +21,6 @@ from hft_core.patterns import Pattern
 from hft_core.plugins import PluginHost
 from hft_core.scenarios import DEFAULT_DURATION_S, Scenario
 from hft_core.strategy import BookView, Context, Fill, OrderUpdate, Side, Strategy, Trade
-from hft_core.text.items import TextFeed, TextItem
 
 if TYPE_CHECKING:
     from hft_core.engine import BacktestResult
@@ -31,7 +30,7 @@ if TYPE_CHECKING:
     from hft_core.risk import RiskLimits
     from hft_core.runs import RunSpec, backtest, create_scenario, execute_run, resolve_run
     from hft_core.surveillance import DetectionScore, EpisodeKind, score_detections, surveil
-    from hft_core.text.loaders import TextSource, load_text
+    from hft_core.venues.recorded import load_recorded
     from hft_core.venues.simulated import (
         FairValuePaths,
         LaggingMaker,
@@ -92,9 +91,6 @@ __all__ = [
     "Size",
     "Sniper",
     "Strategy",
-    "TextFeed",
-    "TextItem",
-    "TextSource",
     "Trade",
     "UnknownPatternError",
     "ValueTrader",
@@ -109,7 +105,7 @@ __all__ = [
     "fair_value_seed",
     "hookimpl",
     "lazy_attributes",
-    "load_text",
+    "load_recorded",
     "markdown_table",
     "market_participants",
     "markets",
@@ -135,12 +131,11 @@ _LAZY = {
     "BUY": "hft_core.events",
     "SELL": "hft_core.events",
     "sweep": "hft_core.matching",
+    "load_recorded": "hft_core.venues.recorded",
     "DetectionScore": "hft_core.surveillance",
     "EpisodeKind": "hft_core.surveillance",
     "score_detections": "hft_core.surveillance",
     "surveil": "hft_core.surveillance",
-    "TextSource": "hft_core.text.loaders",
-    "load_text": "hft_core.text.loaders",
     **dict.fromkeys(
         (
             "FairValuePaths",

@@ -106,9 +106,9 @@ def _participants(v: Values) -> tuple[ParticipantSpec, ...]:
     return tuple(participants)
 
 
-def _instrument(symbol: str, venue: str, v: Values) -> Instrument:
+def _instrument(symbol: str, venue: str, v: Values, base: str = "") -> Instrument:
     fees = FeeSchedule(maker=float(v["maker_fee"]), taker=float(v["taker_fee"]))
-    return Instrument(symbol, float(v["tick_size"]), float(v["lot_size"]), venue=venue, fees=fees)
+    return Instrument(symbol, float(v["tick_size"]), float(v["lot_size"]), venue=venue, fees=fees, base=base)
 
 
 def strategy_latency(v: Values, prefix: str = "") -> StrategyLatency:
@@ -236,6 +236,7 @@ def build_two_venue_market(
     slow_participants: Sequence[ParticipantSpec] | None = None,
     fast_participants: Sequence[ParticipantSpec] | None = None,
     name: str = "two-venues",
+    venue_symbols: bool = False,
 ) -> SimulatedVenue:
     """SIM on a ``fast`` (lead) venue, index 0, and a ``slow`` (lagging) one, index 1, from `TwoVenueMarketConfig`
     values: the ``two-venues`` market, and the base of plugin markets that put their own participants on either
@@ -244,6 +245,10 @@ def build_two_venue_market(
     ``fast_participants`` and ``slow_participants`` replace each venue's participants (by default both get the
     ones the ``lp_*``, ``noise_*``, ... knobs describe). The slow venue's participants see the fair value
     ``slow_fair_delay_ns`` late; the strategy's latencies to it are the ``slow_*_latency_ns`` knobs.
+
+    Both markets are symbol ``SIM`` (``two-venues`` keeps that); with ``venue_symbols`` they are ``SIM@fast`` and
+    ``SIM@slow`` (base asset ``SIM`` either way), so a strategy, which addresses instruments by symbol, can tell
+    them apart, as recorded data of one pair on two venues is named (`hft_core.venues.recorded`).
     """
     service_ns = int(v["message_service_ns"])
     venues = [
@@ -253,9 +258,11 @@ def build_two_venue_market(
     participants = _participants(v)
     fast = participants if fast_participants is None else tuple(fast_participants)
     slow = participants if slow_participants is None else tuple(slow_participants)
+    fast_symbol, slow_symbol = ("SIM@fast", "SIM@slow") if venue_symbols else ("SIM", "SIM")
+    base = "SIM" if venue_symbols else ""
     markets = [
-        MarketSpec(_instrument("SIM", "fast", v), fast),
-        MarketSpec(_instrument("SIM", "slow", v), slow, fair_delay_ns=int(v["slow_fair_delay_ns"])),
+        MarketSpec(_instrument(fast_symbol, "fast", v, base), fast),
+        MarketSpec(_instrument(slow_symbol, "slow", v, base), slow, fair_delay_ns=int(v["slow_fair_delay_ns"])),
     ]
     return SimulatedVenue(
         markets,
