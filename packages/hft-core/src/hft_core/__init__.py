@@ -21,6 +21,7 @@ from hft_core.patterns import Pattern
 from hft_core.plugins import PluginHost
 from hft_core.scenarios import DEFAULT_DURATION_S, Scenario
 from hft_core.strategy import BookView, Context, Fill, OrderUpdate, Side, Strategy, Trade
+from hft_core.text.items import TextFeed, TextItem
 
 if TYPE_CHECKING:
     from hft_core.engine import BacktestResult
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from hft_core.risk import RiskLimits
     from hft_core.runs import RunSpec, backtest, create_scenario, execute_run, resolve_run
     from hft_core.surveillance import DetectionScore, EpisodeKind, score_detections, surveil
+    from hft_core.text.loaders import TextSource, load_text
     from hft_core.venues.recorded import load_recorded
     from hft_core.venues.simulated import (
         FairValuePaths,
@@ -91,6 +93,9 @@ __all__ = [
     "Size",
     "Sniper",
     "Strategy",
+    "TextFeed",
+    "TextItem",
+    "TextSource",
     "Trade",
     "UnknownPatternError",
     "ValueTrader",
@@ -106,6 +111,7 @@ __all__ = [
     "hookimpl",
     "lazy_attributes",
     "load_recorded",
+    "load_text",
     "markdown_table",
     "market_participants",
     "markets",
@@ -136,6 +142,8 @@ _LAZY = {
     "EpisodeKind": "hft_core.surveillance",
     "score_detections": "hft_core.surveillance",
     "surveil": "hft_core.surveillance",
+    "TextSource": "hft_core.text.loaders",
+    "load_text": "hft_core.text.loaders",
     **dict.fromkeys(
         (
             "FairValuePaths",
