@@ -71,6 +71,7 @@ _RUN_KEYS = (
     "duration_s",
     "data",
     "venue_url",
+    "paper",
     "numeraire",
     "allow_unsynced",
     "symbol",
@@ -107,6 +108,8 @@ class RunSpec:
     """A data replay's instrument options (``symbol``, ``tick_size``, ``lot_size``: `GridOverrides`), if given."""
     text: TextSource | None = None
     """The run's headline file and how to read it; None: the text the market generates, if any."""
+    paper: bool = False
+    """A paper run: ``venue_url``'s live feed, the orders matched locally by a replay venue (``venue_config``)."""
 
     def config_toml(self) -> str:
         """The resolved config as TOML, reusable with ``hft run NAME --config`` (seed and duration included)."""
@@ -122,6 +125,8 @@ class RunSpec:
             run["data"] = [str(path) for path in self.data]
         if self.venue_url is not None:
             run["venue_url"] = self.venue_url
+        if self.paper:
+            run["paper"] = True
         if self.numeraire is not None:
             run["numeraire"] = self.numeraire
         if self.allow_unsynced:
@@ -148,6 +153,7 @@ class RunSpec:
             "data": [str(path) for path in self.data] if self.data is not None else None,
             "scenario": None if self.scenario is None else self.scenario.name,
             **({"venue_url": self.venue_url} if self.venue_url is not None else {}),
+            **({"paper": True} if self.paper else {}),
             **({"venue": self.venue_config.to_dict()} if self.venue_config is not None else {}),
             **({"instrument": dict(self.grid)} if self.grid else {}),
             **({"text": self.text.to_toml()} if self.text is not None else {}),
@@ -165,6 +171,13 @@ class RunSpec:
     def build_venue(self) -> Venue:
         """A fresh venue for this run: the scenario's market, a replay of the data files, or a live venue (its API
         key and secret from ``HFT_API_KEY``/``HFT_API_SECRET``; without them it trades nothing)."""
+        if self.venue_url is not None and self.paper:
+            from hft_core.venues.live.paper import paper_venue
+            from hft_core.venues.replay.config import ReplayConfig
+
+            if not isinstance(self.venue_config, ReplayConfig):
+                raise ConfigError("a paper run's venue config must be a ReplayConfig")
+            return paper_venue(self.venue_url, replay=self.venue_config, seed=self.seed)
         if self.venue_url is not None:
             from hft_core.venues.live import live_venue
 
@@ -268,6 +281,7 @@ def resolve_run(
     venue_url: str | None = None,
     text: TextSource | str | Path | None = None,
     host: PluginHost | None = None,
+    paper: bool | None = None,
 ) -> RunSpec:
     """Resolve a run of ``pattern`` (see the module docstring for the order of the layers).
 
@@ -276,7 +290,8 @@ def resolve_run(
     PnL is counted in (default: the first instrument's quote currency); ``allow_unsynced`` accepts recorded data
     whose book never synced or never moved (refused by default). ``venue`` are a replay venue's typed knob values
     (``venue.KEY=VALUE`` texts go in ``assignments``); ``symbol``/``tick_size``/``lot_size`` set the replayed
-    file's instrument grid. ``venue_url`` makes it a live run against that venue (``--duration`` required).
+    file's instrument grid. ``venue_url`` makes it a live run against that venue (``--duration`` required);
+    with ``paper`` a paper run: that venue's feed, the orders matched locally by a replay venue (``venue``).
     ``text`` is the run's headline file (a path, or a `TextSource` with its reading options). Every
     mistake is a `ConfigError` that names the key, where it came from and what was
     expected.
@@ -335,6 +350,36 @@ def resolve_run(
     venue_table = tables.get("venue")
     scenario_table = tables.get("scenario")
     live = venue_url if venue_url is not None else run_table.get("venue_url")
+    paper_run = bool(run_table.get("paper", False)) if paper is None else paper
+    if paper_run and live is None:
+        raise ConfigError("--paper needs --venue ws://HOST:PORT/EXCHANGE/SYMBOL (the live feed to paper-trade on)")
+    if live is not None and paper_run:
+        live_url = _live_url(live, paths, resolved_duration, found.name, gated)
+        if scenario_table or scenario or scenario_assignments or unsynced or grid or text_source is not None:
+            raise ConfigError("a paper run takes [venue] settings only (its feed is live, not a market or data)")
+        from hft_core.venues.replay.config import ReplayConfig
+
+        paper_venue_config = (
+            ReplayConfig()
+            .updated(venue_table or {}, source=f"{label} [venue]", owner="the paper venue")
+            .updated(venue or {}, source="venue values", owner="the paper venue")
+            .updated(assignments=sections.venue_assignments, owner="the paper venue", prefix="venue.")
+        )
+        return RunSpec(
+            found,
+            config,
+            resolved_seed,
+            None,
+            None,
+            None,
+            resolved_duration,
+            numeraire=resolved_numeraire,
+            gated=gated,
+            notes=tuple(notes),
+            venue_config=paper_venue_config,
+            venue_url=live_url,
+            paper=True,
+        )
     if live is not None:
         live_url = _live_url(live, paths, resolved_duration, found.name, gated)
         if scenario_table or scenario or scenario_assignments or venue_table or venue or sections.venue_assignments:

@@ -69,6 +69,7 @@ def run_command(
     tick_size: float | None = None,
     lot_size: float | None = None,
     venue_url: str | None = None,
+    paper: bool | None = None,
 ) -> None:
     """Everything ``hft run`` does; errors surface as `HftError` for `main` to print.
 
@@ -92,6 +93,7 @@ def run_command(
         lot_size=lot_size,
         venue_url=venue_url,
         host=host,
+        paper=paper,
     )
     stderr = Console(file=sys.stderr, highlight=False)
     for note in spec.notes:

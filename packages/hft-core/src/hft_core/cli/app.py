@@ -129,6 +129,14 @@ def run(
             "Credentials: HFT_API_KEY and HFT_API_SECRET.",
         ),
     ] = None,
+    paper: Annotated[
+        bool | None,
+        typer.Option(
+            "--paper",
+            help="Paper-trade --venue's Binance-dialect feed: orders matched locally by the replay venue's models "
+            "(--set venue.KEY=VALUE); nothing is sent to the exchange, no credentials needed.",
+        ),
+    ] = None,
     numeraire: Annotated[
         str | None,
         typer.Option("--numeraire", help="Currency to count PnL in (default: the first instrument's quote currency)."),
@@ -176,6 +184,7 @@ def run(
         symbol=symbol,
         tick_size=tick_size,
         lot_size=lot_size,
+        paper=paper,
     )
 
 
