@@ -28,7 +28,7 @@ import contextlib
 import json
 import secrets
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -128,6 +128,23 @@ def create_app(config: ServeConfig) -> FastAPI:
     )
     app.state.exchanges = exchanges
     app.state.faults = faults
+    metrics = _metrics(exchanges)
+    app.state.metrics = metrics
+    if metrics is not None:
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+        from starlette.responses import Response
+
+        @app.middleware("http")
+        async def count_requests(request: Request, call_next: Any) -> Any:
+            started = time.perf_counter()
+            response = await call_next(request)
+            route = getattr(request.scope.get("route"), "path", "unmatched")
+            metrics.observe_request(request.method, route, response.status_code, time.perf_counter() - started)
+            return response
+
+        @app.get("/metrics", summary="Prometheus metrics (hft_core.serve.metrics)", include_in_schema=False)
+        async def prometheus() -> Response:
+            return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     # -- helpers ------------------------------------------------------------------------------------------------
     def exchange_of(name: str) -> MockExchange:
@@ -350,7 +367,20 @@ def create_app(config: ServeConfig) -> FastAPI:
             return {"injected": kind, "count": count}
 
     # -- streams ------------------------------------------------------------------------------------------------
+    async def send(websocket: WebSocket, stream: str, text: str) -> None:
+        await websocket.send_text(text)
+        _sent(metrics, stream)
+
     @app.websocket("/ws/orderbook/{exchange}/{symbol}")
+    async def ws_orderbook_counted(websocket: WebSocket, exchange: str, symbol: str) -> None:
+        with _connected(metrics, "book"):
+            await ws_orderbook(websocket, exchange, symbol)
+
+    @app.websocket("/ws/user/{exchange}")
+    async def ws_user_counted(websocket: WebSocket, exchange: str) -> None:
+        with _connected(metrics, "user"):
+            await ws_user(websocket, exchange)
+
     async def ws_orderbook(websocket: WebSocket, exchange: str, symbol: str) -> None:
         await websocket.accept()
         try:
@@ -377,24 +407,23 @@ def create_app(config: ServeConfig) -> FastAPI:
                     faults.drop -= 1
                 elif faults.malformed:
                     faults.malformed -= 1
-                    await websocket.send_text(text[: len(text) // 2])
+                    await send(websocket, "book", text[: len(text) // 2])
                 elif faults.reorder and held is None:
                     faults.reorder -= 1
                     held = text
                 else:
-                    await websocket.send_text(text)
+                    await send(websocket, "book", text)
                     if held is not None:
-                        await websocket.send_text(held)
+                        await send(websocket, "book", held)
                         held = None
                     if faults.duplicate:
                         faults.duplicate -= 1
-                        await websocket.send_text(text)
+                        await send(websocket, "book", text)
                 await asyncio.sleep(interval_ms / 1000)
             await websocket.close(1012, "server restarting the stream")
         except (WebSocketDisconnect, RuntimeError, OSError):
             return
 
-    @app.websocket("/ws/user/{exchange}")
     async def ws_user(websocket: WebSocket, exchange: str) -> None:
         await websocket.accept()
         try:
@@ -411,17 +440,17 @@ def create_app(config: ServeConfig) -> FastAPI:
         queue = ex.subscribe(key)
         generation = faults.generation
         try:
-            await websocket.send_text(json.dumps({"type": "subscribed", "seq": ex.user_seq.get(key, 0)}))
+            await send(websocket, "user", json.dumps({"type": "subscribed", "seq": ex.user_seq.get(key, 0)}))
             while faults.generation == generation:
                 try:
                     event = await asyncio.wait_for(queue.get(), USER_HEARTBEAT_S)
                 except TimeoutError:
-                    await websocket.send_text(json.dumps({"type": "heartbeat", "seq": ex.user_seq.get(key, 0)}))
+                    await send(websocket, "user", json.dumps({"type": "heartbeat", "seq": ex.user_seq.get(key, 0)}))
                     continue
                 if event is None:
                     await websocket.close(1013, "slow consumer: reconnect and reconcile")
                     return
-                await websocket.send_text(json.dumps(event))
+                await send(websocket, "user", json.dumps(event))
             await websocket.close(1012, "server restarting the stream")
         except (WebSocketDisconnect, RuntimeError, OSError):
             return
@@ -430,8 +459,35 @@ def create_app(config: ServeConfig) -> FastAPI:
 
     from hft_core.serve.binance import add_binance_routes
 
-    add_binance_routes(app, exchanges, config.keys, limiter, config.rate, lambda: faults.generation)
+    add_binance_routes(app, exchanges, config.keys, limiter, config.rate, lambda: faults.generation, metrics)
     return app
+
+
+def _metrics(exchanges: Mapping[str, MockExchange]) -> Any:
+    """The application's `ServeMetrics`, or None without prometheus-client (then there is no ``/metrics``)."""
+    try:
+        from hft_core.serve.metrics import ServeMetrics
+    except ImportError:
+        return None
+    return ServeMetrics(exchanges)
+
+
+def _sent(metrics: Any, stream: str) -> None:
+    if metrics is not None:
+        metrics.ws_messages.labels(stream).inc()
+
+
+@contextlib.contextmanager
+def _connected(metrics: Any, stream: str) -> Iterator[None]:
+    if metrics is None:
+        yield
+        return
+    gauge = metrics.ws_connections.labels(stream)
+    gauge.inc()
+    try:
+        yield
+    finally:
+        gauge.dec()
 
 
 def _int_param(websocket: WebSocket, name: str, default: int, low: int, high: int) -> int:

@@ -338,6 +338,7 @@ def add_binance_routes(
     limiter: RateLimiter,
     rate: float,
     generation: Callable[[], int],
+    metrics: Any = None,
 ) -> None:
     """Serve the dialect under ``/{exchange}`` of ``app`` (see the module docstring)."""
     listen_keys: dict[str, tuple[str, str, float]] = {}  # listen key -> (exchange, API key, monotonic expiry)
@@ -835,6 +836,17 @@ def add_binance_routes(
         return entry[1]
 
     async def serve_streams(websocket: WebSocket, exchange: str, names: list[str], combined: bool) -> None:
+        if metrics is None:
+            await run_streams(websocket, exchange, names, combined)
+            return
+        gauge = metrics.ws_connections.labels("binance")
+        gauge.inc()
+        try:
+            await run_streams(websocket, exchange, names, combined)
+        finally:
+            gauge.dec()
+
+    async def run_streams(websocket: WebSocket, exchange: str, names: list[str], combined: bool) -> None:
         await websocket.accept()
         ex = exchanges.get(exchange.lower())
         if ex is None:
@@ -900,6 +912,8 @@ def add_binance_routes(
                             await _close(websocket, 1013, "slow consumer: reconnect")
                             return
                         await websocket.send_text(json.dumps({"stream": name, "data": data} if combined else data))
+                        if metrics is not None:
+                            metrics.ws_messages.labels("binance").inc()
                 await asyncio.sleep(STREAM_TICK_S)
             if generation() != start:
                 await _close(websocket, 1012, "server restarting the stream")

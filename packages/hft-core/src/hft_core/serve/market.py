@@ -415,6 +415,8 @@ class MockExchange:
         self.subscribers: dict[str, list[asyncio.Queue[dict[str, Any] | None]]] = {}
         self.user_seq: dict[str, int] = {}
         self.queue_size = queue_size
+        self.slow_consumers = 0
+        """User-stream queues dropped because they filled up (`publish`)."""
 
     def market(self, symbol: str) -> MockMarket:
         """The market of ``symbol`` (case-insensitive), started on first use; KeyError if not listed."""
@@ -480,6 +482,7 @@ class MockExchange:
             try:
                 queue.put_nowait(event)
             except asyncio.QueueFull:
+                self.slow_consumers += 1
                 self.unsubscribe(key, queue)
                 while not queue.empty():
                     queue.get_nowait()

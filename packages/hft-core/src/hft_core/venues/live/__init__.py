@@ -7,11 +7,16 @@ seed-style API). Needs the ``live`` (or ``serve``) extra: websockets and httpx.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+from hft_core.errors import ConfigError
 from hft_core.venues.live.venue import LiveStats, LiveVenue, parse_live_url
 
-__all__ = ["LiveStats", "LiveVenue", "live_venue", "parse_live_url"]
+__all__ = ["METRICS_PORT_ENV", "LiveStats", "LiveVenue", "live_venue", "parse_live_url"]
+
+METRICS_PORT_ENV = "HFT_METRICS_PORT"
+"""Set to a port, a live venue built by `live_venue` (so ``hft run --venue``) serves its Prometheus metrics there."""
 
 
 def live_venue(url: str, *, api_key: str | None = None, secret: str | None = None, **options: Any) -> LiveVenue:
@@ -19,6 +24,15 @@ def live_venue(url: str, *, api_key: str | None = None, secret: str | None = Non
 
     Without ``api_key`` and ``secret`` it is market data only (orders cannot be placed). ``options`` are
     `LiveVenue`'s: ``depth``, ``interval_ms``, ``heartbeat_timeout_s``, ``backoff_s``, ``max_backoff_s``,
-    ``connect_timeout_s``, ``rest_timeout_s``, ``session`` (the client order ids' prefix).
+    ``connect_timeout_s``, ``rest_timeout_s``, ``session`` (the client order ids' prefix), ``metrics_port`` (serve
+    Prometheus metrics on 127.0.0.1:PORT, `hft_core.venues.live.metrics`; default: ``HFT_METRICS_PORT`` if set,
+    so ``hft run --venue`` exposes them too).
     """
+    if "metrics_port" not in options and os.environ.get(METRICS_PORT_ENV):
+        try:
+            options["metrics_port"] = int(os.environ[METRICS_PORT_ENV])
+        except ValueError:
+            raise ConfigError(
+                f"{METRICS_PORT_ENV} must be a port number, got {os.environ[METRICS_PORT_ENV]!r}"
+            ) from None
     return LiveVenue(url, api_key=api_key, secret=secret, **options)

@@ -34,7 +34,7 @@ import random
 import secrets
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -112,6 +112,8 @@ class _Order:
     """The server answered the create (or reported the order): an order it then does not know was lost."""
     deferred: tuple[OrderStatus, OrderReason, int] | None = None
     """A terminal update waiting for the fills before it: (status, reason, the server's filled lots)."""
+    sent_ns: int = 0
+    """`time.perf_counter_ns` when it was submitted: its round trip ends with its first report from the server."""
 
 
 class LiveVenue:
@@ -131,6 +133,8 @@ class LiveVenue:
         connect_timeout_s: float = 5.0,
         rest_timeout_s: float = 5.0,
         session: str | None = None,
+        metrics_port: int | None = None,
+        metrics_host: str = "127.0.0.1",
     ) -> None:
         self.url = url
         self._ws_base, self._http_base, self.exchange, self.symbols = parse_live_url(url)
@@ -147,6 +151,15 @@ class LiveVenue:
         self._rest_timeout_s = rest_timeout_s
         self.session = session or secrets.token_hex(4)
         self.stats = LiveStats()
+        self.on_round_trip: Callable[[float], None] | None = None
+        """Called with each order's round trip (seconds from `submit` to the server's first report of it)."""
+        self.positions: list[int] = []
+        """Each instrument's position (lots) from the fills reported so far."""
+        self.cash: list[float] = []
+        """Each instrument's cash flow (quote currency, fees included) from the fills reported so far."""
+        self._metrics_address = None if metrics_port is None else (metrics_host, metrics_port)
+        self.metrics: Any = None
+        """The `LiveMetrics` served on ``metrics_port`` (Prometheus), once started."""
         self._cond = threading.Condition()
         self._books = [_Book() for _ in self.symbols]
         self._orders: dict[int, _Order] = {}
@@ -164,6 +177,8 @@ class LiveVenue:
         self._instruments: tuple[Instrument, ...] = self._call(
             self._load_instruments(), connect_timeout_s + rest_timeout_s
         )
+        self.positions = [0] * len(self._instruments)
+        self.cash = [0.0] * len(self._instruments)
         self._started = False
 
     # -- the Venue protocol -----------------------------------------------------------------------------------
@@ -184,6 +199,10 @@ class LiveVenue:
         if self._started:
             raise RuntimeError("the live venue has already started")
         self._started = True
+        if self._metrics_address is not None:
+            from hft_core.venues.live.metrics import LiveMetrics
+
+            self.metrics = LiveMetrics(self).serve(self._metrics_address[1], self._metrics_address[0])
         asyncio.run_coroutine_threadsafe(self._main(), self._loop)
         deadline = time.monotonic() + self._connect_timeout_s
         with self._cond:
@@ -229,7 +248,9 @@ class LiveVenue:
         with self._cond:
             if order_id in self._orders:
                 raise ValueError(f"order id {order_id} was already used")
-            self._orders[order_id] = _Order(order_id, instrument, side, price, qty, OrderType(order_type))
+            self._orders[order_id] = _Order(
+                order_id, instrument, side, price, qty, OrderType(order_type), sent_ns=time.perf_counter_ns()
+            )
         asyncio.run_coroutine_threadsafe(self._create(order_id), self._loop)
 
     def acknowledged(self, order_id: int) -> bool:
@@ -295,6 +316,8 @@ class LiveVenue:
         if self._stopping:
             return
         self._stopping = True
+        if self.metrics is not None:
+            self.metrics.close()
 
         async def shutdown() -> None:
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
@@ -500,6 +523,7 @@ class LiveVenue:
         else:
             reason = _refusal_reason(response.text)
             with self._cond:
+                self._round_trip(order)
                 order.done = True
                 self._reports.append(
                     Report(time.time_ns(), order.instrument, order_id, OrderStatus.REJECTED, reason, order.side,
@@ -543,6 +567,7 @@ class LiveVenue:
             inst = self._instruments[order.instrument]
             status = event.get("status")
             now = time.time_ns()
+            self._round_trip(order)
             if not order.acked and status != "rejected":
                 order.acked = True
                 self._reports.append(
@@ -555,6 +580,14 @@ class LiveVenue:
                 order.deferred = (_TERMINAL[status], reason, server_filled)
                 self._settle_deferred(order, now)
             self._cond.notify_all()
+
+    def _round_trip(self, order: _Order) -> None:
+        """The order's round trip ends (once) with the first word of it from the server."""
+        if order.sent_ns:
+            elapsed = (time.perf_counter_ns() - order.sent_ns) / 1e9
+            order.sent_ns = 0
+            if self.on_round_trip is not None:
+                self.on_round_trip(elapsed)
 
     def _settle_deferred(self, order: _Order, now: int) -> None:
         if order.deferred is None or order.done:
@@ -586,6 +619,10 @@ class LiveVenue:
             price = inst.price_to_ticks(float(event["price"]), "nearest")
             now = time.time_ns()
             order.created = True
+            self._round_trip(order)
+            self.positions[order.instrument] += qty if order.side == BUY else -qty
+            notional = inst.notional(price, qty)
+            self.cash[order.instrument] -= (notional if order.side == BUY else -notional) + float(event.get("fee", 0.0))
             if not order.acked:
                 order.acked = True
                 self._reports.append(
