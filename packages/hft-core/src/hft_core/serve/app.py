@@ -112,6 +112,7 @@ def create_app(config: ServeConfig) -> FastAPI:
                     exchange.sync()
                 await asyncio.sleep(SYNC_INTERVAL_S)
 
+        app.state.loop = asyncio.get_running_loop()  # tests reach the server's records on its own thread
         task = asyncio.create_task(keep_time())
         try:
             yield
