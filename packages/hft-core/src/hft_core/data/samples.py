@@ -9,9 +9,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["SHARED_DATA_ENV", "shared_data_path"]
+__all__ = ["SHARED_DATA_ENV", "SharedDataMissing", "shared_data_path"]
 
 SHARED_DATA_ENV = "HFT_SHARED_DATA"
+
+
+class SharedDataMissing(FileNotFoundError):  # noqa: N818 (a FileNotFoundError: the name says what is missing)
+    """The shared sample data is not beside this checkout (e.g. a CI runner without ``../shared``).
+
+    The workspace's tests skip on it, unless ``HFT_REQUIRE_SHARED_DATA=1`` (set by ``.ci/run``, whose machine has
+    the data) makes it a failure (the root ``conftest.py``)."""
 
 
 def _candidates() -> list[Path]:
@@ -28,4 +35,4 @@ def shared_data_path(name: str) -> Path:
         if (base / name).exists():
             return base / name
     searched = ", ".join(str(c) for c in dict.fromkeys(candidates))
-    raise FileNotFoundError(f"shared sample data {name!r} not found (set {SHARED_DATA_ENV}); looked in: {searched}")
+    raise SharedDataMissing(f"shared sample data {name!r} not found (set {SHARED_DATA_ENV}); looked in: {searched}")
