@@ -277,3 +277,19 @@ def test_a_replay_reports_its_datas_counted_repairs() -> None:
     result, _ = execute_run(spec, write=False)
     checks = result.stats["data_checks"][capture.name]
     assert checks["crossed_updates"] == 0 and checks["book_rows"] > 100_000
+
+
+def test_a_headline_file_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    headlines = tmp_path / "heads.csv"
+    headlines.write_text("timestamp,headline\n2024-01-01 00:00:05,Company beats earnings\n")
+    code, err = _hft(
+        capsys, "run", "passive-mm", "--text", str(headlines), "--duration", "5", "-o", str(tmp_path / "a")
+    )
+    assert code == 1 and "has no time zone" in err and not (tmp_path / "a").exists()  # a DataError
+    code, err = _hft(capsys, "run", "passive-mm", "--text-tz", "UTC", "--duration", "5", "-o", str(tmp_path / "b"))
+    assert code == 2 and "--text-tz applies to a --text headline file" in err
+    out = tmp_path / "c"
+    args = ("--text", str(headlines), "--text-tz", "UTC", "--duration", "5", "-o", str(out), "-q")
+    code, err = _hft(capsys, "run", "passive-mm", *args)
+    assert code == 0, err
+    assert 'tz = "UTC"' in (out / "config.toml").read_text()

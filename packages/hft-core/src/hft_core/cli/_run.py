@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from hft_core.errors import RunStoppedError
+from hft_core.errors import ConfigError, RunStoppedError
 from hft_core.plugins import PluginHost
 
 if TYPE_CHECKING:
@@ -70,6 +70,8 @@ def run_command(
     lot_size: float | None = None,
     venue_url: str | None = None,
     paper: bool | None = None,
+    text: Path | None = None,
+    text_tz: str | None = None,
 ) -> None:
     """Everything ``hft run`` does; errors surface as `HftError` for `main` to print.
 
@@ -78,6 +80,10 @@ def run_command(
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
     from hft_core.runs import execute_run, interrupt_on_signals, resolve_run
+    from hft_core.text import TextSource
+
+    if text_tz is not None and text is None:
+        raise ConfigError("--text-tz applies to a --text headline file")
 
     spec = resolve_run(
         name,
@@ -94,6 +100,7 @@ def run_command(
         venue_url=venue_url,
         host=host,
         paper=paper,
+        text=None if text is None else TextSource(text, tz=text_tz),
     )
     stderr = Console(file=sys.stderr, highlight=False)
     for note in spec.notes:

@@ -137,6 +137,18 @@ def run(
             "(--set venue.KEY=VALUE); nothing is sent to the exchange, no credentials needed.",
         ),
     ] = None,
+    text: Annotated[
+        Path | None,
+        typer.Option(
+            "--text",
+            help="A headline file (CSV, JSONL, Parquet) delivered to the strategy's on_text at receipt time.",
+            dir_okay=False,
+        ),
+    ] = None,
+    text_tz: Annotated[
+        str | None,
+        typer.Option("--text-tz", help="Time zone of --text's naive timestamps (e.g. UTC, America/New_York)."),
+    ] = None,
     numeraire: Annotated[
         str | None,
         typer.Option("--numeraire", help="Currency to count PnL in (default: the first instrument's quote currency)."),
@@ -185,6 +197,8 @@ def run(
         tick_size=tick_size,
         lot_size=lot_size,
         paper=paper,
+        text=text,
+        text_tz=text_tz,
     )
 
 
