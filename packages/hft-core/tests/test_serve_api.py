@@ -139,6 +139,18 @@ def test_orderbook_stream_numbers_its_frames(server: BackgroundServer) -> None:
     assert [f["ts"] for f in frames] == sorted(f["ts"] for f in frames)
 
 
+def test_orderbook_stream_keeps_its_cadence_and_stamps_its_frames(server: BackgroundServer) -> None:
+    url = f"ws://127.0.0.1:{server.port}/ws/orderbook/binance/BTCUSDT?depth=1&interval_ms=20"
+    with connect(url, open_timeout=TIMEOUT, close_timeout=1) as ws:
+        stamps = []
+        for _ in range(26):
+            frame = json.loads(ws.recv(timeout=TIMEOUT))
+            stamps.append((frame["sent_ns"], time.time_ns()))
+    assert all(0 <= arrived - sent < 1_000_000_000 for sent, arrived in stamps)  # the server's wall clock
+    mean_interval_ms = (stamps[-1][0] - stamps[0][0]) / 25 / 1e6
+    assert 18.0 < mean_interval_ms < 24.0
+
+
 @pytest.mark.parametrize(
     ("path", "words"),
     [

@@ -395,14 +395,18 @@ def create_app(config: ServeConfig) -> FastAPI:
         generation = faults.generation
         held: str | None = None
         seq = 0
+        period = interval_ms / 1000
+        next_at = time.monotonic()
         try:
             while faults.generation == generation:
                 if time.monotonic() < faults.stall_until:
-                    await asyncio.sleep(interval_ms / 1000)
+                    await asyncio.sleep(period)
+                    next_at = time.monotonic()
                     continue
                 market.sync()
                 seq += 1
                 frame = {"type": "book", "exchange": ex.spec.name, "seq": seq, **market.book(depth)}
+                frame["sent_ns"] = time.time_ns()  # the wall clock at sending: a client measures delivery latency
                 text = json.dumps(frame)
                 if faults.drop:
                     faults.drop -= 1
@@ -420,7 +424,12 @@ def create_app(config: ServeConfig) -> FastAPI:
                     if faults.duplicate:
                         faults.duplicate -= 1
                         await send(websocket, "book", text)
-                await asyncio.sleep(interval_ms / 1000)
+                # on a fixed cadence (a frame's own cost does not stretch the interval); late, start afresh
+                next_at += period
+                delay = next_at - time.monotonic()
+                if delay < -period:
+                    next_at, delay = time.monotonic(), 0.0
+                await asyncio.sleep(max(delay, 0.0))
             await websocket.close(1012, "server restarting the stream")
         except (WebSocketDisconnect, RuntimeError, OSError):
             return
