@@ -1,7 +1,7 @@
 """Load on ``hft serve`` (#23): WebSocket fan-out latency, order round trips, memory over a soak, live-venue resync.
 
 Usage: python benchmarks/serve_load.py [--clients 50] [--rate 20] [--seconds 10] [--orders 300] [--soak 120]
-                                        [--repeats 3]
+                                        [--repeats 3] [--soak-without-orders] [--skip-latency]
 
 Everything on 127.0.0.1; the server is ``hft serve`` in its own process (as a user runs it), the clients in this
 one. Each repeat measures:
@@ -181,7 +181,7 @@ def resync_time(server: Server) -> float:
         return time.monotonic() - ready_at
 
 
-def soak(server: Server, clients: int, rate: float, seconds: float) -> list[float]:
+def soak(server: Server, clients: int, rate: float, seconds: float, orders: bool = True) -> list[float]:
     samples: list[float] = []
 
     def sample_rss_while_trading() -> None:
@@ -194,6 +194,9 @@ def soak(server: Server, clients: int, rate: float, seconds: float) -> list[floa
                 if time.monotonic() >= next_sample:
                     samples.append(server.rss_mb())
                     next_sample += 1.0
+                if not orders:
+                    time.sleep(0.1)
+                    continue
                 cid = f"soak-{time.monotonic_ns()}-{n}"
                 params = {"symbol": SYMBOL, "side": "buy", "qty": 0.01, "price": round(bid * 0.9, 2),
                           "client_order_id": cid}  # fmt: skip
@@ -226,13 +229,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="streaming time per repeat")
     parser.add_argument("--orders", type=int, default=300, help="create + cancel pairs per repeat")
     parser.add_argument("--soak", type=float, default=120.0, help="soak seconds (0: none)")
+    parser.add_argument("--soak-without-orders", action="store_true", help="the soak streams only")
+    parser.add_argument("--skip-latency", action="store_true", help="only the soak")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
     rows: dict[str, list[float]] = {}
     gaps_total = 0
     frames_total = 0
-    for repeat in range(args.repeats):
+    for repeat in range(0 if args.skip_latency else args.repeats):
         server = Server(free_port())
         server.start()
         try:
@@ -263,8 +268,9 @@ def main() -> None:
             server.stop()
         print(f"repeat {repeat + 1}/{args.repeats} done", file=sys.stderr)
 
-    print(f"{args.clients} clients × {args.rate:g} updates/s, {args.seconds:g} s; {args.orders} orders; "
-          f"{args.repeats} repeats; {frames_total} frames, {gaps_total} seq gaps")  # fmt: skip
+    if rows:
+        print(f"{args.clients} clients × {args.rate:g} updates/s, {args.seconds:g} s; {args.orders} orders; "
+              f"{args.repeats} repeats; {frames_total} frames, {gaps_total} seq gaps")  # fmt: skip
     for name, values in rows.items():
         unit = "s" if name.endswith("(s)") else ("/s" if "/s" in name else "ms")
         print(summary(name.rsplit(" (", 1)[0], values, unit))
@@ -272,7 +278,7 @@ def main() -> None:
         server = Server(free_port())
         server.start()
         try:
-            samples = soak(server, args.clients, args.rate, args.soak)
+            samples = soak(server, args.clients, args.rate, args.soak, orders=not args.soak_without_orders)
         finally:
             server.stop()
         print(f"soak {args.soak:g} s: RSS first {samples[0]:.1f} MB, last {samples[-1]:.1f} MB, "
