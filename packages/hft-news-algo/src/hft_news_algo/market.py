@@ -21,18 +21,15 @@ from hft_core import (
     FairValuePaths,
     FeeSchedule,
     Instrument,
-    LiquidityProvider,
     MarketSpec,
-    NoiseTaker,
-    ParticipantSpec,
     SimulatedVenue,
     TextFeed,
     TextItem,
-    ValueTrader,
     VenueSpec,
     check_fair_path,
     fair_step_ns,
     fair_value_seed,
+    market_participants,
     strategy_latency,
 )
 
@@ -55,36 +52,6 @@ class NewsMarketVenue(SimulatedVenue):
 
     text_feed: TextFeed | None = None
     news: tuple[NewsEvent, ...] = ()
-
-
-def _participants(v: Mapping[str, Any]) -> tuple[ParticipantSpec, ...]:
-    found: list[ParticipantSpec] = [
-        LiquidityProvider(
-            order_rate=float(v["lp_order_rate"]),
-            distance_mean_ticks=float(v["lp_distance_ticks"]),
-            half_spread_ticks=float(v["lp_half_spread_ticks"]),
-            size_min=int(v["lp_size_min"]),
-            size_max=int(v["lp_size_max"]),
-            lifetime_mean_s=float(v["lp_lifetime_s"]),
-            fair_weight=float(v["lp_fair_weight"]),
-        )
-    ]
-    if float(v["noise_rate"]) > 0:
-        found.append(
-            NoiseTaker(
-                rate=float(v["noise_rate"]), size_min=int(v["noise_size_min"]), size_max=int(v["noise_size_max"])
-            )
-        )
-    if float(v["value_look_rate"]) > 0:
-        found.append(
-            ValueTrader(
-                look_rate=float(v["value_look_rate"]),
-                edge_ticks=float(v["value_edge_ticks"]),
-                size_max=int(v["value_size_max"]),
-                latency_ns=int(v["value_latency_ns"]),
-            )
-        )
-    return tuple(found)
 
 
 def build_news_market(seed: int, duration_s: float, v: Mapping[str, Any]) -> NewsMarketVenue:
@@ -117,7 +84,7 @@ def build_news_market(seed: int, duration_s: float, v: Mapping[str, Any]) -> New
             log_fair[event.instrument, math.ceil(event.offset_ns / step_ns) :] += event.impact
     log_fair += math.log(float(v["price"]))
     fees = FeeSchedule(maker=float(v["maker_fee"]), taker=float(v["taker_fee"]))
-    participants = _participants(v)
+    participants = market_participants(v)
     delay_ns = int(v["absorption_delay_ms"]) * 1_000_000
     markets = [
         MarketSpec(

@@ -37,16 +37,13 @@ from hft_core import (
     FairValuePaths,
     FeeSchedule,
     Instrument,
-    LiquidityProvider,
     MarketSpec,
-    NoiseTaker,
-    ParticipantSpec,
     SimulatedVenue,
-    ValueTrader,
     VenueSpec,
     check_fair_path,
     fair_step_ns,
     fair_value_seed,
+    market_participants,
     strategy_latency,
 )
 
@@ -61,29 +58,6 @@ _NS_PER_S = 1_000_000_000
 _FAIR_MARGIN_S = 1.0
 """Fair-value paths run this far past the end, so a late look never falls off the path."""
 _VENUE = "sim"
-
-
-def _participants(v: Values) -> tuple[ParticipantSpec, ...]:
-    participants: list[ParticipantSpec] = [
-        LiquidityProvider(
-            order_rate=float(v["lp_order_rate"]),
-            distance_mean_ticks=float(v["lp_distance_ticks"]),
-            size_max=int(v["lp_size_max"]),
-            lifetime_mean_s=float(v["lp_lifetime_s"]),
-            fair_weight=float(v["lp_fair_weight"]),
-        )
-    ]
-    if float(v["noise_rate"]) > 0:
-        participants.append(NoiseTaker(rate=float(v["noise_rate"]), size_max=int(v["noise_size_max"])))
-    if float(v["value_look_rate"]) > 0:
-        participants.append(
-            ValueTrader(
-                look_rate=float(v["value_look_rate"]),
-                edge_ticks=float(v["value_edge_ticks"]),
-                size_max=int(v["value_size_max"]),
-            )
-        )
-    return tuple(participants)
 
 
 def _venue_spec(v: Values) -> VenueSpec:
@@ -167,7 +141,7 @@ def build_fast_cointegrated_pair(seed: int, duration_s: float, v: Values) -> Sim
         Instrument(symbol, float(v["tick_size"]), float(v["lot_size"]), venue=_VENUE, fees=_fees(v))
         for symbol in ("Y", "X")
     ]
-    participants = _participants(v)
+    participants = market_participants(v)
     markets = [MarketSpec(inst, participants, fair_value=index) for index, inst in enumerate(instruments)]
     return _venue(
         markets,
@@ -213,7 +187,7 @@ def build_factor_universe(seed: int, duration_s: float, v: Values) -> SimulatedV
     log_prices = np.log(prices)[:, None] + loadings @ factors + residuals
     fees = _fees(v)
     tick, lot = float(v["tick_size"]), float(v["lot_size"])
-    participants = _participants(v)
+    participants = market_participants(v)
     markets = [
         MarketSpec(Instrument(f"S{index + 1:02d}", tick, lot, venue=_VENUE, fees=fees), participants, fair_value=index)
         for index in range(n_names)
@@ -244,7 +218,7 @@ def build_triangle(seed: int, duration_s: float, v: Values) -> SimulatedVenue:
         (float(v["cross_tick_size"]), float(v["eth_lot_size"])),
     )
     delay_ns = int(v["cross_delay_ms"]) * _NS_PER_MS
-    participants = _participants(v)
+    participants = market_participants(v)
     markets = [
         MarketSpec(
             Instrument(symbol, tick, lot, venue=_VENUE, fees=fees),

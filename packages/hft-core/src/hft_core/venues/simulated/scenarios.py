@@ -48,62 +48,85 @@ _FAIR_MARGIN_S = 1.0
 
 
 # -- building blocks ------------------------------------------------------------------------------------------
-def _participants(v: Values) -> tuple[ParticipantSpec, ...]:
-    """One market's background participants from the ``lp_*``, ``noise_*``, ``imbalance_*``, ... parameters."""
-    participants: list[ParticipantSpec] = [
-        LiquidityProvider(
-            order_rate=float(v["lp_order_rate"]),
-            distance_mean_ticks=float(v["lp_distance_ticks"]),
-            half_spread_ticks=float(v["lp_half_spread_ticks"]),
-            size_min=int(v["lp_size_min"]),
-            size_max=int(v["lp_size_max"]),
-            lifetime_mean_s=float(v["lp_lifetime_s"]),
-            fair_weight=float(v["lp_fair_weight"]),
-        )
-    ]
-    if float(v["noise_rate"]) > 0:
-        participants.append(
-            NoiseTaker(
-                rate=float(v["noise_rate"]),
-                size_min=int(v["noise_size_min"]),
-                size_max=int(v["noise_size_max"]),
-                hawkes_branching=float(v["noise_hawkes_branching"]),
-                hawkes_decay=float(v["noise_hawkes_decay"]),
-            )
-        )
-    if float(v["imbalance_look_rate"]) > 0:
-        participants.append(
-            ImbalanceFollower(
-                look_rate=float(v["imbalance_look_rate"]),
-                levels=int(v["imbalance_levels"]),
-                threshold=float(v["imbalance_threshold"]),
-                take_probability=float(v["imbalance_take_probability"]),
-                size_max=int(v["imbalance_size_max"]),
-                latency_ns=int(v["imbalance_latency_ns"]),
-                cooldown_s=float(v["imbalance_cooldown_s"]),
-            )
-        )
-    if float(v["momentum_look_rate"]) > 0:
-        participants.append(
-            MomentumFollower(
-                look_rate=float(v["momentum_look_rate"]),
-                lookback_s=float(v["momentum_lookback_s"]),
-                threshold_ticks=float(v["momentum_threshold_ticks"]),
-                size_max=int(v["momentum_size_max"]),
-                latency_ns=int(v["momentum_latency_ns"]),
-                cooldown_s=float(v["momentum_cooldown_s"]),
-            )
-        )
-    if float(v["value_look_rate"]) > 0:
-        participants.append(
-            ValueTrader(
-                look_rate=float(v["value_look_rate"]),
-                edge_ticks=float(v["value_edge_ticks"]),
-                size_max=int(v["value_size_max"]),
-                latency_ns=int(v["value_latency_ns"]),
-            )
-        )
-    return tuple(participants)
+_PARTICIPANT_KNOBS: tuple[tuple[type[ParticipantSpec], str | None, Mapping[str, str]], ...] = (
+    (
+        LiquidityProvider,
+        None,
+        {
+            "lp_order_rate": "order_rate",
+            "lp_distance_ticks": "distance_mean_ticks",
+            "lp_half_spread_ticks": "half_spread_ticks",
+            "lp_size_min": "size_min",
+            "lp_size_max": "size_max",
+            "lp_lifetime_s": "lifetime_mean_s",
+            "lp_fair_weight": "fair_weight",
+        },
+    ),
+    (
+        NoiseTaker,
+        "noise_rate",
+        {
+            "noise_rate": "rate",
+            "noise_size_min": "size_min",
+            "noise_size_max": "size_max",
+            "noise_hawkes_branching": "hawkes_branching",
+            "noise_hawkes_decay": "hawkes_decay",
+        },
+    ),
+    (
+        ImbalanceFollower,
+        "imbalance_look_rate",
+        {
+            "imbalance_look_rate": "look_rate",
+            "imbalance_levels": "levels",
+            "imbalance_threshold": "threshold",
+            "imbalance_take_probability": "take_probability",
+            "imbalance_size_max": "size_max",
+            "imbalance_latency_ns": "latency_ns",
+            "imbalance_cooldown_s": "cooldown_s",
+        },
+    ),
+    (
+        MomentumFollower,
+        "momentum_look_rate",
+        {
+            "momentum_look_rate": "look_rate",
+            "momentum_lookback_s": "lookback_s",
+            "momentum_threshold_ticks": "threshold_ticks",
+            "momentum_size_max": "size_max",
+            "momentum_latency_ns": "latency_ns",
+            "momentum_cooldown_s": "cooldown_s",
+        },
+    ),
+    (
+        ValueTrader,
+        "value_look_rate",
+        {
+            "value_look_rate": "look_rate",
+            "value_edge_ticks": "edge_ticks",
+            "value_size_max": "size_max",
+            "value_latency_ns": "latency_ns",
+        },
+    ),
+)
+"""Each background participant, the knob that switches it off at 0 (None: always there), and its knobs
+(`hft_core.markets`) by the participant's own field names."""
+
+
+def market_participants(v: Values) -> tuple[ParticipantSpec, ...]:
+    """A market's background participants from its knob values, in one fixed order (liquidity provider, noise
+    taker, imbalance follower, momentum follower, value trader).
+
+    A participant is there when its switch knob is in ``v`` and above 0 (the liquidity provider always is); it
+    takes the knobs of it that ``v`` has, and its own defaults for the rest, so a plugin market that declares only
+    some of `hft_core.markets`' knobs gets the same participants hft-core's markets are built from.
+    """
+    found: list[ParticipantSpec] = []
+    for kind, switch, knobs in _PARTICIPANT_KNOBS:
+        if switch is not None and not (switch in v and float(v[switch]) > 0):
+            continue
+        found.append(kind(**{field: v[knob] for knob, field in knobs.items() if knob in v}))
+    return tuple(found)
 
 
 def _instrument(symbol: str, venue: str, v: Values, base: str = "") -> Instrument:
@@ -159,7 +182,7 @@ def _gbm(seed: int, duration_s: float, v: Values) -> FairValuePaths:
 # -- the scenarios --------------------------------------------------------------------------------------------
 def _single(name: str, seed: int, duration_s: float, v: Values) -> SimulatedVenue:
     venue = VenueSpec("sim", strategy_latency(v), int(v["message_service_ns"]))
-    market = MarketSpec(_instrument("SIM", "sim", v), _participants(v))
+    market = MarketSpec(_instrument("SIM", "sim", v), market_participants(v))
     return SimulatedVenue(
         [market],
         [venue],
@@ -209,8 +232,8 @@ def build_cointegrated_pair(seed: int, duration_s: float, v: Values) -> Simulate
     fair_values = FairValuePaths(np.stack([paths.legs[0, :, 0], paths.target[0]]), step_ns)
     venue = VenueSpec("sim", strategy_latency(v), int(v["message_service_ns"]))
     markets = [
-        MarketSpec(_instrument("SIMA", "sim", v), _participants(v), fair_value=0),
-        MarketSpec(_instrument("SIMB", "sim", v), _participants(v), fair_value=1),
+        MarketSpec(_instrument("SIMA", "sim", v), market_participants(v), fair_value=0),
+        MarketSpec(_instrument("SIMB", "sim", v), market_participants(v), fair_value=1),
     ]
     return SimulatedVenue(
         markets,
@@ -255,7 +278,7 @@ def build_two_venue_market(
         VenueSpec("fast", strategy_latency(v), service_ns),
         VenueSpec("slow", strategy_latency(v, "slow_"), service_ns),
     ]
-    participants = _participants(v)
+    participants = market_participants(v)
     fast = participants if fast_participants is None else tuple(fast_participants)
     slow = participants if slow_participants is None else tuple(slow_participants)
     fast_symbol, slow_symbol = ("SIM@fast", "SIM@slow") if venue_symbols else ("SIM", "SIM")
@@ -273,9 +296,3 @@ def build_two_venue_market(
         name=f"simulated:{name}",
         record=bool(v["record"]),
     )
-
-
-def market_participants(v: Values) -> tuple[ParticipantSpec, ...]:
-    """One market's background participants from the ``lp_*``, ``noise_*``, ``imbalance_*``, ``momentum_*`` and
-    ``value_*`` knobs of `hft_core.markets.MarketConfig`, as the built-in scenarios build them."""
-    return _participants(v)
