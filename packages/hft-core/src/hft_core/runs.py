@@ -233,6 +233,24 @@ def _data_paths(value: object, source: str) -> tuple[Path, ...]:
     return paths
 
 
+def _replay_config(
+    table: Mapping[str, object] | None,
+    values: Mapping[str, object] | None,
+    assignments: Iterable[str],
+    label: str,
+    owner: str,
+) -> Config:
+    """A replay or paper venue's knobs (`ReplayConfig`): defaults < the file's ``[venue]`` < values < ``venue.K=V``."""
+    from hft_core.venues.replay.config import ReplayConfig
+
+    return (
+        ReplayConfig()
+        .updated(table or {}, source=f"{label} [venue]", owner=owner)
+        .updated(values or {}, source="venue values", owner=owner)
+        .updated(assignments=assignments, owner=owner, prefix="venue.")
+    )
+
+
 def _live_url(url: object, paths: tuple[Path, ...] | None, duration_s: float | None, pattern: str, gated: bool) -> str:
     """A live run's venue URL, checked: a ws(s):// URL, no --data beside it, a duration, no educational pattern."""
     if not isinstance(url, str) or not url.startswith(("ws://", "wss://")):
@@ -353,41 +371,15 @@ def resolve_run(
     paper_run = bool(run_table.get("paper", False)) if paper is None else paper
     if paper_run and live is None:
         raise ConfigError("--paper needs --venue ws://HOST:PORT/EXCHANGE/SYMBOL (the live feed to paper-trade on)")
-    if live is not None and paper_run:
-        live_url = _live_url(live, paths, resolved_duration, found.name, gated)
-        if scenario_table or scenario or scenario_assignments or unsynced or grid or text_source is not None:
-            raise ConfigError("a paper run takes [venue] settings only (its feed is live, not a market or data)")
-        from hft_core.venues.replay.config import ReplayConfig
-
-        paper_venue_config = (
-            ReplayConfig()
-            .updated(venue_table or {}, source=f"{label} [venue]", owner="the paper venue")
-            .updated(venue or {}, source="venue values", owner="the paper venue")
-            .updated(assignments=sections.venue_assignments, owner="the paper venue", prefix="venue.")
-        )
-        return RunSpec(
-            found,
-            config,
-            resolved_seed,
-            None,
-            None,
-            None,
-            resolved_duration,
-            numeraire=resolved_numeraire,
-            gated=gated,
-            notes=tuple(notes),
-            venue_config=paper_venue_config,
-            venue_url=live_url,
-            paper=True,
-        )
     if live is not None:
         live_url = _live_url(live, paths, resolved_duration, found.name, gated)
-        if scenario_table or scenario or scenario_assignments or venue_table or venue or sections.venue_assignments:
-            raise ConfigError("scenario and venue settings apply to simulated and replayed markets, not to a live run")
-        if unsynced or grid:
-            raise ConfigError("allow_unsynced and --symbol/--tick-size/--lot-size apply to a data replay")
-        if text_source is not None:
-            raise ConfigError("a text file replays recorded time: it applies to simulated and replayed markets")
+        if scenario_table or scenario or scenario_assignments or unsynced or grid or text_source is not None:
+            raise ConfigError(
+                "scenario settings, allow_unsynced, --symbol/--tick-size/--lot-size and text files apply to simulated "
+                "and replayed markets, not to a live run (its market is the live feed)"
+            )
+        if not paper_run and (venue_table or venue or sections.venue_assignments):
+            raise ConfigError("venue settings apply to a paper run (--paper) or a data replay, not to a live run")
         return RunSpec(
             found,
             config,
@@ -399,22 +391,18 @@ def resolve_run(
             numeraire=resolved_numeraire,
             gated=gated,
             notes=tuple(notes),
+            venue_config=_replay_config(venue_table, venue, sections.venue_assignments, label, "the paper venue")
+            if paper_run
+            else None,
             venue_url=live_url,
+            paper=paper_run,
         )
     if paths is not None:
         if gated:
             raise ConfigError(f"pattern {found.name!r} is educational and simulator-only: it cannot replay data")
         if scenario_table or scenario or scenario_assignments:
             raise ConfigError("scenario settings apply to the simulated market, not to a data replay")
-        from hft_core.venues.replay.config import ReplayConfig
-
-        owner_venue = "the replay venue"
-        venue_config = (
-            ReplayConfig()
-            .updated(venue_table or {}, source=f"{label} [venue]", owner=owner_venue)
-            .updated(venue or {}, source="venue values", owner=owner_venue)
-            .updated(assignments=sections.venue_assignments, owner=owner_venue, prefix="venue.")
-        )
+        venue_config = _replay_config(venue_table, venue, sections.venue_assignments, label, "the replay venue")
         return RunSpec(
             found,
             config,

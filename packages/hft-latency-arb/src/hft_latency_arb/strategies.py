@@ -8,6 +8,7 @@ throttle): the race is decided in microseconds, by the latencies of the venue th
 from __future__ import annotations
 
 import math
+from typing import Generic, TypeVar
 
 from hft_core import ConfigError, Context, Fill, Instrument, OrderUpdate, RiskLimits, Strategy
 
@@ -30,19 +31,18 @@ def _lots_cap(instruments: tuple[Instrument, ...], lag: int, qty: float) -> int:
     return max(1, instruments[lag].qty_to_lots(qty, "down"))
 
 
-class LatencyArb(Strategy):
-    """Snipe stale quotes on the lagging venue (see `hft_latency_arb.plugin.LATENCY_ARB`)."""
+_Knobs = TypeVar("_Knobs", LatencyArbConfig, LatencyArbMakerConfig)
 
-    def __init__(self, config: LatencyArbConfig | None = None) -> None:
-        self.config = config if config is not None else LatencyArbConfig()
+
+class _LeadLagTrader(Strategy, Generic[_Knobs]):
+    """What both sides share: the lead and lagging instruments, sizes on the lagging venue's grid, its position cap."""
+
+    def __init__(self, config: _Knobs) -> None:
+        self.config: _Knobs = config
         self.lead_symbol = ""
         self.lag_symbol = ""
         self.size = 0.0
         self.max_position = 0.0
-        self.shots = 0
-        self.hits = 0
-        self.misses = 0
-        self._filled: dict[int, float] = {}
 
     def risk_limits(self, instruments: tuple[Instrument, ...]) -> RiskLimits | None:
         lag = self.config.lag
@@ -51,13 +51,28 @@ class LatencyArb(Strategy):
         lots = _lots_cap(instruments, lag, self.config.max_position.qty(instruments[lag].lot_size))
         return RiskLimits(max_position=lots)
 
-    def on_start(self, ctx: Context) -> None:
+    def _bind(self, ctx: Context) -> None:
+        """Find the two instruments, put the sizes on the lagging venue's grid, and watch the lead."""
         config = self.config
         self.lead_symbol, self.lag_symbol = _symbols(ctx, config.lead, config.lag)
         spec = ctx.instrument_spec(self.lag_symbol)
         self.size = config.size.qty(spec.lot_size)
         self.max_position = config.max_position.qty(spec.lot_size)
         ctx.subscribe(self.lead_symbol)
+
+
+class LatencyArb(_LeadLagTrader[LatencyArbConfig]):
+    """Snipe stale quotes on the lagging venue (see `hft_latency_arb.plugin.LATENCY_ARB`)."""
+
+    def __init__(self, config: LatencyArbConfig | None = None) -> None:
+        super().__init__(config if config is not None else LatencyArbConfig())
+        self.shots = 0
+        self.hits = 0
+        self.misses = 0
+        self._filled: dict[int, float] = {}
+
+    def on_start(self, ctx: Context) -> None:
+        self._bind(ctx)
         ctx.subscribe(self.lag_symbol)
 
     def on_book(self, ctx: Context, instrument: str) -> None:
@@ -133,34 +148,18 @@ class LatencyArb(Strategy):
         ctx.log(f"RACE summary: {self.shots} orders, {self.hits} filled, {self.misses} lost")
 
 
-class LatencyArbMaker(Strategy):
+class LatencyArbMaker(_LeadLagTrader[LatencyArbMakerConfig]):
     """Quote the lagging venue around the lead's mid, requoting on lead moves (see `LATENCY_ARB_MAKER`)."""
 
     def __init__(self, config: LatencyArbMakerConfig | None = None) -> None:
-        self.config = config if config is not None else LatencyArbMakerConfig()
-        self.lead_symbol = ""
-        self.lag_symbol = ""
-        self.size = 0.0
-        self.max_position = 0.0
+        super().__init__(config if config is not None else LatencyArbMakerConfig())
         self.requotes = 0
         self._quoted: tuple[float, float] | None = None
         self._bid: int | None = None
         self._ask: int | None = None
 
-    def risk_limits(self, instruments: tuple[Instrument, ...]) -> RiskLimits | None:
-        lag = self.config.lag
-        if lag >= len(instruments):
-            return None
-        lots = _lots_cap(instruments, lag, self.config.max_position.qty(instruments[lag].lot_size))
-        return RiskLimits(max_position=lots)
-
     def on_start(self, ctx: Context) -> None:
-        config = self.config
-        self.lead_symbol, self.lag_symbol = _symbols(ctx, config.lead, config.lag)
-        spec = ctx.instrument_spec(self.lag_symbol)
-        self.size = config.size.qty(spec.lot_size)
-        self.max_position = config.max_position.qty(spec.lot_size)
-        ctx.subscribe(self.lead_symbol)
+        self._bind(ctx)
         self._requote(ctx)
 
     def on_book(self, ctx: Context, instrument: str) -> None:

@@ -29,6 +29,7 @@ runs at ``--speed``); ``serverTime`` and the signed ``timestamp`` are the wall c
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import json
@@ -995,11 +996,12 @@ def _public_trade(market: MockMarket, row: tuple[int, int, int, int, int]) -> di
 
 
 # -- stream sources ---------------------------------------------------------------------------------------------
-class _Stream:
+class _Stream(abc.ABC):
     """One subscribed stream: `poll` returns what is due now (None in the list: close, the consumer is too slow)."""
 
+    @abc.abstractmethod
     def poll(self) -> list[dict[str, Any] | None]:
-        raise NotImplementedError
+        """The messages due now."""
 
     def close(self) -> None:
         return None
