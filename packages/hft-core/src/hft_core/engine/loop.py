@@ -32,7 +32,7 @@ from hft_core.engine.results import EQUITY_COLUMNS, BacktestResult, frame_from_r
 from hft_core.errors import HftError
 from hft_core.events import BUY, SELL
 from hft_core.gate import check_strategy_may_run
-from hft_core.instruments import Instrument
+from hft_core.instruments import Instrument, Rounding
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
 from hft_core.risk import RiskGate, RiskLimits
 from hft_core.strategy import Fill, OrderUpdate, Side, Strategy, TimeInForce, Trade
@@ -203,7 +203,8 @@ class Engine:
     def send(self, side: int, qty: float, price: float | None, index: int, tif: TimeInForce) -> int:
         """Risk-check and send a new order; returns its id (a rejection arrives via ``on_order``)."""
         inst = self.instruments[index]
-        lots = _lots(inst, qty)
+        # `_lots` and `_ticks`, inlined: this runs for every order
+        lots = _floor(qty / inst.lot_size + 1e-9) if qty > 0 and _isfinite(qty) else 0
         if price is None:
             order_type = OrderType.MARKET
             ticks = 0
@@ -212,7 +213,8 @@ class Engine:
             if tif_type is None:
                 raise ValueError(f"unknown time in force {tif!r}; expected gtc, ioc, fok or post-only")
             order_type = tif_type
-            ticks = _ticks(inst, side, price)
+            rounding: Rounding = "down" if side == BUY else "up"
+            ticks = inst.price_to_ticks(price, rounding) if price > 0 and _isfinite(price) else -1
         now = self.now
         blotter = self.blotter
         valid = 0 < lots < _FOREVER and (0 < ticks < _FOREVER or price is None)

@@ -50,7 +50,7 @@ _FINISHED_IDS_KEPT = 4096
 reads the whole order table, so it should be rare."""
 
 # Layout constants the per-request code uses, bound here once (a module attribute lookup each time adds up).
-_INF, _NONE = k.INF, k.NONE
+_INF, _NONE, _DONE = k.INF, k.NONE, k.DONE
 _O_SIZE, _O_ID, _O_STATE, _O_ACK_TS, _O_NEXT_FREE = k.O_SIZE, k.O_ID, k.O_STATE, k.O_ACK_TS, k.O_NEXT_FREE
 _REQ_SUBMIT, _REQ_CANCEL, _ST_IN_FLIGHT, _ST_FREE = k.REQ_SUBMIT, k.REQ_CANCEL, k.ST_IN_FLIGHT, k.ST_FREE
 _S_REQ_COUNT, _S_REQ_HEAD, _S_FREE_SLOT = k.S_REQ_COUNT, k.S_REQ_HEAD, k.S_FREE_SLOT
@@ -260,6 +260,7 @@ class ReplayVenue:
         self._row_blocks: list[npt.NDArray[np.int64]] = []
         self._watching_books = False
         self._tops: list[TopOfBook | None] = [None] * n
+        self._no_tops: list[TopOfBook | None] = [None] * n
         self._now = 0
         self._finished = False
         self._hkeys = np.full((2, 2 * _INITIAL_L3), k.H_EMPTY, dtype=np.int64)
@@ -320,28 +321,55 @@ class ReplayVenue:
 
     def advance(self, until: int, watch: Watch) -> Advance:
         """Run the market to local time ``until`` or to the first watched moment before it (see the module doc)."""
-        st = self._st
+        if self._finished or not self._started or until < self._now:
+            return self._advance_refused(until)
+        if watch is not self._watch and watch != self._watch:
+            self._set_watch(watch)
+        stv = self._stv
+        stv[_S_UNTIL] = until
+        stv[_S_BOOK_FROM] = watch.book_from
+        stv[_S_FRESH] = 1
+        self._tops[:] = self._no_tops  # (in place: no list per decision)
+        run, args = self._kernel_call or self._prepare_kernel_call()
+        status = run(*args)
+        reports: list[Report] = []
+        trades: list[PublicTrade] = []
+        rows = None
+        if status != _DONE:
+            self._row_blocks = []
+            self._serve(status, reports, trades)
+            if stv[_S_OUT_REPORTS] or stv[_S_OUT_TRADES]:
+                self._drain(reports, trades, final=True)
+            blocks = self._row_blocks
+            if blocks:
+                rows = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+        elif stv[_S_OUT_REPORTS] or stv[_S_OUT_TRADES]:
+            # the common case, without `_drain`'s list of blocks: this advance's reports as one view in place
+            count = stv[_S_OUT_REPORTS]
+            if count and self._as_rows:
+                rows = self._out_rep[:count]
+                stv[_S_OUT_REPORTS] = 0
+            if stv[_S_OUT_REPORTS] or stv[_S_OUT_TRADES]:
+                self._drain(reports, trades, final=True)
+        changed: tuple[int, ...] = ()
+        if self._watching_books:
+            changed = tuple(int(i) for i in np.flatnonzero(self._inst[:, k.I_CHANGED]))
+        self._now = now = stv[_S_NOW]
+        self._finished = finished = stv[_S_FINISHED] != 0
+        return _new_tuple(Advance, (now, reports, trades, changed, finished, rows))  # (no keyword handling)
+
+    def _advance_refused(self, until: int) -> Advance:
+        """`advance` before `start`, after the end, or back in time."""
         if not self._started:
             raise RuntimeError("call start() before advance()")
         if self._finished:
             return Advance(self._now, [], [], (), True)
-        if until < self._now:
-            raise ValueError(f"advance until {until} is before the venue's current time {self._now}")
-        if watch is not self._watch and watch != self._watch:
-            self._set_watch(watch)
-        stv = self._stv
-        stv[_S_UNTIL] = int(until)
-        stv[_S_BOOK_FROM] = watch.book_from
-        stv[_S_FRESH] = 1
-        self._tops = [None] * self._n_instruments
-        reports: list[Report] = []
-        trades: list[PublicTrade] = []
-        self._row_blocks = []
+        raise ValueError(f"advance until {until} is before the venue's current time {self._now}")
+
+    def _serve(self, status: int, reports: list[Report], trades: list[PublicTrade]) -> None:
+        """Perform the service the kernel stopped for (``status``), call it again, and so on until it is done."""
+        st = self._st
         while True:
-            run, args = self._kernel_call or self._prepare_kernel_call()
-            status = run(*args)
-            if status == k.DONE:
-                break
             if status != k.OUTPUT_FULL:
                 self._kernel_call = None  # (what follows may replace arrays)
             if status == k.NEED_DATA:
@@ -361,16 +389,10 @@ class ReplayVenue:
                 raise self._bad_row(int(st[k.S_BAD_ROW]), int(st[k.S_BAD_WHY]))
             else:
                 raise RuntimeError(f"replay kernel returned unknown status {status}")
-        if stv[_S_OUT_REPORTS] or stv[_S_OUT_TRADES]:
-            self._drain(reports, trades, final=True)
-        changed: tuple[int, ...] = ()
-        if self._watching_books:
-            changed = tuple(int(i) for i in np.flatnonzero(self._inst[:, k.I_CHANGED]))
-        self._now = now = stv[_S_NOW]
-        self._finished = finished = stv[_S_FINISHED] != 0
-        blocks = self._row_blocks
-        rows = None if not blocks else blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
-        return _new_tuple(Advance, (now, reports, trades, changed, finished, rows))  # (no keyword handling)
+            run, args = self._kernel_call or self._prepare_kernel_call()
+            status = run(*args)
+            if status == _DONE:
+                return
 
     def submit(
         self, now: int, instrument: int, order_id: int, side: int, order_type: OrderType, price: int, qty: int
