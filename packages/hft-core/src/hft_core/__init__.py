@@ -28,10 +28,12 @@ if TYPE_CHECKING:
     from hft_core.events import BUY, SELL
     from hft_core.instruments import FeeSchedule, Instrument
     from hft_core.matching import sweep
+    from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
     from hft_core.risk import RiskLimits
     from hft_core.runs import RunSpec, backtest, create_scenario, execute_run, resolve_run
     from hft_core.surveillance import DetectionScore, EpisodeKind, score_detections, surveil
     from hft_core.text.loaders import TextSource, load_text
+    from hft_core.venues.base import Advance, PublicTrade, Report, TopOfBook, Venue, Watch
     from hft_core.venues.recorded import load_recorded
     from hft_core.venues.simulated import (
         FairValuePaths,
@@ -57,6 +59,7 @@ __all__ = [
     "BUY",
     "DEFAULT_DURATION_S",
     "SELL",
+    "Advance",
     "BacktestResult",
     "BookView",
     "Config",
@@ -80,11 +83,16 @@ __all__ = [
     "MarketSpec",
     "NoiseTaker",
     "OffGridError",
+    "OrderReason",
+    "OrderStatus",
+    "OrderType",
     "OrderUpdate",
     "ParticipantSpec",
     "Pattern",
     "PluginError",
     "PluginHost",
+    "PublicTrade",
+    "Report",
     "RiskLimits",
     "RunSpec",
     "Scenario",
@@ -96,10 +104,13 @@ __all__ = [
     "TextFeed",
     "TextItem",
     "TextSource",
+    "TopOfBook",
     "Trade",
     "UnknownPatternError",
     "ValueTrader",
+    "Venue",
     "VenueSpec",
+    "Watch",
     "__version__",
     "backtest",
     "build_two_venue_market",
@@ -134,6 +145,10 @@ _LAZY = {
     "resolve_run": "hft_core.runs",
     "FeeSchedule": "hft_core.instruments",
     "Instrument": "hft_core.instruments",
+    "OrderReason": "hft_core.matching.orders",
+    "OrderStatus": "hft_core.matching.orders",
+    "OrderType": "hft_core.matching.orders",
+    **dict.fromkeys(("Advance", "PublicTrade", "Report", "TopOfBook", "Venue", "Watch"), "hft_core.venues.base"),
     "BUY": "hft_core.events",
     "SELL": "hft_core.events",
     "sweep": "hft_core.matching",

@@ -1,0 +1,115 @@
+"""index-arb and etf-arb on the index market: registration, determinism, the band, fees, bad input."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hft_core import ConfigError
+from hft_core.plugins import PluginHost
+from hft_core.runs import execute_run, resolve_run
+from hft_index_arb import plugin
+from hft_index_arb.config import EtfArbConfig, IndexArbConfig
+
+BAND = re.compile(r"BAND .* (?:future|etf)=(\S+) basis=\S+ lower=(\S+) upper=(\S+)")
+
+
+def _host() -> PluginHost:
+    return PluginHost(discover=False, extra=[("hft-index-arb", plugin)])
+
+
+def _run(name: str, *assignments: str, seed: int = 3, duration_s: float = 120.0) -> tuple[int, str, list[str]]:
+    spec = resolve_run(name, assignments=list(assignments), seed=seed, duration_s=duration_s, host=_host())
+    result, _ = execute_run(spec, write=False)
+    return len(result.fills), result.fills.to_csv(), result.logs
+
+
+def test_patterns_and_market_register() -> None:
+    host = _host()
+    assert {"index-arb", "etf-arb", "basis-carry"} <= set(host.patterns())
+    host.scenario("index-market").resolve({"names": 500})
+    with pytest.raises(ConfigError, match="units"):
+        IndexArbConfig(units=20, max_units=10)
+    with pytest.raises(ConfigError, match="future_currency"):
+        host.scenario("index-market").resolve({"future_currency": "usd"})
+
+
+@pytest.mark.parametrize("name", ["index-arb", "etf-arb"])
+def test_a_run_is_deterministic_and_trades_both_legs(name: str) -> None:
+    fills, csv, logs = _run(name, duration_s=120.0)
+    assert (fills, csv) == _run(name, duration_s=120.0)[:2]
+    assert fills > 0
+    derivative = "IDXF/USD" if name == "index-arb" else "IDXE/USD"
+    assert derivative in csv and "S000/USD" in csv
+    assert any(line.split(" ", 1)[1].startswith("BAND") for line in logs)
+    assert any("EXEC" in line for line in logs)
+
+
+@pytest.mark.parametrize(
+    ("name", "quiet"),
+    [
+        ("index-arb", ["scenario.future_noise_bp=0", "scenario.future_lag_ms=0"]),
+        ("etf-arb", ["scenario.etf_noise_bp=0", "scenario.etf_lag_ms=0"]),
+    ],
+)
+def test_a_basis_that_never_leaves_the_band_makes_no_trades(name: str, quiet: list[str]) -> None:
+    # The future's (ETF's) traders price it exactly at fair value: only the tick grid moves it off.
+    fills, _, logs = _run(name, *quiet)
+    bands = [BAND.search(line) for line in logs]
+    rows = [(float(m[1]), float(m[2]), float(m[3])) for m in bands if m]
+    assert len(rows) >= 50
+    assert all(lower <= price <= upper for price, lower, upper in rows)
+    assert fills == 0
+
+
+@pytest.mark.parametrize("name", ["index-arb", "etf-arb"])
+def test_widening_fees_shrinks_trading(name: str) -> None:
+    counts = [_run(name, f"scenario.taker_fee_bp={fee}")[0] for fee in (0.0, 0.5, 1.0, 2.0)]
+    assert counts[0] > 0
+    assert all(a >= b for a, b in itertools.pairwise(counts)), counts
+    assert counts[-1] < counts[0]
+
+
+@pytest.mark.parametrize("execution", ["almgren-chriss", "twap", "sweep"])
+def test_every_execution_method_runs(execution: str) -> None:
+    fills, _, logs = _run("index-arb", f"execution={execution}")
+    assert fills > 0
+    assert any(f"EXEC {execution}" in line for line in logs)
+
+
+def _hft(*args: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("HFT_")}
+    return subprocess.run(
+        [sys.executable, "-m", "hft_core", *args], capture_output=True, text=True, env=clean, timeout=300
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--set", "expiry_days=-2"], "expiry_days must be >= 0"),
+        (["--set", "scenario.future_currency=EUR"], "inconsistent currencies: IDXF/EUR is quoted in EUR but S000/USD"),
+        (["--set", "units=3", "max_units=2"], "units (3) must be <= max_units (2)"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args: list[str], message: str, tmp_path: Path) -> None:
+    done = _hft("run", "index-arb", "--quiet", "--duration", "5", "--out", str(tmp_path / "run"), *args)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_basket_missing_from_the_data_exits_2(tmp_path: Path) -> None:
+    from hft_core.data.samples import shared_data_path
+
+    spot = shared_data_path("binance-2024-08-08/spot_btcusdt_20240808.gz")
+    done = _hft("run", "etf-arb", "--data", str(spot), "--duration", "5", "--out", str(tmp_path / "run"))
+    assert done.returncode == 2, done.stderr
+    assert "basket instruments missing" in done.stderr and "BTCUSDT" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert EtfArbConfig().units == 5
