@@ -28,7 +28,10 @@ __all__ = [
     "ImbalanceSizeMax",
     "ImbalanceTakeProbability",
     "ImbalanceThreshold",
+    "InformedHorizonS",
+    "InformedShare",
     "LotSize",
+    "LpCancelStale",
     "LpDistanceTicks",
     "LpFairWeight",
     "LpHalfSpreadTicks",
@@ -39,6 +42,10 @@ __all__ = [
     "MakerFee",
     "MarketConfig",
     "MessageServiceNs",
+    "MmHalfSpreadTicks",
+    "MmLatencyNs",
+    "MmRequoteRate",
+    "MmSize",
     "MomentumCooldownS",
     "MomentumLatencyNs",
     "MomentumLookRate",
@@ -46,9 +53,12 @@ __all__ = [
     "MomentumSizeMax",
     "MomentumThresholdTicks",
     "NoiseHawkesBranching",
+    "NoiseHawkesCross",
     "NoiseHawkesDecay",
     "NoiseRate",
+    "NoiseSizeLogSd",
     "NoiseSizeMax",
+    "NoiseSizeMedian",
     "NoiseSizeMin",
     "PairMarketConfig",
     "Price",
@@ -122,11 +132,43 @@ LpLifetimeS = Annotated[
 LpFairWeight = Annotated[
     float, Knob("liquidity provider: weight of fair value vs current mid in its reference", ge=0, le=1)
 ]
+LpCancelStale = Annotated[
+    bool, Knob("liquidity provider: pull quotes the reference value has moved through (fast markets)")
+]
 NoiseRate = Annotated[float, Knob("noise taker: market orders per second (0 = none)", unit="1/s", ge=0, le=_MAX_RATE)]
 NoiseSizeMin = Annotated[int, Knob("noise taker: smallest order", unit="lots", ge=1, le=_MAX_LOTS)]
 NoiseSizeMax = Annotated[int, Knob("noise taker: largest order", unit="lots", ge=1, le=_MAX_LOTS)]
+NoiseSizeMedian = Annotated[
+    float, Knob("noise and informed takers: median order size when lognormal", unit="lots", ge=1, le=_MAX_LOTS)
+]
+NoiseSizeLogSd = Annotated[
+    float,
+    Knob("noise and informed takers: log-sd of a lognormal order size (0 = uniform on min..max)", ge=0, le=5),
+]
 NoiseHawkesBranching = Annotated[float, Knob("noise taker: Hawkes branching ratio per side (0 = Poisson)", ge=0, lt=1)]
+NoiseHawkesCross = Annotated[
+    float,
+    Knob("noise taker: share of the branching ratio that excites the other side (0 = one-sided clusters)", ge=0, le=1),
+]
 NoiseHawkesDecay = Annotated[float, Knob("noise taker: Hawkes kernel decay rate", unit="1/s", gt=0, le=1e6)]
+MmRequoteRate = Annotated[
+    float,
+    Knob("quoting maker: checks per second, requoting to the fair value (0 = none)", unit="1/s", ge=0, le=_MAX_RATE),
+]
+MmSize = Annotated[int, Knob("quoting maker: lots quoted on each side", unit="lots", ge=1, le=_MAX_LOTS)]
+MmHalfSpreadTicks = Annotated[
+    float, Knob("quoting maker: quotes' distance from fair value before rounding out", unit="ticks", ge=0, le=1e4)
+]
+MmLatencyNs = Annotated[
+    int, Knob("quoting maker: check -> message at the gateway", unit="ns", ge=0, le=_MAX_LATENCY_NS)
+]
+InformedShare = Annotated[
+    float,
+    Knob("informed taker: its share of all taker market orders (0 = none)", ge=0, le=0.95),
+]
+InformedHorizonS = Annotated[
+    float, Knob("informed taker: how far ahead it knows the fair value", unit="s", gt=0, le=3600)
+]
 ImbalanceLookRate = Annotated[
     float, Knob("imbalance follower: looks per second (0 = none)", unit="1/s", ge=0, le=_MAX_RATE)
 ]
@@ -186,11 +228,21 @@ class MarketConfig(Config):
     lp_size_max: LpSizeMax = 10
     lp_lifetime_s: LpLifetimeS = 4.0
     lp_fair_weight: LpFairWeight = 0.5
+    lp_cancel_stale: LpCancelStale = False
     noise_rate: NoiseRate = 1.0
     noise_size_min: NoiseSizeMin = 1
     noise_size_max: NoiseSizeMax = 10
     noise_hawkes_branching: NoiseHawkesBranching = 0.0
     noise_hawkes_decay: NoiseHawkesDecay = 20.0
+    noise_hawkes_cross: NoiseHawkesCross = 0.0
+    noise_size_median: NoiseSizeMedian = 5.0
+    noise_size_log_sd: NoiseSizeLogSd = 0.0
+    mm_requote_rate: MmRequoteRate = 0.0
+    mm_size: MmSize = 10
+    mm_half_spread_ticks: MmHalfSpreadTicks = 0.0
+    mm_latency_ns: MmLatencyNs = 0
+    informed_share: InformedShare = 0.0
+    informed_horizon_s: InformedHorizonS = 5.0
     imbalance_look_rate: ImbalanceLookRate = 5.0
     imbalance_levels: ImbalanceLevels = 5
     imbalance_threshold: ImbalanceThreshold = 0.5
@@ -225,6 +277,11 @@ class MarketConfig(Config):
             low, high = getattr(self, f"{who}_size_min"), getattr(self, f"{who}_size_max")
             if low > high:
                 raise ValueError(f"{who}_size_min ({low}) must be <= {who}_size_max ({high})")
+        if self.noise_size_log_sd > 0 and not self.noise_size_min <= self.noise_size_median <= self.noise_size_max:
+            raise ValueError(
+                f"noise_size_median ({self.noise_size_median:g}) must lie between noise_size_min "
+                f"({self.noise_size_min}) and noise_size_max ({self.noise_size_max})"
+            )
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ participants *react* to it.
 - `ImbalanceFollower`: trades or quotes in the direction of the top-N book imbalance (what a spoofer exploits).
 - `MomentumFollower`: chases recent mid-price moves (what momentum ignition exploits).
 - `ValueTrader`: takes quotes that stray from the fair value by an edge, anchoring the price to it.
+- `QuotingMaker`: keeps one quote a side at the fair value's touch and moves it as the fair value moves (the
+  fast, requoting liquidity of a tick-small market such as a crypto perpetual).
 
 All prices are integer ticks and sizes integer lots; times are integer nanoseconds. Only ``random.Random.random``
 is drawn from (its sequence for a given seed is stable across Python versions); the distributions are built here.
@@ -18,6 +20,7 @@ is drawn from (its sequence for a given seed is stable across Python versions); 
 
 from __future__ import annotations
 
+import heapq
 import math
 import random
 from abc import ABC, abstractmethod
@@ -28,8 +31,8 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 
 from hft_core.events import BUY, SELL
-from hft_core.matching import OrderType
-from hft_core.venues.simulated.market import OP_CANCEL, OP_SUBMIT, MarketAccess, Message
+from hft_core.matching import OrderInfo, OrderType
+from hft_core.venues.simulated.market import OP_CANCEL, OP_MODIFY, OP_SUBMIT, MarketAccess, Message
 
 __all__ = [
     "ImbalanceFollower",
@@ -38,6 +41,7 @@ __all__ = [
     "NoiseTaker",
     "Participant",
     "ParticipantSpec",
+    "QuotingMaker",
     "ValueTrader",
 ]
 
@@ -82,6 +86,26 @@ def _geometric(rng: random.Random, mean: float) -> int:
 def _uniform_int(rng: random.Random, low: int, high: int) -> int:
     """An integer uniform on ``[low, high]``."""
     return low + int(rng.random() * (high - low + 1))
+
+
+def _standard_normal(rng: random.Random) -> float:
+    """A standard normal draw from two uniforms (Box–Muller, the cosine half)."""
+    return math.sqrt(-2.0 * math.log(1.0 - rng.random())) * math.cos(2.0 * math.pi * rng.random())
+
+
+def _order_size(rng: random.Random, size_min: int, size_max: int, median: float, log_sd: float) -> int:
+    """An order size in lots: uniform on ``[size_min, size_max]`` when ``log_sd`` is 0, else lognormal with the
+    given ``median`` and log-standard-deviation, rounded and clipped to ``[size_min, size_max]``."""
+    if log_sd <= 0.0:
+        return _uniform_int(rng, size_min, size_max)
+    size = round(median * math.exp(log_sd * _standard_normal(rng)))
+    return size_min if size < size_min else size_max if size > size_max else size
+
+
+def _check_size_law(kind: str, size_median: float, size_log_sd: float) -> None:
+    _check_rate(kind, "size_log_sd", size_log_sd, allow_zero=True)
+    if size_log_sd > 0.0:
+        _check_rate(kind, "size_median", size_median)
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -138,6 +162,10 @@ class LiquidityProvider(ParticipantSpec):
 
     With ``seed_book`` the book starts in its stationary state: ``Poisson(order_rate · lifetime_mean_s)`` orders a
     side, each with a fresh lifetime (exponential lifetimes are memoryless, so no warm-up is needed).
+
+    With ``cancel_stale`` the provider also pulls quotes the reference has moved through, as real makers do when
+    the price moves faster than their orders expire: at each of its arrivals it cancels its asks at or below the
+    reference and its bids at or above it (kept in a price heap per side, so this costs O(log n) per order).
     """
 
     kind: ClassVar[str] = "liquidity-provider"
@@ -149,6 +177,7 @@ class LiquidityProvider(ParticipantSpec):
     lifetime_mean_s: float = 4.0
     fair_weight: float = 1.0
     seed_book: bool = True
+    cancel_stale: bool = False
 
     def __post_init__(self) -> None:
         _check_rate(self.kind, "order_rate", self.order_rate)
@@ -163,7 +192,7 @@ class LiquidityProvider(ParticipantSpec):
 
 
 class _LiquidityProviderAgent:
-    __slots__ = ("_cancel_rate", "_market", "_owner", "_rng", "_spec")
+    __slots__ = ("_asks", "_bids", "_cancel_rate", "_market", "_owner", "_rng", "_spec")
 
     def __init__(self, spec: LiquidityProvider, market: MarketAccess, owner: int, rng: random.Random) -> None:
         self._spec = spec
@@ -171,6 +200,9 @@ class _LiquidityProviderAgent:
         self._owner = owner
         self._rng = rng
         self._cancel_rate = 1.0 / spec.lifetime_mean_s
+        # With cancel_stale: (−price, order id) of its bids and (price, order id) of its asks, lowest first.
+        self._bids: list[tuple[int, int]] = []
+        self._asks: list[tuple[int, int]] = []
 
     def start(self, t0: int, end: int) -> None:
         spec = self._spec
@@ -181,8 +213,34 @@ class _LiquidityProviderAgent:
         self._market.schedule(t0 + _waiting_ns(self._rng, 2.0 * spec.order_rate), self._arrive)
 
     def _arrive(self, t: int, _: Any) -> None:
+        if self._spec.cancel_stale:
+            self._cancel_stale(t)
         self._place(t, BUY if self._rng.random() < 0.5 else SELL)
         self._market.schedule(t + _waiting_ns(self._rng, 2.0 * self._spec.order_rate), self._arrive)
+
+    def _reference(self, t: int) -> float:
+        """``w·fair + (1 − w)·mid`` in ticks (the fair value alone while a side of the book is empty)."""
+        engine = self._market.engine
+        reference = self._market.fair_ticks(t)
+        weight = self._spec.fair_weight
+        if weight < 1.0:
+            best_bid, best_ask = engine.best_bid(), engine.best_ask()
+            if best_bid is not None and best_ask is not None:
+                reference += (1.0 - weight) * (0.5 * (best_bid + best_ask) - reference)
+        return reference
+
+    def _cancel_stale(self, t: int) -> None:
+        reference = self._reference(t)
+        engine = self._market.engine
+        asks, bids = self._asks, self._bids
+        while asks and asks[0][0] <= reference:
+            _, order_id = heapq.heappop(asks)
+            if engine.order(order_id) is not None:
+                self._market.send(t, Message(OP_CANCEL, self._owner, order_id=order_id))
+        while bids and -bids[0][0] >= reference:
+            _, order_id = heapq.heappop(bids)
+            if engine.order(order_id) is not None:
+                self._market.send(t, Message(OP_CANCEL, self._owner, order_id=order_id))
 
     def _place(self, t: int, side: int) -> None:
         spec = self._spec
@@ -209,6 +267,13 @@ class _LiquidityProviderAgent:
 
     def _entered(self, t: int, engine_order_id: int) -> None:
         self._market.schedule(t + _waiting_ns(self._rng, self._cancel_rate), self._cancel, engine_order_id)
+        if self._spec.cancel_stale:
+            order = self._market.engine.order(engine_order_id)
+            if order is not None:
+                if order.side == BUY:
+                    heapq.heappush(self._bids, (-order.price, engine_order_id))
+                else:
+                    heapq.heappush(self._asks, (order.price, engine_order_id))
 
     def _cancel(self, t: int, engine_order_id: int) -> None:
         if self._market.engine.order(engine_order_id) is not None:
@@ -223,8 +288,12 @@ class NoiseTaker(ParticipantSpec):
     With ``hawkes_branching`` = 0 the arrivals are Poisson. Above 0 each side is a self-exciting Hawkes process
     (`hft_core.flow.MultivariateHawkes`, kernel ``α·e^{−βt}`` with ``β = hawkes_decay`` per second and
     ``α = hawkes_branching·β``), its baseline scaled so the mean rate is still ``rate``: orders come in clusters,
-    as real market-order flow does. The Hawkes path is simulated up front for the whole run. Sizes are uniform on
-    ``[size_min, size_max]`` lots.
+    as real market-order flow does. ``hawkes_cross`` is the part of the branching ratio by which an order excites
+    the *other* side (0: a buy triggers only buys, so clusters are one-sided and trade signs strongly
+    autocorrelated; 0.5: a cluster's sides are mixed). The Hawkes path is simulated up front for the whole run.
+    Sizes are uniform on ``[size_min, size_max]`` lots, or, with ``size_log_sd`` > 0, lognormal with median
+    ``size_median`` and that log-standard-deviation, clipped to ``[size_min, size_max]`` (real taker sizes are
+    heavy-tailed).
     """
 
     kind: ClassVar[str] = "noise-taker"
@@ -234,9 +303,13 @@ class NoiseTaker(ParticipantSpec):
     size_max: int = 10
     hawkes_branching: float = 0.0
     hawkes_decay: float = 20.0
+    hawkes_cross: float = 0.0
+    size_median: float = 0.0
+    size_log_sd: float = 0.0
 
     def __post_init__(self) -> None:
         _check_rate(self.kind, "rate", self.rate)
+        _check_size_law(self.kind, self.size_median, self.size_log_sd)
         _require(
             0.0 <= self.buy_probability <= 1.0,
             self.kind,
@@ -248,6 +321,9 @@ class NoiseTaker(ParticipantSpec):
             f"hawkes_branching must lie in [0, 1) (a stationary process), got {self.hawkes_branching!r}",
         )
         _check_rate(self.kind, "hawkes_decay", self.hawkes_decay)
+        _require(
+            0.0 <= self.hawkes_cross <= 1.0, self.kind, f"hawkes_cross must lie in [0, 1], got {self.hawkes_cross!r}"
+        )
         _check_sizes(self.kind, self.size_min, self.size_max)
 
     def create(self, market: MarketAccess, owner: int, rng: random.Random) -> Participant:
@@ -273,9 +349,11 @@ class _NoiseTakerAgent:
 
         beta = spec.hawkes_decay
         baseline = spec.rate * (1.0 - spec.hawkes_branching)
+        own = spec.hawkes_branching * (1.0 - spec.hawkes_cross) * beta
+        other = spec.hawkes_branching * spec.hawkes_cross * beta
         model = MultivariateHawkes(
             [baseline * spec.buy_probability, baseline * (1.0 - spec.buy_probability)],
-            np.diag([spec.hawkes_branching * beta] * 2),
+            np.array([[own, other], [other, own]]),
             beta,
         )
         horizon_s = max((end - t0) / _NS_PER_S, 1e-9)
@@ -302,7 +380,8 @@ class _NoiseTakerAgent:
             self._market.schedule(max(t, t0 + 1 + offset), self._hawkes_arrival, state)
 
     def _send(self, t: int, side: int) -> None:
-        qty = _uniform_int(self._rng, self._spec.size_min, self._spec.size_max)
+        spec = self._spec
+        qty = _order_size(self._rng, spec.size_min, spec.size_max, spec.size_median, spec.size_log_sd)
         self._market.send(t, Message(OP_SUBMIT, self._owner, side, _MARKET, 0, qty))
 
 
@@ -555,3 +634,105 @@ class _ValueTraderAgent:
             side, limit = SELL, math.ceil(fair + spec.edge_ticks)
         qty = _uniform_int(self._rng, spec.size_min, spec.size_max)
         market.send(t + spec.latency_ns, Message(OP_SUBMIT, self._owner, side, _IOC, limit, qty))
+
+
+# -- quoting maker ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class QuotingMaker(ParticipantSpec):
+    """A market maker that keeps one quote a side around the fair value and moves it when the fair value moves.
+
+    At Poisson check times (``requote_rate`` per second) it computes its quotes from the fair value ``f`` in
+    ticks: bid ``floor(f − half_spread_ticks)``, ask ``ceil(f + half_spread_ticks)`` (at least one tick above the
+    bid), each kept behind the opposite best so it never takes. A quote whose price differs is moved (a modify:
+    to the back of the new level's queue) and refilled to ``size`` lots; a quote that traded away is replaced.
+    Its messages reach the venue ``latency_ns`` after the check. Between checks its quotes go stale as the fair
+    value moves, and the value trader and the informed taker pick them off: the adverse selection a real maker
+    lives with, larger for a slower maker.
+    """
+
+    kind: ClassVar[str] = "quoting-maker"
+    requote_rate: float = 100.0
+    size: int = 10
+    half_spread_ticks: float = 0.0
+    latency_ns: int = 0
+
+    def __post_init__(self) -> None:
+        _check_rate(self.kind, "requote_rate", self.requote_rate)
+        _require(
+            isinstance(self.size, int) and self.size >= 1, self.kind, f"size must be an integer >= 1, got {self.size!r}"
+        )
+        _check_rate(self.kind, "half_spread_ticks", self.half_spread_ticks, allow_zero=True)
+        _check_latency(self.kind, self.latency_ns)
+
+    def create(self, market: MarketAccess, owner: int, rng: random.Random) -> Participant:
+        return _QuotingMakerAgent(self, market, owner, rng)
+
+
+_PENDING = -1
+"""A quote id while its submit is on the way to the engine."""
+
+
+class _QuotingMakerAgent:
+    __slots__ = ("_ids", "_market", "_owner", "_rng", "_spec")
+
+    def __init__(self, spec: QuotingMaker, market: MarketAccess, owner: int, rng: random.Random) -> None:
+        self._spec = spec
+        self._market = market
+        self._owner = owner
+        self._rng = rng
+        self._ids: dict[int, int | None] = {BUY: None, SELL: None}
+
+    def start(self, t0: int, end: int) -> None:
+        self._requote(t0)
+        self._market.schedule(t0 + _waiting_ns(self._rng, self._spec.requote_rate), self._check)
+
+    def _check(self, t: int, _: Any) -> None:
+        self._market.schedule(t + _waiting_ns(self._rng, self._spec.requote_rate), self._check)
+        self._requote(t)
+
+    def _requote(self, t: int) -> None:
+        spec = self._spec
+        market = self._market
+        engine = market.engine
+        fair = market.fair_ticks(t)
+        bid = math.floor(fair - spec.half_spread_ticks)
+        targets = {BUY: bid, SELL: max(math.ceil(fair + spec.half_spread_ticks), bid + 1)}
+        quotes = {side: self._quote(side) for side in (BUY, SELL)}
+        # Move the quote that goes away from the other first, so the two never meet on the way.
+        ask_quote = quotes[SELL]
+        order = (SELL, BUY) if ask_quote is not None and targets[SELL] > ask_quote.price else (BUY, SELL)
+        arrival = t + spec.latency_ns
+        for side in order:
+            if self._ids[side] == _PENDING:
+                continue
+            # Stay passive: never at or through the opposite best as it stands now.
+            if side == BUY:
+                best = engine.best_ask()
+                price = targets[BUY] if best is None else min(targets[BUY], best - 1)
+            else:
+                best = engine.best_bid()
+                price = targets[SELL] if best is None else max(targets[SELL], best + 1)
+            quote = quotes[side]
+            if price < 1 or (quote is not None and quote.price == price):
+                continue
+            if quote is None:
+                self._ids[side] = _PENDING
+                entered = self._entered_bid if side == BUY else self._entered_ask
+                market.send(arrival, Message(OP_SUBMIT, self._owner, side, _LIMIT, price, spec.size, 0, entered))
+            else:
+                market.send(
+                    arrival, Message(OP_MODIFY, self._owner, price=price, qty=spec.size, order_id=quote.order_id)
+                )
+
+    def _quote(self, side: int) -> OrderInfo | None:
+        """Its resting quote on ``side`` (None when there is none, or while one is on its way)."""
+        order_id = self._ids[side]
+        if order_id is None or order_id == _PENDING:
+            return None
+        return self._market.engine.order(order_id)
+
+    def _entered_bid(self, t: int, engine_order_id: int) -> None:
+        self._ids[BUY] = engine_order_id
+
+    def _entered_ask(self, t: int, engine_order_id: int) -> None:
+        self._ids[SELL] = engine_order_id

@@ -16,6 +16,7 @@ import numpy as np
 
 from hft_core.instruments import FeeSchedule, Instrument
 from hft_core.venues.simulated.fair import FairValuePaths, check_fair_path, gbm_fair_values
+from hft_core.venues.simulated.informed import InformedTaker
 from hft_core.venues.simulated.latency import JITTER_KINDS
 from hft_core.venues.simulated.participants import (
     ImbalanceFollower,
@@ -23,6 +24,7 @@ from hft_core.venues.simulated.participants import (
     MomentumFollower,
     NoiseTaker,
     ParticipantSpec,
+    QuotingMaker,
     ValueTrader,
 )
 from hft_core.venues.simulated.venue import MarketSpec, SimulatedVenue, StrategyLatency, VenueSpec
@@ -60,6 +62,7 @@ _PARTICIPANT_KNOBS: tuple[tuple[type[ParticipantSpec], str | None, Mapping[str, 
             "lp_size_max": "size_max",
             "lp_lifetime_s": "lifetime_mean_s",
             "lp_fair_weight": "fair_weight",
+            "lp_cancel_stale": "cancel_stale",
         },
     ),
     (
@@ -71,6 +74,9 @@ _PARTICIPANT_KNOBS: tuple[tuple[type[ParticipantSpec], str | None, Mapping[str, 
             "noise_size_max": "size_max",
             "noise_hawkes_branching": "hawkes_branching",
             "noise_hawkes_decay": "hawkes_decay",
+            "noise_hawkes_cross": "hawkes_cross",
+            "noise_size_median": "size_median",
+            "noise_size_log_sd": "size_log_sd",
         },
     ),
     (
@@ -108,6 +114,16 @@ _PARTICIPANT_KNOBS: tuple[tuple[type[ParticipantSpec], str | None, Mapping[str, 
             "value_latency_ns": "latency_ns",
         },
     ),
+    (
+        QuotingMaker,
+        "mm_requote_rate",
+        {
+            "mm_requote_rate": "requote_rate",
+            "mm_size": "size",
+            "mm_half_spread_ticks": "half_spread_ticks",
+            "mm_latency_ns": "latency_ns",
+        },
+    ),
 )
 """Each background participant, the knob that switches it off at 0 (None: always there), and its knobs
 (`hft_core.markets`) by the participant's own field names."""
@@ -115,18 +131,45 @@ _PARTICIPANT_KNOBS: tuple[tuple[type[ParticipantSpec], str | None, Mapping[str, 
 
 def market_participants(v: Values) -> tuple[ParticipantSpec, ...]:
     """A market's background participants from its knob values, in one fixed order (liquidity provider, noise
-    taker, imbalance follower, momentum follower, value trader).
+    taker, imbalance follower, momentum follower, value trader, quoting maker, informed taker).
 
     A participant is there when its switch knob is in ``v`` and above 0 (the liquidity provider always is); it
     takes the knobs of it that ``v`` has, and its own defaults for the rest, so a plugin market that declares only
     some of `hft_core.markets`' knobs gets the same participants hft-core's markets are built from.
+
+    The informed taker (`InformedTaker`) is there when ``informed_share`` and ``noise_rate`` are above 0: its rate
+    is ``noise_rate · share / (1 − share)``, so it sends that share of all taker market orders, with the noise
+    taker's size law and ``informed_horizon_s``. It comes last, so adding it leaves the others' owner ids (and
+    random streams) as they were.
     """
     found: list[ParticipantSpec] = []
     for kind, switch, knobs in _PARTICIPANT_KNOBS:
         if switch is not None and not (switch in v and float(v[switch]) > 0):
             continue
         found.append(kind(**{field: v[knob] for knob, field in knobs.items() if knob in v}))
+    share = float(v.get("informed_share", 0.0))
+    noise_rate = float(v.get("noise_rate", 0.0))
+    if share > 0 and noise_rate > 0:
+        sizes: dict[str, Any] = {
+            field: v[knob]
+            for knob, field in (
+                ("noise_size_min", "size_min"),
+                ("noise_size_max", "size_max"),
+                ("noise_size_median", "size_median"),
+                ("noise_size_log_sd", "size_log_sd"),
+            )
+            if knob in v
+        }
+        if "informed_horizon_s" in v:
+            sizes["horizon_s"] = v["informed_horizon_s"]
+        found.append(InformedTaker(rate=noise_rate * share / (1.0 - share), **sizes))
     return tuple(found)
+
+
+def _fair_margin_s(v: Values) -> float:
+    """How far past the end the fair-value path must run: a late look, and the informed taker's horizon."""
+    horizon = float(v.get("informed_horizon_s", 0.0)) if float(v.get("informed_share", 0.0)) > 0 else 0.0
+    return _FAIR_MARGIN_S + horizon
 
 
 def _instrument(symbol: str, venue: str, v: Values, base: str = "") -> Instrument:
@@ -173,7 +216,7 @@ def _gbm(seed: int, duration_s: float, v: Values) -> FairValuePaths:
     return gbm_fair_values(
         float(v["price"]),
         float(v["volatility"]),
-        duration_s + _FAIR_MARGIN_S,
+        duration_s + _fair_margin_s(v),
         step_ns=fair_step_ns(v),
         seed=fair_value_seed(seed),
     )
@@ -215,7 +258,7 @@ def build_cointegrated_pair(seed: int, duration_s: float, v: Values) -> Simulate
         raise ValueError(f"spread_half_life_s must be > 0, got {half_life}")
     kappa = math.log(2.0) / half_life
     step_ns = fair_step_ns(v)
-    horizon_s = duration_s + _FAIR_MARGIN_S
+    horizon_s = duration_s + _fair_margin_s(v)
     check_fair_path(horizon_s, step_ns, 2)
     paths = cointegrated_paths(
         price_a,
