@@ -39,6 +39,7 @@ import argparse
 import importlib
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -51,7 +52,7 @@ from hft_core.strategy import Context, Strategy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 _peer: Any = importlib.import_module("replay_vs_hftbacktest")  # the workload and hftbacktest's setup live there
-INSTRUMENT, ORDER_LATENCY_NS, TICK = _peer.INSTRUMENT, _peer.ORDER_LATENCY_NS, _peer.TICK
+INSTRUMENT, ORDER_LATENCY_NS, TICK, LOT = _peer.INSTRUMENT, _peer.ORDER_LATENCY_NS, _peer.TICK, _peer.LOT
 generate, write_hftbacktest_file = _peer.generate, _peer.write_hftbacktest_file
 
 WORKDIR = Path(tempfile.gettempdir()) / "hft-decision-benchmark"
@@ -196,9 +197,342 @@ def fixed_cost(args: argparse.Namespace) -> None:
         print(json.dumps(out))
 
 
+# =============================================================================================================
+# matrix: ours against hftbacktest across decision rates
+# =============================================================================================================
+ORDER_LOTS = 10
+LIMIT_LOTS = 100  # ten orders' worth of inventory either way
+DEPTH_LEVELS = 5
+STRATEGIES = ("quote", "depth", "trigger")
+EVENTS_PER_DECISION = (20, 100, 500, 1000)
+
+
+def want_prices(low: float, high: float, position: int) -> tuple[int, int]:
+    """Bid and ask two ticks outside ``low``..``high`` (ticks), shifted against the position (up to 2 ticks)."""
+    skew = int(np.floor(2.0 * position / LIMIT_LOTS))
+    return int(np.floor(low)) - 2 - skew, int(np.ceil(high)) + 2 - skew
+
+
+class MatrixQuoter(Strategy):
+    """Ours: the market maker of the matrix (``mode``: quote, depth or trigger); the same rules as `_hbt_quote`."""
+
+    def __init__(self, mode: str, interval_s: float) -> None:
+        self.mode = mode
+        self.interval_s = interval_s
+        self.quotes: dict[int, tuple[int, int]] = {}
+        self.cancelling: set[int] = set()
+        self.decisions = 0
+
+    def on_start(self, ctx: Context) -> None:
+        if self.mode == "trigger":
+            from hft_core.strategy import Trigger
+
+            ctx.set_trigger(Trigger(mid_ticks=1))
+        else:
+            ctx.set_timer(self.interval_s)
+
+    def on_timer(self, ctx: Context) -> None:
+        self.decide(ctx)
+
+    def on_trigger(self, ctx: Context, instrument: str, fired: Any) -> None:
+        self.decide(ctx)
+
+    def decide(self, ctx: Context) -> None:
+        book = ctx.book()
+        bid, ask = book.best_bid, book.best_ask
+        if bid is None or ask is None:
+            return
+        self.decisions += 1
+        position = round(ctx.position() / LOT)
+        if self.mode == "depth":
+            levels = book.depth("bid", DEPTH_LEVELS) + book.depth("ask", DEPTH_LEVELS)
+            size = sum(round(q / LOT) for _, q in levels)
+            fair = sum(round(p / TICK) * round(q / LOT) for p, q in levels) / size
+            want_bid, want_ask = want_prices(fair, fair, position)
+        else:
+            mid = (round(bid / TICK) + round(ask / TICK)) / 2.0
+            want_bid, want_ask = want_prices(mid, mid, position)
+        open_ids = set(ctx.open_orders())
+        self.quotes = {i: q for i, q in self.quotes.items() if i in open_ids}
+        self.cancelling &= open_ids
+        have_bid = have_ask = False
+        for order_id, (side, price) in self.quotes.items():
+            if order_id in self.cancelling:
+                continue
+            if side > 0 and price == want_bid and position < LIMIT_LOTS:
+                have_bid = True
+            elif side < 0 and price == want_ask and position > -LIMIT_LOTS:
+                have_ask = True
+            else:
+                ctx.cancel(order_id)
+                self.cancelling.add(order_id)
+        qty = ORDER_LOTS * LOT
+        if not have_bid and position < LIMIT_LOTS:
+            self.quotes[ctx.buy(qty, want_bid * TICK, tif="post-only")] = (1, want_bid)
+        if not have_ask and position > -LIMIT_LOTS:
+            self.quotes[ctx.sell(qty, want_ask * TICK, tif="post-only")] = (-1, want_ask)
+
+
+def run_ours(events: Events, mode: str, interval_s: float) -> dict[str, Any]:
+    from hft_core.engine import Engine
+
+    strategy = MatrixQuoter(mode, interval_s)
+    venue = _venue(events)
+    started = time.perf_counter()
+    result = Engine(strategy, venue, sample_interval_s=1.0).run()
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "decisions": strategy.decisions,
+        "fills": int(result.stats["fills"]),
+        "orders": int(result.stats["orders"]),
+    }
+
+
+_HBT: dict[str, Any] = {}
+
+
+def _hbt_functions() -> dict[str, Any]:
+    """hftbacktest's side: the same market maker in numba (compiled once per process, outside the timed runs)."""
+    if _HBT:
+        return _HBT
+    from hftbacktest import BUY, GTX, LIMIT, NEW, SELL
+    from numba import njit
+
+    @njit
+    def quote(hbt, low, high, limit, order_lots, next_id):  # type: ignore[no-untyped-def]
+        lot = hbt.depth(0).lot_size
+        tick = hbt.depth(0).tick_size
+        position = np.int64(np.round(hbt.position(0) / lot))
+        skew = np.int64(np.floor(2.0 * position / limit))
+        want_bid = np.int64(np.floor(low)) - 2 - skew
+        want_ask = np.int64(np.ceil(high)) + 2 - skew
+        have_bid = False
+        have_ask = False
+        values = hbt.orders(0).values()
+        while values.has_next():
+            order = values.get()
+            if order.status != NEW or not order.cancellable:
+                continue
+            if order.side == BUY and order.price_tick == want_bid and position < limit:
+                have_bid = True
+            elif order.side == SELL and order.price_tick == want_ask and position > -limit:
+                have_ask = True
+            else:
+                hbt.cancel(0, order.order_id, False)
+        submitted = 0
+        if not have_bid and position < limit:
+            hbt.submit_buy_order(0, next_id, want_bid * tick, order_lots * lot, GTX, LIMIT, False)
+            next_id += 1
+            submitted += 1
+        if not have_ask and position > -limit:
+            hbt.submit_sell_order(0, next_id, want_ask * tick, order_lots * lot, GTX, LIMIT, False)
+            next_id += 1
+            submitted += 1
+        return next_id, submitted
+
+    @njit
+    def fair_price(depth, levels):  # type: ignore[no-untyped-def]
+        lot = depth.lot_size
+        total = 0.0
+        size = 0.0
+        found = 0
+        tick = depth.best_bid_tick
+        while found < levels and tick > depth.best_bid_tick - 100_000:
+            q = np.round(depth.bid_qty_at_tick(tick) / lot)
+            if q > 0:
+                total += tick * q
+                size += q
+                found += 1
+            tick -= 1
+        found = 0
+        tick = depth.best_ask_tick
+        while found < levels and tick < depth.best_ask_tick + 100_000:
+            q = np.round(depth.ask_qty_at_tick(tick) / lot)
+            if q > 0:
+                total += tick * q
+                size += q
+                found += 1
+            tick += 1
+        return total / size
+
+    @njit
+    def on_timer(hbt, interval, depth_read, limit, order_lots, levels):  # type: ignore[no-untyped-def]
+        next_id = 1
+        orders = 0
+        decisions = 0
+        while hbt.elapse(interval) == 0:
+            hbt.clear_inactive_orders(0)
+            depth = hbt.depth(0)
+            best_bid = depth.best_bid_tick
+            best_ask = depth.best_ask_tick
+            if best_bid <= -(2**62) or best_ask >= 2**62 or best_bid == 0:
+                continue
+            decisions += 1
+            if depth_read:
+                fair = fair_price(depth, levels)
+                next_id, sent = quote(hbt, fair, fair, limit, order_lots, next_id)
+            else:
+                mid = (best_bid + best_ask) / 2.0
+                next_id, sent = quote(hbt, mid, mid, limit, order_lots, next_id)
+            orders += sent
+        return decisions, orders
+
+    @njit
+    def on_mid_move(hbt, limit, order_lots):  # type: ignore[no-untyped-def]
+        next_id = 1
+        orders = 0
+        decisions = 0
+        ref = np.int64(0)
+        while True:
+            status = hbt.wait_next_feed(False, 10_000_000_000)
+            if status == 1:
+                break
+            if status != 2 and status != 0:
+                break
+            depth = hbt.depth(0)
+            best_bid = depth.best_bid_tick
+            best_ask = depth.best_ask_tick
+            if best_bid <= -(2**62) or best_ask >= 2**62 or best_bid == 0:
+                continue
+            mid2 = best_bid + best_ask
+            if ref == 0:
+                ref = mid2
+                continue
+            if abs(mid2 - ref) < 2:
+                continue
+            ref = mid2
+            hbt.clear_inactive_orders(0)
+            decisions += 1
+            next_id, sent = quote(hbt, mid2 / 2.0, mid2 / 2.0, limit, order_lots, next_id)
+            orders += sent
+        return decisions, orders
+
+    _HBT.update(on_timer=on_timer, on_mid_move=on_mid_move)
+    return _HBT
+
+
+def run_hftbacktest(data: Any, mode: str, interval_ns: int, price_range: tuple[float, float]) -> dict[str, Any]:
+    from hftbacktest import BacktestAsset, ROIVectorMarketDepthBacktest
+
+    asset = (
+        BacktestAsset()
+        .data([data])
+        .linear_asset(1.0)
+        .constant_order_latency(ORDER_LATENCY_NS, ORDER_LATENCY_NS)
+        .power_prob_queue_model(2.0)
+        .no_partial_fill_exchange()
+        .trading_value_fee_model(0.0, 0.0)
+        .tick_size(TICK)
+        .lot_size(LOT)
+        .roi_lb(price_range[0])
+        .roi_ub(price_range[1])
+    )
+    hbt = ROIVectorMarketDepthBacktest([asset])
+    functions = _hbt_functions()
+    started = time.perf_counter()
+    if mode == "trigger":
+        decisions, orders = functions["on_mid_move"](hbt, LIMIT_LOTS, ORDER_LOTS)
+    else:
+        decisions, orders = functions["on_timer"](
+            hbt, interval_ns, mode == "depth", LIMIT_LOTS, ORDER_LOTS, DEPTH_LEVELS
+        )
+    seconds = time.perf_counter() - started
+    fills = int(hbt.state_values(0).num_trades)
+    hbt.close()
+    return {"seconds": seconds, "decisions": int(decisions), "fills": fills, "orders": int(orders)}
+
+
+def _peak_rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def matrix_worker(args: argparse.Namespace) -> dict[str, Any]:
+    """One cell's run for one tool, in a process of its own: a warm-up on the first 50k events, then the run."""
+    path = workload(args.events, args.rate, args.seed, hftbacktest=args.tool == "hftbacktest")
+    interval_s = args.events_per_decision / args.rate
+    warm = min(50_000, args.events)
+    if args.tool == "ours":
+        events = np.load(path)
+        run_ours(events[:warm], args.strategy, interval_s)
+        result = run_ours(events, args.strategy, interval_s)
+    else:
+        ours = np.load(path, mmap_mode="r")
+        low = float(ours["price"][:200].min()) * TICK
+        price_range = (round(low * 0.5, 2), round(low * 1.5, 2))
+        with np.load(path.parent / "hftbacktest.npz") as archive:
+            data = archive["data"]
+        run_hftbacktest(data[: warm * 2].copy(), args.strategy, round(interval_s * 1e9), price_range)
+        result = run_hftbacktest(data, args.strategy, round(interval_s * 1e9), price_range)
+    result["peak_rss_mib"] = _peak_rss_mib()
+    return result
+
+
+def matrix(args: argparse.Namespace) -> None:
+    have_hbt = True
+    try:
+        import hftbacktest  # noqa: F401
+    except ImportError:
+        have_hbt = False
+        print("hftbacktest is not installed: our side only (uv pip install --no-deps hftbacktest==2.4.4)")
+    workload(args.events, args.rate, args.seed, hftbacktest=have_hbt)
+    cells = [(s, e) for s in ("quote", "depth") for e in EVENTS_PER_DECISION] + [("trigger", 0)]
+    tools = ["ours", "hftbacktest"] if have_hbt else ["ours"]
+    runs: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
+    for repeat in range(args.runs):
+        for strategy, epd in cells:
+            for tool in tools if repeat % 2 == 0 else tools[::-1]:  # alternated, process by process
+                command = [
+                    sys.executable, __file__, "worker", "--tool", tool, "--strategy", strategy,
+                    "--events-per-decision", str(epd or 1), "--events", str(args.events), "--rate", str(args.rate),
+                    "--seed", str(args.seed),
+                ]  # fmt: skip
+                done = subprocess.run(command, capture_output=True, text=True, check=False)
+                if done.returncode != 0:
+                    raise SystemExit(f"{tool} {strategy} {epd} failed:\n{done.stderr[-3000:]}")
+                runs.setdefault((strategy, tool, epd), []).append(json.loads(done.stdout.strip().splitlines()[-1]))
+    print(f"{args.events:,} events at {args.rate:,.0f}/s of market time, in memory; {args.runs} run(s) per cell, "
+          "events/s in millions: median (min-max); peak RSS of the process (MiB)")  # fmt: skip
+    print("| strategy | events/decision | ours | hftbacktest 2.4.4 | ratio | ours RSS | hbt RSS "
+          "| decisions ours/hbt | fills ours/hbt |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
+    table: list[dict[str, Any]] = []
+    for strategy, epd in cells:
+        row: dict[str, Any] = {"strategy": strategy}
+        cols = []
+        rates = {}
+        for tool in ("ours", "hftbacktest"):
+            found = runs.get((strategy, tool, epd))
+            if not found:
+                cols.append("-")
+                continue
+            r = [args.events / x["seconds"] / 1e6 for x in found]
+            rates[tool] = statistics.median(r)
+            cols.append(f"{statistics.median(r):.2f} ({min(r):.2f}-{max(r):.2f})")
+            row[tool] = {"rates_m": r, "runs": found}
+        ours_runs = runs[(strategy, "ours", epd)]
+        theirs = runs.get((strategy, "hftbacktest", epd), [{}])
+        shown_epd = epd or f"~{args.events / max(ours_runs[0]['decisions'], 1):.0f} (every >=1-tick mid move)"
+        ratio = f"**{rates['ours'] / rates['hftbacktest']:.2f}x**" if "hftbacktest" in rates else "-"
+        rss = [f"{statistics.median(x['peak_rss_mib'] for x in rs):.0f}" if rs and rs[0] else "-"
+               for rs in (ours_runs, theirs)]  # fmt: skip
+        print(f"| {strategy} | {shown_epd} | {cols[0]} | {cols[1]} | {ratio} | {rss[0]} | {rss[1]} | "
+              f"{ours_runs[0]['decisions']:,}/{theirs[0].get('decisions', 0):,} | "
+              f"{ours_runs[0]['fills']:,}/{theirs[0].get('fills', 0):,} |")  # fmt: skip
+        row["events_per_decision"] = epd
+        table.append(row)
+    if args.json:
+        print(json.dumps(table))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("what", choices=["fixed-cost", "matrix"])
+    parser.add_argument("what", choices=["fixed-cost", "matrix", "worker"])
+    parser.add_argument("--tool", choices=["ours", "hftbacktest"], help=argparse.SUPPRESS)
+    parser.add_argument("--strategy", choices=STRATEGIES, help=argparse.SUPPRESS)
     parser.add_argument("--events", type=int, default=None, help="market events (fixed-cost 2M, matrix 5M)")
     parser.add_argument("--rate", type=float, default=5_000.0, help="events per second of market time")
     parser.add_argument("--seed", type=int, default=7)
@@ -211,6 +545,12 @@ def main(argv: list[str] | None = None) -> None:
         args.events = args.events or (300_000 if args.quick else 2_000_000)
         args.runs = args.runs or (1 if args.quick else 5)
         fixed_cost(args)
+    elif args.what == "matrix":
+        args.events = args.events or (400_000 if args.quick else 3_000_000)
+        args.runs = args.runs or (1 if args.quick else 3)
+        matrix(args)
+    else:
+        print(json.dumps(matrix_worker(args)))
 
 
 if __name__ == "__main__":

@@ -93,3 +93,11 @@ def test_the_restated_constants_are_literals_in_the_kernel_source() -> None:
     source = Path(_kernel.__file__).read_text()
     for name in ("OT_LIMIT", "OS_FILLED", "RJ_REQUESTED", "K_FILL", "Q_POWER", "LAT_SAMPLED"):
         assert re.search(rf"^{name} = \d+$", source, flags=re.MULTILINE), name
+
+
+def test_the_kernel_restates_the_trigger_conditions() -> None:
+    restated = {name.removeprefix("TG_"): value for name, value in vars(_kernel).items() if name.startswith("TG_")}
+    stated = {name.removeprefix("T_"): value for name, value in vars(base).items() if re.fullmatch(r"T_[A-Z_]+", name)}
+    assert restated == {name: value for name, value in stated.items() if name not in ("EDGES", "ALL")}
+    source = Path(_kernel.__file__).read_text()
+    assert all(re.search(rf"^TG_{name} = \d+$", source, flags=re.MULTILINE) for name in restated)

@@ -13,12 +13,15 @@ The engine calls:
 - ``on_fill(ctx, fill)`` for each of the strategy's own fills;
 - ``on_order(ctx, update)`` for acks, rejects (with the risk gate's or venue's reason) and cancels;
 - ``on_text(ctx, item)`` for each item of the run's text feed (`hft_core.text`), at its receipt time, never before;
+- ``on_trigger(ctx, instrument, fired)`` when a `Trigger` set with ``ctx.set_trigger`` fires: the venue evaluates it
+  at every market event in its own compiled (or plain) code, and Python runs only when it fires;
 - ``on_stop(ctx)`` once, at the end.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from enum import IntFlag
 from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 
 if TYPE_CHECKING:
@@ -36,6 +39,8 @@ __all__ = [
     "Strategy",
     "TimeInForce",
     "Trade",
+    "Trigger",
+    "TriggerFired",
 ]
 
 Side = Literal["buy", "sell"]
@@ -82,6 +87,102 @@ class OrderUpdate:
     status: OrderStatus
     reason: str | None = None
     remaining_qty: float = 0.0
+
+
+class TriggerFired(IntFlag):
+    """Which conditions of a `Trigger` fired (``on_trigger``'s ``fired``); several may fire at one event."""
+
+    MID = 1
+    MICROPRICE = 2
+    MID_ABOVE = 4
+    MID_BELOW = 8
+    BEST_QTY = 16
+    IMBALANCE = 32
+    TRADE_ABOVE = 64
+    TRADE_BELOW = 128
+    FILL = 256
+    REJECT = 512
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """When a strategy wants to wake for one instrument (`Context.set_trigger`); the conditions set are OR-ed.
+
+    The venue evaluates the trigger after every market event of the instrument as the strategy sees it (after feed
+    latency), in its own code (the replay venue's compiled kernel), and calls ``on_trigger`` at the first one where
+    a condition fires, with every condition that fired there (everything else at that time is applied first).
+    Triggers are not throttled. The reference of ``mid_ticks`` and ``microprice_ticks`` is the book as the strategy
+    saw it when the trigger was set or last fired.
+
+    - ``mid_ticks``: the mid moved by at least this many ticks since the trigger last fired (or was set);
+    - ``microprice_ticks``: the microprice (the size-weighted mid of the best levels) moved by at least this much;
+    - ``mid_above`` / ``mid_below``: the mid became >= / <= this price (a level crossed: it fires again only after
+      the mid has been on the other side);
+    - ``best_qty_below``: the best bid's or ask's size became smaller than this (an empty side counts 0);
+    - ``imbalance``: |bid size − ask size| / (bid size + ask size) at the best levels became >= this (in (0, 1]);
+    - ``trade_above`` / ``trade_below``: a public trade printed at or above / at or below this price;
+    - ``fills`` / ``rejects``: a report of a fill / a rejection of one of the strategy's orders of this instrument.
+
+    ``a | b`` is a trigger with both's conditions (the smaller of two move thresholds; other conditions set in both
+    must agree). Prices and sizes are floats, put on the instrument's grid when the trigger is set.
+    """
+
+    mid_ticks: int = 0
+    microprice_ticks: float = 0.0
+    mid_above: float | None = None
+    mid_below: float | None = None
+    best_qty_below: float | None = None
+    imbalance: float | None = None
+    trade_above: float | None = None
+    trade_below: float | None = None
+    fills: bool = False
+    rejects: bool = False
+
+    def __post_init__(self) -> None:
+        if self.mid_ticks < 0 or self.microprice_ticks < 0:
+            raise ValueError("mid_ticks and microprice_ticks must be >= 0 (0: not a condition)")
+        if self.imbalance is not None and not 0 < self.imbalance <= 1:
+            raise ValueError(f"imbalance must lie in (0, 1], got {self.imbalance}")
+        if not self.conditions:
+            raise ValueError("a trigger needs at least one condition")
+
+    @property
+    def conditions(self) -> TriggerFired:
+        """The conditions this trigger sets."""
+        set_ = TriggerFired(0)
+        for name, flag in _CONDITIONS:
+            value = getattr(self, name)
+            if value is not None and value is not False and value != 0:
+                set_ |= flag
+        return set_
+
+    def __or__(self, other: Trigger) -> Trigger:
+        merged: dict[str, object] = {}
+        for field in fields(self):
+            mine, theirs = getattr(self, field.name), getattr(other, field.name)
+            if field.name in ("mid_ticks", "microprice_ticks"):
+                merged[field.name] = min((v for v in (mine, theirs) if v), default=0)
+            elif field.name in ("fills", "rejects"):
+                merged[field.name] = mine or theirs
+            elif mine is not None and theirs is not None and mine != theirs:
+                raise ValueError(f"cannot combine triggers with {field.name}={mine!r} and {field.name}={theirs!r}")
+            else:
+                merged[field.name] = mine if mine is not None else theirs
+        return Trigger(**merged)  # type: ignore[arg-type]
+
+
+_CONDITIONS = (
+    ("mid_ticks", TriggerFired.MID),
+    ("microprice_ticks", TriggerFired.MICROPRICE),
+    ("mid_above", TriggerFired.MID_ABOVE),
+    ("mid_below", TriggerFired.MID_BELOW),
+    ("best_qty_below", TriggerFired.BEST_QTY),
+    ("imbalance", TriggerFired.IMBALANCE),
+    ("trade_above", TriggerFired.TRADE_ABOVE),
+    ("trade_below", TriggerFired.TRADE_BELOW),
+    ("fills", TriggerFired.FILL),
+    ("rejects", TriggerFired.REJECT),
+)
 
 
 class BookView(Protocol):
@@ -152,6 +253,11 @@ class Context(Protocol):
         """Call ``on_book`` on top-of-book changes (at most once per ``throttle_s``) and optionally ``on_trade``."""
         ...
 
+    def set_trigger(self, trigger: Trigger | None, instrument: str | None = None) -> None:
+        """Call ``on_trigger`` whenever ``trigger`` fires for ``instrument`` (None: stop); replaces the instrument's
+        earlier trigger. Its references and edges start from the book as it stands now."""
+        ...
+
     def log(self, message: str) -> None: ...
 
 
@@ -189,6 +295,9 @@ class Strategy:
     def on_text(self, ctx: Context, item: TextItem) -> None:
         """Called for each item of the run's text feed at its receipt time (``ctx.now == item.received_ns``, or
         later for an item received before the run started). Only a strategy that overrides it is woken for text."""
+
+    def on_trigger(self, ctx: Context, instrument: str, fired: TriggerFired) -> None:
+        """Called when the `Trigger` set for ``instrument`` (``ctx.set_trigger``) fires; ``fired``: which conditions."""
 
     def on_stop(self, ctx: Context) -> None:
         """Called once after the last event."""

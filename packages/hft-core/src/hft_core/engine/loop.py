@@ -35,9 +35,9 @@ from hft_core.gate import check_strategy_may_run
 from hft_core.instruments import Instrument, Rounding
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
 from hft_core.risk import RiskGate, RiskLimits
-from hft_core.strategy import Fill, OrderUpdate, Side, Strategy, TimeInForce, Trade
+from hft_core.strategy import Fill, OrderUpdate, Side, Strategy, TimeInForce, Trade, Trigger, TriggerFired
 from hft_core.strategy import OrderStatus as UpdateStatus
-from hft_core.venues.base import REPORT_ROW_SIZE, PublicTrade, Venue, Watch
+from hft_core.venues.base import REPORT_ROW_SIZE, PublicTrade, TriggerSpec, Venue, Watch
 
 if TYPE_CHECKING:
     from hft_core.text.items import TextFeed
@@ -199,6 +199,16 @@ class Engine:
         self._watch_trades[index] = self._watch_trades[index] or trades
         self._throttle_ns = int(throttle_s * _NS)
         self._watch = None
+
+    def set_trigger(self, index: int, trigger: Trigger | None) -> None:
+        """Have the venue evaluate ``trigger`` for instrument ``index`` (`hft_core.venues.base.TriggerVenue`)."""
+        setter = getattr(self.venue, "set_trigger", None)
+        if setter is None:
+            raise HftError(
+                f"{self.venue.name} does not evaluate triggers (the replay venue and the simulated market do): "
+                "use set_timer or subscribe instead"
+            )
+        setter(index, None if trigger is None else trigger_spec(trigger, self.instruments[index]))
 
     def send(self, side: int, qty: float, price: float | None, index: int, tif: TimeInForce) -> int:
         """Risk-check and send a new order; returns its id (a rejection arrives via ``on_order``)."""
@@ -483,6 +493,8 @@ class Engine:
         # bound once: this loop turns once per decision
         advance_venue = self.venue.advance
         on_timer = self.strategy.on_timer
+        on_trigger = self.strategy.on_trigger
+        symbols = self._symbols
         context = self.context
         checks_loss = self._max_loss is not None
         on_progress = self._on_progress
@@ -509,7 +521,7 @@ class Engine:
                     acks=self._wants_order_updates,
                     rows=True,
                 )
-            now, reports, trades, book_changed, finished, rows = advance_venue(
+            now, reports, trades, book_changed, finished, rows, triggered = advance_venue(
                 min(self._next_timer, next_sample, end, next_text), watch
             )
             self.now = now
@@ -519,6 +531,9 @@ class Engine:
                 self._handle_reports(rows if rows is not None else _as_rows(reports))
             if trades or book_changed:
                 self._dispatch_market(trades, book_changed)
+            if triggered:
+                for index, bits in triggered:
+                    on_trigger(context, symbols[index], _fired(bits))
             if now >= next_text and now < end:  # (an item received at the end comes too late to act on)
                 next_text = self._deliver_text(now)
             if now >= self._next_timer and self._timer_ns is not None:  # (a handler may have reset the timer)
@@ -658,6 +673,38 @@ class Engine:
         return BacktestResult(orders, fills, equity, stats, list(self._logs), trips)
 
 
+_FIRED: dict[int, TriggerFired] = {}
+
+
+def _fired(bits: int) -> TriggerFired:
+    """``bits`` as a `TriggerFired` (made once per combination: the flag's constructor is slow)."""
+    fired = _FIRED.get(bits)
+    if fired is None:
+        fired = _FIRED[bits] = TriggerFired(bits)
+    return fired
+
+
+def trigger_spec(trigger: Trigger, inst: Instrument) -> TriggerSpec:
+    """``trigger`` on ``inst``'s grid, in the venue's integer units: a level is met exactly when the float condition
+    is (a mid of ``bid + ask`` half ticks is >= ``mid_above`` once ``bid + ask`` >= the price in half ticks rounded
+    up; a size is below ``best_qty_below`` when its lots are below it in lots, rounded up)."""
+
+    def half_ticks(price: float, rounding: Rounding) -> int:
+        return inst.price_to_ticks(2 * price, rounding)  # (twice the price in ticks: the mid's half ticks)
+
+    return TriggerSpec(
+        int(trigger.conditions),
+        mid_ticks=trigger.mid_ticks,
+        microprice_ticks=float(trigger.microprice_ticks),
+        mid_above=half_ticks(trigger.mid_above, "up") if trigger.mid_above is not None else 0,
+        mid_below=half_ticks(trigger.mid_below, "down") if trigger.mid_below is not None else 0,
+        best_qty_below=math.ceil(trigger.best_qty_below / inst.lot_size - 1e-9) if trigger.best_qty_below else 0,
+        imbalance=float(trigger.imbalance or 0.0),
+        trade_above=inst.price_to_ticks(trigger.trade_above, "up") if trigger.trade_above is not None else 0,
+        trade_below=inst.price_to_ticks(trigger.trade_below, "down") if trigger.trade_below is not None else 0,
+    )
+
+
 def _as_rows(reports: Sequence[Sequence[int]]) -> npt.NDArray[np.int64]:
     """Reports as report rows: a venue's `Report` objects (if it delivers no rows itself), or the engine's own."""
     return np.array(reports, dtype=np.int64).reshape(len(reports), REPORT_ROW_SIZE)
@@ -724,6 +771,9 @@ class _EngineContext:
 
     def subscribe(self, instrument: str | None = None, *, trades: bool = False, throttle_s: float = 0.0) -> None:
         self._engine.subscribe(self._engine.instrument_index(instrument), trades, throttle_s)
+
+    def set_trigger(self, trigger: Trigger | None, instrument: str | None = None) -> None:
+        self._engine.set_trigger(self._engine.instrument_index(instrument), trigger)
 
     def log(self, message: str) -> None:
         self._engine.log(message)

@@ -21,8 +21,20 @@ import numpy.typing as npt
 
 from hft_core.instruments import Instrument
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
+from hft_core.strategy import TriggerFired
 
-__all__ = ["Advance", "PublicTrade", "Report", "TopOfBook", "Venue", "Watch"]
+__all__ = [
+    "Advance",
+    "PublicTrade",
+    "Report",
+    "TopOfBook",
+    "TriggerSpec",
+    "TriggerState",
+    "TriggerVenue",
+    "Venue",
+    "Watch",
+    "microprice",
+]
 
 
 class Report(NamedTuple):
@@ -103,6 +115,158 @@ class Watch:
     columns `Report`'s fields in order), instead of `Report` objects: the engine settles them in compiled code."""
 
 
+# Trigger conditions (`TriggerSpec.flags`, and the bits an `Advance.triggered` entry reports as fired): the bits of
+# `hft_core.strategy.TriggerFired`, whose doc (and `Trigger`'s) says what each means.
+T_MID = int(TriggerFired.MID)
+"""The mid moved by at least ``mid_ticks`` ticks from where it stood when the trigger last fired (or was set)."""
+T_MICROPRICE = int(TriggerFired.MICROPRICE)
+"""The size-weighted mid (microprice) moved by at least ``microprice_ticks`` ticks, likewise."""
+T_MID_ABOVE = int(TriggerFired.MID_ABOVE)
+"""The mid became >= ``mid_above`` (half ticks), having been below it (or a side empty) at the previous row."""
+T_MID_BELOW = int(TriggerFired.MID_BELOW)
+"""The mid became <= ``mid_below`` (half ticks), having been above it (or a side empty) at the previous row."""
+T_BEST_QTY = int(TriggerFired.BEST_QTY)
+"""The best bid's or best ask's size became < ``best_qty_below`` lots (an empty side counts 0)."""
+T_IMBALANCE = int(TriggerFired.IMBALANCE)
+"""|bid size − ask size| / (bid size + ask size) at the top became >= ``imbalance``."""
+T_TRADE_ABOVE = int(TriggerFired.TRADE_ABOVE)
+"""A public trade printed at a price >= ``trade_above`` ticks."""
+T_TRADE_BELOW = int(TriggerFired.TRADE_BELOW)
+"""A public trade printed at a price <= ``trade_below`` ticks."""
+T_FILL = int(TriggerFired.FILL)
+"""A report of a fill of one of the strategy's orders (of this instrument) reached it."""
+T_REJECT = int(TriggerFired.REJECT)
+"""A REJECTED report on one of the strategy's orders (of this instrument) reached it."""
+T_EDGES = T_MID_ABOVE | T_MID_BELOW | T_BEST_QTY | T_IMBALANCE
+"""Conditions that fire when they become true (held at this row, not at the previous one)."""
+T_REPORTS = T_FILL | T_REJECT
+T_ALL = int(~TriggerFired(0))
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerSpec:
+    """When the strategy wants to wake for one instrument, in the venue's integer units (`hft_core.strategy.Trigger`
+    is the strategy's float form). Set conditions are OR-ed; ``flags`` says which are set (``T_*`` bits).
+
+    Evaluated by the venue after every market row of the instrument as the strategy sees it (its local time) and
+    at every report on its orders: when one fires, `Venue.advance` stops there (not held back by the book throttle;
+    everything else at that time is done first, and may fire more bits) and reports the instrument and the fired bits
+    in `Advance.triggered`. The references of ``T_MID`` and ``T_MICROPRICE`` then move to the book the strategy
+    sees at that stop.
+    """
+
+    flags: int
+    mid_ticks: int = 0
+    microprice_ticks: float = 0.0
+    mid_above: int = 0
+    """Half ticks (the mid of a bid and an ask in ticks, doubled: ``bid + ask``)."""
+    mid_below: int = 0
+    """Half ticks, like ``mid_above``."""
+    best_qty_below: int = 0
+    imbalance: float = 0.0
+    trade_above: int = 0
+    trade_below: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.flags <= T_ALL:
+            raise ValueError(f"trigger flags must name at least one condition (1..{T_ALL}), got {self.flags}")
+        if self.flags & T_MID and self.mid_ticks <= 0:
+            raise ValueError(f"a mid trigger needs mid_ticks >= 1, got {self.mid_ticks}")
+        if self.flags & T_MICROPRICE and not self.microprice_ticks > 0:
+            raise ValueError(f"a microprice trigger needs microprice_ticks > 0, got {self.microprice_ticks}")
+        if self.flags & T_IMBALANCE and not 0 < self.imbalance <= 1:
+            raise ValueError(f"an imbalance trigger needs 0 < imbalance <= 1, got {self.imbalance}")
+
+
+class TriggerState:
+    """One instrument's trigger, evaluated in plain Python: the rules the compiled replay kernel implements too.
+
+    The reference replay venue and the simulated market use it; the tests hold the compiled kernel to it.
+    ``top`` arguments are `TopOfBook` fields: ``(bid_price, bid_qty, ask_price, ask_qty)``, prices None when empty.
+    """
+
+    __slots__ = ("held", "ref_micro", "ref_mid2", "spec")
+
+    def __init__(self, spec: TriggerSpec, top: tuple[int | None, int, int | None, int]) -> None:
+        self.spec = spec
+        self.ref_mid2: int | None = None
+        self.ref_micro: float | None = None
+        self.held = self._held(top)
+        self._rearm(top)
+
+    def _held(self, top: tuple[int | None, int, int | None, int]) -> int:
+        spec = self.spec
+        flags = spec.flags
+        bid, bid_qty, ask, ask_qty = top
+        held = 0
+        if bid is not None and ask is not None:
+            mid2 = bid + ask
+            if flags & T_MID_ABOVE and mid2 >= spec.mid_above:
+                held |= T_MID_ABOVE
+            if flags & T_MID_BELOW and mid2 <= spec.mid_below:
+                held |= T_MID_BELOW
+        if flags & T_BEST_QTY and (bid_qty < spec.best_qty_below or ask_qty < spec.best_qty_below):
+            held |= T_BEST_QTY
+        total = bid_qty + ask_qty
+        if flags & T_IMBALANCE and total > 0 and abs(float(bid_qty - ask_qty)) >= spec.imbalance * float(total):
+            held |= T_IMBALANCE
+        return held
+
+    def _rearm(self, top: tuple[int | None, int, int | None, int]) -> None:
+        bid, bid_qty, ask, ask_qty = top
+        if bid is not None and ask is not None:
+            self.ref_mid2 = bid + ask
+            self.ref_micro = microprice(bid, bid_qty, ask, ask_qty)
+
+    def on_row(self, top: tuple[int | None, int, int | None, int], trade_price: int | None = None) -> int:
+        """After a market row of the instrument (``trade_price``: the row printed a trade): the bits that fire."""
+        spec = self.spec
+        flags = spec.flags
+        held = self._held(top)
+        fired = held & ~self.held
+        self.held = held
+        bid, bid_qty, ask, ask_qty = top
+        if bid is not None and ask is not None:
+            if flags & T_MID and self.ref_mid2 is not None and abs(bid + ask - self.ref_mid2) >= 2 * spec.mid_ticks:
+                fired |= T_MID
+            if flags & T_MICROPRICE:
+                micro = microprice(bid, bid_qty, ask, ask_qty)
+                if self.ref_micro is not None and abs(micro - self.ref_micro) >= spec.microprice_ticks:
+                    fired |= T_MICROPRICE
+        if trade_price is not None:
+            if flags & T_TRADE_ABOVE and trade_price >= spec.trade_above:
+                fired |= T_TRADE_ABOVE
+            if flags & T_TRADE_BELOW and trade_price <= spec.trade_below:
+                fired |= T_TRADE_BELOW
+        if self.ref_mid2 is None:
+            self._rearm(top)
+        return fired
+
+    def on_report(self, top: tuple[int | None, int, int | None, int], status: int, fill_qty: int) -> int:
+        """A report on one of the strategy's orders of this instrument reached it: the bits that fire."""
+        flags = self.spec.flags
+        fired = 0
+        if flags & T_FILL and fill_qty > 0:
+            fired |= T_FILL
+        if flags & T_REJECT and status == OrderStatus.REJECTED:
+            fired |= T_REJECT
+        return fired
+
+    def woke(self, top: tuple[int | None, int, int | None, int]) -> None:
+        """The strategy is told that the trigger fired and sees ``top`` (everything at that time done): the
+        references of ``T_MID`` and ``T_MICROPRICE`` move there."""
+        self._rearm(top)
+
+
+def microprice(bid: int, bid_qty: int, ask: int, ask_qty: int) -> float:
+    """The size-weighted mid in ticks, (bid·ask size + ask·bid size) / (bid size + ask size); the mid when both sizes
+    are 0. Computed in floats, operation for operation as the compiled kernel does."""
+    total = bid_qty + ask_qty
+    if total <= 0:
+        return (float(bid) + float(ask)) * 0.5
+    return (float(bid) * float(ask_qty) + float(ask) * float(bid_qty)) / float(total)
+
+
 class Advance(NamedTuple):
     """Where `Venue.advance` stopped and what the strategy should now be told."""
 
@@ -114,6 +278,8 @@ class Advance(NamedTuple):
     report_rows: npt.NDArray[np.int64] | None = None
     """The reports as rows (see `Watch.rows`), in which case ``reports`` is empty; None otherwise. The array may be
     the venue's own buffer, valid until its next `Venue.advance`: copy it to keep it."""
+    triggered: tuple[tuple[int, int], ...] = ()
+    """(instrument, fired ``T_*`` bits) for each instrument whose trigger (`TriggerVenue.set_trigger`) fired."""
 
 
 class Venue(Protocol):
@@ -175,4 +341,13 @@ class Venue(Protocol):
 
     def progress(self) -> float:
         """Fraction of the run done, in [0, 1], for progress bars."""
+        ...
+
+
+class TriggerVenue(Venue, Protocol):
+    """A venue that evaluates strategy triggers itself (`TriggerSpec`): the replay venue and the simulated market."""
+
+    def set_trigger(self, instrument: int, spec: TriggerSpec | None) -> None:
+        """Wake the strategy when ``spec`` fires for ``instrument`` (None: never); replaces the earlier trigger.
+        Its edges and references start from the book as the strategy sees it now."""
         ...

@@ -110,6 +110,8 @@ S_EVENTS_DONE = 37
 S_HASH_USED_EXCH = 38
 S_HASH_USED_LOCAL = 39
 S_STOP_ON_REPORTS = 40
+"""1: stop at every report (`Watch.reports`); 2: hand reports over as they arrive but stop only where a trigger on
+fills or rejects fires; 0: hand them over when the call ends."""
 S_ACKS = 41
 """0: leave ACCEPTED reports out (`Watch.acks`); the order's ``O_ACK_TS`` notes when it would have arrived."""
 S_FRESH = 42
@@ -128,6 +130,13 @@ BAD_DUPLICATE = 2
 
 FP_EXPONENT = 0
 """Index of the queue model's exponent in the float parameter vector ``fp``."""
+FP_TRIGGERS = 1
+"""Where the per-instrument trigger floats start in ``fp``: ``fp[FP_TRIGGERS + i * TF_SIZE + TF_*]``."""
+TF_MICROPRICE = 0
+TF_IMBALANCE = 1
+TF_REF_MICRO = 2
+"""The microprice (ticks) when the trigger last fired or was set (valid while ``I_REF_MID2`` is not NONE)."""
+TF_SIZE = 3
 
 # -- books: ``bmeta[book, instrument, field]`` over the flat ``levels`` array -----------------------------------
 EXCH_BOOK = 0
@@ -213,9 +222,24 @@ I_BUY_LOW = 8
 I_BUY_HIGH = 9
 I_SELL_LOW = 10
 I_SELL_HIGH = 11
-I_SIZE = 12
+I_TRIG = 12
+"""The instrument's trigger conditions (`hft_core.venues.base.TriggerSpec.flags`, ``T_*`` bits; 0: none)."""
+I_TRIG_MID = 13
+I_TRIG_ABOVE = 14
+I_TRIG_BELOW = 15
+I_TRIG_QTY = 16
+I_TRIG_TRADE_ABOVE = 17
+I_TRIG_TRADE_BELOW = 18
+I_TRIG_HELD = 19
+"""The edge conditions (``T_EDGES``) that held after the instrument's previous row."""
+I_REF_MID2 = 20
+"""bid + ask when the trigger last fired or was set, NONE before both sides were seen."""
+I_FIRED = 21
+"""Bits fired since the venue last read them (it clears them)."""
+I_SIZE = 22
 """``I_BUY_LOW``..``I_SELL_HIGH``: price range of our resting orders per side (NO_ASK/NO_BID when none), so a market
-event that cannot touch them skips the per-order work."""
+event that cannot touch them skips the per-order work. ``I_TRIG``..``I_FIRED``: the strategy's trigger, the rules of
+`hft_core.venues.base.TriggerState` (`_trigger_row`, `_trigger_report`)."""
 
 # -- L3 orders of the recorded market: ``l3[book, slot, field]`` -----------------------------------------------
 L_SIDE = 0
@@ -226,6 +250,19 @@ L_SIZE = 4
 # ... found by order id through an open-addressing hash table per book: ``hkeys[book, k]`` -> ``hvals[book, k]``
 H_EMPTY = -1
 H_DELETED = -2
+
+# Trigger conditions (`hft_core.venues.base.T_*`, restated: the numba cache sees only this file).
+TG_MID = 1
+TG_MICROPRICE = 2
+TG_MID_ABOVE = 4
+TG_MID_BELOW = 8
+TG_BEST_QTY = 16
+TG_IMBALANCE = 32
+TG_TRADE_ABOVE = 64
+TG_TRADE_BELOW = 128
+TG_FILL = 256
+TG_REJECT = 512
+TG_REPORTS = 768
 
 # Event kinds (hft_core.events.EventKind), order types, statuses and reasons (hft_core.matching.orders).
 K_DEPTH = 1
@@ -395,6 +432,89 @@ def _top_differs(levels, bmeta, inst, i):  # type: ignore[no-untyped-def]
     bq = _level(levels, bmeta, LOCAL_BOOK, i, 1, bb) if bb != NO_BID else 0
     aq = _level(levels, bmeta, LOCAL_BOOK, i, -1, ba) if ba != NO_ASK else 0
     return bq != inst[i, I_SEEN_BID_QTY] or aq != inst[i, I_SEEN_ASK_QTY]
+
+
+@_helper
+def _microprice(bb, bq, ba, aq):  # type: ignore[no-untyped-def]
+    total = bq + aq
+    if total <= 0:
+        return (np.float64(bb) + np.float64(ba)) * 0.5
+    return (np.float64(bb) * np.float64(aq) + np.float64(ba) * np.float64(bq)) / np.float64(total)
+
+
+@_helper
+def _trigger_rearm(fp, levels, bmeta, inst, i, f):  # type: ignore[no-untyped-def]
+    bb = bmeta[LOCAL_BOOK, i, M_BEST_BID]
+    ba = bmeta[LOCAL_BOOK, i, M_BEST_ASK]
+    if bb != NO_BID and ba != NO_ASK:
+        inst[i, I_REF_MID2] = bb + ba
+        bq = _level(levels, bmeta, LOCAL_BOOK, i, 1, bb)
+        aq = _level(levels, bmeta, LOCAL_BOOK, i, -1, ba)
+        fp[f + TF_REF_MICRO] = _microprice(bb, bq, ba, aq)
+
+
+@_helper
+def _trigger_row(st, fp, levels, bmeta, inst, i, traded, x, t):  # type: ignore[no-untyped-def]
+    """After a row of instrument ``i`` reached the strategy (``traded``: it printed a trade at ``x``): the trigger's
+    bits that fire (`TriggerState.on_row`, operation for operation); a firing stops the call at ``t``, where
+    `_finish_call` moves the references (`TriggerState.woke`)."""
+    flags = inst[i, I_TRIG]
+    f = FP_TRIGGERS + i * TF_SIZE
+    bb = bmeta[LOCAL_BOOK, i, M_BEST_BID]
+    ba = bmeta[LOCAL_BOOK, i, M_BEST_ASK]
+    bq = _level(levels, bmeta, LOCAL_BOOK, i, 1, bb) if bb != NO_BID else 0
+    aq = _level(levels, bmeta, LOCAL_BOOK, i, -1, ba) if ba != NO_ASK else 0
+    both = bb != NO_BID and ba != NO_ASK
+    mid2 = bb + ba if both else 0
+    held = 0
+    if both:
+        if flags & TG_MID_ABOVE and mid2 >= inst[i, I_TRIG_ABOVE]:
+            held |= TG_MID_ABOVE
+        if flags & TG_MID_BELOW and mid2 <= inst[i, I_TRIG_BELOW]:
+            held |= TG_MID_BELOW
+    if flags & TG_BEST_QTY and (bq < inst[i, I_TRIG_QTY] or aq < inst[i, I_TRIG_QTY]):
+        held |= TG_BEST_QTY
+    total = bq + aq
+    if flags & TG_IMBALANCE and total > 0 and abs(np.float64(bq - aq)) >= fp[f + TF_IMBALANCE] * np.float64(total):
+        held |= TG_IMBALANCE
+    fired = held & ~inst[i, I_TRIG_HELD]
+    inst[i, I_TRIG_HELD] = held
+    ref = inst[i, I_REF_MID2]
+    if both and ref != NONE:
+        if flags & TG_MID and abs(mid2 - ref) >= 2 * inst[i, I_TRIG_MID]:
+            fired |= TG_MID
+        if flags & TG_MICROPRICE and abs(_microprice(bb, bq, ba, aq) - fp[f + TF_REF_MICRO]) >= fp[f + TF_MICROPRICE]:
+            fired |= TG_MICROPRICE
+    if traded:
+        if flags & TG_TRADE_ABOVE and x >= inst[i, I_TRIG_TRADE_ABOVE]:
+            fired |= TG_TRADE_ABOVE
+        if flags & TG_TRADE_BELOW and x <= inst[i, I_TRIG_TRADE_BELOW]:
+            fired |= TG_TRADE_BELOW
+    if ref == NONE:
+        _trigger_rearm(fp, levels, bmeta, inst, i, f)
+    if fired != 0:
+        inst[i, I_FIRED] |= fired
+        if st[S_STOP_AT] == NONE:
+            st[S_STOP_AT] = t
+    return fired
+
+
+@_helper
+def _trigger_report(st, fp, levels, bmeta, inst, out_rep, row, t):  # type: ignore[no-untyped-def]
+    """A report (``out_rep[row]``) reached the strategy: its instrument's trigger bits that fire
+    (`TriggerState.on_report`); a firing stops the call at ``t``."""
+    i = out_rep[row, P_INST]
+    flags = inst[i, I_TRIG]
+    fired = 0
+    if flags & TG_FILL and out_rep[row, P_FILL_QTY] > 0:
+        fired |= TG_FILL
+    if flags & TG_REJECT and out_rep[row, P_STATUS] == OS_REJECTED:
+        fired |= TG_REJECT
+    if fired != 0:
+        inst[i, I_FIRED] |= fired
+        if st[S_STOP_AT] == NONE:
+            st[S_STOP_AT] = t
+    return fired
 
 
 @_helper
@@ -1190,12 +1310,13 @@ def _public_trade(st, out_trd, t, i, x, q, side):  # type: ignore[no-untyped-def
 
 
 @_inlined
-def _local_event(buf, k, st, levels, bmeta, out_trd, inst, hkeys, hvals, l3, l3_free, t):  # type: ignore[no-untyped-def]
+def _local_event(buf, k, st, fp, levels, bmeta, out_trd, inst, hkeys, hvals, l3, l3_free, t):  # type: ignore[no-untyped-def]
     kind = np.int64(buf[k]["kind"])
     i = np.int64(buf[k]["instrument"])
     side = np.int64(buf[k]["side"])
     x = buf[k]["price"]
     q = buf[k]["qty"]
+    traded = False
     if kind in (K_DEPTH, K_SNAPSHOT):
         place = _placement(st, bmeta, LOCAL_BOOK, i, x, q)
         if place == PLACE_GROW:
@@ -1208,6 +1329,7 @@ def _local_event(buf, k, st, levels, bmeta, out_trd, inst, hkeys, hvals, l3, l3_
         else:
             st[S_IGNORED] += 1
     elif kind == K_TRADE:
+        traded = True
         if inst[i, I_WATCH_TRADES] != 0:
             _public_trade(st, out_trd, t, i, x, q, side)
     elif kind == K_CLEAR:
@@ -1217,8 +1339,13 @@ def _local_event(buf, k, st, levels, bmeta, out_trd, inst, hkeys, hvals, l3, l3_
         if r[0] != DONE:
             st[S_BAD_ROW] = k
             return r[0]
-        if kind == K_FILL and inst[i, I_WATCH_TRADES] != 0:
-            _public_trade(st, out_trd, t, i, r[5], r[3], -r[1])
+        if kind == K_FILL:
+            traded = True
+            x = r[5]
+            if inst[i, I_WATCH_TRADES] != 0:
+                _public_trade(st, out_trd, t, i, x, r[3], -r[1])
+    if inst[i, I_TRIG] != 0:
+        _trigger_row(st, fp, levels, bmeta, inst, i, traded, x, t)
     return DONE
 
 
@@ -1261,9 +1388,11 @@ def _deliver_due(st, rep, out_rep, ord_i, now):  # type: ignore[no-untyped-def]
 
 
 @_helper
-def _finish_call(st, levels, bmeta, inst, now):  # type: ignore[no-untyped-def]
+def _finish_call(st, fp, levels, bmeta, inst, now):  # type: ignore[no-untyped-def]
     st[S_NOW] = now
     for i in range(st[S_N_INST]):
+        if inst[i, I_FIRED] != 0:  # the strategy wakes to the book as it stands now: the references move here
+            _trigger_rearm(fp, levels, bmeta, inst, i, FP_TRIGGERS + i * TF_SIZE)
         inst[i, I_CHANGED] = 0
         if inst[i, I_WATCH_BOOK] != 0 and now >= st[S_BOOK_FROM] and _top_differs(levels, bmeta, inst, i):
             inst[i, I_CHANGED] = 1
@@ -1670,6 +1799,8 @@ def _merged_rows(  # type: ignore[no-untyped-def]
         lo_time = t if u else lo_time
         if reported:
             break
+        if u and inst[i, I_TRIG] != 0 and _trigger_row(st, fp, levels, bmeta, inst, i, kind == K_TRADE, x, t) != 0:
+            break
         if u and inst[i, I_WATCH_BOOK] != 0 and _top_differs(levels, bmeta, inst, i):
             if t >= book_from:
                 if st[S_STOP_AT] == NONE:
@@ -1735,9 +1866,11 @@ def run(  # type: ignore[no-untyped-def]
     events_done = st[S_EVENTS_DONE]
     watching_books = False
     watching_trades = False
+    triggers = False
     for j in range(st[S_N_INST]):
         watching_books |= inst[j, I_WATCH_BOOK] != 0
         watching_trades |= inst[j, I_WATCH_TRADES] != 0
+        triggers |= inst[j, I_TRIG] != 0
     # Reports nobody stops for are handed over in one go when the call ends (`_deliver_due`), not as happenings of
     # their own: the same rows in the same order, without splitting the runs of market rows at each one.
     eager_reports = st[S_STOP_ON_REPORTS] != 0
@@ -1825,7 +1958,7 @@ def run(  # type: ignore[no-untyped-def]
             if pending:
                 ex_bound = min(ex_bound, t_wake)
                 lo_bound = min(lo_bound, t_wake)
-            if watching_trades or (watching_books and not (pending and t < book_from)):
+            if watching_trades or triggers or (watching_books and not (pending and t < book_from)):
                 ex, lo, ex_time, lo_time, now, events_done, skip_fast = _merged_rows(
                     buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, n, eof, half_span, book_from,
                     ex, lo, ex_time, lo_time, t_ex, t_lo, now, events_done, ex_bound, lo_bound,
@@ -1874,13 +2007,16 @@ def run(  # type: ignore[no-untyped-def]
                 break
             _deliver(st, rep, out_rep, ord_i)
             now = t
-            if stop_at == NONE and st[S_STOP_ON_REPORTS] != 0:
+            if stop_at == NONE and st[S_STOP_ON_REPORTS] == 1:
                 st[S_STOP_AT] = t
+            row = st[S_OUT_REPORTS] - 1
+            if inst[out_rep[row, P_INST], I_TRIG] & TG_REPORTS:
+                _trigger_report(st, fp, levels, bmeta, inst, out_rep, row, t)
         elif what == 4:
             if st[S_OUT_TRADES] >= out_trd_cap:
                 status = OUTPUT_FULL
                 break
-            status = _local_event(buf, lo, st, levels, bmeta, out_trd, inst, hkeys, hvals, l3, l3_free, t)
+            status = _local_event(buf, lo, st, fp, levels, bmeta, out_trd, inst, hkeys, hvals, l3, l3_free, t)
             if status != DONE:
                 break
             now = t
@@ -1908,5 +2044,5 @@ def run(  # type: ignore[no-untyped-def]
     if finish:
         if not eager_reports and not _deliver_due(st, rep, out_rep, ord_i, now):
             return OUTPUT_FULL
-        return _finish_call(st, levels, bmeta, inst, now)
+        return _finish_call(st, fp, levels, bmeta, inst, now)
     return status

@@ -19,7 +19,7 @@ from hft_core.errors import DataError
 from hft_core.events import EventKind, Events, iter_chunks
 from hft_core.instruments import Instrument
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
-from hft_core.venues.base import Advance, PublicTrade, Report, TopOfBook, Watch
+from hft_core.venues.base import Advance, PublicTrade, Report, TopOfBook, TriggerSpec, TriggerState, Watch
 from hft_core.venues.replay.latency import ConstantLatency, LatencyModel
 from hft_core.venues.replay.queue import L3FifoQueue, QueueModel, RiskAverseQueue
 from hft_core.venues.replay.venue import DEFAULT_BOOK_SPAN_TICKS, DEFAULT_CHUNK_SIZE, validate_chunk
@@ -166,6 +166,8 @@ class ReferenceReplayVenue:
         self._seen: list[tuple[int | None, int, int | None, int]] = [(None, 0, None, 0)] * n
         self._finished = False
         self._events_done = 0
+        self._triggers: list[TriggerState | None] = [None] * n
+        self._fired = [0] * n
 
     # -- Venue protocol ------------------------------------------------------------------------------------------
     @property
@@ -232,6 +234,18 @@ class ReferenceReplayVenue:
         self._last_arrival = arrival
         self._requests.append(_Request(arrival, kind, order_id, instrument, price, qty, order))
 
+    def set_trigger(self, instrument: int, spec: TriggerSpec | None) -> None:
+        """`ReplayVenue.set_trigger`: the trigger's rules as `TriggerState` states them."""
+        self._triggers[instrument] = None if spec is None else TriggerState(spec, self._local[instrument].top())
+        self._fired[instrument] = 0
+
+    def _trigger_fired(self, instrument: int, bits: int, t: int, stop_at: int | None) -> int | None:
+        """Note ``bits`` fired for ``instrument`` at ``t``; the stop time that follows."""
+        if not bits:
+            return stop_at
+        self._fired[instrument] |= bits
+        return t if stop_at is None else stop_at
+
     # -- the loop ------------------------------------------------------------------------------------------------
     def advance(self, until: int, watch: Watch) -> Advance:
         if self._finished:
@@ -285,6 +299,11 @@ class ReferenceReplayVenue:
                     closes.closed = True
                 if stop_at is None and watch.reports:
                     stop_at = t
+                trigger = self._triggers[report.instrument]
+                if trigger is not None:
+                    top = self._local[report.instrument].top()
+                    bits = trigger.on_report(top, report.status, report.fill_qty)
+                    stop_at = self._trigger_fired(report.instrument, bits, t, stop_at)
             elif what == 4:
                 row = self._rows[self._lo_pos]
                 printed = self._local_event(row)
@@ -296,6 +315,10 @@ class ReferenceReplayVenue:
                     trades.append(PublicTrade(t, i, *printed))
                     if stop_at is None:
                         stop_at = t
+                trigger = self._triggers[i]
+                if trigger is not None:
+                    bits = trigger.on_row(self._local[i].top(), None if printed is None else printed[0])
+                    stop_at = self._trigger_fired(i, bits, t, stop_at)
                 if watch_book[i] and self._local[i].top() != self._seen[i]:
                     if t >= watch.book_from:
                         if stop_at is None:
@@ -317,7 +340,13 @@ class ReferenceReplayVenue:
             if watched and now >= watch.book_from and top != self._seen[i]:
                 changed.append(i)
                 self._seen[i] = top
-        return Advance(now, reports, trades, tuple(changed), self._finished)
+        triggered = tuple((i, bits) for i, bits in enumerate(self._fired) if bits)
+        for i, _ in triggered:
+            trigger = self._triggers[i]
+            assert trigger is not None
+            trigger.woke(self._local[i].top())
+        self._fired = [0] * len(self._fired)
+        return Advance(now, reports, trades, tuple(changed), self._finished, None, triggered)
 
     # -- reports -------------------------------------------------------------------------------------------------
     def _emit(

@@ -7,7 +7,7 @@ observable; the benchmark and the docs' examples build small streams with `event
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,7 +15,7 @@ import numpy as np
 from hft_core.events import EVENT_DTYPE, EventKind, Events
 from hft_core.instruments import Instrument
 from hft_core.matching.orders import OrderType
-from hft_core.venues.base import Advance, Watch
+from hft_core.venues.base import T_ALL, Advance, TriggerSpec, Watch
 
 if TYPE_CHECKING:
     from hft_core.venues.replay._reference import ReferenceReplayVenue
@@ -29,6 +29,8 @@ __all__ = [
     "random_actions",
     "random_l2_stream",
     "random_l3_stream",
+    "random_trigger",
+    "with_triggers",
 ]
 
 INSTRUMENTS = (Instrument("AAA", tick_size=0.01, lot_size=1.0), Instrument("BBB", tick_size=0.5, lot_size=1.0))
@@ -141,6 +143,10 @@ class Action:
     """`Watch.acks` for the wait (False: ACCEPTED reports left out, `acknowledged` tells instead)."""
     reports: bool = True
     """`Watch.reports` for the wait (False: no stop for a report; the reports come with the next stop)."""
+    trigger: TriggerSpec | None = None
+    """Set before the wait as the instrument's trigger (`set_trigger`), unless None."""
+    clear_trigger: bool = False
+    """Clear the instrument's trigger before the wait."""
 
 
 def random_actions(rng: np.random.Generator, n: int, instruments: int = 1) -> list[Action]:
@@ -171,6 +177,38 @@ def random_actions(rng: np.random.Generator, n: int, instruments: int = 1) -> li
     return actions
 
 
+def random_trigger(rng: np.random.Generator, mid: int = 100) -> TriggerSpec:
+    """A trigger of random conditions (prices around ``mid`` ticks, sizes like the random streams')."""
+    flags = 0
+    while flags == 0:
+        flags = int(sum(1 << b for b in range(10) if rng.random() < 0.3)) & T_ALL
+    return TriggerSpec(
+        flags,
+        mid_ticks=int(rng.integers(1, 4)),
+        microprice_ticks=float(rng.choice([0.25, 0.5, 1.0, 2.5])),
+        mid_above=2 * mid + int(rng.integers(-3, 6)),
+        mid_below=2 * mid - int(rng.integers(-3, 6)),
+        best_qty_below=int(rng.integers(1, 8)),
+        imbalance=float(rng.choice([0.2, 0.5, 0.8, 1.0])),
+        trade_above=mid + int(rng.integers(0, 4)),
+        trade_below=mid - int(rng.integers(0, 4)),
+    )
+
+
+def with_triggers(actions: Sequence[Action], seed: int, share: float = 0.3) -> list[Action]:
+    """``actions`` with random triggers set (and now and then cleared) before some waits (an rng of its own)."""
+    rng = np.random.default_rng([seed, 3])
+    out: list[Action] = []
+    for action in actions:
+        u = rng.random()
+        if u < share:
+            action = replace(action, trigger=random_trigger(rng))
+        elif u < share + 0.05:
+            action = replace(action, clear_trigger=True)
+        out.append(action)
+    return out
+
+
 def drive(venue: ReplayVenue | ReferenceReplayVenue, actions: Sequence[Action], instruments: int = 1) -> list[object]:
     """Run ``actions`` on ``venue`` and record everything observable after every step, then to the end (with the
     last action's `Watch.acks`); `acknowledged` is recorded for every order id submitted so far."""
@@ -189,6 +227,8 @@ def drive(venue: ReplayVenue | ReferenceReplayVenue, actions: Sequence[Action], 
             log.append(venue.exchange_depth(i, -1, 5))
 
     for action in actions:
+        if action.trigger is not None or action.clear_trigger:
+            venue.set_trigger(action.instrument, action.trigger)
         watch = Watch(
             (action.watch_book,) * instruments,
             (action.watch_trades,) * instruments,

@@ -15,6 +15,7 @@ Between strategy wake-ups the compiled kernel (`hft_core.venues.replay._kernel`)
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, cast
@@ -26,7 +27,17 @@ from hft_core.errors import DataError
 from hft_core.events import EVENT_DTYPE, EventKind, Events, iter_chunks
 from hft_core.instruments import Instrument
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
-from hft_core.venues.base import REPORT_ROW_SIZE, Advance, PublicTrade, Report, TopOfBook, Watch
+from hft_core.venues.base import (
+    REPORT_ROW_SIZE,
+    T_REPORTS,
+    Advance,
+    PublicTrade,
+    Report,
+    TopOfBook,
+    TriggerSpec,
+    TriggerState,
+    Watch,
+)
 from hft_core.venues.replay import _kernel as k
 from hft_core.venues.replay.latency import ConstantLatency, LatencyModel, LatencySampler
 from hft_core.venues.replay.queue import QueueModel, RiskAverseQueue
@@ -58,7 +69,7 @@ _S_UNTIL, _S_BOOK_FROM, _S_FRESH = k.S_UNTIL, k.S_BOOK_FROM, k.S_FRESH
 _S_NOW, _S_FINISHED, _S_OUT_REPORTS, _S_OUT_TRADES = k.S_NOW, k.S_FINISHED, k.S_OUT_REPORTS, k.S_OUT_TRADES
 _M_SIZE, _M_BASE, _M_OFF_BID, _M_OFF_ASK = k.M_SIZE, k.M_BASE, k.M_OFF_BID, k.M_OFF_ASK
 _M_BEST_BID, _M_BEST_ASK, _NO_BID, _NO_ASK = k.M_BEST_BID, k.M_BEST_ASK, k.NO_BID, k.NO_ASK
-_LOCAL_BOOK = k.LOCAL_BOOK
+_LOCAL_BOOK, _I_SIZE = k.LOCAL_BOOK, k.I_SIZE
 _new_tuple = tuple.__new__
 """Makes a NamedTuple from a tuple of its fields, without the keyword handling of its constructor (a third of the
 cost of building `Advance` and `TopOfBook`, at every strategy decision)."""
@@ -222,7 +233,11 @@ class ReplayVenue:
         st[k.S_L3_FREE_LOCAL] = _INITIAL_L3
         self._st = st
         self._stv = _flat(st)  # element access from Python without numpy's per-call overhead
-        self._fp = np.array([self.queue_model.exponent], dtype=np.float64)
+        self._fp = np.zeros(k.FP_TRIGGERS + n * k.TF_SIZE, dtype=np.float64)
+        self._fp[k.FP_EXPONENT] = self.queue_model.exponent
+        self._triggers = False
+        """Some instrument has a trigger (`set_trigger`): the kernel notes what fired in ``I_FIRED``."""
+        self._report_triggers = False
         self._levels = np.zeros(0, dtype=np.int64)
         self._levels_flat = _flat(self._levels)
         bmeta = np.zeros((2, n, k.M_SIZE), dtype=np.int64)
@@ -255,6 +270,9 @@ class ReplayVenue:
         inst[:, k.I_SELL_LOW] = k.NO_ASK
         inst[:, k.I_SELL_HIGH] = k.NO_BID
         self._inst = inst
+        self._inst_flat = _flat(inst)
+        self._fired_at = range(k.I_FIRED, n * k.I_SIZE, k.I_SIZE)
+        """Where each instrument's ``I_FIRED`` lies in ``_inst_flat``."""
         self._watch: Watch | None = None
         self._as_rows = False
         self._row_blocks: list[npt.NDArray[np.int64]] = []
@@ -356,7 +374,47 @@ class ReplayVenue:
             changed = tuple(int(i) for i in np.flatnonzero(self._inst[:, k.I_CHANGED]))
         self._now = now = stv[_S_NOW]
         self._finished = finished = stv[_S_FINISHED] != 0
-        return _new_tuple(Advance, (now, reports, trades, changed, finished, rows))  # (no keyword handling)
+        if self._triggers:
+            inst = self._inst_flat
+            triggered: tuple[tuple[int, int], ...] = ()
+            for at in self._fired_at:
+                bits = inst[at]
+                if bits:
+                    triggered += ((at // _I_SIZE, bits),)
+                    inst[at] = 0
+            return _new_tuple(Advance, (now, reports, trades, changed, finished, rows, triggered))
+        return _new_tuple(Advance, (now, reports, trades, changed, finished, rows, ()))  # (no keyword handling)
+
+    def set_trigger(self, instrument: int, spec: TriggerSpec | None) -> None:
+        """Wake the strategy when ``spec`` fires for ``instrument`` (None: never), evaluated by the kernel after
+        every row of the instrument the strategy sees and at every report (`hft_core.venues.base.TriggerSpec`); its
+        edges and references start from the strategy's view of the book now."""
+        if not 0 <= instrument < self._n_instruments:
+            raise ValueError(f"instrument index {instrument} out of range (0..{self._n_instruments - 1})")
+        row = self._inst[instrument]
+        at = k.FP_TRIGGERS + instrument * k.TF_SIZE
+        if spec is None:
+            row[k.I_TRIG] = 0
+        else:
+            state = TriggerState(spec, self.top(instrument))
+            row[k.I_TRIG] = spec.flags
+            row[k.I_TRIG_MID] = spec.mid_ticks
+            row[k.I_TRIG_ABOVE] = spec.mid_above
+            row[k.I_TRIG_BELOW] = spec.mid_below
+            row[k.I_TRIG_QTY] = spec.best_qty_below
+            row[k.I_TRIG_TRADE_ABOVE] = spec.trade_above
+            row[k.I_TRIG_TRADE_BELOW] = spec.trade_below
+            row[k.I_TRIG_HELD] = state.held
+            row[k.I_REF_MID2] = _NONE if state.ref_mid2 is None else state.ref_mid2
+            self._fp[at + k.TF_MICROPRICE] = spec.microprice_ticks
+            self._fp[at + k.TF_IMBALANCE] = spec.imbalance
+            self._fp[at + k.TF_REF_MICRO] = math.nan if state.ref_micro is None else state.ref_micro
+        row[k.I_FIRED] = 0
+        flags = self._inst[:, k.I_TRIG]
+        self._triggers = bool(flags.any())
+        self._report_triggers = bool((flags & T_REPORTS).any())
+        if self._watch is not None:
+            self._set_watch(self._watch)
 
     def _advance_refused(self, until: int) -> Advance:
         """`advance` before `start`, after the end, or back in time."""
@@ -582,7 +640,7 @@ class ReplayVenue:
             values = np.zeros(n, dtype=np.int64)
             values[: len(flags)] = [1 if f else 0 for f in flags]
             self._inst[:, column] = values
-        self._st[k.S_STOP_ON_REPORTS] = 1 if watch.reports else 0
+        self._st[k.S_STOP_ON_REPORTS] = 1 if watch.reports else 2 if self._report_triggers else 0
         self._st[k.S_ACKS] = 1 if watch.acks else 0
         self._as_rows = watch.rows
         self._watch = watch

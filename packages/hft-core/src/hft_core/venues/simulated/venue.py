@@ -48,7 +48,7 @@ from hft_core.matching import (
     OrderUpdate,
     StpMode,
 )
-from hft_core.venues.base import Advance, PublicTrade, Report, TopOfBook, Watch
+from hft_core.venues.base import Advance, PublicTrade, Report, TopOfBook, TriggerSpec, TriggerState, Watch
 from hft_core.venues.simulated.fair import FairValuePaths
 from hft_core.venues.simulated.latency import JITTER_KINDS, Latency, LatencyKind, Link
 from hft_core.venues.simulated.market import (
@@ -499,7 +499,20 @@ class _Market:
 class _Clock:
     """The event queue and the strategy-facing state `SimulatedVenue.advance` fills while it runs."""
 
-    __slots__ = ("_counter", "dirty", "heap", "limit", "now", "opening", "reports", "trades", "views", "watch")
+    __slots__ = (
+        "_counter",
+        "dirty",
+        "fired",
+        "heap",
+        "limit",
+        "now",
+        "opening",
+        "reports",
+        "trades",
+        "triggers",
+        "views",
+        "watch",
+    )
 
     def __init__(self, n_markets: int) -> None:
         self.heap: list[tuple[int, int, Handler, Any]] = []
@@ -512,6 +525,18 @@ class _Clock:
         self.dirty = [False] * n_markets
         self.reports: list[Report] = []
         self.trades: list[PublicTrade] = []
+        self.triggers: list[TriggerState | None] = [None] * n_markets
+        self.fired = [0] * n_markets
+
+    def top(self, index: int) -> TopOfBook:
+        view = self.views[index]
+        bid, ask = view.best_bid(), view.best_ask()
+        return TopOfBook(
+            None if bid is None else bid[0],
+            0 if bid is None else bid[1],
+            None if ask is None else ask[0],
+            0 if ask is None else ask[1],
+        )
 
     def push(self, t: int, handler: Handler, arg: Any) -> None:
         heapq.heappush(self.heap, (t, next(self._counter), handler, arg))
@@ -528,6 +553,16 @@ class _Clock:
             if index < len(watch.book) and watch.book[index]:
                 book_from = watch.book_from
                 self.limit = t if t >= book_from else min(self.limit, book_from)
+        trigger = self.triggers[index]
+        if trigger is not None:
+            # (a feed message is one update of the view: the trigger sees the book after it, and each trade in it)
+            top = self.top(index)
+            fired = trigger.on_row(top)
+            for price in rows["price"][rows["kind"] == _TRADE].tolist():
+                fired |= trigger.on_row(top, price)
+            if fired:
+                self.fired[index] |= fired
+                self.limit = t
         if index < len(watch.trades) and watch.trades[index]:
             trade_rows = rows[rows["kind"] == _TRADE]
             if len(trade_rows):
@@ -541,6 +576,12 @@ class _Clock:
         """Reports reach the strategy: every report stops `SimulatedVenue.advance`."""
         self.reports.extend(reports)
         self.limit = t
+        triggers = self.triggers
+        for report in reports:
+            trigger = triggers[report.instrument]
+            if trigger is not None:
+                top = self.top(report.instrument)
+                self.fired[report.instrument] |= trigger.on_report(top, report.status, report.fill_qty)
 
 
 class SimulatedVenue:
@@ -690,7 +731,23 @@ class SimulatedVenue:
             clock.dirty[i] = False
         reports, clock.reports = clock.reports, []
         trades, clock.trades = clock.trades, []
-        return Advance(now, reports, trades, book_changed, now >= self._end)
+        triggered: tuple[tuple[int, int], ...] = ()
+        if any(clock.fired):
+            triggered = tuple((i, bits) for i, bits in enumerate(clock.fired) if bits)
+            for i, _ in triggered:
+                trigger = clock.triggers[i]
+                assert trigger is not None
+                trigger.woke(clock.top(i))
+            clock.fired = [0] * n_markets
+        return Advance(now, reports, trades, book_changed, now >= self._end, None, triggered)
+
+    def set_trigger(self, instrument: int, spec: TriggerSpec | None) -> None:
+        """Wake the strategy when ``spec`` fires for ``instrument`` (None: never): evaluated (`TriggerState`) after
+        each feed message of the instrument reaches the strategy (and each trade in it) and at each report."""
+        index = self._check_instrument(instrument)
+        clock = self._clock
+        clock.triggers[index] = None if spec is None else TriggerState(spec, clock.top(index))
+        clock.fired[index] = 0
 
     def submit(
         self, now: int, instrument: int, order_id: int, side: int, order_type: OrderType, price: int, qty: int
@@ -720,14 +777,7 @@ class SimulatedVenue:
 
     def top(self, instrument: int) -> TopOfBook:
         """The top of book as the strategy sees it now (the exchange's, ``feed_ns`` ago)."""
-        view = self._clock.views[self._check_instrument(instrument)]
-        bid, ask = view.best_bid(), view.best_ask()
-        return TopOfBook(
-            None if bid is None else bid[0],
-            0 if bid is None else bid[1],
-            None if ask is None else ask[0],
-            0 if ask is None else ask[1],
-        )
+        return self._clock.top(self._check_instrument(instrument))
 
     def depth(self, instrument: int, side: int, levels: int) -> list[tuple[int, int]]:
         """Up to ``levels`` (price, qty) of ``side`` as the strategy sees it, best first."""
