@@ -113,3 +113,28 @@ def test_a_basket_missing_from_the_data_exits_2(tmp_path: Path) -> None:
     assert "basket instruments missing" in done.stderr and "BTCUSDT" in done.stderr
     assert "Traceback" not in done.stderr
     assert EtfArbConfig().units == 5
+
+
+@pytest.mark.slow
+def test_basis_carry_on_the_binance_captures_applies_fees() -> None:
+    from hft_core.data.samples import shared_data_path
+
+    data = [
+        shared_data_path("binance-2024-08-08/spot_btcusdt_20240808.gz"),
+        shared_data_path("binance-2024-08-08/usdm_btcusdt_20240808.gz"),
+    ]
+
+    def run(*assignments: str) -> tuple[dict[str, object], list[str]]:
+        spec = resolve_run("basis-carry", data=data, assignments=list(assignments), duration_s=120.0, host=_host())
+        result, _ = execute_run(spec, write=False)
+        return result.stats, result.logs
+
+    # Binance's standard tiers (spot taker 10 bp, USD-M taker 5 bp) outweigh a basis of a few bp: no trade.
+    stats, logs = run()
+    assert "fees=15.00bp" in next(line for line in logs if "BASIS " in line)
+    assert stats["fills"] == 0
+    # At 0.5 bp a leg the basis pays, and every fill pays its fee.
+    stats, logs = run("venue.fee_tier=custom", "venue.taker_fee_bp=0.5")
+    assert isinstance(stats["fills"], int) and stats["fills"] > 0
+    assert isinstance(stats["fees_paid"], float) and stats["fees_paid"] > 0
+    assert any("CARRY " in line for line in logs)

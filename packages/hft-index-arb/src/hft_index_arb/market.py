@@ -176,6 +176,7 @@ class IndexVenue:
             tops[:, column] = np.where(empty, -1, prices[rows, level])
             tops[:, column + 1] = np.where(empty, 0, visible[rows, level])
         self._ladders = ladders
+        self._top_rows: list[list[int]] = tops.tolist()
         return tops
 
     def _ladder(self, instrument: int, side: int) -> list[tuple[int, int]]:
@@ -332,6 +333,11 @@ class IndexVenue:
         return True
 
     @property
+    def now_ns(self) -> int:
+        """Where the last `advance` stopped (local time, ns)."""
+        return self._now
+
+    @property
     def steps(self) -> int:
         """Market steps run so far; each moves every instrument's book (``steps · (names + 2)`` book updates)."""
         return self._steps
@@ -406,7 +412,9 @@ class IndexVenue:
         self._pending.append((now + self._entry_ns, 2, instrument, order_id, 0, 0, price, qty))
 
     def top(self, instrument: int) -> TopOfBook:
-        bid, bid_qty, ask, ask_qty = (int(v) for v in self._tops[self._check(instrument)])
+        if not 0 <= instrument < len(self._top_rows):
+            self._check(instrument)
+        bid, bid_qty, ask, ask_qty = self._top_rows[instrument]
         return TopOfBook(None if bid < 0 else bid, bid_qty, None if ask < 0 else ask, ask_qty)
 
     def depth(self, instrument: int, side: int, levels: int) -> list[tuple[int, int]]:
