@@ -48,7 +48,7 @@ def news_study(
     seed: Annotated[int | None, typer.Option(help="Seed of the simulated market.")] = None,
     duration: Annotated[float | None, typer.Option(help="Seconds of simulated market.")] = None,
     horizons: Annotated[str, typer.Option(help="Seconds after receipt, comma-separated.")] = "1,10,60,300",
-    scorer: Annotated[str, typer.Option(help="vader or word-list.")] = "vader",
+    scorer: Annotated[str, typer.Option(help="vader, word-list or transformer.")] = "vader",
     word_list: Annotated[str, typer.Option(help="Word-list file for --scorer word-list.")] = "",
     aliases: Annotated[Path | None, typer.Option(help="CSV of name,SYMBOL aliases for mapping.")] = None,
     threshold: Annotated[float, typer.Option(help="|score| above which an item is positive/negative.")] = 0.05,

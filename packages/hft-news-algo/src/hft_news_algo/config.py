@@ -15,8 +15,11 @@ class NewsAlgoConfig(Config):
     """Score each headline as it arrives, map it to instruments, trade its sign after the reaction latency."""
 
     scorer: Annotated[
-        Literal["vader", "word-list"],
-        Knob("Sentiment scorer: VADER (bundled lexicon) or a word list given by word_list."),
+        Literal["vader", "word-list", "transformer"],
+        Knob(
+            "Sentiment scorer: VADER (bundled lexicon), a word list given by word_list, or a packaged "
+            "sentence-transformer (the [transformer] extra)."
+        ),
     ] = "vader"
     word_list: Annotated[
         str,
