@@ -253,6 +253,44 @@ def surveil(
 
 
 @app.command()
+def realism(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(help="A run directory or a data file (any format 'hft data formats' lists); two: side by side."),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the facts as JSON.")] = False,
+    plots: Annotated[
+        Path | None, typer.Option("--plots", help="Folder for the PNG plots (default realism-NAME).")
+    ] = None,
+    no_plots: Annotated[bool, typer.Option("--no-plots", help="Write no plots.")] = False,
+    instrument: Annotated[
+        str | None, typer.Option("--instrument", help="Symbol of a run's instrument (default the first).")
+    ] = None,
+    sample_ms: Annotated[float, typer.Option("--sample-ms", help="Book sampling step, ms of exchange time.")] = 100.0,
+) -> None:
+    """Stylized facts of a market (spread, depth, trade sizes, arrivals and Hawkes branching, trade signs,
+    volatility signature, passive markouts 1-60 s), one input or two side by side, with plots."""
+    from hft_core.cli._realism import realism_command
+
+    realism_command(inputs, as_json=as_json, plots=plots, no_plots=no_plots, instrument=instrument, sample_ms=sample_ms)
+
+
+@app.command()
+def calibrate(
+    capture: Annotated[Path, typer.Argument(help="A recorded capture of one instrument, any format the loaders read.")],
+    out: Annotated[Path, typer.Option("--out", help="The market TOML to write (a [scenario] table).")],
+    iterations: Annotated[int, typer.Option("--iterations", help="Simulated-moment rounds.")] = 3,
+    sim_duration: Annotated[float, typer.Option("--sim-duration", help="Seconds simulated per round.")] = 60.0,
+    seed: Annotated[int, typer.Option("--seed", help="First seed of the calibration simulations.")] = 1_000_000,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
+) -> None:
+    """Fit the simulated market to a capture; 'hft run NAME --config OUT' then trades a market like it."""
+    from hft_core.cli._calibrate import calibrate_command
+
+    calibrate_command(capture, out=out, iterations=iterations, sim_duration_s=sim_duration, seed=seed, force=force)
+
+
+@app.command()
 def sweep(
     name: Annotated[str, typer.Argument(help="Pattern name, as shown by 'hft list'.")],
     grid: Annotated[
