@@ -67,7 +67,7 @@ _REQ_SUBMIT, _REQ_CANCEL, _ST_IN_FLIGHT, _ST_FREE = k.REQ_SUBMIT, k.REQ_CANCEL, 
 _S_REQ_COUNT, _S_REQ_HEAD, _S_FREE_SLOT = k.S_REQ_COUNT, k.S_REQ_HEAD, k.S_FREE_SLOT
 _S_UNTIL, _S_BOOK_FROM, _S_FRESH = k.S_UNTIL, k.S_BOOK_FROM, k.S_FRESH
 _S_NOW, _S_FINISHED, _S_OUT_REPORTS, _S_OUT_TRADES = k.S_NOW, k.S_FINISHED, k.S_OUT_REPORTS, k.S_OUT_TRADES
-_M_SIZE, _M_BASE, _M_OFF_BID, _M_OFF_ASK = k.M_SIZE, k.M_BASE, k.M_OFF_BID, k.M_OFF_ASK
+_M_SIZE, _M_BASE, _M_OFF_BID, _M_OFF_ASK, _M_CAP = k.M_SIZE, k.M_BASE, k.M_OFF_BID, k.M_OFF_ASK, k.M_CAP
 _M_BEST_BID, _M_BEST_ASK, _NO_BID, _NO_ASK = k.M_BEST_BID, k.M_BEST_ASK, k.NO_BID, k.NO_ASK
 _LOCAL_BOOK, _I_SIZE = k.LOCAL_BOOK, k.I_SIZE
 _new_tuple = tuple.__new__
@@ -536,9 +536,23 @@ class ReplayVenue:
 
     def depth(self, instrument: int, side: int, levels: int) -> list[tuple[int, int]]:
         """Up to ``levels`` (price, qty) of the strategy-visible ``side`` of ``instrument``, best first."""
-        if side not in (1, -1):
+        meta = self._bmeta_flat
+        at = (_LOCAL_BOOK * self._n_instruments + instrument) * _M_SIZE  # (bmeta[LOCAL_BOOK, instrument])
+        if side == 1:
+            best = meta[at + _M_BEST_BID]
+            if best == _NO_BID or levels <= 0:
+                return []
+            offset = meta[at + _M_OFF_BID]
+        elif side == -1:
+            best = meta[at + _M_BEST_ASK]
+            if best == _NO_ASK or levels <= 0:
+                return []
+            offset = meta[at + _M_OFF_ASK]
+        else:
             raise ValueError(f"side must be 1 (bids) or -1 (asks), got {side}")
-        return book_side(self._levels, self._bmeta, k.LOCAL_BOOK, instrument, side, levels)
+        return _side_levels(
+            self._levels, self._levels_flat, offset, meta[at + _M_BASE], meta[at + _M_CAP], best, side, levels
+        )
 
     def exchange_depth(self, instrument: int, side: int, levels: int) -> list[tuple[int, int]]:
         """Like `depth`, for the exchange-side book (as of exchange time; for tests and diagnostics)."""
@@ -850,22 +864,52 @@ class ReplayVenue:
 def book_side(
     levels: npt.NDArray[np.int64], bmeta: npt.NDArray[np.int64], book: int, instrument: int, side: int, count: int
 ) -> list[tuple[int, int]]:
-    """Up to ``count`` non-empty (price, qty) levels of one side of a flat-array book, best first.
-
-    The side is a window over the price grid, mostly empty far from the touch: it is scanned outwards from the
-    best price in windows that grow fourfold, so a read costs about the levels asked for and the gaps between
-    them, not the width of the grid (a strategy reading two levels each decision used to scan every slot).
-    """
+    """Up to ``count`` non-empty (price, qty) levels of one side of a flat-array book, best first (`_side_levels`)."""
     meta = bmeta[book, instrument]
     best = int(meta[k.M_BEST_BID] if side > 0 else meta[k.M_BEST_ASK])
     if count <= 0 or best in (k.NO_BID, k.NO_ASK):
         return []
-    base = int(meta[k.M_BASE])
-    cap = int(meta[k.M_CAP])
     offset = int(meta[k.M_OFF_BID] if side > 0 else meta[k.M_OFF_ASK])
-    segment = levels[offset : offset + cap]
+    flat = _flat(np.ascontiguousarray(levels))
+    return _side_levels(levels, flat, offset, int(meta[k.M_BASE]), int(meta[k.M_CAP]), best, side, count)
+
+
+def _side_levels(
+    levels: npt.NDArray[np.int64],
+    flat: memoryview,
+    offset: int,
+    base: int,
+    cap: int,
+    best: int,
+    side: int,
+    count: int,
+) -> list[tuple[int, int]]:
+    """Up to ``count`` non-empty levels of the side whose segment starts at ``offset`` (``flat``: ``levels`` as a
+    memoryview), scanning outwards from the best price.
+
+    The side is a window over the price grid, mostly empty far from the touch. The slots next to the best are read
+    one by one from Python (a dense book: about the levels asked for, without a numpy call); past a few empty ones,
+    the rest is scanned in numpy windows that grow fourfold, so a read costs about the levels asked for and the gaps
+    between them, never the width of the grid.
+    """
     found: list[tuple[int, int]] = []
-    near = best - base  # the slot of the best price; the scan moves away from it (down for bids, up for asks)
+    step = -1 if side > 0 else 1
+    slot = best - base  # the slot of the best price; the scan moves away from it (down for bids, up for asks)
+    budget = 4 * count + 16
+    while 0 <= slot < cap:
+        qty = flat[offset + slot]
+        if qty:
+            found.append((base + slot, qty))
+            if len(found) == count:
+                return found
+        slot += step
+        budget -= 1
+        if budget == 0:
+            break
+    else:
+        return found
+    segment = levels[offset : offset + cap]
+    near = slot
     width = 4 * count + 4
     while len(found) < count and 0 <= near < cap:
         if side > 0:
