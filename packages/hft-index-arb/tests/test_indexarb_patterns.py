@@ -138,3 +138,15 @@ def test_basis_carry_on_the_binance_captures_applies_fees() -> None:
     assert isinstance(stats["fills"], int) and stats["fills"] > 0
     assert isinstance(stats["fees_paid"], float) and stats["fees_paid"] > 0
     assert any("CARRY " in line for line in logs)
+
+
+def test_band_series_reads_the_band_back(tmp_path: Path) -> None:
+    from hft_index_arb.records import band_series
+
+    spec = resolve_run("index-arb", seed=3, duration_s=30.0, host=_host())
+    result, _ = execute_run(spec, out=tmp_path / "run")
+    frame = band_series(tmp_path / "run")
+    assert len(frame) == 30
+    assert (frame["lower"] <= frame["fair"]).all() and (frame["fair"] <= frame["upper"]).all()
+    assert frame["basis"].to_numpy() == pytest.approx((frame["price"] - frame["fair"]).to_numpy(), abs=2e-4)
+    assert band_series(result.logs).equals(frame)

@@ -22,6 +22,7 @@ __all__ = [
     "EtfArbConfig",
     "IndexArbConfig",
     "IndexMarketConfig",
+    "discrete_dividends",
 ]
 
 RATE = 0.05
@@ -29,6 +30,14 @@ DIVIDEND_YIELD = 0.015
 EXPIRY_DAYS = 30.0
 DIVIDEND_POINTS = 4.0
 DIVIDEND_DAYS = 10.0
+
+
+def discrete_dividends(points: float, days: float, expiry_days: float) -> tuple[tuple[float, float], ...]:
+    """(years, index points) of a dividend of ``points`` going ex after ``days``, if that is before expiry."""
+    if points and days <= expiry_days:
+        return ((days / 365.0, points),)
+    return ()
+
 
 Rate = Annotated[float, Knob("Risk-free rate, continuous.", unit="1/year", ge=-0.5, le=1.0)]
 DividendYield = Annotated[float, Knob("Continuous dividend yield of the index.", unit="1/year", ge=-0.5, le=1.0)]
@@ -97,9 +106,7 @@ class IndexMarketConfig(Config):
 
     def dividends(self) -> tuple[tuple[float, float], ...]:
         """(years, index points) of the discrete dividend when it goes ex before expiry, else none."""
-        if self.dividend_points and self.dividend_days <= self.expiry_days:
-            return ((self.dividend_days / 365.0, self.dividend_points),)
-        return ()
+        return discrete_dividends(self.dividend_points, self.dividend_days, self.expiry_days)
 
 
 @dataclass(frozen=True)
@@ -151,6 +158,14 @@ class BasisCarryConfig(Config):
 
     spot: Annotated[int, Knob("Instrument index of the spot book.", ge=0)] = 0
     perp: Annotated[int, Knob("Instrument index of the perpetual (USD-M) book.", ge=0)] = 1
+    coinm: Annotated[
+        int,
+        Knob(
+            "Instrument index of a COIN-M (inverse) perpetual observed as a third leg, its basis logged, never "
+            "traded (-1: none).",
+            ge=-1,
+        ),
+    ] = -1
     funding_rate: Annotated[
         float,
         Knob("Funding rate per 8 h the perpetual's longs pay (assumed constant over the run).", ge=-0.01, le=0.01),
@@ -165,7 +180,9 @@ class BasisCarryConfig(Config):
     record_s: Annotated[float, Knob("Interval of the BASIS lines in the log.", unit="s", gt=0)] = 5.0
 
     def validate(self) -> None:
-        if self.spot == self.perp:
-            raise ValueError(f"spot ({self.spot}) and perp ({self.perp}) must be different instruments")
+        if len({self.spot, self.perp, self.coinm}) < 3:
+            raise ValueError(
+                f"spot ({self.spot}), perp ({self.perp}) and coinm ({self.coinm}) must be different instruments"
+            )
         if self.size > self.max_position:
             raise ValueError(f"size ({self.size}) must be <= max_position ({self.max_position})")

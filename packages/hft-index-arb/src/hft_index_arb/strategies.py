@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import math
 import re
+from abc import ABC, abstractmethod
 from typing import Generic, TypeVar
 
 import numpy as np
 from hft_core import ConfigError, Context, Fill, Instrument, RiskLimits, Strategy
 
-from hft_index_arb.config import BasisCarryConfig, EtfArbConfig, IndexArbConfig
+from hft_index_arb.config import BasisCarryConfig, EtfArbConfig, IndexArbConfig, discrete_dividends
 from hft_index_arb.execution import schedule
 from hft_index_arb.fairvalue import Band, Carry, band, sweep_cost
 from hft_index_arb.market import LEVELS
@@ -36,11 +37,12 @@ _EWMA = 0.05
 _Knobs = TypeVar("_Knobs", IndexArbConfig, EtfArbConfig)
 
 
-class _BasketArb(Strategy, Generic[_Knobs]):
+class _BasketArb(Strategy, ABC, Generic[_Knobs]):
     """What both basket arbitrages share (module docstring); subclasses say which derivative and which carry."""
 
     prefix = ""
     label = ""
+    pattern = ""
 
     def __init__(self, config: _Knobs) -> None:
         self.config: _Knobs = config
@@ -64,8 +66,9 @@ class _BasketArb(Strategy, Generic[_Knobs]):
         self.arbs = 0
         self.shortfalls_bp: list[float] = []
 
+    @abstractmethod
     def _carry(self, config: _Knobs) -> Carry:
-        raise NotImplementedError
+        """The carry this arbitrage prices its derivative with."""
 
     # -- set-up ------------------------------------------------------------------------------------------------
     def risk_limits(self, instruments: tuple[Instrument, ...]) -> RiskLimits | None:
@@ -79,7 +82,7 @@ class _BasketArb(Strategy, Generic[_Knobs]):
                 not basket
             )
             raise ConfigError(
-                f"{self.label}-arb: basket instruments missing: no {' and no '.join(missing)} among the run's "
+                f"{self.pattern}: basket instruments missing: no {' and no '.join(missing)} among the run's "
                 f"instruments ({', '.join(names[:6])}{', …' if len(names) > 6 else ''}); it runs on the index-market "
                 "scenario or data carrying those symbols"
             )
@@ -89,7 +92,7 @@ class _BasketArb(Strategy, Generic[_Knobs]):
         other = next((s for s in basket if quotes[s] != quotes[self.derivative]), None)
         if other is not None:
             raise ConfigError(
-                f"{self.label}-arb: inconsistent currencies: {self.derivative} is quoted in {quotes[self.derivative]} "
+                f"{self.pattern}: inconsistent currencies: {self.derivative} is quoted in {quotes[self.derivative]} "
                 f"but {other} in {quotes[other]}; the band needs both legs in one currency"
             )
         return None
@@ -158,10 +161,8 @@ class _BasketArb(Strategy, Generic[_Knobs]):
         return self.carry
 
     def on_timer(self, ctx: Context) -> None:
-        if self._path is not None:
-            if ctx.now >= self._next_slice:
-                self._send_slice(ctx)
-            return
+        if self._path is not None and ctx.now >= self._next_slice:
+            self._send_slice(ctx)
         d_book = ctx.book(self.derivative)
         d_mid = d_book.mid
         mids, bids, asks = self._books(ctx)
@@ -182,7 +183,7 @@ class _BasketArb(Strategy, Generic[_Knobs]):
                 f"basis={d_mid - fair_band.fair:.4f} lower={fair_band.lower:.4f} upper={fair_band.upper:.4f} "
                 f"position={held}"
             )
-        if self._decisions < _WARMUP:
+        if self._decisions < _WARMUP or self._path is not None:  # one basket leg at a time
             return
         units = config.units
         side = fair_band.position_of(d_mid)
@@ -267,7 +268,7 @@ class _BasketArb(Strategy, Generic[_Knobs]):
         mean = float(values.mean()) if values.size else math.nan
         sd = float(values.std(ddof=1)) if values.size > 1 else math.nan
         ctx.log(
-            f"{self.label.upper()}-ARB summary: {self.arbs} arbitrages, basket legs by {self.config.execution}: "
+            f"{self.pattern.upper()} summary: {self.arbs} arbitrages, basket legs by {self.config.execution}: "
             f"shortfall mean {mean:.2f} bp, sd {sd:.2f} bp over {values.size}"
         )
 
@@ -277,13 +278,13 @@ class IndexArb(_BasketArb[IndexArbConfig]):
 
     prefix = "IDXF/"
     label = "future"
+    pattern = "index-arb"
 
     def __init__(self, config: IndexArbConfig | None = None) -> None:
         super().__init__(config if config is not None else IndexArbConfig())
         self._start_ns = 0
 
     def _carry(self, config: IndexArbConfig) -> Carry:
-        dividends = ((config.dividend_days / 365.0, config.dividend_points),) if config.dividend_points else ()
         if config.expiry_days < 0:
             raise ConfigError(
                 f"index-arb: expiry_days must be >= 0 (a future not yet expired), got {config.expiry_days}"
@@ -292,7 +293,7 @@ class IndexArb(_BasketArb[IndexArbConfig]):
             config.rate,
             config.dividend_yield,
             config.expiry_days / 365.0,
-            tuple(d for d in dividends if d[0] <= config.expiry_days / 365.0),
+            discrete_dividends(config.dividend_points, config.dividend_days, config.expiry_days),
             config.financing_spread,
             config.margin,
         )
@@ -320,6 +321,7 @@ class EtfArb(_BasketArb[EtfArbConfig]):
 
     prefix = "IDXE/"
     label = "etf"
+    pattern = "etf-arb"
 
     def __init__(self, config: EtfArbConfig | None = None) -> None:
         super().__init__(config if config is not None else EtfArbConfig())
@@ -335,6 +337,7 @@ class BasisCarry(Strategy):
         self.config = config if config is not None else BasisCarryConfig()
         self.spot = ""
         self.perp = ""
+        self.coinm = ""
         self._next_record = 0
         self.trades = 0
 
@@ -347,6 +350,12 @@ class BasisCarry(Strategy):
                 f"({', '.join(names)}); give a spot and a perpetual capture: --data SPOT --data PERP"
             )
         self.spot, self.perp = names[config.spot], names[config.perp]
+        if config.coinm >= len(names):
+            raise ConfigError(
+                f"basis-carry: coinm={config.coinm}, but the run has {len(names)} instrument(s) ({', '.join(names)}); "
+                "give the COIN-M capture as a third --data"
+            )
+        self.coinm = names[config.coinm] if config.coinm >= 0 else ""
         quotes = {s: ctx.instrument_spec(s).quote for s in (self.spot, self.perp)}
         if quotes[self.spot] != quotes[self.perp]:
             raise ConfigError(
@@ -376,8 +385,12 @@ class BasisCarry(Strategy):
         if ctx.now >= self._next_record:
             self._next_record = ctx.now + round(config.record_s * 1e9)
             basis_bp = 1e4 * (0.5 * (p_bid + p_ask) - s_mid) / s_mid
+            coinm_mid = ctx.book(self.coinm).mid if self.coinm else None
+            coinm = (
+                "" if coinm_mid is None else f" coinm={coinm_mid:.2f} coinm_basis={1e4 * (coinm_mid / s_mid - 1):.2f}bp"
+            )
             ctx.log(
-                f"BASIS spot={s_mid:.2f} perp={0.5 * (p_bid + p_ask):.2f} basis={basis_bp:.2f}bp "
+                f"BASIS spot={s_mid:.2f} perp={0.5 * (p_bid + p_ask):.2f} basis={basis_bp:.2f}bp{coinm} "
                 f"carry={1e4 * carry:.2f}bp fees={1e4 * fees:.2f}bp position={position:g}"
             )
         size = config.size
