@@ -1,13 +1,24 @@
-"""The hft-leadlag command: bad input exits 2 with one line; the restated trade kind matches hft-core's."""
+"""The hft leadlag command: lead-lag and shares on the Binance captures; bad input exits 2 with one line."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from hft_core.cli import main
+from hft_core.data.samples import shared_data_path
 from hft_latency_arb import cli
 
-DATA = Path("/work/shared/data/binance-2024-08-08")
+
+def _hft(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def test_trade_kind_matches_hft_core() -> None:
@@ -17,13 +28,41 @@ def test_trade_kind_matches_hft_core() -> None:
 
 
 def test_a_missing_file_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main([str(tmp_path / "a.gz"), str(tmp_path / "b.gz")]) == 2
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("hft-leadlag:") and "\n" not in err
+    code, _, err = _hft(["leadlag", str(tmp_path / "a.gz"), str(tmp_path / "b.gz")], capsys)
+    assert code == 2 and err.startswith("error: ") and err.count("\n") == 1 and "a.gz" in err
 
 
-@pytest.mark.skipif(not DATA.is_dir(), reason="shared Binance captures not present")
-def test_a_grid_finer_than_the_captures_milliseconds_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    spot, perp = DATA / "spot_btcusdt_20240808.gz", DATA / "usdm_btcusdt_20240808.gz"
-    assert cli.main([str(spot), str(perp), "--step-ms", "0.1", "--max-lag-ms", "1"]) == 2
-    assert "finer than the timestamps' resolution" in capsys.readouterr().err
+@pytest.fixture(scope="module")
+def captures() -> tuple[Path, Path, Path]:
+    data = shared_data_path("binance-2024-08-08")
+    return data / "spot_btcusdt_20240808.gz", data / "usdm_btcusdt_20240808.gz", data / "cm_btcusd_perp_20240808.gz"
+
+
+def test_a_grid_finer_than_the_captures_milliseconds_exits_2(
+    captures: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    spot, perp, _ = captures
+    code, _, err = _hft(["leadlag", str(spot), str(perp), "--step-ms", "0.1", "--max-lag-ms", "1"], capsys)
+    assert code == 2 and "finer than the timestamps' resolution" in err
+
+
+@pytest.mark.slow
+def test_spot_and_perp_lead_and_shares(
+    captures: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spot, perp, _ = captures
+    argv = ["leadlag", str(spot), str(perp), "--n-boot", "50", "--out", str(tmp_path / "ll")]
+    code, out, err = _hft(argv, capsys)
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["lead_lag_ms"] < 0  # the perpetual (second) leads spot
+    shares = summary["price_discovery"]
+    gg = shares["gonzalo_granger_share"]
+    assert abs(sum(gg) - 1) < 1e-9
+    (low_a, high_a), (low_b, high_b) = shares["hasbrouck_share_bounds"]
+    assert 0 <= low_a <= high_a <= 1 and 0 <= low_b <= high_b <= 1
+    assert abs(low_a + high_b - 1) < 1e-9 and abs(high_a + low_b - 1) < 1e-9
+    assert json.loads((tmp_path / "ll" / "leadlag.json").read_text()) == summary
+    assert (tmp_path / "ll" / "leadlag.png").stat().st_size > 0
+    code, _, err = _hft(["leadlag", str(spot), str(perp), "--vecm-lags", "0"], capsys)
+    assert (code, err) == (2, "error: VECM lags must be an integer in [1, 100], got 0\n")

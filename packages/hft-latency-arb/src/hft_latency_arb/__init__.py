@@ -7,7 +7,8 @@
   moves: what latency costs a maker).
 - `scenarios`: the ``latency-race`` market (hft-core's two-venue market with a lagging maker and racing snipers).
 - `leadlag`: Hayashi–Yoshida covariance on asynchronous series and the Hoffmann–Rosenbaum–Yoshida lead–lag
-  estimator over a lag grid, with a block-bootstrap interval; `cli` is the ``hft-leadlag`` command.
+  estimator over a lag grid, with a block-bootstrap interval; `discovery`: Hasbrouck information shares and
+  Gonzalo–Granger component shares from a VECM; `cli` is the ``hft leadlag`` command.
 """
 
 from hft_latency_arb.__about__ import __version__

@@ -1,39 +1,41 @@
-"""``hft-leadlag FILE_A FILE_B``: the lead–lag of two recorded captures of one instrument (trades, HRY).
+"""``hft leadlag FILE_A FILE_B``: lead–lag and price discovery between two recorded captures of one asset.
 
-Reads each file with hft-core's loaders (any format ``hft data formats`` lists), takes its trades (price and
-exchange time, or local receive time with ``--clock local``), and prints a JSON summary of the
-Hoffmann–Rosenbaum–Yoshida estimate (`hft_latency_arb.leadlag.lead_lag`); ``--out DIR`` also writes
-``leadlag.json`` and ``leadlag.png`` (correlation against lag). Bad input exits 2 with a one-line message.
+Reads each file with hft-core's loaders (any format ``hft data formats`` lists) and takes its trades (price and
+exchange time, or local receive time with ``--clock local``). Prints a JSON summary of the
+Hoffmann–Rosenbaum–Yoshida lead–lag estimate (`hft_latency_arb.leadlag.lead_lag`) and of the Hasbrouck and
+Gonzalo–Granger shares (`hft_latency_arb.discovery.price_discovery`, on a common grid of ``--interval-ms``);
+``--out DIR`` also writes ``leadlag.json`` and ``leadlag.png`` (correlation against lag). Mounted into ``hft``
+through the ``hft.commands`` entry point; bad input exits 2 with a one-line message.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from pathlib import Path
+from typing import Annotated, Literal
 
 import numpy as np
+import typer
+from hft_core import ConfigError
 
 from hft_latency_arb.leadlag import LeadLagError, LeadLagResult, lag_grid, lead_lag
 
-__all__ = ["main", "trades_of"]
+__all__ = ["app", "trades_of"]
 
 TRADE_KIND = 2
-"""``hft_core.events.EventKind.TRADE``, restated (not public API); tests/test_cli.py checks it against the source."""
+"""``hft_core.events.EventKind.TRADE``, restated (not public API); a test checks it against hft-core."""
+
+app = typer.Typer(add_completion=False, rich_markup_mode=None)
 
 
-def trades_of(path: str, clock: str) -> tuple[np.ndarray, np.ndarray, str]:
+def trades_of(path: Path, clock: str) -> tuple[np.ndarray, np.ndarray, str]:
     """Trade times (ns) and prices of one capture, and its instrument's name."""
-    from hft_core import DataError, HftError, load_recorded
+    from hft_core import load_recorded
 
-    try:
-        events, instruments = load_recorded([path])
-    except (DataError, HftError) as error:
-        raise LeadLagError(str(error)) from error
+    events, instruments = load_recorded([path])
     trades = events[events["kind"] == TRADE_KIND]
     if len(trades) < 3:
-        raise LeadLagError(f"{path}: {len(trades)} trades; a lead–lag estimate needs trades in both files")
+        raise ConfigError(f"{path}: {len(trades)} trades; a lead–lag estimate needs trades in both files")
     instrument = instruments[0]
     times = trades["exch_ts" if clock == "exch" else "local_ts"].astype(np.int64)
     prices = trades["price"].astype(np.float64) * instrument.tick_size
@@ -58,37 +60,59 @@ def _plot(result: LeadLagResult, names: tuple[str, str], path: Path) -> None:
     plt.close(fig)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="hft-leadlag", description=__doc__.split("\n\n")[0])
-    parser.add_argument("file_a")
-    parser.add_argument("file_b")
-    parser.add_argument("--max-lag-ms", type=float, default=100.0, help="lag grid half-width (ms)")
-    parser.add_argument("--step-ms", type=float, default=1.0, help="lag grid step (ms)")
-    parser.add_argument("--clock", choices=("exch", "local"), default="exch", help="which timestamp to use")
-    parser.add_argument("--block-s", type=float, default=10.0, help="bootstrap block length (s)")
-    parser.add_argument("--n-boot", type=int, default=200, help="bootstrap replications")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=None, help="directory for leadlag.json and leadlag.png")
-    args = parser.parse_args(argv)
+@app.command("leadlag")
+def leadlag(
+    file_a: Annotated[Path, typer.Argument(help="First capture.")],
+    file_b: Annotated[Path, typer.Argument(help="Second capture of the same asset.")],
+    max_lag_ms: Annotated[float, typer.Option(help="Lag grid half-width (ms).")] = 100.0,
+    step_ms: Annotated[float, typer.Option(help="Lag grid step (ms).")] = 1.0,
+    clock: Annotated[Literal["exch", "local"], typer.Option(help="Which timestamp to use.")] = "exch",
+    block_s: Annotated[float, typer.Option(help="Bootstrap block length (s).")] = 10.0,
+    n_boot: Annotated[int, typer.Option(help="Bootstrap replications.")] = 200,
+    interval_ms: Annotated[float, typer.Option(help="Sampling grid of the VECM for the shares (ms).")] = 100.0,
+    vecm_lags: Annotated[int, typer.Option(help="Lags of price changes in the VECM.")] = 5,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+    out: Annotated[Path | None, typer.Option(help="Directory for leadlag.json and leadlag.png.")] = None,
+) -> None:
+    """Lead–lag (Hoffmann–Rosenbaum–Yoshida) and information shares (Hasbrouck, Gonzalo–Granger) of two captures."""
+    from hft_latency_arb.discovery import price_discovery
+
+    ta, pa, name_a = trades_of(file_a, clock)
+    tb, pb, name_b = trades_of(file_b, clock)
+    if _asset(name_a.split("@")[0]) != _asset(name_b.split("@")[0]):
+        raise ConfigError(f"mismatched instruments: {name_a} and {name_b} are not the same underlying")
     try:
-        ta, pa, name_a = trades_of(args.file_a, args.clock)
-        tb, pb, name_b = trades_of(args.file_b, args.clock)
-        base_a, base_b = name_a.split("@")[0], name_b.split("@")[0]
-        if _asset(base_a) != _asset(base_b):
-            raise LeadLagError(f"mismatched instruments: {name_a} and {name_b} are not the same underlying")
-        grid = lag_grid(round(args.max_lag_ms * 1e6), round(args.step_ms * 1e6))
-        result = lead_lag(ta, pa, tb, pb, grid, block_s=args.block_s, n_boot=args.n_boot, seed=args.seed)
+        grid = lag_grid(round(max_lag_ms * 1e6), round(step_ms * 1e6))
+        result = lead_lag(ta, pa, tb, pb, grid, block_s=block_s, n_boot=n_boot, seed=seed)
+        shares = price_discovery(
+            ta,
+            pa,
+            tb,
+            pb,
+            interval_ns=round(interval_ms * 1e6),
+            lags=vecm_lags,
+            block_s=block_s,
+            n_boot=n_boot,
+            seed=seed,
+        )
     except LeadLagError as error:
-        print(f"hft-leadlag: {error}", file=sys.stderr)
-        return 2
-    summary = {"first": name_a, "second": name_b, "clock": args.clock, **result.summary()}
+        raise ConfigError(str(error)) from None
+    summary = {
+        "first": name_a,
+        "second": name_b,
+        "clock": clock,
+        **result.summary(),
+        "price_discovery": shares.summary(),
+    }
     text = json.dumps(summary, indent=2)
     print(text)
-    if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "leadlag.json").write_text(text + "\n")
-        _plot(result, (name_a, name_b), args.out / "leadlag.png")
-    return 0
+    if out is not None:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"--out {out}: cannot create the directory ({exc.strerror or exc})") from None
+        (out / "leadlag.json").write_text(text + "\n")
+        _plot(result, (name_a, name_b), out / "leadlag.png")
 
 
 def _asset(symbol: str) -> str:
@@ -98,7 +122,3 @@ def _asset(symbol: str) -> str:
         if s.endswith(quote) and len(s) > len(quote):
             return s[: -len(quote)]
     return s
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
