@@ -29,6 +29,7 @@ Compile times are excluded (a warm-up per process). ``--quick`` runs a small wor
     python benchmarks/decision_matrix.py fixed-cost
     python benchmarks/decision_matrix.py matrix               # 5M events, 3 runs per cell
     python benchmarks/decision_matrix.py matrix --quick
+    python benchmarks/decision_matrix.py rss                  # peak RSS, 1M vs 30M events, mmap and stream
 
 hftbacktest is an optional, benchmark-only dependency (``uv pip install --no-deps hftbacktest==2.4.4``).
 """
@@ -528,9 +529,57 @@ def matrix(args: argparse.Namespace) -> None:
         print(json.dumps(table))
 
 
+# =============================================================================================================
+# rss: peak memory of a streamed replay against its length
+# =============================================================================================================
+def rss_worker(args: argparse.Namespace) -> dict[str, Any]:
+    """Peak RSS of one replay of the whole workload through the engine, from a memory map or a chunk stream."""
+    from hft_core.engine import Engine
+    from hft_core.venues.replay import ConstantLatency, PowerProbQueue, ReplayVenue
+
+    path = workload(args.events, args.rate, args.seed)
+    data: Any = np.load(path, mmap_mode="r") if args.source == "mmap" else _peer.read_chunks(path, 1 << 16)
+    venue = ReplayVenue(
+        data,
+        [INSTRUMENT],
+        latency=ConstantLatency(ORDER_LATENCY_NS, ORDER_LATENCY_NS),
+        queue_model=PowerProbQueue(2.0),
+        partial_fills=False,
+        total_events=args.events,
+    )
+    started = time.perf_counter()
+    result = Engine(MatrixQuoter("quote", 0.1), venue, sample_interval_s=1.0).run()
+    return {
+        "seconds": time.perf_counter() - started,
+        "events": venue.events_processed,
+        "fills": int(result.stats["fills"]),
+        "peak_rss_mib": _peak_rss_mib(),
+    }
+
+
+def rss(args: argparse.Namespace) -> None:
+    sizes = [int(n) for n in args.sizes.split(",")]
+    print("peak RSS of one replay through the engine (the whole process), quoting every 100 ms:")
+    for source in ("mmap", "stream"):
+        for events in sizes:
+            workload(events, args.rate, args.seed)
+            command = [
+                sys.executable, __file__, "rss-worker", "--source", source, "--events", str(events),
+                "--rate", str(args.rate), "--seed", str(args.seed),
+            ]  # fmt: skip
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise SystemExit(f"rss worker failed:\n{done.stderr[-3000:]}")
+            found = json.loads(done.stdout.strip().splitlines()[-1])
+            print(f"  {source:6s} {events:>12,} events: {found['peak_rss_mib']:7.0f} MiB "
+                  f"({found['seconds']:.1f} s, {found['fills']:,} fills)")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("what", choices=["fixed-cost", "matrix", "worker"])
+    parser.add_argument("what", choices=["fixed-cost", "matrix", "rss", "worker", "rss-worker"])
+    parser.add_argument("--source", choices=["mmap", "stream"], help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", default="1000000,30000000", help="rss: workload sizes, comma-separated")
     parser.add_argument("--tool", choices=["ours", "hftbacktest"], help=argparse.SUPPRESS)
     parser.add_argument("--strategy", choices=STRATEGIES, help=argparse.SUPPRESS)
     parser.add_argument("--events", type=int, default=None, help="market events (fixed-cost 2M, matrix 5M)")
@@ -549,6 +598,10 @@ def main(argv: list[str] | None = None) -> None:
         args.events = args.events or (400_000 if args.quick else 3_000_000)
         args.runs = args.runs or (1 if args.quick else 3)
         matrix(args)
+    elif args.what == "rss":
+        rss(args)
+    elif args.what == "rss-worker":
+        print(json.dumps(rss_worker(args)))
     else:
         print(json.dumps(matrix_worker(args)))
 

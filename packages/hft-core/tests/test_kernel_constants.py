@@ -101,3 +101,15 @@ def test_the_kernel_restates_the_trigger_conditions() -> None:
     assert restated == {name: value for name, value in stated.items() if name not in ("EDGES", "ALL")}
     source = Path(_kernel.__file__).read_text()
     assert all(re.search(rf"^TG_{name} = \d+$", source, flags=re.MULTILINE) for name in restated)
+
+
+def test_the_kernel_restates_the_report_row() -> None:
+    stated = {name: value for name, value in vars(base).items() if re.fullmatch(r"P_[A-Z_]+", name)}
+    assert stated and all(getattr(_kernel, name) == value for name, value in stated.items())
+    assert all(getattr(_settle, name) == value for name, value in stated.items())
+    settle_source = Path(_settle.__file__).read_text()
+    assert all(re.search(rf"^{name} = \d+$", settle_source, flags=re.MULTILINE) for name in stated)
+    assert all(re.search(rf"^V_{s.name} = \d+$", settle_source, flags=re.MULTILINE) for s in OrderStatus)
+    assert _kernel.REPORT_ROW_SIZE == base.REPORT_ROW_SIZE
+    source = Path(_kernel.__file__).read_text()
+    assert all(re.search(rf"^{name} = \d+$", source, flags=re.MULTILINE) for name in [*stated, "REPORT_ROW_SIZE"])

@@ -22,21 +22,6 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from hft_core.matching.orders import OrderStatus
-from hft_core.venues.base import (
-    P_FILL_PRICE,
-    P_FILL_QTY,
-    P_ID,
-    P_INST,
-    P_LEAVES,
-    P_MAKER,
-    P_PRICE,
-    P_REASON,
-    P_SIDE,
-    P_STATUS,
-    P_TS,
-)
-
 __all__ = ["fill_pnls", "settle"]
 
 _jit: Any = njit
@@ -44,13 +29,13 @@ _entry = _jit(cache=True, _nrt=False)
 
 
 # -- venue order statuses, as plain ints the compiled code folds in ---------------------------------------------
-V_ACCEPTED = int(OrderStatus.ACCEPTED)
-V_REJECTED = int(OrderStatus.REJECTED)
-V_CANCELLED = int(OrderStatus.CANCELLED)
-V_PARTIALLY_FILLED = int(OrderStatus.PARTIALLY_FILLED)
-V_FILLED = int(OrderStatus.FILLED)
-V_EXPIRED = int(OrderStatus.EXPIRED)
-V_MODIFIED = int(OrderStatus.MODIFIED)
+V_ACCEPTED = 1
+V_REJECTED = 2
+V_CANCELLED = 3
+V_PARTIALLY_FILLED = 4
+V_FILLED = 5
+V_EXPIRED = 6
+V_MODIFIED = 7
 
 # -- order table columns (one row per order; row = order id - 1) -----------------------------------------------
 SO_TS = 0
@@ -79,6 +64,21 @@ SO_MODIFYING = 12
 SO_SIZE = 13
 
 REASON_TEXT = -1
+
+# A report row of the venue protocol (`hft_core.venues.base.P_*`), and above the order statuses, restated as
+# numbers: numba freezes the constants a kernel reads into its cached machine code, and its cache notices edits of
+# this file only (tests/test_kernel_constants.py holds the copies true).
+P_TS = 0
+P_INST = 1
+P_ID = 2
+P_STATUS = 3
+P_REASON = 4
+P_SIDE = 5
+P_PRICE = 6
+P_LEAVES = 7
+P_FILL_QTY = 8
+P_FILL_PRICE = 9
+P_MAKER = 10
 
 # -- the engine's order statuses (the orders table's names, in code order: `STATUS_NAMES`) -----------------------
 SS_PENDING = 0

@@ -31,21 +31,6 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from hft_core.venues.base import (
-    P_FILL_PRICE,
-    P_FILL_QTY,
-    P_ID,
-    P_INST,
-    P_LEAVES,
-    P_MAKER,
-    P_PRICE,
-    P_REASON,
-    P_SIDE,
-    P_STATUS,
-    P_TS,
-    REPORT_ROW_SIZE,
-)
-
 __all__ = ["first_bad_row", "rehash", "run"]
 
 # NRT (numba's reference counting) is off: the kernel allocates nothing, and array reference counting on every
@@ -193,6 +178,21 @@ RQ_SIZE = 7
 REQ_SUBMIT = 1
 REQ_CANCEL = 2
 REQ_MODIFY = 3
+
+# -- a report row of the venue protocol (`hft_core.venues.base.P_*`), restated: numba freezes the constants a
+# kernel reads into its cached machine code, and its cache notices edits of this file only
+P_TS = 0
+P_INST = 1
+P_ID = 2
+P_STATUS = 3
+P_REASON = 4
+P_SIDE = 5
+P_PRICE = 6
+P_LEAVES = 7
+P_FILL_QTY = 8
+P_FILL_PRICE = 9
+P_MAKER = 10
+REPORT_ROW_SIZE = 11
 
 # -- reports: in flight (ring ``rep``) and delivered (``out_rep``) ----------------------------------------------
 # A report row of the venue protocol (`hft_core.venues.base`, P_TS..P_MAKER), then the kernel's own columns, which

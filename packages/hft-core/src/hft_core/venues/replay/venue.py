@@ -16,6 +16,7 @@ Between strategy wake-ups the compiled kernel (`hft_core.venues.replay._kernel`)
 from __future__ import annotations
 
 import math
+import mmap
 import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, cast
@@ -959,12 +960,34 @@ def _raw(rows: Events) -> npt.NDArray[np.void]:
 def _open_data(
     data: Events | Iterable[Events], chunk_size: int, total_events: int | None
 ) -> tuple[Iterator[Events], int | None]:
+    if isinstance(data, np.memmap):
+        return _release_behind(data, chunk_size), len(data) if total_events is None else total_events
     if isinstance(data, np.ndarray):
         return iter_chunks(data, chunk_size), len(data) if total_events is None else total_events
     if isinstance(data, Sequence):
         total = sum(len(chunk) for chunk in data) if total_events is None else total_events
         return iter(data), total
     return iter(data), total_events
+
+
+def _release_behind(events: np.memmap[Any, Any], chunk_size: int) -> Iterator[Events]:
+    """`iter_chunks` over a memory map that gives each chunk's pages back to the system when the next chunk is asked
+    for (the venue has copied the rows it keeps by then: `_load_more`), so a replay's resident memory stays at
+    about one chunk of the file rather than growing with it. Only the mapping's pages are dropped
+    (``MADV_DONTNEED`` on a file mapping): the file and the data stay as they are, and a page read again is read
+    back from the file. Where the platform has no ``madvise`` the chunks are plain views."""
+    mapped = getattr(events, "_mmap", None)
+    if mapped is None or not hasattr(mapped, "madvise") or not hasattr(mmap, "MADV_DONTNEED"):
+        yield from iter_chunks(events, chunk_size)
+        return
+    start_address = np.frombuffer(mapped, dtype=np.uint8).ctypes.data
+    page = mmap.PAGESIZE
+    for start in range(0, len(events), chunk_size):
+        chunk = events[start : start + chunk_size]
+        yield chunk
+        first = chunk.ctypes.data - start_address
+        low = first // page * page
+        mapped.madvise(mmap.MADV_DONTNEED, low, first + chunk.nbytes - low)
 
 
 def _grow_ring(ring: npt.NDArray[np.int64], st: npt.NDArray[np.int64], head_at: int, count_at: int) -> Any:
