@@ -5,9 +5,10 @@
 - `fairvalue`: cost-of-carry fair value (continuous and discrete dividends) and the no-arbitrage band from both
   legs' fees, depth-aware sweep costs, financing and margin.
 - `config`: the knobs of the patterns and of the ``index-market`` scenario; `plugin` registers them with hft.
-- `scenarios`: builds the ``index-market`` (hft-core's vectorised `IndexVenue`) from its knobs.
+- `market`: the ``index-market`` (`IndexVenue`, every book advanced in numpy, on hft-core's `Venue` protocol);
+  `scenarios` builds it from its knobs.
 - `strategies`: ``index-arb`` (future vs basket), ``etf-arb`` (ETF vs basket) and ``basis-carry`` (crypto spot
-  vs perpetual with funding as carry).
+  vs perpetual with funding as carry); `records.band_series` reads their ``BAND`` log lines back as a table.
 """
 
 from hft_index_arb.__about__ import __version__

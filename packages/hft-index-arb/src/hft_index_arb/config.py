@@ -42,7 +42,7 @@ def discrete_dividends(points: float, days: float, expiry_days: float) -> tuple[
 Rate = Annotated[float, Knob("Risk-free rate, continuous.", unit="1/year", ge=-0.5, le=1.0)]
 DividendYield = Annotated[float, Knob("Continuous dividend yield of the index.", unit="1/year", ge=-0.5, le=1.0)]
 DividendPoints = Annotated[
-    float, Knob("Discrete dividend of the basket (index points) going ex at dividend_days.", ge=0, le=1e6)
+    float, Knob("Discrete dividend of the basket (index points) going ex at dividend_days.", ge=0)
 ]
 DividendDays = Annotated[float, Knob("Days from the start to the discrete dividend's ex-date.", unit="days", ge=0)]
 Execution = Annotated[

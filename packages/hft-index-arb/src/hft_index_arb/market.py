@@ -272,20 +272,18 @@ class IndexVenue:
             if taken:
                 self._depleted[0 if side == SELL else 1, instrument] += taken
                 self._impact(instrument, side * taken)
-                self._mark(instrument)
+                self._refresh()
         if leaves and order_type in (OrderType.MARKET, OrderType.IOC, OrderType.FOK):
             self._report(reply, instrument, order_id, OrderStatus.EXPIRED, OrderReason.IOC_REMAINDER, side, price, 0)
             return 0
         return leaves
 
-    def _mark(self, instrument: int) -> None:
-        """Refresh one instrument's top after the strategy traded on it."""
+    def _refresh(self) -> None:
+        """Recompute every book from the centres and depletions now; mark the tops that changed."""
         self._update_centres(self._now)
         tops = self._compute_tops()
-        changed = np.any(tops != self._tops, axis=1)
-        self._dirty |= changed
+        self._dirty |= np.any(tops != self._tops, axis=1)
         self._tops = tops
-        del instrument
 
     def _execute(self, request: tuple[int, int, int, int, int, int, int, int]) -> None:
         t, op, instrument, order_id, side, order_type, price, qty = request
@@ -375,10 +373,7 @@ class IndexVenue:
                 self._execute(self._pending.popleft())
                 continue
             self._step()
-            self._update_centres(self._now)
-            tops = self._compute_tops()
-            self._dirty |= np.any(tops != self._tops, axis=1)
-            self._tops = tops
+            self._refresh()
             self._next_step += self._step_ns
             if self._resting:
                 self._fill_resting(self._now)
