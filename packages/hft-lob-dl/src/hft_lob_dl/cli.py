@@ -193,8 +193,10 @@ def evaluate(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
 ) -> None:
-    """Evaluate a trained model and its baselines on the test split of the run's data or of other files."""
+    """Evaluate a trained model and its baselines on the test split of the run's data, or on all of other files."""
     import tempfile
+
+    import numpy as np
 
     from hft_lob_dl.models import evaluate_model, load_model
 
@@ -213,12 +215,15 @@ def evaluate(
         from hft_lob_dl.dataset import check_layout
 
         check_layout(str(run_dir / "model"), loaded.meta["model"], loaded.layout, None, dataset.layout())
+        # The run's own data: its test split. Other files: every sample (none of them was trained on).
+        split = dataset.split
+        ends = np.concatenate([split.train, split.val, split.test]) if data else split.test
         metrics: dict[str, dict[str, Any]] = {}
         for kind in BASELINE_KINDS:
             folder = run_dir / "baselines" / kind
             if folder.exists():
-                metrics[kind] = evaluate_model(load_model(folder).model, dataset, taker_fee=spec["taker_fee"])
-        metrics[spec["model"]] = evaluate_model(loaded.model, dataset, taker_fee=spec["taker_fee"])
+                metrics[kind] = evaluate_model(load_model(folder).model, dataset, ends, taker_fee=spec["taker_fee"])
+        metrics[spec["model"]] = evaluate_model(loaded.model, dataset, ends, taker_fee=spec["taker_fee"])
         del dataset
     if as_json:
         typer.echo(json.dumps(metrics, indent=2))

@@ -47,9 +47,9 @@ class LobDlConfig(Config):
     skew: Annotated[
         Distance, Knob("quote: shift of the quotes' centre at full confidence (P(up) - P(down) = 1).", ge=0)
     ] = Distance(2, "ticks")
-    half_spread: Annotated[Distance, Knob("quote: distance of each quote from the centre.", ge=0)] = Distance(
-        1, "ticks"
-    )
+    half_spread: Annotated[
+        Distance, Knob("quote: distance of each quote from the centre (half a tick: at the touch when unskewed).", ge=0)
+    ] = Distance(0.5, "ticks")
     inventory_skew: Annotated[
         Distance, Knob("quote: centre shift per lot of inventory, against the position.", ge=0)
     ] = Distance(0.2, "ticks")
@@ -57,7 +57,7 @@ class LobDlConfig(Config):
     max_position: Annotated[Size, Knob("Position cap.", gt=0)] = Size(10, "lots")
     train_duration_s: Annotated[
         float, Knob("Default model: seconds of simulated market it is trained on.", unit="s", gt=0, le=86_400)
-    ] = 600.0
+    ] = 300.0
     train_seed: Annotated[int, Knob("Default model: seed of its simulated data and training.", ge=0)] = 0
 
     def validate(self) -> None:

@@ -29,8 +29,8 @@ __all__ = ["CACHE_ENV", "DEFAULT_THRESHOLD", "cache_root", "default_model_dir", 
 CACHE_ENV = "HFT_LOB_DL_CACHE"
 DEFAULT_THRESHOLD = 0.0
 """Relative move that counts as up or down for the default model: any move of the smoothed future mid."""
-DEFAULT_EPOCHS = 4
-DEFAULT_MAX_TRAIN = 6000
+DEFAULT_EPOCHS = 3
+DEFAULT_MAX_TRAIN = 4000
 
 
 def cache_root() -> Path:

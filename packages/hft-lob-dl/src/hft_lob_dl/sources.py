@@ -28,7 +28,8 @@ def file_snapshots(
 
     parts = []
     for raw in paths:
-        events, _ = load_recorded([raw])
+        # allow_unsynced: a file without a book is refused below with the reason that matters here
+        events, _ = load_recorded([raw], allow_unsynced=True)
         parts.append(
             snapshots_from_events(
                 events, levels=levels, sampling=sampling, interval_ms=interval_ms, source=str(Path(raw))
