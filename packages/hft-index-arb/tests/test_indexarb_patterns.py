@@ -150,3 +150,14 @@ def test_band_series_reads_the_band_back(tmp_path: Path) -> None:
     assert (frame["lower"] <= frame["fair"]).all() and (frame["fair"] <= frame["upper"]).all()
     assert frame["basis"].to_numpy() == pytest.approx((frame["price"] - frame["fair"]).to_numpy(), abs=2e-4)
     assert band_series(result.logs).equals(frame)
+
+
+def test_same_seed_writes_byte_identical_run_directories(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        spec = resolve_run("index-arb", assignments=["units=2"], seed=4, duration_s=40.0, host=_host())
+        execute_run(spec, out=tmp_path / name)
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert "fills.parquet" in files and "log.txt" in files
+    assert files == sorted(p.name for p in (tmp_path / "b").iterdir())
+    for file in files:
+        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes(), file
