@@ -161,3 +161,12 @@ def test_same_seed_writes_byte_identical_run_directories(tmp_path: Path) -> None
     assert files == sorted(p.name for p in (tmp_path / "b").iterdir())
     for file in files:
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes(), file
+
+
+@pytest.mark.parametrize("name", ["index-arb", "etf-arb"])
+def test_counting_exit_costs_trades_less(name: str) -> None:
+    fills, _, _ = _run(name)
+    fewer, _, logs = _run(name, "exit_costs=true")
+    assert 0 < fewer < fills
+    bands = [m for m in map(BAND.search, logs) if m]
+    assert bands and all(float(m[2]) < float(m[3]) for m in bands)

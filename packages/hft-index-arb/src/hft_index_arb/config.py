@@ -123,6 +123,13 @@ class _BasketArbConfig(Config):
     ] = 0.05
     tracking: Annotated[float, Knob("rho: LQG penalty on holding a mix that is not the basket.", ge=0)] = 1.0
     financing_spread: Annotated[float, Knob("Borrowing/lending spread around the rate.", unit="1/year", ge=0)] = 0.002
+    exit_costs: Annotated[
+        bool,
+        Knob(
+            "Widen the band by the cost of closing too: the patterns close at the fair value within the run instead of "
+            "holding to expiry or to creation/redemption."
+        ),
+    ] = False
     decide_ms: Annotated[float, Knob("Decision interval.", unit="ms", gt=0)] = 200.0
     record_s: Annotated[
         float, Knob("Interval of the BAND lines (fair value, basis, band) in the log.", unit="s", gt=0)

@@ -153,6 +153,10 @@ class _BasketArb(Strategy, ABC, Generic[_Knobs]):
         sell_leg = self._sweep(ctx, self.derivative, "bid", units, d_mid) / units
         buy_leg = self._sweep(ctx, self.derivative, "ask", units, d_mid) / units
         carry = self._carry_now(ctx)
+        if self.config.exit_costs:  # closing sells what opening bought, and the reverse
+            buy_basket = sell_basket = buy_basket + sell_basket
+            buy_leg = sell_leg = buy_leg + sell_leg
+            fee_basket, fee_leg = 2 * fee_basket, 2 * fee_leg
         upper = band(spot, carry, basket_cost=buy_basket + fee_basket, leg_cost=sell_leg + fee_leg)
         lower = band(spot, carry, basket_cost=sell_basket + fee_basket, leg_cost=buy_leg + fee_leg)
         return Band(upper.fair, lower.lower, upper.upper)
