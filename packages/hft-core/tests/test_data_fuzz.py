@@ -39,6 +39,18 @@ TOKENS = [
 ]  # fmt: skip
 
 
+L3_SEED = """time,order_id,side,price,size,action
+1700000000000000000,1,buy,100.00,1.0,add
+1700000000000001000,2,sell,100.05,2.0,add
+1700000000000002000,3,buy,99.99,0.5,add
+1700000000000003000,1,buy,100.00,0.4,modify
+1700000000000004000,2,sell,100.05,1.0,trade
+1700000000000005000,0,buy,100.02,0.3,trade
+1700000000000006000,3,buy,99.99,,cancel
+2023-11-14T22:13:20.000007Z,4,sell,100.04,1.5,add
+"""
+
+
 def _mutate_text(text: str, rng: random.Random) -> str:
     for _ in range(rng.randint(1, 3)):
         if not text:
@@ -258,6 +270,11 @@ def test_every_loader_survives_mutated_inputs(tmp_path: Path) -> None:
         messages.write_text(_mutate_text(LOBSTER_MESSAGES, rng) if which < 0.6 else LOBSTER_MESSAGES)
         book.write_text(_mutate_text(LOBSTER_BOOK, rng) if which >= 0.4 else LOBSTER_BOOK)
         tally("lobster", _check(read_lobster_events, f"lobster #{n}", messages, orderbook_path=book))
+
+    for n in range(300):
+        path = tmp_path / f"l{n % 7}.csv"
+        path.write_text(_mutate_text(L3_SEED, rng))
+        tally("l3", _check(load_source, f"l3 #{n}", path, "l3", instrument=grid, use_cache=False))
 
     seed_rows = _hftbacktest_seed()
     for n in range(400):

@@ -21,6 +21,7 @@ from hft_core.data.binance import BinanceCaptureReader
 from hft_core.data.cache import CachedEvents, content_digest, load_cached
 from hft_core.data.eventfile import is_events_npz, load_events
 from hft_core.data.hftbacktest_npz import HftbacktestStats, iter_hftbacktest_npz
+from hft_core.data.l3file import looks_like_l3_csv
 from hft_core.data.tardis import TardisReader
 from hft_core.errors import ConfigError, DataError
 from hft_core.events import Events, concat_chunks, iter_chunks
@@ -188,6 +189,27 @@ register_format(
         open=_open_lobster,
     )
 )
+
+
+def _open_l3(
+    path: Path, instrument: Instrument | None, options: Mapping[str, Any]
+) -> tuple[Iterator[Events], Callable[[], Any]]:
+    from hft_core.data.l3file import L3FileReader
+
+    if instrument is None:
+        raise ConfigError("the l3 format needs an instrument (tick and lot size)")
+    reader = L3FileReader(path, instrument, **options)
+    return reader.chunks(), lambda: _stats_of(reader.stats)
+
+
+register_format(
+    SourceFormat(
+        "l3",
+        "order-by-order CSV or Parquet: time, order id, side, price, size, action (add/modify/cancel/trade)",
+        needs_instrument=True,
+        open=_open_l3,
+    )
+)
 register_format(
     SourceFormat(
         "events",
@@ -221,13 +243,31 @@ def _looks_like_lobster_messages(head: bytes) -> bool:
     return True
 
 
+def _parquet_format(source: Path) -> str:
+    """``events`` for our own Parquet files, ``l3`` for an order-by-order layout (by the column names)."""
+    import pyarrow.parquet as pq
+
+    try:
+        names = list(pq.read_schema(source).names)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"cannot read the Parquet schema: {exc}", path=str(source)) from None
+    if {"exch_ts", "local_ts", "kind"} <= set(names):
+        return "events"
+    if looks_like_l3_csv(",".join(names).encode()):
+        return "l3"
+    raise DataError(
+        f"a Parquet file with neither our events columns nor an L3 layout (columns: {', '.join(names)})",
+        path=str(source),
+    )
+
+
 def guess_format(path: str | os.PathLike[str]) -> str:
     """The format name of ``path`` from its content; `DataError` when no registered format fits."""
     source = Path(path)
     if not source.is_file():
         raise DataError("file not found", path=str(source))
     if source.suffix.lower() in (".parquet", ".pq"):
-        return "events"
+        return _parquet_format(source)
     if zipfile.is_zipfile(source):
         if is_events_npz(source):
             return "events"
@@ -253,6 +293,8 @@ def guess_format(path: str | os.PathLike[str]) -> str:
         return "tardis"
     if _LOBSTER_MESSAGE.match(source.name) or _looks_like_lobster_messages(head):
         return "lobster"
+    if looks_like_l3_csv(head):
+        return "l3"
     raise DataError(
         "cannot tell the format from the content; pass one of: " + ", ".join(sorted(_FORMATS)), path=str(source)
     )

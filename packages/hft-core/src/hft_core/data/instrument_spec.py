@@ -121,6 +121,8 @@ def resolve_source_instrument(
       symbol may be overridden.
     - ``lobster``: the ticker of the file name, tick 0.01 $ (``--tick-size 0.005`` for days with half-cent
       hidden executions), lot one share.
+    - ``l3``: ``--symbol`` (else the file name's stem), ``--tick-size`` and ``--lot-size`` where given, else the
+      grid inferred from every price and size in the file (`hft_core.data.l3file.infer_l3_grid`).
     - ``tardis`` and ``hftbacktest`` carry float prices only: ``--symbol``, ``--tick-size`` and ``--lot-size``.
     """
     source = Path(path)
@@ -131,6 +133,8 @@ def resolve_source_instrument(
         return _events_instrument(source, given)
     if format_name == "lobster":
         return _lobster_instrument(source, given)
+    if format_name == "l3":
+        return _l3_instrument(source, given)
     missing = [
         f"--{key.replace('_', '-')}" for key in ("symbol", "tick_size", "lot_size") if getattr(given, key) is None
     ]
@@ -216,6 +220,24 @@ def _events_instrument(source: Path, given: GridOverrides) -> SourceInstrument:
     if given.symbol is not None:
         instrument = replace(instrument, symbol=given.symbol, base="", quote="")
     return SourceInstrument(instrument, "recorded in the events file")
+
+
+def _l3_instrument(source: Path, given: GridOverrides) -> SourceInstrument:
+    from hft_core.data.l3file import infer_l3_grid
+
+    symbol = given.symbol or source.name.split(".")[0].upper()
+    named = "given" if given.symbol else "the file name's stem"
+    tick, lot, origin = given.tick_size, given.lot_size, f"given: {given.describe()}"
+    if tick is None or lot is None:
+        inferred_tick, inferred_lot, evidence = infer_l3_grid(source)
+        tick = inferred_tick if tick is None else tick
+        lot = inferred_lot if lot is None else lot
+        origin = f"{evidence}" + (f"; given: {given.describe()}" if given.tick_size or given.lot_size else "")
+    try:
+        instrument = Instrument(symbol, tick_size=tick, lot_size=lot, venue="replay")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    return SourceInstrument(instrument, f"L3 file: symbol {named}; {origin}")
 
 
 def _lobster_instrument(source: Path, given: GridOverrides) -> SourceInstrument:
