@@ -120,3 +120,30 @@ def test_hft_data_info_and_convert_work_on_a_symbol_outside_the_table(tmp_path: 
     assert (recorded.instrument.tick_size, recorded.instrument.lot_size) == (0.001, 0.25)
     with pytest.raises(ConfigError, match="would rescale them"):
         resolve_source_instrument(out, "events", GridOverrides(tick_size=0.005))
+
+
+def test_tardis_files_need_no_options_when_their_grid_shows(tmp_path: Path) -> None:
+    quotes = tmp_path / "q.csv"
+    quotes.write_text(
+        "exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,bid_price,bid_amount\n"
+        "x,BTC-USD,1588291201099000,1588291201234268,5494,8629.3,8629.2,806\n"
+        "x,BTC-USD,1588291201133000,1588291201454126,5493,8629.35,8629.2,800\n"
+    )
+    chosen = resolve_source_instrument(quotes, "tardis")
+    assert (chosen.instrument.symbol, chosen.instrument.tick_size, chosen.instrument.lot_size) == ("BTC-USD", 0.05, 1.0)
+    assert "tick 0.05 inferred from 4 prices" in chosen.origin
+    given = resolve_source_instrument(quotes, "tardis", GridOverrides(tick_size=0.01))
+    assert given.instrument.tick_size == 0.01 and "given" in given.origin
+    one_price = tmp_path / "t.csv"
+    one_price.write_text(
+        "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n"
+        "b,XBTUSD,1583020803145000,1583020803307160,a,sell,8531.5,2152\n"
+        "b,XBTUSD,1583020803276000,1583020803336743,b,sell,8531.5,1\n"
+    )
+    with pytest.raises(DataError, match="only one distinct non-zero price"):
+        resolve_source_instrument(one_price, "tardis")
+    assert resolve_source_instrument(one_price, "tardis", GridOverrides("XBTUSD", 0.5, 1.0)).instrument.tick_size == 0.5
+    mixed = tmp_path / "m.csv"
+    mixed.write_text(quotes.read_text() + "x,ETH-USD,1588291201233000,1588291201454126,1,200.1,200.0,2\n")
+    with pytest.raises(ConfigError, match="holds BTC-USD, ETH-USD; give --symbol"):
+        resolve_source_instrument(mixed, "tardis")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from hft_core.errors import DataError
 
-__all__ = ["InferredGrid", "InferredStep", "infer_binance_grid", "infer_step"]
+__all__ = ["InferredGrid", "InferredStep", "infer_binance_grid", "infer_csv_grid", "infer_step"]
 
 # JSON as Binance sends it (compact) or re-serialised with spaces; values are decimal strings.
 _LEVEL = re.compile(rb'\[\s*"(\d+(?:\.\d*)?)"\s*,\s*"(\d+(?:\.\d*)?)"\s*\]')
@@ -131,3 +131,63 @@ def infer_binance_grid(path: str | os.PathLike[str]) -> InferredGrid:
             path=str(source),
         )
     return InferredGrid(tick, lot)
+
+
+def infer_csv_grid(
+    path: str | os.PathLike[str], *, price_suffix: str = "price", size_suffixes: tuple[str, ...] = ("amount", "qty")
+) -> tuple[InferredGrid, tuple[str, ...]]:
+    """Tick and lot of a CSV file (plain or gzip) from the text of every column whose name ends with
+    ``price_suffix`` and every column ending with one of ``size_suffixes`` (Tardis: ``price``, ``amount``,
+    ``asks[0].price``, ``bid_amount``, ...), and the distinct values of its ``symbol`` column, if any."""
+    import pandas as pd
+
+    source = Path(path)
+    prices: set[str] = set()
+    sizes: set[str] = set()
+    symbols: set[str] = set()
+    n_prices = n_sizes = 0
+    try:
+        reader = pd.read_csv(
+            source, dtype=str, keep_default_na=False, chunksize=200_000, compression="infer", index_col=False
+        )
+        with reader:
+            for frame in reader:
+                price_columns = [c for c in frame.columns if str(c).lower().endswith(price_suffix)]
+                size_columns = [c for c in frame.columns if str(c).lower().endswith(size_suffixes)]
+                if not price_columns or not size_columns:
+                    raise DataError(
+                        f"no column ending in '{price_suffix}' and in {' or '.join(size_suffixes)} to infer the grid "
+                        "from; pass --tick-size and --lot-size",
+                        path=str(source),
+                    )
+                for column in price_columns:
+                    values = frame[column][frame[column] != ""]
+                    n_prices += len(values)
+                    prices.update(values.unique().tolist())
+                for column in size_columns:
+                    values = frame[column][frame[column] != ""]
+                    n_sizes += len(values)
+                    sizes.update(values.unique().tolist())
+                if "symbol" in frame.columns:
+                    symbols.update(frame["symbol"].unique().tolist())
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"cannot read the file to infer its grid: {exc}".splitlines()[0], path=str(source)) from None
+    try:
+        tick = infer_step(prices, n_prices)
+        lot = infer_step(sizes, n_sizes)
+    except ValueError as exc:
+        raise DataError(f"cannot infer the grid: {exc}; pass --tick-size and --lot-size", path=str(source)) from None
+    if tick is None or lot is None:
+        raise DataError(
+            "no non-zero price and size to infer the tick and lot from; pass --tick-size and --lot-size",
+            path=str(source),
+        )
+    for step, what in ((tick, "price"), (lot, "size")):
+        if step.distinct < 2:
+            # one distinct value is its own greatest common divisor: no evidence of the grid at all
+            raise DataError(
+                f"only one distinct non-zero {what} ({step.step!r}) to infer the grid from; "
+                "pass --tick-size and --lot-size",
+                path=str(source),
+            )
+    return InferredGrid(tick, lot), tuple(sorted(s for s in symbols if s))

@@ -123,7 +123,9 @@ def resolve_source_instrument(
       hidden executions), lot one share.
     - ``l3``: ``--symbol`` (else the file name's stem), ``--tick-size`` and ``--lot-size`` where given, else the
       grid inferred from every price and size in the file (`hft_core.data.l3file.infer_l3_grid`).
-    - ``tardis`` and ``hftbacktest`` carry float prices only: ``--symbol``, ``--tick-size`` and ``--lot-size``.
+    - ``tardis``: ``--symbol`` (else the file's ``symbol`` column, when it holds one symbol), ``--tick-size`` and
+      ``--lot-size`` where given, else inferred exactly from every price and amount in the file.
+    - ``hftbacktest`` carries float prices only: ``--symbol``, ``--tick-size`` and ``--lot-size``.
     """
     source = Path(path)
     given = overrides or GridOverrides()
@@ -135,6 +137,8 @@ def resolve_source_instrument(
         return _lobster_instrument(source, given)
     if format_name == "l3":
         return _l3_instrument(source, given)
+    if format_name == "tardis":
+        return _tardis_instrument(source, given)
     missing = [
         f"--{key.replace('_', '-')}" for key in ("symbol", "tick_size", "lot_size") if getattr(given, key) is None
     ]
@@ -220,6 +224,38 @@ def _events_instrument(source: Path, given: GridOverrides) -> SourceInstrument:
     if given.symbol is not None:
         instrument = replace(instrument, symbol=given.symbol, base="", quote="")
     return SourceInstrument(instrument, "recorded in the events file")
+
+
+def _tardis_instrument(source: Path, given: GridOverrides) -> SourceInstrument:
+    from hft_core.data.grids import infer_csv_grid
+
+    if given.symbol is not None and given.tick_size is not None and given.lot_size is not None:
+        try:
+            instrument = Instrument(given.symbol, tick_size=given.tick_size, lot_size=given.lot_size, venue="replay")
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        return SourceInstrument(instrument, f"given: {given.describe()}")
+    grid, symbols = infer_csv_grid(source)
+    symbol = given.symbol
+    if symbol is None:
+        if len(symbols) != 1:
+            found = ", ".join(symbols) if symbols else "none"
+            raise ConfigError(f"{source}: the file's symbol column holds {found}; give --symbol")
+        symbol = symbols[0]
+    tick = grid.tick.step if given.tick_size is None else given.tick_size
+    lot = grid.lot.step if given.lot_size is None else given.lot_size
+    try:
+        instrument = Instrument(symbol, tick_size=tick, lot_size=lot, venue="replay")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    parts = [f"symbol {'given' if given.symbol else 'from the file'}"]
+    if given.tick_size is None:
+        parts.append(grid.tick.describe("tick", "prices"))
+    if given.lot_size is None:
+        parts.append(grid.lot.describe("lot", "amounts"))
+    if given.given:
+        parts.append(f"given: {given.describe()}")
+    return SourceInstrument(instrument, "Tardis: " + "; ".join(parts))
 
 
 def _l3_instrument(source: Path, given: GridOverrides) -> SourceInstrument:
