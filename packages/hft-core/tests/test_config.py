@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Annotated, Literal
 
 import pytest
 from hft_core import Config, ConfigError, Distance, Knob, Pattern, Size
-from hft_core.config import load_toml, split_sections
+from hft_core.config import MAX_TOML_BYTES, load_toml, split_sections
 from hft_core.knobs import commented_toml, knob_specs, markdown_table
 from hypothesis import given
 from hypothesis import strategies as st
@@ -101,6 +102,30 @@ def test_unreadable_toml_files(tmp_path: Path) -> None:
     broken.write_text("half_spread = \n")
     with pytest.raises(ConfigError, match=r"broken.toml: invalid TOML: .*line 1"):
         load_toml(broken)
+    with pytest.raises(ConfigError, match="is a directory"):
+        load_toml(tmp_path)
+
+
+def test_files_that_never_end_or_nest_without_end_are_refused(tmp_path: Path) -> None:
+    # /dev/zero used to hang the run (read forever); a FIFO would block on open
+    with pytest.raises(ConfigError, match=r"/dev/zero: not a regular file \(a device, pipe or socket\)"):
+        load_toml(Path("/dev/zero"))
+    fifo = tmp_path / "pipe.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError, match="not a regular file"):
+        load_toml(fifo, "sweep file")
+    deep = tmp_path / "deep.toml"
+    deep.write_text("a = " + "[" * 100_000 + "]" * 100_000 + "\n")  # was a RecursionError traceback
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        load_toml(deep)
+    big = tmp_path / "big.toml"
+    big.write_text('x = "' + "y" * MAX_TOML_BYTES + '"\n')
+    with pytest.raises(ConfigError, match="larger than 4 MiB, too large for a config file"):
+        load_toml(big)
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes(b'name = "caf\xe9"\n')
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_toml(latin)
 
 
 def test_sections_split_pattern_scenario_and_run() -> None:

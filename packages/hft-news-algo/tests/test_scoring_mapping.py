@@ -82,3 +82,17 @@ def test_mapping_tickers_then_cashtags_then_aliases(tmp_path: Path) -> None:
     bad.write_text("name,ticker\nx,y\n")
     with pytest.raises(ConfigError, match="alias,symbol"):
         load_aliases(bad)
+
+
+def test_word_lists_and_alias_tables_must_be_regular_bounded_files(tmp_path: Path) -> None:
+    # /dev/zero as a word list used to hang the run
+    with pytest.raises(ConfigError, match="word list /dev/zero: not a regular file"):
+        WordListScorer.from_file("/dev/zero")
+    with pytest.raises(ConfigError, match="alias table /dev/zero: not a regular file"):
+        load_aliases("/dev/zero")
+    with pytest.raises(ConfigError, match="no such file"):
+        load_aliases(tmp_path / "missing.csv")
+    latin = tmp_path / "w.csv"
+    latin.write_bytes(b"word,sentiment\ncaf\xe9,positive\n")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        WordListScorer.from_file(latin)

@@ -17,25 +17,44 @@ from typing import Any
 from hft_core.errors import ConfigError
 from hft_core.knobs import split_assignment
 
-__all__ = ["TABLES", "RunSections", "load_toml", "split_run_sections", "split_sections"]
+__all__ = ["MAX_TOML_BYTES", "TABLES", "RunSections", "load_toml", "split_run_sections", "split_sections"]
 
 TABLES = ("scenario", "venue", "run")
 """The tables a run config may hold besides the pattern's top-level knobs."""
 
 
-def load_toml(path: Path) -> dict[str, Any]:
-    """Read a TOML config file, with the file and the parser's line/column in any error."""
+MAX_TOML_BYTES = 4 * 1024 * 1024
+"""The largest TOML file read (configs, sweep and exchange files are a few kB): a device such as /dev/zero or a
+runaway generated file is refused instead of filling memory."""
+
+
+def load_toml(path: Path, what: str = "config file") -> dict[str, Any]:
+    """Read a TOML file (``what`` names it in messages), with the file and the parser's line/column in any error.
+
+    Refused with a one-line `ConfigError`: a missing path, a directory, anything but a regular file (devices,
+    pipes: they may never end), more than `MAX_TOML_BYTES`, text that is not UTF-8, invalid TOML, and tables or
+    arrays nested too deeply for the parser.
+    """
     try:
+        if not path.exists():
+            raise ConfigError(f"{path}: {what} not found")
+        if path.is_dir():
+            raise ConfigError(f"{path}: is a directory, expected a TOML file")
+        if not path.is_file():
+            raise ConfigError(f"{path}: not a regular file (a device, pipe or socket), expected a TOML file")
         with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, expected a TOML file") from None
+            data = handle.read(MAX_TOML_BYTES + 1)
+        if len(data) > MAX_TOML_BYTES:
+            raise ConfigError(f"{path}: larger than {MAX_TOML_BYTES // 2**20} MiB, too large for a {what}")
+        return tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: tables or arrays nested too deeply") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,13 +8,14 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from hft_core import ConfigError, TextItem
+
+from hft_news_algo._files import read_csv_rows
 
 __all__ = ["InstrumentMapper", "load_aliases"]
 
@@ -24,11 +25,7 @@ _CASHTAG = re.compile(r"\$([A-Za-z][A-Za-z0-9.]{0,11})")
 def load_aliases(path: str | Path) -> dict[str, str]:
     """An alias table: ``alias,symbol`` rows under that header."""
     path = Path(path)
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.reader(handle))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"alias table {path}: cannot read it: {exc}") from None
+    rows = read_csv_rows(path, "alias table")
     if not rows or [cell.strip().lower() for cell in rows[0][:2]] != ["alias", "symbol"]:
         raise ConfigError(f"alias table {path}: expected a header 'alias,symbol'")
     found: dict[str, str] = {}

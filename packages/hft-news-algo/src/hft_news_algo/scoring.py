@@ -20,13 +20,14 @@ Hugging Face libraries are put in offline mode before it loads).
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from pathlib import Path
 from typing import Any, Protocol
 
 from hft_core import ConfigError
+
+from hft_news_algo._files import read_csv_rows
 
 __all__ = ["TRANSFORMER_EXTRA", "Scorer", "TransformerScorer", "VaderScorer", "WordListScorer", "make_scorer"]
 
@@ -85,11 +86,7 @@ class WordListScorer:
         ``Negative``: a non-zero year marks membership), or two columns ``word`` and ``sentiment``
         (``positive``/``negative`` or a number whose sign counts)."""
         path = Path(path)
-        try:
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                rows = list(csv.reader(handle))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"word list {path}: cannot read it: {exc}") from None
+        rows = read_csv_rows(path, "word list")
         if not rows:
             raise ConfigError(f"word list {path}: empty file")
         header = [cell.strip().lower() for cell in rows[0]]

@@ -140,11 +140,9 @@ def parse_exchange(raw: Mapping[str, Any], source: str) -> ExchangeSpec:
 
 def load_exchange(path: Path) -> ExchangeSpec:
     """One exchange file."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the exchange file: {exc}") from exc
-    return parse_exchange(raw, str(path))
+    from hft_core.config import load_toml
+
+    return parse_exchange(load_toml(path, "exchange file"), str(path))
 
 
 def load_exchanges(extra_dirs: Iterable[Path] = ()) -> dict[str, ExchangeSpec]:

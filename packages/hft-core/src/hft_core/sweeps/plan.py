@@ -27,7 +27,6 @@ import hashlib
 import itertools
 import math
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -285,12 +284,9 @@ def load_sweep_file(path: Path, pattern: str) -> dict[str, Any]:
     of ``KEY = [values]`` (``"scenario.KEY"`` quoted) and a ``[random]`` table with ``points``, ``seed`` and
     ``[random.ranges]`` of ``KEY = [LOW, HIGH]`` or ``[LOW, HIGH, "log"]``.
     """
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: sweep file not found") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the sweep file: {exc}") from None
+    from hft_core.config import load_toml
+
+    raw = load_toml(path, "sweep file")
     unknown = sorted(set(raw) - set(_FILE_KEYS))
     if unknown:
         raise ConfigError(f"{path}: unknown key(s) {', '.join(map(repr, unknown))}; known: {', '.join(_FILE_KEYS)}")
