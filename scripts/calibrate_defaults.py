@@ -17,7 +17,6 @@ import argparse
 import math
 import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +63,8 @@ def build_table(seeds: int) -> tuple[str, str]:
     from hft_core.realism import load_market_source
 
     capture_path = shared_data_path(CAPTURE)
-    started = time.perf_counter()
     source = load_market_source(capture_path)
     result = calibrate(source)
-    calibrate_s = time.perf_counter() - started
     toml_text = result.to_toml(capture_path.name)
     capture = result.capture
     duration = round(capture.duration_s)
@@ -78,7 +75,7 @@ def build_table(seeds: int) -> tuple[str, str]:
     lines = [
         f"Capture: `{capture_path.name}` ({capture.symbol}, {capture.duration_s:.0f} s, {capture.taker_orders} taker "
         f"orders). Calibrated market: `hft_core/calibration/binance_btcusdt_perp.toml`, simulated for {duration} s "
-        f"on seeds 1–{seeds} (calibration took {calibrate_s:.0f} s on the development machine). "
+        f"on seeds 1–{seeds} (`benchmarks/calibrate.py` times the calibration). "
         "Regenerate with `python scripts/calibrate_defaults.py`.",
         "",
         f"| fact | capture | seed 1 | seed 1 / capture | mean of {seeds} seeds | seeds' range / capture |",

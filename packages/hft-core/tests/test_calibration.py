@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,9 @@ def test_calibrated_file_is_a_config_for_hft_run_and_reproducible(
     resolved = spec.scenario_config.to_dict()
     assert all(resolved[key] == value for key, value in scenario.items())
     assert run_cli("run", "passive-mm", "--config", str(out), "--duration", "5", "--out", str(tmp_path / "run")) == 0
+    # The run's summary says which market its result comes from.
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["venue"] == "simulated:single-instrument [calibrated to truth.npz (SIM, 300 s)]"
 
 
 def test_direct_fits_recover_the_market_that_made_the_capture(capture: Path) -> None:

@@ -41,6 +41,7 @@ __all__ = [
     "LpSizeMin",
     "MakerFee",
     "MarketConfig",
+    "MarketLabel",
     "MessageServiceNs",
     "MmHalfSpreadTicks",
     "MmLatencyNs",
@@ -99,6 +100,9 @@ Volatility = Annotated[
 ]
 FairStepMs = Annotated[int, Knob("fair-value path resolution", unit="ms", ge=1, le=60_000)]
 Record = Annotated[bool, Knob("keep the public feed for SimulatedVenue.recorded_market_data")]
+MarketLabel = Annotated[
+    str, Knob("what this market is (e.g. the capture it was calibrated to): added to the venue name in run summaries")
+]
 
 # -- the strategy's latency and the gateway -------------------------------------------------------------------------
 EntryLatencyNs = Annotated[
@@ -261,6 +265,7 @@ class MarketConfig(Config):
     value_size_max: ValueSizeMax = 10
     value_latency_ns: ValueLatencyNs = 100_000
     record: Record = False
+    market_label: MarketLabel = ""
 
     def validate(self) -> None:
         for name in ("price", "price_b"):

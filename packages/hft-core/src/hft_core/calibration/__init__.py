@@ -83,10 +83,12 @@ class Calibration:
     simulated: list[StylizedFacts] = field(default_factory=list)
 
     def to_toml(self, source_name: str) -> str:
-        """The ``[scenario]`` table with its values and, as comments, the fits and the match it reached."""
+        """The ``[scenario]`` table with its values and, as comments, the fits and the match it reached; its
+        ``market_label`` names the capture, so a run's summary says which market its result comes from."""
         import tomli_w
 
         target = self.capture
+        label = f"calibrated to {source_name} ({target.symbol}, {target.duration_s:.0f} s)"
         lines = [
             f"# Simulated market calibrated to {source_name} ({target.symbol}, {target.duration_s:.0f} s) "
             "by hft calibrate.",
@@ -99,7 +101,7 @@ class Calibration:
             for name, get in _MATCHED:
                 lines.append(f"#   {name}: capture {get(target):.4g}, simulated {get(last):.4g}")
         lines.append("")
-        body = tomli_w.dumps({"scenario": self.knobs}).splitlines()
+        body = tomli_w.dumps({"scenario": self.knobs | {"market_label": label}}).splitlines()
         for line in body:
             key = line.split(" = ", 1)[0].strip()
             note = self.fitted.get(key)

@@ -172,6 +172,13 @@ def _fair_margin_s(v: Values) -> float:
     return _FAIR_MARGIN_S + horizon
 
 
+def _venue_name(name: str, v: Values) -> str:
+    """``simulated:NAME``, with the ``market_label`` knob in brackets when it is set (a calibrated market says what
+    it was calibrated to, so every run's summary does)."""
+    label = str(v.get("market_label", "")).strip()
+    return f"simulated:{name}" + (f" [{label}]" if label else "")
+
+
 def _instrument(symbol: str, venue: str, v: Values, base: str = "") -> Instrument:
     fees = FeeSchedule(maker=float(v["maker_fee"]), taker=float(v["taker_fee"]))
     return Instrument(symbol, float(v["tick_size"]), float(v["lot_size"]), venue=venue, fees=fees, base=base)
@@ -232,7 +239,7 @@ def _single(name: str, seed: int, duration_s: float, v: Values) -> SimulatedVenu
         _gbm(seed, duration_s, v),
         seed=seed,
         duration_s=duration_s,
-        name=f"simulated:{name}",
+        name=_venue_name(name, v),
         record=bool(v["record"]),
     )
 
@@ -284,7 +291,7 @@ def build_cointegrated_pair(seed: int, duration_s: float, v: Values) -> Simulate
         fair_values,
         seed=seed,
         duration_s=duration_s,
-        name="simulated:cointegrated-pair",
+        name=_venue_name("cointegrated-pair", v),
         record=bool(v["record"]),
     )
 
@@ -336,6 +343,6 @@ def build_two_venue_market(
         _gbm(seed, duration_s, v),
         seed=seed,
         duration_s=duration_s,
-        name=f"simulated:{name}",
+        name=_venue_name(name, v),
         record=bool(v["record"]),
     )
