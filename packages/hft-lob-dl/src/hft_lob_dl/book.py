@@ -1,11 +1,11 @@
 """Order-book snapshots (the top L levels of each side) from any hft-core events array, in event or clock time.
 
 `snapshots_from_events` replays the L2 rows (``DEPTH``, ``SNAPSHOT``, ``CLEAR``) of one instrument in a compiled
-kernel over a dense book indexed by the file's distinct prices; a source with only L3 rows (LOBSTER) is
-aggregated by price (``ADD`` adds, ``CANCEL`` and ``FILL`` remove lots). It emits a snapshot after every
-timestamp that changed the book (``sampling="event"``) or at every ``interval_ns`` of local time
-(``sampling="clock"``), whenever both sides hold at least one level. A side thinner than L is padded one tick
-further out per missing level, with zero size.
+kernel over a dense book (over the file's price span, or over its distinct prices when the span is very wide); a
+source with only L3 rows (LOBSTER) is aggregated by price (``ADD`` adds, ``CANCEL`` and ``FILL`` remove lots). It
+emits a snapshot after every timestamp that changed the book (``sampling="event"``) or at every ``interval_ms``
+of local time (``sampling="clock"``), whenever both sides hold at least one level and the book is not crossed. A
+side thinner than L is padded one tick further out per missing level, with zero size.
 
 `Snapshots` holds integers only (ticks and lots); floats start at the features (`hft_lob_dl.dataset`).
 """
@@ -27,6 +27,9 @@ Sampling = Literal["event", "clock"]
 
 _DEPTH, _TRADE, _CLEAR, _SNAPSHOT, _ADD, _CANCEL, _MODIFY, _FILL = 1, 2, 3, 4, 5, 6, 7, 8
 IntArray = npt.NDArray[np.int64]
+_DENSE_PRICES = 1 << 22
+"""A file whose prices span fewer ticks than this gets a dense book over the span; wider ones are indexed by their
+distinct prices."""
 
 
 @dataclass(frozen=True)
@@ -182,46 +185,50 @@ def snapshots_from_events(
     """
     if levels < 1:
         raise LobDataError(f"levels must be >= 1, got {levels}", path=source)
-    rows = events[events["instrument"] == instrument] if len(events) else events
-    kinds = rows["kind"] if len(rows) else np.empty(0, np.uint8)
-    l2 = np.isin(kinds, (_DEPTH, _SNAPSHOT))
-    l3_rows = np.isin(kinds, (_ADD, _CANCEL, _FILL))
+    # Column by column: copying whole (aligned, 48-byte) records would cost more than the replay itself.
+    kinds = np.asarray(events["kind"]) if len(events) else np.empty(0, np.uint8)
+    mine = np.asarray(events["instrument"]) == instrument if len(events) else np.empty(0, np.bool_)
+    l2 = mine & ((kinds == _DEPTH) | (kinds == _SNAPSHOT))
+    l3_rows = mine & ((kinds == _ADD) | (kinds == _CANCEL) | (kinds == _FILL))
+    clear = mine & (kinds == _CLEAR)
     if l2.any():
         l3 = False
-        book_rows = l2 | (kinds == _CLEAR)
+        keep = l2 | clear
     elif l3_rows.any():
-        if (kinds == _MODIFY).any():
+        if (mine & (kinds == _MODIFY)).any():
             raise LobDataError(
                 "L3 MODIFY rows without L2 depth rows: convert the source with its depth levels", path=source
             )
         l3 = True
-        book_rows = l3_rows | (kinds == _CLEAR)
+        keep = l3_rows | clear
     else:
         raise LobDataError(
             "no order-book depth levels in this file (no DEPTH/SNAPSHOT or ADD/CANCEL rows: trades or quotes only); "
             "a LOB dataset needs the book's levels",
             path=source,
         )
-    rows = rows[book_rows]
-    ts = np.ascontiguousarray(rows["local_ts"], dtype=np.int64)
-    if len(ts) > 1 and (np.diff(ts) < 0).any():
-        order = np.argsort(ts, kind="stable")
-        rows, ts = rows[order], ts[order]
-    prices, pidx = np.unique(np.asarray(rows["price"], dtype=np.int64), return_inverse=True)
+    index = np.flatnonzero(keep)
+    ts = np.asarray(events["local_ts"], dtype=np.int64)[index]
+    if len(ts) > 1 and (ts[1:] < ts[:-1]).any():
+        index = index[np.argsort(ts, kind="stable")]
+        ts = np.asarray(events["local_ts"], dtype=np.int64)[index]
+    kind = np.ascontiguousarray(kinds[index])
+    side = np.ascontiguousarray(np.asarray(events["side"])[index])
+    qty = np.ascontiguousarray(np.asarray(events["qty"], dtype=np.int64)[index])
+    price = np.asarray(events["price"], dtype=np.int64)[index]
+    levels_px = price[kind != _CLEAR]
+    low, high = (int(levels_px.min()), int(levels_px.max())) if len(levels_px) else (0, 0)
+    if high - low < _DENSE_PRICES:
+        # A dense book over the price span (CLEAR rows carry no price: any index in range will do).
+        prices = np.arange(low, high + 1, dtype=np.int64)
+        pidx = np.clip(price - low, 0, high - low)
+    else:
+        prices, inverse = np.unique(price, return_inverse=True)
+        pidx = inverse.astype(np.int64)
     interval = round(interval_ms * 1_000_000) if sampling == "clock" else 0
     if sampling == "clock" and interval <= 0:
         raise LobDataError(f"interval_ms must be > 0 for clock-time sampling, got {interval_ms}", path=source)
-    out = _replay(
-        np.ascontiguousarray(rows["kind"]),
-        np.ascontiguousarray(rows["side"]),
-        pidx.astype(np.int64),
-        np.ascontiguousarray(rows["qty"], dtype=np.int64),
-        ts,
-        len(prices),
-        levels,
-        l3,
-        interval,
-    )
+    out = _replay(kind, side, pidx, qty, ts, len(prices), levels, l3, interval)
     out_ts, a_idx, a_q, b_idx, b_q = out
     if len(out_ts) == 0:
         raise LobDataError("the book never holds a level on both sides: no snapshot to learn from", path=source)
