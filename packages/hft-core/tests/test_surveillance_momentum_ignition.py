@@ -76,7 +76,7 @@ def _burst(start_s: float = 10.0, side: str = "buy") -> list[dict[str, Any]]:
 def test_burst_then_unwind_into_the_move_is_flagged() -> None:
     fills = _burst()
     fills += [_fill(10.2, 4, "sell", 100.04, 30.0, maker=True), _fill(10.6, 4, "sell", 100.04, 30.0, maker=True)]
-    equity = _equity([(9.0, 100.0), (11.0, 100.04), (20.0, 100.01)])
+    equity = _equity([(9.0, 100.0), (10.1, 100.04), (20.0, 100.01)])
     (episode,) = detect_momentum_ignition(_records(fills, equity))
     assert episode.kind == "momentum-ignition"
     assert (episode.start_ns, episode.end_ns) == (T0 + 10 * SEC, T0 + round(10.6 * SEC))

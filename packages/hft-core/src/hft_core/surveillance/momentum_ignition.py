@@ -45,7 +45,7 @@ _NS = 1_000_000_000
 class IgnitionThresholds:
     """The momentum-ignition detector's parameters (docs/surveillance.md explains the choice of defaults)."""
 
-    burst_window_s: float = 1.0
+    burst_window_s: float = 0.2
     """Taker fills of one side within this long of the first form one burst."""
     min_burst_orders: int = 3
     """A burst takes at least this many distinct aggressive orders."""

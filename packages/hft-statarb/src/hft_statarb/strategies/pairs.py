@@ -317,7 +317,13 @@ class PairsTrader(Strategy):
             x_lot = ctx.instrument_spec(self._symbols[1]).lot_size
             hedge_lots = round(units * self.qty / x_lot) if math.isfinite(units) else 0
             if not 0 < abs(units) <= cfg.max_hedge_ratio or hedge_lots == 0:
-                ctx.log(f"skip entry: hedge of {units:.4g} x per y is outside (0, {cfg.max_hedge_ratio:g}]")
+                if not 0 < abs(units) <= cfg.max_hedge_ratio:
+                    ctx.log(f"skip entry: hedge of {units:.4g} x per y is outside (0, {cfg.max_hedge_ratio:g}]")
+                else:
+                    ctx.log(
+                        f"skip entry: the hedge of {units:.4g} x per y for {self.qty:g} y rounds to 0 lots of x "
+                        f"(lot {x_lot:g}); raise qty"
+                    )
                 wanted = 0
                 if self._spread_position == 0:
                     return
