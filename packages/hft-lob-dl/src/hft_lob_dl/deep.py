@@ -282,7 +282,7 @@ class TorchPredictor:
         self.module = module
 
     def predict_proba(self, x: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
-        with torch.no_grad():
+        with torch.inference_mode():
             logits = self.module(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)))
             return np.asarray(torch.softmax(logits, dim=1).double().numpy(), np.float64)
 
