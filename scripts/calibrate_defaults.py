@@ -36,6 +36,7 @@ FACTS: tuple[tuple[str, str, Any], ...] = (
     ("taker orders per s", ".2f", lambda f: f.taker_rate_per_s),
     ("taker order size, mean (lots)", ".0f", lambda f: f.trade_size_mean_lots),
     ("volatility at 1 s (bp/√s)", ".3f", lambda f: f.volatility_per_sqrt_s * 1e4),
+    ("time between mid changes (s)", ".3f", lambda f: f.mid_change_interval_s),
     ("trade-sign autocorrelation, lag 1", ".3f", lambda f: f.sign_autocorrelation["1"]),
     ("passive markout 1 s (bp)", ".3f", lambda f: f.markout_bp["1s"]),
 )

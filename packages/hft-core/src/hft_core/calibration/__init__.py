@@ -5,7 +5,9 @@ knobs (`hft_core.markets.MarketConfig`) set so that its stylized facts (`hft_cor
 
 **Direct fits** from the capture's facts: tick and lot (the instrument's grid), fees (its fee tier), the price
 level (the mean mid), the volatility (realised volatility of the mid at 1 s, per √s; standard error σ/√(2n) over
-n one-second returns), the taker order rate (n/T ± √n/T), the taker order sizes (lognormal: the median and the
+n one-second returns), the fair value's step (the capture's mean time between mid changes: a crypto perpetual's
+price sits still and then jumps, and a fair value that diffuses tick by tick would make every quote move all the
+time), the taker order rate (n/T ± √n/T), the taker order sizes (lognormal: the median and the
 log-standard-deviation of the sizes), the Hawkes decay and branching ratio of the taker order times
 (`hft_core.flow.fit_hawkes`, with its standard errors), and the informed taker from the passive markout curve:
 its horizon from the ratio of the 10 s and 1 s markouts (an informed order's expected adverse move grows
@@ -177,6 +179,11 @@ def _direct(capture: StylizedFacts, source: MarketSource) -> tuple[dict[str, Any
     median = min(max(capture.trade_size_median_lots, 1.0), float(sizes_max))
     fitted["noise_size_log_sd"] = Fitted(capture.trade_size_log_sd, math.nan, "sd of ln(taker order size)")
     depth = max(1.0, capture.touch_depth_mean_lots)
+    # The fair value holds between steps: its step is the capture's mean time between mid changes, so the price
+    # moves in jumps as often as the capture's does (at the same volatility).
+    interval = capture.mid_change_interval_s
+    step_ms = min(max(round(interval * 1000.0), 1), 60_000) if math.isfinite(interval) else 60_000
+    fitted["fair_step_ms"] = Fitted(interval * 1000.0, math.nan, "mean time between mid changes (ms)")
     knobs: dict[str, Any] = {
         "price": float(price),
         "tick_size": float(tick),
@@ -184,7 +191,7 @@ def _direct(capture: StylizedFacts, source: MarketSource) -> tuple[dict[str, Any
         "maker_fee": float(instrument.fees.maker),
         "taker_fee": float(instrument.fees.taker),
         "volatility": float(sigma),
-        "fair_step_ms": 1 if sigma_ticks > 10.0 else 10,
+        "fair_step_ms": step_ms,
         # The replay venue's default order path (1 ms each way), so a strategy compares like with like.
         "entry_latency_ns": 1_000_000,
         "response_latency_ns": 1_000_000,

@@ -90,6 +90,9 @@ class StylizedFacts:
     price: float
     """The mean mid over the samples, in price units."""
     book_samples: int
+    mid_change_interval_s: float
+    """Mean time between changes of the sampled mid: the sampling step over the share of steps that changed it
+    (a price that moves in rare jumps, as a crypto perpetual's does, has a long interval at the same volatility)."""
     spread_mean_ticks: float
     spread_median_ticks: float
     spread_p90_ticks: float
@@ -236,6 +239,11 @@ def _signature(times: npt.NDArray[np.int64], mids: FloatArray, step_ns: int) -> 
     return out
 
 
+def _change_interval(mids: FloatArray, step_s: float) -> float:
+    changed = float(np.mean(np.diff(mids) != 0)) if len(mids) > 1 else 0.0
+    return step_s / changed if changed > 0 else math.inf
+
+
 def _key(seconds: float) -> str:
     return f"{seconds:g}s"
 
@@ -355,6 +363,7 @@ def stylized_facts(
         duration_s=duration_s,
         price=float(np.mean(mids)) * instrument.tick_size,
         book_samples=len(times),
+        mid_change_interval_s=_change_interval(mids, sample_ms / 1000.0),
         spread_mean_ticks=float(np.mean(spread)),
         spread_median_ticks=float(np.median(spread)),
         spread_p90_ticks=float(np.percentile(spread, 90)),

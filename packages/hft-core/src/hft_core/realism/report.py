@@ -36,6 +36,7 @@ ROWS: tuple[tuple[str, Getter, str], ...] = (
     ("duration (s)", lambda f: f.duration_s, ".1f"),
     ("mean mid (price)", lambda f: f.price, ".6g"),
     ("tick / lot", lambda f: f"{f.tick_size:g} / {f.lot_size:g}", ""),
+    ("time between mid changes (s)", lambda f: f.mid_change_interval_s, ".3f"),
     ("spread mean (ticks)", lambda f: f.spread_mean_ticks, ".3f"),
     ("spread median / p90 (ticks)", lambda f: f"{f.spread_median_ticks:g} / {f.spread_p90_ticks:g}", ""),
     ("spread = 1 tick (share)", lambda f: f.spread_one_tick_share, ".3f"),
