@@ -14,17 +14,24 @@ of the swept knobs; the seed is what varies within a group):
   as ``max_drawdown``) is marked with its out-of-sample mean and rank: a best
   in-sample point far below the diagonal is what overfitting a sweep looks like.
 
+``hft report SWEEP_DIR`` also writes ``report/report.html`` (`write_sweep_page`): one self-contained page (the
+PNGs embedded) with the sweep's counts, the train/test view of each stat as a table, the configurations ranked by
+mean PnL over seeds, and the results table (knobs, seed, status and the drawn stats per point; the first and last
+rows of a long one, with the count). The same results give the same bytes.
+
 Axis values keep the order of the sweep (a ``--grid`` axis is drawn in the order given; numbers and distances
 are sorted by amount). The files are PNGs written with fixed metadata, so the same table draws the same bytes.
 """
 
 from __future__ import annotations
 
+import base64
+import html
 import io
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,7 +43,16 @@ from hft_core.sweeps.store import RESULTS_FILE, SWEEP_FILE, SweepDirectory, is_s
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DEFAULT_STATS", "LOWER_IS_BETTER", "TrainTest", "sweep_axes", "train_test", "write_sweep_report"]
+__all__ = [
+    "DEFAULT_STATS",
+    "LOWER_IS_BETTER",
+    "PAGE_ROWS",
+    "TrainTest",
+    "sweep_axes",
+    "train_test",
+    "write_sweep_page",
+    "write_sweep_report",
+]
 
 DEFAULT_STATS = ("pnl", "sharpe_1min", "fills", "max_drawdown")
 """The stats `hft report` draws for a sweep (those the table has, with at least one value)."""
@@ -46,6 +62,9 @@ LOWER_IS_BETTER = frozenset({"max_drawdown", "fees_paid", "fees_net", "rejected"
 
 HEATMAP_MAX_VALUES = 20
 """A knob with more distinct values than this is drawn as a scatter, not a heatmap cell per value."""
+
+PAGE_ROWS = 60
+"""The page's results and configurations tables show all rows up to this many, else the first and last half."""
 
 _AMOUNT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z]*)\s*$")
 
@@ -311,12 +330,136 @@ def write_sweep_report(
     return written, splits
 
 
+def _cell(value: Any) -> str:
+    """A table cell's text: numbers to 6 significant digits, missing values as a dash."""
+    value = _plain(value)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, float):
+        return format(value, ".6g")
+    return str(value)
+
+
+def _html_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], noun: str) -> str:
+    """``rows`` as an HTML table: all of them up to `PAGE_ROWS`, else the first and last half with the count."""
+    count = len(rows)
+    half = PAGE_ROWS // 2
+    shown: list[Sequence[Any] | None] = list(rows) if count <= PAGE_ROWS else [*rows[:half], None, *rows[-half:]]
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        f'<tr class="gap"><td colspan="{len(headers)}">… {count - 2 * half} {noun} not shown …</td></tr>'
+        if row is None
+        else "<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>"
+        for row in shown
+    )
+    note = f"All {count} {noun}." if count <= PAGE_ROWS else f"The first {half} and the last {half} of {count} {noun}."
+    return f"<table><tr>{head}</tr>{body}</table><p>{html.escape(note)}</p>"
+
+
+def write_sweep_page(path: Path, images: Sequence[Path], splits: Mapping[str, TrainTest]) -> Path:
+    """Write ``SWEEP_DIR/report/report.html``: ``images`` (PNGs from `write_sweep_report`) embedded, the
+    train/test ``splits`` as a table, the configurations by mean PnL and the results table; returns its path."""
+    store, table = load_results(path)
+    complete = table[table["status"] == "complete"] if "status" in table.columns else table.iloc[0:0]
+    failed = int((table["status"] == "failed").sum()) if "status" in table.columns else 0
+    axes = sweep_axes(store, complete)
+    stats = [s for s in DEFAULT_STATS if s in table.columns]
+    title = f"sweep {store.pattern} — report"
+    parts = [
+        f"<h1>{html.escape(title)}</h1>",
+        f"<p>{len(complete)} complete points, {failed} failed; swept knobs: "
+        f"{html.escape(', '.join(axes) or 'none')}; seeds: "
+        f"{html.escape(', '.join(str(s) for s in sorted({int(v) for v in table.get('seed', [])})))}.</p>",
+    ]
+    if splits:
+        rows = [
+            (
+                stat,
+                ", ".join(f"{k}={v}" for k, v in split.best.items()),
+                split.best_train,
+                split.best_test,
+                f"{split.best_test_rank} of {split.configurations}",
+                ", ".join(f"{k}={v}" for k, v in split.oos_best.items()),
+                split.oos_best_test,
+            )
+            for stat, split in splits.items()
+        ]
+        first = next(iter(splits.values()))
+        parts += [
+            "<h2>Train/test split over seeds</h2>",
+            f"<p>In-sample seeds {html.escape(', '.join(map(str, first.train_seeds)))}; out-of-sample seeds "
+            f"{html.escape(', '.join(map(str, first.test_seeds)))}. A best in-sample configuration that ranks low out "
+            "of sample is what overfitting a sweep looks like.</p>",
+            _html_table(
+                (
+                    "stat",
+                    "best in-sample",
+                    "in-sample mean",
+                    "out-of-sample mean",
+                    "its out-of-sample rank",
+                    "best out-of-sample",
+                    "its mean",
+                ),
+                rows,
+                "stats",
+            ),
+        ]
+    if axes and "pnl" in complete.columns and complete["pnl"].notna().any():
+        means = complete.groupby(axes, sort=False)["pnl"].agg(["mean", "std", "min", "max", "count"])
+        ranked = means.sort_values("mean", ascending=False, kind="stable")
+        rows = [
+            (
+                *(index if isinstance(index, tuple) else (index,)),
+                r["mean"],
+                r["std"],
+                r["min"],
+                r["max"],
+                int(r["count"]),
+            )
+            for index, r in ranked.iterrows()
+        ]
+        parts += [
+            "<h2>Configurations by mean PnL over seeds</h2>",
+            _html_table((*axes, "pnl mean", "std", "min", "max", "seeds"), rows, "configurations"),
+        ]
+    figures = "".join(
+        f'<figure><img alt="{html.escape(image.name)}" '
+        f'src="data:image/png;base64,{base64.b64encode(image.read_bytes()).decode()}">'
+        f"<figcaption>{html.escape(image.name)}</figcaption></figure>"
+        for image in images
+        if image.suffix == ".png"
+    )
+    if figures:
+        parts += ["<h2>Plots</h2>", figures]
+    columns = [c for c in ("seed", *axes, "status", *stats, "error") if c in table.columns]
+    rows = [tuple(record[c] for c in columns) for record in table.to_dict("records")]
+    parts += [
+        "<h2>Results</h2>",
+        _html_table(columns, rows, "points"),
+        f"<p>Every stat of every point is in {RESULTS_FILE}; each point's run directory is under points/.</p>",
+    ]
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}}
+table{{border-collapse:collapse;margin-bottom:1em}}
+th,td{{padding:3px 10px;border-bottom:1px solid #ddd;text-align:left}}
+td{{font-variant-numeric:tabular-nums}}tr.gap td{{text-align:center;color:#777;font-style:italic}}
+img{{max-width:100%}}figure{{margin:1em 0}}</style></head>
+<body>{"".join(parts)}
+</body></html>
+"""
+    target = path / "report" / "report.html"
+    atomic_write_text(target, page)
+    return target
+
+
 def report_command(path: Path) -> None:
     """What ``hft report SWEEP_DIR`` prints: the points, the best configurations, the train/test view, the files."""
     from rich.console import Console
     from rich.table import Table
 
     written, splits = write_sweep_report(path)
+    written.append(write_sweep_page(path, written, splits))
     store, table = load_results(path)
     console = Console(highlight=False)
     complete = table[table["status"] == "complete"]
