@@ -21,13 +21,17 @@ the same queue model (power-probability, n = 2), the same latency (1 ms each way
   (``wait_next_feed``) and compares the mid in its numba strategy. Its events per decision is whatever the data
   gives (one row of the table).
 
-Each cell runs in its own process, ours and hftbacktest alternated process by process, ``--runs`` times; medians,
+``rss``: the peak resident memory (VmHWM) of one replay of ``--sizes`` events (default 1 M and 30 M), from a memory
+map (``np.load(mmap_mode="r")``) and from a chunk stream (plain reads), through the engine with the ``quote``
+strategy every 100 ms, and the venue alone (no orders: the data path), each in a process of its own.
+
+Each matrix cell runs in its own process, ours and hftbacktest alternated process by process, ``--runs`` times; medians,
 ranges (min-max) and each process's peak RSS (VmHWM) are reported. hftbacktest's depth is
 ``ROIVectorMarketDepthBacktest`` (a dense price vector, its fastest); ours is the replay venue's flat price grid.
 Compile times are excluded (a warm-up per process). ``--quick`` runs a small workload once per cell.
 
     python benchmarks/decision_matrix.py fixed-cost
-    python benchmarks/decision_matrix.py matrix               # 5M events, 3 runs per cell
+    python benchmarks/decision_matrix.py matrix               # 3M events, 3 runs per cell
     python benchmarks/decision_matrix.py matrix --quick
     python benchmarks/decision_matrix.py rss                  # peak RSS, 1M vs 30M events, mmap and stream
 
@@ -548,30 +552,41 @@ def rss_worker(args: argparse.Namespace) -> dict[str, Any]:
         total_events=args.events,
     )
     started = time.perf_counter()
-    result = Engine(MatrixQuoter("quote", 0.1), venue, sample_interval_s=1.0).run()
+    fills = 0
+    if args.venue_only:  # the data path alone: no orders, no records
+        from hft_core.venues.base import Watch
+
+        now = venue.start()
+        watch = Watch(reports=False, acks=False)
+        while not venue.advance(now + 10**9, watch).finished:
+            now = venue.now
+    else:
+        fills = int(Engine(MatrixQuoter("quote", 0.1), venue, sample_interval_s=1.0).run().stats["fills"])
     return {
         "seconds": time.perf_counter() - started,
         "events": venue.events_processed,
-        "fills": int(result.stats["fills"]),
+        "fills": fills,
         "peak_rss_mib": _peak_rss_mib(),
     }
 
 
 def rss(args: argparse.Namespace) -> None:
     sizes = [int(n) for n in args.sizes.split(",")]
-    print("peak RSS of one replay through the engine (the whole process), quoting every 100 ms:")
-    for source in ("mmap", "stream"):
+    print("peak RSS of one replay (the whole process: Python, numpy, numba, pandas, the kernel), through the engine"
+          " quoting every 100 ms, or the venue alone advancing a second at a time:")  # fmt: skip
+    for source, venue_only in (("mmap", True), ("stream", True), ("mmap", False), ("stream", False)):
         for events in sizes:
             workload(events, args.rate, args.seed)
             command = [
                 sys.executable, __file__, "rss-worker", "--source", source, "--events", str(events),
-                "--rate", str(args.rate), "--seed", str(args.seed),
+                "--rate", str(args.rate), "--seed", str(args.seed), *(["--venue-only"] if venue_only else []),
             ]  # fmt: skip
             done = subprocess.run(command, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 raise SystemExit(f"rss worker failed:\n{done.stderr[-3000:]}")
             found = json.loads(done.stdout.strip().splitlines()[-1])
-            print(f"  {source:6s} {events:>12,} events: {found['peak_rss_mib']:7.0f} MiB "
+            what = "venue alone" if venue_only else "engine"
+            print(f"  {source:6s} {what:11s} {events:>12,} events: {found['peak_rss_mib']:7.0f} MiB "
                   f"({found['seconds']:.1f} s, {found['fills']:,} fills)")  # fmt: skip
 
 
@@ -580,6 +595,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("what", choices=["fixed-cost", "matrix", "rss", "worker", "rss-worker"])
     parser.add_argument("--source", choices=["mmap", "stream"], help=argparse.SUPPRESS)
     parser.add_argument("--sizes", default="1000000,30000000", help="rss: workload sizes, comma-separated")
+    parser.add_argument("--venue-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--tool", choices=["ours", "hftbacktest"], help=argparse.SUPPRESS)
     parser.add_argument("--strategy", choices=STRATEGIES, help=argparse.SUPPRESS)
     parser.add_argument("--events", type=int, default=None, help="market events (fixed-cost 2M, matrix 5M)")

@@ -20,7 +20,7 @@ from hft_core.markets import MarketConfig
 from hft_core.patterns import Pattern
 from hft_core.plugins import PluginHost
 from hft_core.scenarios import DEFAULT_DURATION_S, Scenario
-from hft_core.strategy import BookView, Context, Fill, OrderUpdate, Side, Strategy, Trade
+from hft_core.strategy import BookView, Context, Fill, OrderUpdate, Side, Strategy, Trade, Trigger, TriggerFired
 from hft_core.text.items import TextFeed, TextItem
 
 if TYPE_CHECKING:
@@ -106,6 +106,8 @@ __all__ = [
     "TextSource",
     "TopOfBook",
     "Trade",
+    "Trigger",
+    "TriggerFired",
     "UnknownPatternError",
     "ValueTrader",
     "Venue",

@@ -19,7 +19,8 @@ Most of the time only market events are due, and `run` applies them in runs of r
 turn of its loop. While nothing on the local side can stop the run (nothing watched, or only books and the
 throttle's wake already pending), a block of the exchange side's rows and then the local side's rows before the
 next exchange row: the two books are independent, so this is the merge by time (`_passes`, with a single
-instrument's book in registers). Otherwise both sides merged a row at a time (`_merged_rows`). A run ends before
+instrument's book in registers). Otherwise (a book or trades watched, or a strategy trigger set: `_trigger_row` runs
+after each local row of a triggered instrument) both sides merged a row at a time (`_merged_rows`). A run ends before
 any other happening, after a row that queued reports, and at a row that needs more (growth, L3, CLEAR, a watched
 trade): the general step takes that one.
 """
