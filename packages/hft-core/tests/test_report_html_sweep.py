@@ -13,7 +13,14 @@ import pytest
 from hft_core.plugins import PluginHost
 from hft_core.sweeps import SweepDefinition, open_sweep_directory, plan_points
 from hft_core.sweeps import report as sweep_report
-from hft_core.sweeps.report import report_command, write_sweep_page, write_sweep_report
+from hft_core.sweeps.report import (
+    load_results,
+    report_command,
+    sweep_axes,
+    train_test,
+    write_sweep_page,
+    write_sweep_report,
+)
 
 HOST = PluginHost()
 
@@ -25,8 +32,10 @@ def _pnl(half_spread: str, gamma: str, seed: int) -> float:
     return {"1ticks": 0.0, "2ticks": 3.1, "4ticks": 1.0}[half_spread] + 0.1 * seed + (0.5 if gamma == "0.2" else 0.0)
 
 
-@pytest.fixture
-def sweep_dir(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A sweep directory whose plots are drawn once for the module (the page tests only read them)."""
+    tmp_path = tmp_path_factory.mktemp("sweeps")
     definition = SweepDefinition(
         pattern="passive-mm",
         duration_s=2.0,
@@ -45,6 +54,7 @@ def sweep_dir(tmp_path: Path) -> Path:
         }
         store.write_point(point.key, files)
     store.write_table()
+    write_sweep_report(store.path)
     return store.path
 
 
@@ -73,8 +83,16 @@ class _Page(HTMLParser):
             self.cells[-1] += data
 
 
-def _page(sweep_dir: Path) -> tuple[str, _Page]:
-    written, splits = write_sweep_report(sweep_dir)
+def _page(sweep_dir: Path, draw: bool = False) -> tuple[str, _Page]:
+    """The page written from the sweep's plots (drawn again first with ``draw``)."""
+    if draw:
+        written, splits = write_sweep_report(sweep_dir)
+    else:
+        kinds = ("heatmap", "lines", "train-test")
+        written = [sweep_dir / "report" / f"{kind}-{stat}.png" for stat in ("pnl", "fills") for kind in kinds]
+        store, table = load_results(sweep_dir)
+        axes = sweep_axes(store, table)
+        splits = {stat: split for stat in ("pnl", "fills") if (split := train_test(table, axes, stat)) is not None}
     target = write_sweep_page(sweep_dir, written, splits)
     assert target == sweep_dir / "report" / "report.html"
     text = target.read_text()
@@ -131,7 +149,7 @@ def test_a_long_results_table_shows_its_ends_and_the_count(sweep_dir: Path, monk
 
 def test_the_page_is_byte_identical_when_written_again(sweep_dir: Path) -> None:
     first, _ = _page(sweep_dir)
-    second, _ = _page(sweep_dir)
+    second, _ = _page(sweep_dir, draw=True)  # the plots drawn again too
     assert first == second
 
 
