@@ -126,3 +126,30 @@ def test_paper_settings_are_checked() -> None:
         resolve_run(
             "passive-mm", venue_url="ws://127.0.0.1:9/binance/X", duration_s=5.0, assignments=["venue.queue=log"]
         )
+
+
+def test_a_paper_run_serves_its_feed_metrics(server: BackgroundServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hft_core.serve.server import free_port
+
+    port = free_port()
+    monkeypatch.setenv("HFT_METRICS_PORT", str(port))
+    venue = paper_venue(f"ws://127.0.0.1:{server.port}/binance/ETHUSDT")
+    try:
+        Engine(Taker(), venue, duration_s=2.0).run()
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5.0).text
+    finally:
+        venue.close()
+    values = {
+        line.split(" ")[0]: float(line.split(" ")[1])
+        for line in text.splitlines()
+        if line.startswith("hft_paper_") and " " in line
+    }
+    assert 5 < values["hft_paper_feed_messages_total"] <= venue.feed.stats.messages  # (the feed ran on)
+    assert values["hft_paper_sync_depth_applied_total"] > 0 and values["hft_paper_sync_gaps_total"] == 0
+    bid, ask = values['hft_paper_best_bid{symbol="ETHUSDT"}'], values['hft_paper_best_ask{symbol="ETHUSDT"}']
+    assert 0 < bid < ask
+    with pytest.raises(httpx.TransportError):  # closed with the venue
+        httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=1.0)
+    monkeypatch.setenv("HFT_METRICS_PORT", "eighty")
+    with pytest.raises(ConfigError, match="HFT_METRICS_PORT must be a port number"):
+        paper_venue(f"ws://127.0.0.1:{server.port}/binance/ETHUSDT")

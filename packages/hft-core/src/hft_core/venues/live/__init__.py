@@ -13,10 +13,11 @@ from typing import Any
 from hft_core.errors import ConfigError
 from hft_core.venues.live.venue import LiveStats, LiveVenue, parse_live_url
 
-__all__ = ["METRICS_PORT_ENV", "LiveStats", "LiveVenue", "live_venue", "parse_live_url"]
+__all__ = ["METRICS_PORT_ENV", "LiveStats", "LiveVenue", "live_venue", "metrics_port_from_env", "parse_live_url"]
 
 METRICS_PORT_ENV = "HFT_METRICS_PORT"
-"""Set to a port, a live venue built by `live_venue` (so ``hft run --venue``) serves its Prometheus metrics there."""
+"""Set to a port, a live or paper venue built by `live_venue` / `paper_venue` (so ``hft run --venue [--paper]``)
+serves its Prometheus metrics there."""
 
 
 def live_venue(url: str, *, api_key: str | None = None, secret: str | None = None, **options: Any) -> LiveVenue:
@@ -28,11 +29,16 @@ def live_venue(url: str, *, api_key: str | None = None, secret: str | None = Non
     Prometheus metrics on 127.0.0.1:PORT, `hft_core.venues.live.metrics`; default: ``HFT_METRICS_PORT`` if set,
     so ``hft run --venue`` exposes them too).
     """
-    if "metrics_port" not in options and os.environ.get(METRICS_PORT_ENV):
-        try:
-            options["metrics_port"] = int(os.environ[METRICS_PORT_ENV])
-        except ValueError:
-            raise ConfigError(
-                f"{METRICS_PORT_ENV} must be a port number, got {os.environ[METRICS_PORT_ENV]!r}"
-            ) from None
+    if "metrics_port" not in options:
+        options["metrics_port"] = metrics_port_from_env()
     return LiveVenue(url, api_key=api_key, secret=secret, **options)
+
+
+def metrics_port_from_env() -> int | None:
+    """``HFT_METRICS_PORT`` as a port number (None when unset); anything else is a `ConfigError`."""
+    text = os.environ.get(METRICS_PORT_ENV, "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise ConfigError(f"{METRICS_PORT_ENV} must be a port number (1-65535), got {text!r}")
+    return int(text)

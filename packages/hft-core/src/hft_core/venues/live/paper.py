@@ -274,9 +274,20 @@ def _paced(chunks: Iterator[Events], idle_s: float = 0.02) -> Iterator[Events]:
 class PaperVenue(ReplayVenue):
     """The replay venue over a live feed (see the module docstring); `close` stops the feed."""
 
-    def __init__(self, feed: BinanceFeed, instrument: Instrument, replay: ReplayConfig, seed: int) -> None:
+    def __init__(
+        self,
+        feed: BinanceFeed,
+        instrument: Instrument,
+        replay: ReplayConfig,
+        seed: int,
+        *,
+        metrics_port: int | None = None,
+    ) -> None:
         self.feed = feed
         self.reader = LiveCaptureReader(feed, instrument)
+        self._metrics_port = metrics_port
+        self.metrics: Any = None
+        """The `PaperMetrics` served on ``metrics_port`` (Prometheus), once started."""
         super().__init__(
             _paced(self.reader.chunks()),
             [instrument],
@@ -288,11 +299,21 @@ class PaperVenue(ReplayVenue):
         )
 
     def start(self) -> int:
+        if self._metrics_port is not None and self.metrics is None:
+            from hft_core.venues.live.metrics import PaperMetrics
+
+            try:
+                self.metrics = PaperMetrics(self).serve(self._metrics_port)
+            except OSError as exc:
+                raise ConfigError(f"metrics port {self._metrics_port}: {exc.strerror or exc}") from None
         self.feed.start()
         return super().start()
 
     def close(self) -> None:
         self.feed.stop()
+        if self.metrics is not None:
+            self.metrics.close()
+            self.metrics = None
 
 
 def feed_instrument(endpoints: PaperEndpoints, timeout_s: float = 5.0) -> Instrument:
@@ -332,13 +353,20 @@ def paper_venue(
     replay: ReplayConfig | None = None,
     seed: int = 0,
     rest_url: str | None = None,
+    metrics_port: int | None = None,
     **feed_options: Any,
 ) -> PaperVenue:
     """A `PaperVenue` for ``ws[s]://HOST[:PORT][/PREFIX]/SYMBOL`` (`parse_paper_url`). ``replay`` sets the fees,
     latency, queue model and partial fills as for a replay (`ReplayConfig`; its draws seeded by ``seed``);
-    ``feed_options`` are `BinanceFeed`'s (``connect_timeout_s``, ``heartbeat_timeout_s``, ``backoff_s``, ...)."""
+    ``feed_options`` are `BinanceFeed`'s (``connect_timeout_s``, ``heartbeat_timeout_s``, ``backoff_s``, ...).
+    ``metrics_port`` serves Prometheus metrics on 127.0.0.1:PORT (`hft_core.venues.live.metrics.PaperMetrics`);
+    default: ``HFT_METRICS_PORT`` if set, as for a live venue, so ``hft run --venue ... --paper`` exposes them."""
+    from hft_core.venues.live import metrics_port_from_env
+
+    if metrics_port is None:
+        metrics_port = metrics_port_from_env()
     config = replay if replay is not None else ReplayConfig()
     endpoints = parse_paper_url(url, rest_url)
     instrument = feed_instrument(endpoints, float(feed_options.get("connect_timeout_s", 5.0)))
     instrument = replace(instrument, fees=config.fees(instrument))
-    return PaperVenue(BinanceFeed(endpoints, **feed_options), instrument, config, seed)
+    return PaperVenue(BinanceFeed(endpoints, **feed_options), instrument, config, seed, metrics_port=metrics_port)
