@@ -120,7 +120,7 @@ def test_calibrated_file_is_a_config_for_hft_run_and_reproducible(
     assert "--force" in capsys.readouterr().err
     assert run_cli(*args, "--force") == 0
     assert out.read_text() == text  # same capture, same arguments: the same file
-    assert "# capture vs the last calibration simulation" in text
+    assert "# capture vs the calibration runs (1 of 30 s" in text
     assert "± " in text  # standard errors of the direct fits
     scenario = tomllib.loads(text)["scenario"]
     spec = resolve_run("passive-mm", config_file=out)

@@ -98,10 +98,14 @@ class Calibration:
             "# Direct fits carry their standard errors; the simulated-moment knobs say which fact they matched.",
         ]
         if self.simulated:
-            last = self.simulated[-1]
-            lines.append(f"# capture vs the last calibration simulation ({last.duration_s:.0f} s):")
+            runs = self.simulated
+            lines.append(
+                f"# capture vs the calibration runs ({len(runs)} of {runs[0].duration_s:.0f} s; the knobs below "
+                "are the median of what each run implied, so no single run used them):"
+            )
             for name, get in _MATCHED:
-                lines.append(f"#   {name}: capture {get(target):.4g}, simulated {get(last):.4g}")
+                simulated = ", ".join(f"{get(run):.4g}" for run in runs)
+                lines.append(f"#   {name}: capture {get(target):.4g}; runs {simulated}")
         lines.append("")
         body = tomli_w.dumps({"scenario": self.knobs | {"market_label": label}}).splitlines()
         for line in body:
