@@ -4,11 +4,13 @@ the configurations and the results table, byte-deterministic."""
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hft_core.plugins import PluginHost
 from hft_core.sweeps import SweepDefinition, open_sweep_directory, plan_points
@@ -16,7 +18,9 @@ from hft_core.sweeps import report as sweep_report
 from hft_core.sweeps.report import (
     load_results,
     report_command,
+    run_halves,
     sweep_axes,
+    time_split,
     train_test,
     write_sweep_page,
     write_sweep_report,
@@ -110,8 +114,9 @@ def test_the_page_embeds_the_plots_and_shows_the_overfit(sweep_dir: Path) -> Non
     assert {name: base64.b64decode(data) for name, data in embedded} == {p.name: p.read_bytes() for p in images}
     cells = parsed.cells
     start = cells.index("pnl")  # the train/test row of pnl: best in-sample, its means, rank, best out of sample
-    assert cells[start : start + 7] == [
+    assert cells[start : start + 8] == [
         "pnl",
+        "seeds 1–2 / 3–4",
         "half_spread=1ticks, gamma=0.05",
         "11.5",
         "-5",
@@ -158,3 +163,74 @@ def test_hft_report_writes_the_page(sweep_dir: Path, capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert f"wrote {sweep_dir / 'report' / 'report.html'}" in out
     assert (sweep_dir / "report" / "report.html").read_text().startswith("<!doctype html>")
+
+
+SEC = 1_000_000_000
+HALVES = {"1ticks": (10.0, -5.0), "2ticks": (2.0, 2.0), "4ticks": (1.0, 3.0)}
+"""PnL on each half of market time: 1ticks wins early and loses late (an overfit in time)."""
+
+
+def _parquet(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def timed_sweep(tmp_path: Path) -> Path:
+    """Points with their equity and fills records: two instruments whose PnL adds up to `HALVES`' values."""
+    definition = SweepDefinition(
+        pattern="passive-mm", duration_s=10.0, grid=(("half_spread", ("1ticks", "2ticks", "4ticks")),), seeds=(1, 2)
+    )
+    points = plan_points(definition, host=HOST)
+    store = open_sweep_directory(tmp_path / "sweep", "passive-mm")
+    store.record_points(points)
+    for point in points:
+        first, second = HALVES[point.values["half_spread"]]
+        rows = []
+        for k in range(11):  # samples at 0..10 s; the middle is 5 s
+            total = first * min(k, 5) / 5 + second * max(k - 5, 0) / 5 + 0.25 * point.seed * (k == 10)
+            rows += [(k * SEC, "A", total * 0.75), (k * SEC, "B", total * 0.25)]
+        equity = pd.DataFrame(rows, columns=["ts", "instrument", "pnl"])
+        fills = pd.DataFrame({"ts": [1 * SEC, 5 * SEC, 7 * SEC][: 1 + point.seed]})  # one at the middle: first half
+        files = {
+            "config.toml": point.spec.config_toml().encode(),
+            "run.json": json.dumps({"status": "complete"}).encode(),
+            "summary.json": json.dumps({"pnl": first + second, "fills": len(fills)}).encode(),
+            "equity.parquet": _parquet(equity),
+            "fills.parquet": _parquet(fills),
+        }
+        store.write_point(point.key, files)
+    store.write_table()
+    return store.path
+
+
+def test_run_halves_cut_each_run_at_the_middle_of_its_market_time(timed_sweep: Path) -> None:
+    store, table = load_results(timed_sweep)
+    row = table[(table["half_spread"] == "1ticks") & (table["seed"] == 2)].iloc[0]
+    halves = run_halves(store.point_dir(str(row["key"])))
+    assert halves is not None
+    assert halves["pnl"] == pytest.approx((10.0, -5.0 + 0.5))  # both instruments, summed
+    assert halves["fills"] == (2.0, 1.0)  # the fill at the middle counts in the first half
+    assert run_halves(timed_sweep) is None  # no equity.parquet there
+
+
+def test_the_time_split_shows_the_overfit_in_time(timed_sweep: Path) -> None:
+    store, table = load_results(timed_sweep)
+    split = time_split(store, table, ["half_spread"], "pnl")
+    assert split is not None and split.split == "time"
+    assert split.train_seeds == split.test_seeds == (1, 2)
+    assert split.best == {"half_spread": "1ticks"}
+    assert split.best_train == pytest.approx(10.0) and split.best_test == pytest.approx(-5.0 + 0.375)
+    assert (split.best_test_rank, split.configurations) == (3, 3)
+    assert split.oos_best == {"half_spread": "4ticks"} and split.oos_best_test == pytest.approx(3.375)
+    assert time_split(store, table, ["half_spread"], "sharpe_1min") is None  # not computable per half
+
+    written, splits = write_sweep_report(timed_sweep)
+    assert {"train-test-time-pnl.png", "train-test-time-fills.png"} <= {p.name for p in written}
+    recorded = json.loads((timed_sweep / "report" / "train_test.json").read_text())
+    assert recorded["time:pnl"]["split"] == "time" and recorded["pnl"]["split"] == "seeds"
+    assert recorded["time:pnl"]["best_in_sample"]["config"] == {"half_spread": "1ticks"}
+    page = write_sweep_page(timed_sweep, written, splits).read_text()
+    assert "<td>pnl</td><td>market time: first half / second half</td><td>half_spread=1ticks</td>" in page
+    assert "<td>pnl</td><td>seeds 1 / 2</td>" in page

@@ -13,6 +13,11 @@ of the swept knobs; the seed is what varies within a group):
   against the other, and the best in-sample configuration (highest mean; lowest for `LOWER_IS_BETTER` stats such
   as ``max_drawdown``) is marked with its out-of-sample mean and rank: a best
   in-sample point far below the diagonal is what overfitting a sweep looks like.
+- ``train-test-time-<stat>.png`` and ``time:<stat>`` in ``train_test.json``: **a split over market time**, for
+  the stats a run's own records give per half (`TIME_SPLIT_STATS`: PnL from ``equity.parquet``, fills from
+  ``fills.parquet``). Each run is cut at the middle of its market time; the first half is in-sample, the second
+  out-of-sample, each configuration's means over all its seeds compared the same way. Points without those files
+  (or shorter than two equity samples) are left out; with none, there is no time split.
 
 ``hft report SWEEP_DIR`` also writes ``report/report.html`` (`write_sweep_page`): one self-contained page (the
 PNGs embedded) with the sweep's counts, the train/test view of each stat as a table, the configurations ranked by
@@ -47,8 +52,11 @@ __all__ = [
     "DEFAULT_STATS",
     "LOWER_IS_BETTER",
     "PAGE_ROWS",
+    "TIME_SPLIT_STATS",
     "TrainTest",
+    "run_halves",
     "sweep_axes",
+    "time_split",
     "train_test",
     "write_sweep_page",
     "write_sweep_report",
@@ -110,10 +118,13 @@ class TrainTest:
     configurations: int
     oos_best: dict[str, Any]
     oos_best_test: float
+    split: str = "seeds"
+    """``seeds``: first half of the seeds in-sample; ``time``: first half of each run's market time (every seed)."""
 
     def to_json(self) -> dict[str, Any]:
         """The split as plain JSON values."""
         return {
+            "split": self.split,
             "stat": self.stat,
             "axes": list(self.axes),
             "train_seeds": list(self.train_seeds),
@@ -129,21 +140,25 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def train_test(table: pd.DataFrame, axes: Sequence[str], stat: str) -> TrainTest | None:
-    """Split the seeds in two halves (first half in-sample) and compare each configuration's means on both.
-
-    None when there are fewer than two seeds or no configuration has a value on both halves.
-    """
+def _seed_means(
+    table: pd.DataFrame, axes: Sequence[str], stat: str
+) -> tuple[pd.DataFrame, tuple[int, ...], tuple[int, ...]]:
+    """Each configuration's mean of ``stat`` on the first and on the second half of the seeds (columns ``train``,
+    ``test``), and the two halves."""
     data = table[table["status"] == "complete"].dropna(subset=[stat])
     seeds = sorted(int(s) for s in data["seed"].unique())
-    if len(seeds) < 2 or not axes:
-        return None
     half = len(seeds) // 2
     train_seeds, test_seeds = tuple(seeds[:half]), tuple(seeds[half:])
     keys = list(axes)
     train = data[data["seed"].isin(train_seeds)].groupby(keys, sort=False)[stat].mean()
     test = data[data["seed"].isin(test_seeds)].groupby(keys, sort=False)[stat].mean()
-    both = train.to_frame("train").join(test.to_frame("test"), how="inner")
+    return train.to_frame("train").join(test.to_frame("test"), how="inner"), train_seeds, test_seeds
+
+
+def _compare(
+    both: pd.DataFrame, keys: Sequence[str], stat: str, seeds: tuple[tuple[int, ...], tuple[int, ...]], split: str
+) -> TrainTest | None:
+    """The best in-sample configuration of ``both`` (``train``/``test`` means per configuration) and its fate."""
     if both.empty:
         return None
     lower = stat in LOWER_IS_BETTER
@@ -163,8 +178,8 @@ def train_test(table: pd.DataFrame, axes: Sequence[str], stat: str) -> TrainTest
     return TrainTest(
         stat,
         tuple(keys),
-        train_seeds,
-        test_seeds,
+        seeds[0],
+        seeds[1],
         config(best_index),
         best_train,
         best_test,
@@ -172,7 +187,86 @@ def train_test(table: pd.DataFrame, axes: Sequence[str], stat: str) -> TrainTest
         len(means),
         config(oos_index),
         oos_test,
+        split,
     )
+
+
+def train_test(table: pd.DataFrame, axes: Sequence[str], stat: str) -> TrainTest | None:
+    """Split the seeds in two halves (first half in-sample) and compare each configuration's means on both.
+
+    None when there are fewer than two seeds or no configuration has a value on both halves.
+    """
+    data = table[table["status"] == "complete"].dropna(subset=[stat])
+    if data["seed"].nunique() < 2 or not axes:
+        return None
+    both, train_seeds, test_seeds = _seed_means(table, axes, stat)
+    return _compare(both, list(axes), stat, (train_seeds, test_seeds), "seeds")
+
+
+TIME_SPLIT_STATS = ("pnl", "fills")
+"""The stats the time split computes per half of a run from its records."""
+
+
+def run_halves(folder: Path) -> dict[str, tuple[float, float]] | None:
+    """A run directory's `TIME_SPLIT_STATS` over the first and the second half of its market time.
+
+    The run is cut at the middle of its equity samples' span: PnL is the change of the total PnL (all instruments)
+    from the first sample to the last sample at or before the middle, then from there to the last sample; fills are
+    counted at or before the middle and after it. None without ``equity.parquet`` or with fewer than two samples;
+    no ``fills`` entry without ``fills.parquet``.
+    """
+    import pandas as pd
+
+    equity_file, fills_file = folder / "equity.parquet", folder / "fills.parquet"
+    if not equity_file.is_file():
+        return None
+    equity = pd.read_parquet(equity_file, columns=["ts", "pnl"])
+    total = equity.groupby("ts", sort=True)["pnl"].sum()
+    if len(total) < 2:
+        return None
+    start, end = int(total.index[0]), int(total.index[-1])
+    middle = start + (end - start) // 2
+    at_middle = float(total[total.index <= middle].iloc[-1])
+    halves = {"pnl": (at_middle - float(total.iloc[0]), float(total.iloc[-1]) - at_middle)}
+    if fills_file.is_file():
+        stamps = pd.read_parquet(fills_file, columns=["ts"])["ts"]
+        halves["fills"] = (float((stamps <= middle).sum()), float((stamps > middle).sum()))
+    return halves
+
+
+def time_split(store: SweepDirectory, table: pd.DataFrame, axes: Sequence[str], stat: str) -> TrainTest | None:
+    """The train/test view over market time (first half in-sample) of a `TIME_SPLIT_STATS` stat, each
+    configuration's means over all its seeds; None for another stat, no swept knob or no point with the records."""
+    split, _ = _time_means(store, table, axes, stat)
+    return split
+
+
+def _time_means(
+    store: SweepDirectory, table: pd.DataFrame, axes: Sequence[str], stat: str
+) -> tuple[TrainTest | None, pd.DataFrame]:
+    import pandas as pd
+
+    if stat not in TIME_SPLIT_STATS or not axes or "key" not in table.columns:
+        return None, pd.DataFrame()
+    keys = list(axes)
+    rows = []
+    for record in table[table["status"] == "complete"].to_dict("records"):
+        halves = run_halves(store.point_dir(str(record["key"])))
+        if halves is not None and stat in halves:
+            rows.append(
+                {
+                    **{k: record[k] for k in keys},
+                    "seed": record["seed"],
+                    "train": halves[stat][0],
+                    "test": halves[stat][1],
+                }
+            )
+    if not rows:
+        return None, pd.DataFrame()
+    frame = pd.DataFrame(rows)
+    both = frame.groupby(keys, sort=False)[["train", "test"]].mean()
+    seeds = tuple(sorted(int(s) for s in frame["seed"].unique()))
+    return _compare(both, keys, stat, (seeds, seeds), "time"), both
 
 
 def _png(figure: Any) -> bytes:
@@ -241,12 +335,8 @@ def _lines(plt: Any, data: pd.DataFrame, x: str, y: str | None, stat: str) -> An
     return figure
 
 
-def _train_test_plot(plt: Any, data: pd.DataFrame, split: TrainTest) -> Any:
+def _train_test_plot(plt: Any, both: pd.DataFrame, split: TrainTest) -> Any:
     figure, ax = plt.subplots(figsize=(6, 5.5))
-    keys = list(split.axes)
-    train = data[data["seed"].isin(split.train_seeds)].groupby(keys, sort=False)[split.stat].mean()
-    test = data[data["seed"].isin(split.test_seeds)].groupby(keys, sort=False)[split.stat].mean()
-    both = train.to_frame("train").join(test.to_frame("test"), how="inner")
     ax.scatter(both["train"], both["test"], s=18, alpha=0.7, label="configurations")
     ax.scatter([split.best_train], [split.best_test], s=90, marker="*", color="red", label="best in-sample")
     low = float(min(both["train"].min(), both["test"].min()))
@@ -259,8 +349,12 @@ def _train_test_plot(plt: Any, data: pd.DataFrame, split: TrainTest) -> Any:
         f"(rank {split.best_test_rank} of {split.configurations})",
         fontsize=9,
     )
-    ax.set_xlabel(f"mean {split.stat}, seeds {split.train_seeds[0]}–{split.train_seeds[-1]} (in-sample)")
-    ax.set_ylabel(f"mean {split.stat}, seeds {split.test_seeds[0]}–{split.test_seeds[-1]} (out-of-sample)")
+    if split.split == "time":
+        ax.set_xlabel(f"mean {split.stat}, first half of market time (in-sample)")
+        ax.set_ylabel(f"mean {split.stat}, second half of market time (out-of-sample)")
+    else:
+        ax.set_xlabel(f"mean {split.stat}, seeds {split.train_seeds[0]}–{split.train_seeds[-1]} (in-sample)")
+        ax.set_ylabel(f"mean {split.stat}, seeds {split.test_seeds[0]}–{split.test_seeds[-1]} (out-of-sample)")
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     return figure
@@ -315,10 +409,16 @@ def write_sweep_report(
         if x is not None:
             figures[f"heatmap-{stat}.png"] = _heatmap(plt, data, x, y, stat)
             figures[f"lines-{stat}.png"] = _lines(plt, data, x, y, stat)
-        split = train_test(data, [a for a in (x, y) if a is not None], stat)
+        keys = [a for a in (x, y) if a is not None]
+        split = train_test(data, keys, stat)
         if split is not None:
             splits[stat] = split
-            figures[f"train-test-{stat}.png"] = _train_test_plot(plt, data, split)
+            both, _, _ = _seed_means(data, keys, stat)
+            figures[f"train-test-{stat}.png"] = _train_test_plot(plt, both, split)
+        by_time, both = _time_means(store, data, keys, stat)
+        if by_time is not None:
+            splits[f"time:{stat}"] = by_time
+            figures[f"train-test-time-{stat}.png"] = _train_test_plot(plt, both, by_time)
         for name, figure in figures.items():
             atomic_write_bytes(folder / name, _png(figure))
             plt.close(figure)
@@ -356,6 +456,10 @@ def _html_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], noun: str
     return f"<table><tr>{head}</tr>{body}</table><p>{html.escape(note)}</p>"
 
 
+def _seed_span(seeds: Sequence[int]) -> str:
+    return f"{seeds[0]}–{seeds[-1]}" if len(seeds) > 1 else str(seeds[0])
+
+
 def write_sweep_page(path: Path, images: Sequence[Path], splits: Mapping[str, TrainTest]) -> Path:
     """Write ``SWEEP_DIR/report/report.html``: ``images`` (PNGs from `write_sweep_report`) embedded, the
     train/test ``splits`` as a table, the configurations by mean PnL and the results table; returns its path."""
@@ -374,7 +478,10 @@ def write_sweep_page(path: Path, images: Sequence[Path], splits: Mapping[str, Tr
     if splits:
         rows = [
             (
-                stat,
+                split.stat,
+                "market time: first half / second half"
+                if split.split == "time"
+                else f"seeds {_seed_span(split.train_seeds)} / {_seed_span(split.test_seeds)}",
                 ", ".join(f"{k}={v}" for k, v in split.best.items()),
                 split.best_train,
                 split.best_test,
@@ -382,17 +489,17 @@ def write_sweep_page(path: Path, images: Sequence[Path], splits: Mapping[str, Tr
                 ", ".join(f"{k}={v}" for k, v in split.oos_best.items()),
                 split.oos_best_test,
             )
-            for stat, split in splits.items()
+            for split in splits.values()
         ]
-        first = next(iter(splits.values()))
         parts += [
-            "<h2>Train/test split over seeds</h2>",
-            f"<p>In-sample seeds {html.escape(', '.join(map(str, first.train_seeds)))}; out-of-sample seeds "
-            f"{html.escape(', '.join(map(str, first.test_seeds)))}. A best in-sample configuration that ranks low out "
-            "of sample is what overfitting a sweep looks like.</p>",
+            "<h2>Train/test splits</h2>",
+            "<p>Over seeds: each configuration's mean on the first half of the seeds (in-sample) against the second. "
+            "Over market time: its mean over every seed on the first half of each run against the second. A best "
+            "in-sample configuration that ranks low out of sample is what overfitting a sweep looks like.</p>",
             _html_table(
                 (
                     "stat",
+                    "in-sample / out-of-sample",
                     "best in-sample",
                     "in-sample mean",
                     "out-of-sample mean",
@@ -401,7 +508,7 @@ def write_sweep_page(path: Path, images: Sequence[Path], splits: Mapping[str, Tr
                     "its mean",
                 ),
                 rows,
-                "stats",
+                "splits",
             ),
         ]
     if axes and "pnl" in complete.columns and complete["pnl"].notna().any():
@@ -475,11 +582,14 @@ def report_command(path: Path) -> None:
             std = "" if math.isnan(row["std"]) else f"{row['std']:.4g}"
             shown.add_row(*(str(v) for v in values), f"{row['mean']:.4g}", std, str(int(row["count"])))
         console.print(shown)
-    for stat, split in splits.items():
+    for split in splits.values():
         best = ", ".join(f"{k}={v}" for k, v in split.best.items())
+        if split.split == "time":
+            where, label = "in the first half of market time", f"train/test {split.stat} over time"
+        else:
+            where, label = f"on seeds {_seed_span(split.train_seeds)}", f"train/test {split.stat}"
         console.print(
-            f"train/test {stat}: best in-sample ({best}) {split.best_train:.4g} on seeds "
-            f"{split.train_seeds[0]}–{split.train_seeds[-1]}, {split.best_test:.4g} out of sample "
+            f"{label}: best in-sample ({best}) {split.best_train:.4g} {where}, {split.best_test:.4g} out of sample "
             f"(rank {split.best_test_rank} of {split.configurations})"
         )
     for file in written:
