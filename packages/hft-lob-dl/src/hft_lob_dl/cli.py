@@ -228,4 +228,5 @@ def evaluate(
     if as_json:
         typer.echo(json.dumps(metrics, indent=2))
     else:
-        _table(f"{run_dir}: test split, horizon {spec['horizon']}", metrics)
+        where = "every sample of " + ", ".join(Path(p).name for p in spec["data"]) if data else "test split"
+        _table(f"{run_dir}: {where}, horizon {spec['horizon']}", metrics)
