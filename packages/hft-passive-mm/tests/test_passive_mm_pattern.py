@@ -103,3 +103,9 @@ def test_defaults_replayed_on_the_binance_perp_stay_small() -> None:
     prices = result.orders["price"].to_numpy()
     mids = result.equity["mid"]
     assert abs(float(prices.mean()) - float(mids.mean())) < 50  # quoting near the market, in USDT
+
+
+def test_a_zero_half_spread_is_refused_by_the_knob_not_by_the_model() -> None:
+    # (it passed the knob's >= 0 and then the model raised a bare ValueError: a traceback at `hft run`)
+    with pytest.raises(ConfigError, match="'half_spread' must be > 0"):
+        PassiveMMConfig().updated({"half_spread": "0ticks"})

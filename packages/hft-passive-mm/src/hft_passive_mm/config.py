@@ -29,7 +29,7 @@ class PassiveMMConfig(Config):
         int, Knob("Decision interval: the strategy wakes up and re-quotes this often.", unit="ms", ge=1)
     ] = 50
     half_spread: Annotated[
-        Distance, Knob("inventory/imbalance skew: quote distance from the mid when flat (spread = 2 × this).", ge=0)
+        Distance, Knob("inventory/imbalance skew: quote distance from the mid when flat (spread = 2 × this).", gt=0)
     ] = Distance(5, "ticks")
     size: Annotated[
         Size, Knob("Size of each quote; a side is withheld if one more fill would pass inv_limit.", gt=0)
