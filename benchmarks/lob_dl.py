@@ -1,7 +1,7 @@
 """hft-lob-dl's speed: windows/s to build a dataset from an events file, training samples/s on CPU, and the
 single-window inference latency of every model.
 
-Usage: python benchmarks/lob_dl.py [--snapshots N] [--repeats R] [--out DIR]
+Usage: python benchmarks/lob_dl.py [--snapshots N] [--repeats R] [--out DIR] [--parts build,train,infer]
 
 1. **Dataset build.** A seeded synthetic book (`synthetic_snapshots`, 10 levels) is written as an hft-core events
    file of L2 ``DEPTH`` rows (each snapshot: all 20 levels plus the two levels the spread left, 22 rows), then timed
@@ -185,13 +185,19 @@ def main() -> None:
     parser.add_argument("--snapshots", type=int, default=200_000, help="snapshots in the events file (default 200k)")
     parser.add_argument("--repeats", type=int, default=3, help="timed dataset builds (best is reported)")
     parser.add_argument("--out", type=Path, default=None, help="working folder (default: a temporary one)")
+    parser.add_argument(
+        "--parts", default="build,train,infer", help="comma-separated parts to run (default: build,train,infer)"
+    )
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     with tempfile.TemporaryDirectory(prefix="lob-dl-bench-") as tmp:
         folder = args.out or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         data = dataset_build(folder, args.snapshots, args.repeats)
-        training(data)
-        inference(data, folder)
+        if "train" in parts:
+            training(data)
+        if "infer" in parts:
+            inference(data, folder)
 
 
 if __name__ == "__main__":
