@@ -524,7 +524,7 @@ def _chart_data(run: RunRecord) -> dict[str, Any]:
             start = part["ts"].to_numpy(dtype=np.int64)[keep]
             if "done_ts" in part.columns:
                 done = part["done_ts"].to_numpy(dtype=np.int64)[keep]
-                end = np.where(done < 0, max(t_end, *start.tolist()) if len(start) else t_end, done)
+                end = np.where(done < 0, max(t_end, int(start.max())) if len(start) else t_end, done)
                 end = np.maximum(end, start)
             else:
                 end = start
