@@ -252,10 +252,14 @@ def _replay_config(
 
 
 def _live_url(url: object, paths: tuple[Path, ...] | None, duration_s: float | None, pattern: str, gated: bool) -> str:
-    """A live run's venue URL, checked: a ws(s):// URL, no --data beside it, a duration, no educational pattern."""
-    if not isinstance(url, str) or not url.startswith(("ws://", "wss://")):
+    """A live run's venue URL, checked: a ws(s):// URL (the seed-style API) or binance+ws(s):// (Binance's dialect),
+    no --data beside it, a duration, no educational pattern."""
+    from hft_core.venues.live import BINANCE_SCHEMES
+
+    if not isinstance(url, str) or not url.startswith(("ws://", "wss://", *BINANCE_SCHEMES)):
         raise ConfigError(
-            f"--venue must be a ws:// or wss:// URL (e.g. ws://127.0.0.1:8000/binance/BTCUSDT), got {url!r}"
+            f"--venue must be a ws:// or wss:// URL (e.g. ws://127.0.0.1:8000/binance/BTCUSDT), or binance+ws:// for "
+            f"Binance's dialect (binance+ws://127.0.0.1:8000/binance/BTCUSDT), got {url!r}"
         )
     if paths is not None:
         raise ConfigError("give --data (a replay) or --venue (a live run), not both")

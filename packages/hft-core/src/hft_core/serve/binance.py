@@ -774,15 +774,15 @@ def add_binance_routes(
         ex = exchange_of(exchange)
         market = market_of(ex, params.get("symbol"))
         order_id = integer(params, "orderId", None, 1, 2**62)
-        from_id = integer(params, "fromId", 0, 0, 2**62)
+        from_id = integer(params, "fromId", None, 0, 2**62)
         n = integer(params, "limit", 500, 1, 1000)
-        assert from_id is not None and n is not None
+        assert n is not None
         out = [
             _trade_json(market, f)
-            for f in ex.fills[max(from_id - 1, 0) :]
+            for f in ex.fills[max((from_id or 0) - 1, 0) :]
             if f.key == key and f.symbol == market.spec.symbol and order_id in (None, f.order_id)
         ]
-        return out[:n]
+        return out[:n] if from_id is not None else out[-n:]  # Binance: from fromId up, else the most recent
 
     # -- user-data stream listen keys -------------------------------------------------------------------------
     def api_key_only(api_key: str | None) -> str:

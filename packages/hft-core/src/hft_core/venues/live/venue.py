@@ -45,7 +45,7 @@ from hft_core.instruments import FeeSchedule, Instrument
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
 from hft_core.venues.base import Advance, Report, TopOfBook, Watch
 
-__all__ = ["LiveStats", "LiveVenue", "parse_live_url"]
+__all__ = ["LiveFill", "LiveStats", "LiveVenue", "parse_live_url"]
 
 _ORDER_TYPES = {
     OrderType.LIMIT: "limit",
@@ -86,6 +86,20 @@ class LiveStats:
     server_restarts: int = 0
     heartbeat_timeouts: int = 0
     order_retries: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LiveFill:
+    """One fill reported to the engine: the server's fill id, the engine's order id, ticks, lots, the fee (quote)."""
+
+    fill_id: int
+    instrument: int
+    order_id: int
+    side: int
+    price: int
+    qty: int
+    fee: float
+    maker: bool
 
 
 @dataclass(slots=True)
@@ -137,7 +151,7 @@ class LiveVenue:
         metrics_host: str = "127.0.0.1",
     ) -> None:
         self.url = url
-        self._ws_base, self._http_base, self.exchange, self.symbols = parse_live_url(url)
+        self._ws_base, self._http_base, self.exchange, self.symbols = self._parse_url(url)
         if (api_key is None) != (secret is None):
             raise ConfigError("give both api_key and secret, or neither (market data only)")
         self._api_key = api_key
@@ -164,10 +178,15 @@ class LiveVenue:
         self._books = [_Book() for _ in self.symbols]
         self._orders: dict[int, _Order] = {}
         self._reports: list[Report] = []
-        self._seen_fills: set[int] = set()
+        self._seen_fills: set[tuple[int, int]] = set()
         self._max_fill_id = 0
+        self._max_fill_ids = [0] * len(self.symbols)
+        """Per instrument, the highest fill id of this session's fills (a dialect whose ids are per symbol)."""
+        self.fills: list[LiveFill] = []
+        """Every fill reported to the engine, in order, as the server recorded it."""
         self._instance: str | None = None
         self._user_seq = 0
+        self._user_synced = False
         self._now = 0
         self._stopping = False
         self._error: BaseException | None = None
@@ -392,6 +411,7 @@ class LiveVenue:
         tasks = [asyncio.create_task(self._book_stream(i)) for i in range(len(self.symbols))]
         if self._api_key is not None:
             tasks.append(asyncio.create_task(self._user_stream()))
+            tasks.extend(asyncio.create_task(coro) for coro in self._background())
         try:
             await asyncio.gather(*tasks)
         except asyncio.CancelledError:
@@ -488,40 +508,177 @@ class LiveVenue:
 
         assert self._api_key is not None and self._secret is not None
         for attempt in range(8):
-            query = signed_query(self._secret, params)
+            query = signed_query(self._secret, {**params, **self._signed_extra})
             try:
-                response = await self._http.request(method, f"{path}?{query}", headers={"X-API-KEY": self._api_key})
+                response = await self._http.request(
+                    method, f"{path}?{query}", headers={self._key_header: self._api_key}
+                )
             except httpx.HTTPError:
                 self.stats.order_retries += 1
                 await asyncio.sleep(self._backoff(attempt))
                 continue
             if response.status_code == 429:
                 self.stats.order_retries += 1
-                await asyncio.sleep(int(response.headers.get("Retry-After-Ms", "1000")) / 1000)
+                wait_ms = response.headers.get("Retry-After-Ms")
+                if wait_ms is None:
+                    wait_ms = str(int(response.headers.get("Retry-After", "1")) * 1000)
+                await asyncio.sleep(int(wait_ms) / 1000)
                 continue
             return response
         return None
 
-    async def _create(self, order_id: int) -> None:
-        order = self._orders[order_id]
-        order_type = order.order_type
+    # -- the dialect: what differs between the seed-style API and another (`hft_core.venues.live.binance`) -------
+    def _parse_url(self, url: str) -> tuple[str, str, str, tuple[str, ...]]:
+        """The venue URL → (stream base, REST base, exchange, symbols)."""
+        return parse_live_url(url)
+
+    _key_header = "X-API-KEY"
+    """The header carrying the API key of a signed request."""
+    _signed_extra: Mapping[str, object] = {}
+    """Parameters added to every signed request (before ``timestamp``)."""
+
+    def _create_request(self, order: _Order) -> tuple[str, dict[str, object]]:
+        """The path and parameters of the create of ``order`` (a POST)."""
         inst = self._instruments[order.instrument]
         params: dict[str, object] = {
             "symbol": inst.symbol,
             "side": "buy" if order.side == BUY else "sell",
-            "type": _ORDER_TYPES[order_type],
+            "type": _ORDER_TYPES[order.order_type],
             "qty": repr(inst.lots_to_qty(order.qty)),
-            "client_order_id": self.client_order_id(order_id),
+            "client_order_id": self.client_order_id(order.order_id),
         }
-        if order_type != OrderType.MARKET:
+        if order.order_type != OrderType.MARKET:
             params["price"] = repr(inst.ticks_to_price(order.price))
-        response = await self._signed("POST", f"/api/{self.exchange}/order", params)
+        return f"/api/{self.exchange}/order", params
+
+    def _order_request(self, order: _Order) -> tuple[str, dict[str, object]]:
+        """The path and parameters naming ``order`` (a query's GET, a cancel's DELETE)."""
+        params = {"symbol": self.symbols[order.instrument], "client_order_id": self.client_order_id(order.order_id)}
+        return f"/api/{self.exchange}/order", dict(params)
+
+    def _order_event(self, answer: Mapping[str, Any]) -> Mapping[str, Any]:
+        """An order from the server in the seed-style shape `_on_order` reads (``client_order_id``, ``status``,
+        ``reason``, ``filled_qty``)."""
+        return answer
+
+    def _refusal(self, response: Any) -> OrderReason | None:
+        """Why the server refused a create; None when it already holds the order (a retried create)."""
+        return _refusal_reason(response.text)
+
+    def _unknown(self, response: Any) -> bool:
+        """The answer to an order query says the server has no such order."""
+        return bool(response.status_code == 404)
+
+    _health_url: str | None = "/health"
+    """Where the server says which ``instance`` it is (None: it does not say, so a restart goes unnoticed)."""
+
+    async def _restarted(self) -> bool | None:
+        """Whether the server restarted since it was last asked (another ``instance``); None if unreachable."""
+        import httpx
+
+        if self._health_url is None:
+            return False
+        try:
+            health = (await self._http.get(self._health_url)).json()
+        except (httpx.HTTPError, ValueError):
+            return None
+        if health.get("instance") == self._instance:
+            return False
+        self._instance = health.get("instance")
+        return True
+
+    async def _fills_since(self) -> list[Mapping[str, Any]] | None:
+        """The session's fills after the last fill id seen (seed-style shape: `_on_fill`); None if unreachable."""
+        out: list[Mapping[str, Any]] = []
+        from_id = self._max_fill_id
+        while True:
+            response = await self._signed("GET", f"/api/{self.exchange}/fills", {"from_id": from_id})
+            if response is None or response.status_code != 200:
+                return None
+            fills = response.json()
+            out.extend(fills)
+            if len(fills) < 1000:
+                return out
+            from_id = max(int(f["fill_id"]) for f in fills)
+
+    async def _open_orders(self) -> list[Mapping[str, Any]] | None:
+        """The key's open orders (seed-style shape: `_on_order`); None if unreachable."""
+        response = await self._signed("GET", f"/api/{self.exchange}/open_orders", {})
+        if response is None or response.status_code != 200:
+            return None
+        return list(response.json())
+
+    async def _user_stream_url(self) -> str:
+        """The URL of the user stream, fetched or signed anew for each connection."""
+        from hft_core.serve.auth import signed_query
+
+        assert self._api_key is not None and self._secret is not None
+        return f"{self._ws_base}/ws/user/{self.exchange}?{signed_query(self._secret, {'api_key': self._api_key})}"
+
+    _user_ping_s: float | None = 20.0
+    """WebSocket pings of the user stream (the protocol's; the seed-style stream also sends heartbeats)."""
+
+    def _user_silence_s(self) -> float | None:
+        """Seconds of silence after which the user stream is dropped (None: never; pings watch it)."""
+        return max(self._heartbeat_s, 1.5)
+
+    async def _on_user_connected(self) -> None:
+        """Called at each (re)connection of the user stream: the seed-style stream reconciles at ``subscribed``."""
+        self._user_synced = False
+
+    async def _on_user_event(self, event: Mapping[str, Any]) -> bool:
+        """One message of the user stream; True when it shows a healthy, synced stream (the backoff resets)."""
+        if not isinstance(event.get("seq"), int):
+            self.stats.malformed += 1
+            return False
+        kind = event.get("type")
+        if kind == "error":
+            raise HftError(f"user stream of {self.exchange}: {event.get('message')}")
+        if kind == "subscribed":
+            self._user_seq = event["seq"]
+            await self._reconcile()
+            self._user_synced = True
+            return True
+        if not self._user_synced:
+            return False
+        seq = event["seq"]
+        if kind == "heartbeat":
+            if seq > self._user_seq:
+                self.stats.gaps += 1
+                await self._reconcile()
+                self._user_seq = seq
+            return False
+        if seq <= self._user_seq:
+            self.stats.duplicates += 1
+            return False
+        if seq != self._user_seq + 1:
+            self.stats.gaps += 1
+            await self._reconcile()
+        self._user_seq = seq
+        if kind == "fill":
+            self._on_fill(event)
+        elif kind == "order":
+            self._on_order(event)
+        return False
+
+    def _background(self) -> list[Any]:
+        """Coroutines run beside the streams (a listen key's keepalive)."""
+        return []
+
+    async def _create(self, order_id: int) -> None:
+        order = self._orders[order_id]
+        response = await self._signed("POST", *self._create_request(order))
         if response is None:
             return  # unreachable for now: the reconciliation after the reconnect settles it
         if response.status_code in (200, 201):
-            self._on_order(response.json())
+            self._on_order(self._order_event(response.json()))
+            return
+        reason = self._refusal(response)
+        if reason is None:  # the server has it (a retried create whose first answer was lost): its state
+            answer = await self._signed("GET", *self._order_request(order))
+            if answer is not None and answer.status_code == 200:
+                self._on_order(self._order_event(answer.json()))
         else:
-            reason = _refusal_reason(response.text)
             with self._cond:
                 self._round_trip(order)
                 order.done = True
@@ -543,10 +700,9 @@ class LiveVenue:
                 )
                 self._cond.notify_all()
             return
-        params = {"symbol": self.symbols[order.instrument], "client_order_id": self.client_order_id(order_id)}
-        response = await self._signed("DELETE", f"/api/{self.exchange}/order", params)
+        response = await self._signed("DELETE", *self._order_request(order))
         if response is not None and response.status_code == 200:
-            self._on_order(response.json())
+            self._on_order(self._order_event(response.json()))
 
     def _local_id(self, client_order_id: str) -> int | None:
         prefix, _, number = client_order_id.rpartition("-")
@@ -608,12 +764,12 @@ class LiveVenue:
         fill_id = int(event["fill_id"])
         with self._cond:
             self._max_fill_id = max(self._max_fill_id, fill_id)
-            if order_id is None or fill_id in self._seen_fills:
+            order = None if order_id is None else self._orders.get(order_id)
+            if order is None or order.done or (order.instrument, fill_id) in self._seen_fills:
                 return
-            order = self._orders.get(order_id)
-            if order is None or order.done:
-                return
-            self._seen_fills.add(fill_id)
+            order_id = order.order_id
+            self._seen_fills.add((order.instrument, fill_id))
+            self._max_fill_ids[order.instrument] = max(self._max_fill_ids[order.instrument], fill_id)
             inst = self._instruments[order.instrument]
             qty = inst.qty_to_lots(float(event["qty"]), "nearest")
             price = inst.price_to_ticks(float(event["price"]), "nearest")
@@ -622,7 +778,11 @@ class LiveVenue:
             self._round_trip(order)
             self.positions[order.instrument] += qty if order.side == BUY else -qty
             notional = inst.notional(price, qty)
-            self.cash[order.instrument] -= (notional if order.side == BUY else -notional) + float(event.get("fee", 0.0))
+            fee = float(event.get("fee", 0.0))
+            self.cash[order.instrument] -= (notional if order.side == BUY else -notional) + fee
+            self.fills.append(
+                LiveFill(fill_id, order.instrument, order_id, order.side, price, qty, fee, bool(event.get("maker")))
+            )
             if not order.acked:
                 order.acked = True
                 self._reports.append(
@@ -643,58 +803,36 @@ class LiveVenue:
 
     # -- the user stream and reconciliation ---------------------------------------------------------------------
     async def _user_stream(self) -> None:
+        import httpx
         import websockets
 
-        from hft_core.serve.auth import signed_query
-
-        assert self._api_key is not None and self._secret is not None
         attempt = 0
         while not self._stopping:
-            url = f"{self._ws_base}/ws/user/{self.exchange}?{signed_query(self._secret, {'api_key': self._api_key})}"
             try:
-                async with websockets.connect(url, open_timeout=self._connect_timeout_s, close_timeout=1) as ws:
+                url = await self._user_stream_url()
+                async with websockets.connect(
+                    url,
+                    open_timeout=self._connect_timeout_s,
+                    close_timeout=1,
+                    ping_interval=self._user_ping_s,
+                    ping_timeout=self._user_ping_s,
+                ) as ws:
                     self.stats.connects += 1
-                    synced = False
+                    await self._on_user_connected()
+                    silence = self._user_silence_s()
                     while True:
                         try:
-                            raw = await asyncio.wait_for(ws.recv(), max(self._heartbeat_s, 1.5))
+                            raw = await asyncio.wait_for(ws.recv(), silence)
                         except TimeoutError:
                             self.stats.heartbeat_timeouts += 1
                             break
                         event = _parse(raw)
-                        if event is None or not isinstance(event.get("seq"), int):
+                        if event is None:
                             self.stats.malformed += 1
                             continue
-                        kind = event.get("type")
-                        if kind == "error":
-                            raise HftError(f"user stream of {self.exchange}: {event.get('message')}")
-                        if kind == "subscribed":
-                            self._user_seq = event["seq"]
-                            await self._reconcile()
-                            synced = True
+                        if await self._on_user_event(event):
                             attempt = 0
-                            continue
-                        if not synced:
-                            continue
-                        seq = event["seq"]
-                        if kind == "heartbeat":
-                            if seq > self._user_seq:
-                                self.stats.gaps += 1
-                                await self._reconcile()
-                                self._user_seq = seq
-                            continue
-                        if seq <= self._user_seq:
-                            self.stats.duplicates += 1
-                            continue
-                        if seq != self._user_seq + 1:
-                            self.stats.gaps += 1
-                            await self._reconcile()
-                        self._user_seq = seq
-                        if kind == "fill":
-                            self._on_fill(event)
-                        elif kind == "order":
-                            self._on_order(event)
-            except (OSError, TimeoutError, websockets.ConnectionClosed, websockets.InvalidHandshake):
+            except (OSError, TimeoutError, httpx.HTTPError, websockets.ConnectionClosed, websockets.InvalidHandshake):
                 pass
             self.stats.disconnects += 1
             await asyncio.sleep(self._backoff(attempt))
@@ -702,18 +840,15 @@ class LiveVenue:
 
     async def _reconcile(self) -> None:
         """Fills since the last fill id, open orders, and the final state of every order believed open."""
-        import httpx
-
         self.stats.reconciles += 1
-        try:
-            health = (await self._http.get("/health")).json()
-        except (httpx.HTTPError, ValueError):
+        restarted = await self._restarted()
+        if restarted is None:
             return
-        if health.get("instance") != self._instance:
-            self._instance = health.get("instance")
+        if restarted:
             self.stats.server_restarts += 1
             with self._cond:
                 self._max_fill_id = 0
+                self._max_fill_ids = [0] * len(self.symbols)
                 self._seen_fills.clear()
                 now = time.time_ns()
                 for order in self._orders.values():
@@ -724,20 +859,16 @@ class LiveVenue:
                                    order.side, order.price, 0)
                         )  # fmt: skip
                 self._cond.notify_all()
-        while True:
-            response = await self._signed("GET", f"/api/{self.exchange}/fills", {"from_id": self._max_fill_id})
-            if response is None or response.status_code != 200:
-                return
-            fills = response.json()
-            for fill in fills:
-                self._on_fill(fill)
-            if len(fills) < 1000:
-                break
-        response = await self._signed("GET", f"/api/{self.exchange}/open_orders", {})
-        if response is None or response.status_code != 200:
+        fills = await self._fills_since()
+        if fills is None:
+            return
+        for fill in fills:
+            self._on_fill(fill)
+        listed = await self._open_orders()
+        if listed is None:
             return
         open_ids = set()
-        for event in response.json():
+        for event in listed:
             self._on_order(event)
             open_ids.add(event.get("client_order_id"))
         with self._cond:
@@ -745,13 +876,12 @@ class LiveVenue:
                 o for o in self._orders.values() if not o.done and self.client_order_id(o.order_id) not in open_ids
             ]
         for order in believed:
-            params = {"symbol": self.symbols[order.instrument], "client_order_id": self.client_order_id(order.order_id)}
-            answer = await self._signed("GET", f"/api/{self.exchange}/order", params)
+            answer = await self._signed("GET", *self._order_request(order))
             if answer is not None and answer.status_code == 200:
-                self._on_order(answer.json())
-            elif answer is not None and answer.status_code == 404 and not order.created:
+                self._on_order(self._order_event(answer.json()))
+            elif answer is not None and self._unknown(answer) and not order.created:
                 await self._create(order.order_id)  # never reached the server: send it again (same client id)
-            elif answer is not None and answer.status_code == 404:
+            elif answer is not None and self._unknown(answer):
                 with self._cond:
                     order.deferred = (OrderStatus.CANCELLED, OrderReason.NONE, order.filled)
                     self._settle_deferred(order, time.time_ns())
