@@ -34,6 +34,7 @@ Compile times are excluded (a warm-up per process). ``--quick`` runs a small wor
     python benchmarks/decision_matrix.py matrix               # 3M events, 3 runs per cell
     python benchmarks/decision_matrix.py matrix --quick
     python benchmarks/decision_matrix.py rss                  # peak RSS, 1M vs 30M events, mmap and stream
+    python benchmarks/decision_matrix.py compile              # the replay kernel's cold compile, then its cache
 
 hftbacktest is an optional, benchmark-only dependency (``uv pip install --no-deps hftbacktest==2.4.4``).
 """
@@ -590,9 +591,55 @@ def rss(args: argparse.Namespace) -> None:
                   f"({found['seconds']:.1f} s, {found['fills']:,} fills)")  # fmt: skip
 
 
+# =============================================================================================================
+# compile: the replay kernel's cold compile and its cache
+# =============================================================================================================
+def compile_worker(args: argparse.Namespace) -> dict[str, Any]:
+    """The replay venue's first advance in this process (the kernel compiled, or loaded from numba's cache)."""
+    import resource
+
+    from hft_core.venues.base import Watch
+
+    events = np.load(workload(args.events, args.rate, args.seed))[:20_000]
+    cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime
+    started = time.perf_counter()
+    venue = _venue(events)
+    venue.advance(venue.start() + 10**9, Watch())
+    return {
+        "wall_s": time.perf_counter() - started,
+        "cpu_s": resource.getrusage(resource.RUSAGE_SELF).ru_utime - cpu,
+    }
+
+
+def compile_times(args: argparse.Namespace) -> None:
+    import os
+
+    workload(args.events, args.rate, args.seed)
+    with tempfile.TemporaryDirectory() as cache:
+        for what in ("cold (empty numba cache)", "from the cache"):
+            command = [
+                sys.executable,
+                __file__,
+                "compile-worker",
+                "--events",
+                str(args.events),
+                "--seed",
+                str(args.seed),
+            ]
+            done = subprocess.run(
+                command, capture_output=True, text=True, check=False, env={**os.environ, "NUMBA_CACHE_DIR": cache}
+            )
+            if done.returncode != 0:
+                raise SystemExit(f"compile worker failed:\n{done.stderr[-3000:]}")
+            found = json.loads(done.stdout.strip().splitlines()[-1])
+            print(f"replay venue's first advance, {what}: {found['cpu_s']:.1f} s CPU ({found['wall_s']:.1f} s wall)")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("what", choices=["fixed-cost", "matrix", "rss", "worker", "rss-worker"])
+    parser.add_argument(
+        "what", choices=["fixed-cost", "matrix", "rss", "compile", "worker", "rss-worker", "compile-worker"]
+    )
     parser.add_argument("--source", choices=["mmap", "stream"], help=argparse.SUPPRESS)
     parser.add_argument("--sizes", default="1000000,30000000", help="rss: workload sizes, comma-separated")
     parser.add_argument("--venue-only", action="store_true", help=argparse.SUPPRESS)
@@ -618,6 +665,11 @@ def main(argv: list[str] | None = None) -> None:
         rss(args)
     elif args.what == "rss-worker":
         print(json.dumps(rss_worker(args)))
+    elif args.what == "compile":
+        args.events = args.events or 400_000
+        compile_times(args)
+    elif args.what == "compile-worker":
+        print(json.dumps(compile_worker(args)))
     else:
         print(json.dumps(matrix_worker(args)))
 
