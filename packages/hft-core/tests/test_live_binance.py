@@ -155,7 +155,8 @@ def test_a_strategy_trades_through_the_binance_dialect(server: BackgroundServer)
 
 
 def test_a_fill_while_the_user_stream_is_down_is_reconciled_once(server: BackgroundServer) -> None:
-    with connect(server, backoff_s=0.6, max_backoff_s=0.6) as venue:
+    metrics_port = free_port()
+    with connect(server, backoff_s=0.6, max_backoff_s=0.6, metrics_port=metrics_port) as venue:
         venue.start()
         reconciles = venue.stats.reconciles
         assert reconciles == 1
@@ -165,12 +166,14 @@ def test_a_fill_while_the_user_stream_is_down_is_reconciled_once(server: Backgro
         response = httpx.post(f"{server.url}/admin/faults", params={"kind": "disconnect"}, timeout=5)
         assert response.status_code == 200, response.text
         wait_for(lambda: venue.stats.disconnects > disconnects, 2.0)
-        assert not records(server).subscribers.get(KEY)  # the user stream is down (backoff 0.3-0.9 s)
+        wait_for(lambda: not records(server).subscribers.get(KEY), 0.25)  # the user stream is down (0.3-0.9 s)
         venue.submit(time.time_ns(), 0, 2, BUY, OrderType.MARKET, 0, 20)
         wait_for(lambda: any(o.client_order_id == venue.client_order_id(2) for o in records(server).orders.values()))
         wait_for(lambda: len(venue.fills) >= 2 and venue.stats.reconciles == reconciles + 1, 5.0)
         time.sleep(0.3)
         reports = [(r.order_id, r.status) for r in venue._reports]
+        scraped = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text.splitlines()
+    assert f'hft_live_position{{symbol="{SYMBOL}"}} 0.003' in scraped and "hft_live_reconciles_total 2.0" in scraped
     assert reports.count((2, OrderStatus.FILLED)) == 1 and reports.count((1, OrderStatus.FILLED)) == 1
     theirs = [f for f in records(server).fills if f.client_order_id.startswith(f"{venue.session}-")]
     assert sorted((f.fill_id, f.price, f.qty) for f in theirs) == sorted(

@@ -18,6 +18,11 @@ and whenever its ``seq`` jumps, the client reconciles: fills since the last fill
 final state of every order it believed open. A server that restarted (another ``instance`` in ``/health``) has none
 of the client's orders: those are reported cancelled, and fill ids count from the start again.
 
+Dialects. This class speaks ``hft serve``'s seed-style API; the methods under "the dialect" (URL, instruments, book
+stream, order requests and answers, fills and open orders for reconciliation, the user stream's URL and messages)
+are what another API replaces (`hft_core.venues.live.binance.BinanceLiveVenue`, Binance's spot dialect), while the
+threads, reconnection, reconciliation and order bookkeeping here are shared.
+
 Orders. Each engine order id becomes the client order id ``<session>-<id>``; a create is retried on a network error
 with the same id, and the server's idempotency makes a retried create never a second order. Fills are reported only
 from the server's fill records (each fill id once), so a fill is never lost or reported twice; a terminal update
@@ -281,7 +286,7 @@ class LiveVenue:
         asyncio.run_coroutine_threadsafe(self._cancel(order_id), self._loop)
 
     def modify(self, now: int, instrument: int, order_id: int, price: int, qty: int) -> None:
-        """Refused: the seed-style API has no modify (cancel and place a new order instead)."""
+        """Refused: neither dialect has a modify here (cancel and place a new order instead)."""
         self._check(instrument)
         with self._cond:
             order = self._orders.get(order_id)
