@@ -181,8 +181,12 @@ def resync_time(server: Server) -> float:
         return time.monotonic() - ready_at
 
 
-def soak(server: Server, clients: int, rate: float, seconds: float, orders: bool = True) -> list[float]:
+def soak(
+    server: Server, clients: int, rate: float, seconds: float, orders: bool = True
+) -> tuple[list[float], dict[str, int]]:
+    """Server RSS samples (MB, one a second) and the order requests' outcomes (``sent``, ``refused``: not 2xx)."""
     samples: list[float] = []
+    outcomes = {"sent": 0, "refused": 0}
 
     def sample_rss_while_trading() -> None:
         deadline = time.monotonic() + seconds
@@ -200,14 +204,16 @@ def soak(server: Server, clients: int, rate: float, seconds: float, orders: bool
                 cid = f"soak-{time.monotonic_ns()}-{n}"
                 params = {"symbol": SYMBOL, "side": "buy", "qty": 0.01, "price": round(bid * 0.9, 2),
                           "client_order_id": cid}  # fmt: skip
-                http.post(f"/api/binance/order?{signed_query(SECRET, params)}", headers={"X-API-KEY": KEY})
+                created = http.post(f"/api/binance/order?{signed_query(SECRET, params)}", headers={"X-API-KEY": KEY})
                 query = signed_query(SECRET, {"symbol": SYMBOL, "client_order_id": cid})
-                http.delete(f"/api/binance/order?{query}", headers={"X-API-KEY": KEY})
+                cancelled = http.delete(f"/api/binance/order?{query}", headers={"X-API-KEY": KEY})
+                outcomes["sent"] += 2
+                outcomes["refused"] += sum(not r.is_success for r in (created, cancelled))
                 n += 1
                 time.sleep(0.1)
 
     asyncio.run(under_load(server, clients, rate, seconds, sample_rss_while_trading))
-    return samples
+    return samples, outcomes
 
 
 def slope_mb_per_min(samples: list[float]) -> float:
@@ -278,13 +284,14 @@ def main() -> None:
         server = Server(free_port())
         server.start()
         try:
-            samples = soak(server, args.clients, args.rate, args.soak, orders=not args.soak_without_orders)
+            samples, outcomes = soak(server, args.clients, args.rate, args.soak, orders=not args.soak_without_orders)
         finally:
             server.stop()
         print(f"soak {args.soak:g} s: RSS first {samples[0]:.1f} MB, last {samples[-1]:.1f} MB, "
               f"max {max(samples):.1f} MB, slope {slope_mb_per_min(samples):+.2f} MB/min "
               f"(first half {slope_mb_per_min(samples[: len(samples) // 2]):+.2f}, "
-              f"second half {slope_mb_per_min(samples[len(samples) // 2 :]):+.2f})")  # fmt: skip
+              f"second half {slope_mb_per_min(samples[len(samples) // 2 :]):+.2f}); "
+              f"order requests {outcomes['sent']}, refused {outcomes['refused']}")  # fmt: skip
 
 
 if __name__ == "__main__":
