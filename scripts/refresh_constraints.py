@@ -44,7 +44,7 @@ def main() -> None:
         "# The development environment's third-party packages, pinned: .ci/run points uv at it (UV_CONSTRAINT).\n"
         f"# Refreshed {dt.date.today().isoformat()} with: hatch run python scripts/refresh_constraints.py\n"
     )
-    TARGET.write_text(header + "\n".join(sorted(pins)) + "\n")
+    TARGET.write_text(header + "\n".join(sorted(pins, key=lambda pin: pin.partition("==")[0])) + "\n")
     print(f"wrote {len(pins)} pins to {TARGET}")
 
 
