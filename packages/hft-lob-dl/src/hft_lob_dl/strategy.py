@@ -8,7 +8,8 @@ was read (``latency="budget"``, deterministic) or after the measured inference t
 alternates between decisions and these actions.
 
 ``mode="quote"`` keeps one bid and one ask ``half_spread`` around a centre shifted by ``skew`` × (P(up) − P(down))
-and against the inventory by ``inventory_skew`` per lot; ``mode="take"`` sends an IOC order at the touch seen at
+and against the inventory by ``inventory_skew`` per lot (a quote whose price stays is left alone, keeping its place
+in the queue; one whose price moves is cancelled and replaced); ``mode="take"`` sends an IOC order at the touch seen at
 the decision when P(up) or P(down) reaches ``min_confidence``, towards ``max_position``. The model is loaded (or,
 for the default, built from simulated data and cached) when the strategy is built, so a missing torch or a model
 trained for another layout stops the run before it starts. A deep model runs on one torch thread (the process's
@@ -17,6 +18,7 @@ torch setting): a single window gains nothing from more, and they would compete 
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from typing import Any
@@ -60,6 +62,8 @@ class LobDlStrategy(Strategy):
         self.anchor = 0.0
         self.pending: tuple[float, float, float, float] | None = None
         self._rest_ns = 0
+        self.quotes: dict[int, tuple[int, float]] = {}
+        """side (+1 bid, -1 ask) -> (order id, price) of the strategy's resting quote."""
         self.decisions = 0
         self.inference_ns: list[int] = []
         self.predicted = np.zeros(3, np.int64)
@@ -186,16 +190,32 @@ class LobDlStrategy(Strategy):
             elif p_down >= self.config.min_confidence and position > -self._cap:
                 ctx.sell(min(self._size, self._cap + position), bid, tif="ioc")
             return
-        ctx.cancel_all()
         config, mid = self.config, (bid + ask) / 2
         skew = config.skew.price(self.tick, mid)
         half = config.half_spread.price(self.tick, mid)
         lean = config.inventory_skew.price(self.tick, mid)
         centre = mid + skew * (p_up - p_down) - lean * position / self.lot
-        if position < self._cap:
-            ctx.buy(min(self._size, self._cap - position), min(centre - half, ask - self.tick), tif="post-only")
-        if position > -self._cap:
-            ctx.sell(min(self._size, self._cap + position), max(centre + half, bid + self.tick), tif="post-only")
+        alive = set(ctx.open_orders())
+        buy_qty = min(self._size, self._cap - position) if position < self._cap else 0.0
+        sell_qty = min(self._size, self._cap + position) if position > -self._cap else 0.0
+        self._quote(ctx, 1, buy_qty, min(centre - half, ask - self.tick), alive)
+        self._quote(ctx, -1, sell_qty, max(centre + half, bid + self.tick), alive)
+
+    def _quote(self, ctx: Context, side: int, qty: float, price: float, alive: set[int]) -> None:
+        """Keep one post-only quote on ``side`` at ``price`` (on the grid as the engine puts it: buys down, sells
+        up): a quote already there stays, keeping its place in the queue; one elsewhere is cancelled and replaced."""
+        ticks = price / self.tick
+        level = (math.floor(ticks + 1e-9) if side > 0 else math.ceil(ticks - 1e-9)) * self.tick
+        current = self.quotes.get(side)
+        if current is not None and current[0] in alive:
+            if qty > 0 and abs(current[1] - level) < self.tick / 2:
+                return
+            ctx.cancel(current[0])
+        self.quotes.pop(side, None)
+        if qty <= 0:
+            return
+        order = ctx.buy(qty, level, tif="post-only") if side > 0 else ctx.sell(qty, level, tif="post-only")
+        self.quotes[side] = (order, level)
 
 
 def _stderr(message: str) -> None:
