@@ -61,7 +61,7 @@ def test_word_list_scorer_simple_format_and_errors(tmp_path: Path) -> None:
     bad.write_text("word,sentiment\nx,maybe\n")
     with pytest.raises(ConfigError, match=r"bad.csv:2: sentiment must be"):
         WordListScorer.from_file(bad)
-    with pytest.raises(ConfigError, match="missing.csv: no such file"):
+    with pytest.raises(ConfigError, match=r"missing\.csv: no such file"):
         WordListScorer.from_file(tmp_path / "missing.csv")
 
 
