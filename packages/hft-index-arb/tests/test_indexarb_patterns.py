@@ -4,29 +4,31 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hft_core import ConfigError
 from hft_core.plugins import PluginHost
 from hft_core.runs import execute_run, resolve_run
 from hft_index_arb import plugin
 from hft_index_arb.config import EtfArbConfig, IndexArbConfig
-
-BAND = re.compile(r"BAND .* (?:future|etf)=(\S+) basis=\S+ lower=(\S+) upper=(\S+)")
+from hft_index_arb.records import band_series
 
 
 def _host() -> PluginHost:
     return PluginHost(discover=False, extra=[("hft-index-arb", plugin)])
 
 
-def _run(name: str, *assignments: str, seed: int = 3, duration_s: float = 120.0) -> tuple[int, str, list[str]]:
+def _run(
+    name: str, *assignments: str, seed: int = 3, duration_s: float = 120.0
+) -> tuple[int, str, list[str], pd.DataFrame]:
+    """Fills, the fills as CSV, the log and the band (`band_series`) of one run."""
     spec = resolve_run(name, assignments=list(assignments), seed=seed, duration_s=duration_s, host=_host())
     result, _ = execute_run(spec, write=False)
-    return len(result.fills), result.fills.to_csv(), result.logs
+    return len(result.fills), result.fills.to_csv(), result.logs, band_series(result)
 
 
 def test_patterns_and_market_register() -> None:
@@ -41,12 +43,12 @@ def test_patterns_and_market_register() -> None:
 
 @pytest.mark.parametrize("name", ["index-arb", "etf-arb"])
 def test_a_run_is_deterministic_and_trades_both_legs(name: str) -> None:
-    fills, csv, logs = _run(name, duration_s=120.0)
+    fills, csv, logs, bands = _run(name, duration_s=120.0)
     assert (fills, csv) == _run(name, duration_s=120.0)[:2]
     assert fills > 0
     derivative = "IDXF/USD" if name == "index-arb" else "IDXE/USD"
     assert derivative in csv and "S000/USD" in csv
-    assert any(line.split(" ", 1)[1].startswith("BAND") for line in logs)
+    assert len(bands) == 120 and not bands.isna().any().any()
     assert any("EXEC" in line for line in logs)
 
 
@@ -59,11 +61,9 @@ def test_a_run_is_deterministic_and_trades_both_legs(name: str) -> None:
 )
 def test_a_basis_that_never_leaves_the_band_makes_no_trades(name: str, quiet: list[str]) -> None:
     # The future's (ETF's) traders price it exactly at fair value: only the tick grid moves it off.
-    fills, _, logs = _run(name, *quiet)
-    bands = [BAND.search(line) for line in logs]
-    rows = [(float(m[1]), float(m[2]), float(m[3])) for m in bands if m]
-    assert len(rows) >= 50
-    assert all(lower <= price <= upper for price, lower, upper in rows)
+    fills, _, _, bands = _run(name, *quiet)
+    assert len(bands) >= 50
+    assert ((bands["lower"] <= bands["price"]) & (bands["price"] <= bands["upper"])).all()
     assert fills == 0
 
 
@@ -77,7 +77,7 @@ def test_widening_fees_shrinks_trading(name: str) -> None:
 
 @pytest.mark.parametrize("execution", ["almgren-chriss", "twap", "sweep"])
 def test_every_execution_method_runs(execution: str) -> None:
-    fills, _, logs = _run("index-arb", f"execution={execution}")
+    fills, _, logs, _ = _run("index-arb", f"execution={execution}")
     assert fills > 0
     assert any(f"EXEC {execution}" in line for line in logs)
 
@@ -140,16 +140,32 @@ def test_basis_carry_on_the_binance_captures_applies_fees() -> None:
     assert any("CARRY " in line for line in logs)
 
 
-def test_band_series_reads_the_band_back(tmp_path: Path) -> None:
-    from hft_index_arb.records import band_series
+def test_band_series_reads_the_band_back_and_the_report_draws_it(tmp_path: Path) -> None:
+    from hft_core.report import write_report
 
     spec = resolve_run("index-arb", seed=3, duration_s=30.0, host=_host())
     result, _ = execute_run(spec, out=tmp_path / "run")
     frame = band_series(tmp_path / "run")
     assert len(frame) == 30
     assert (frame["lower"] <= frame["fair"]).all() and (frame["fair"] <= frame["upper"]).all()
-    assert frame["basis"].to_numpy() == pytest.approx((frame["price"] - frame["fair"]).to_numpy(), abs=2e-4)
-    assert band_series(result.logs).equals(frame)
+    assert frame["basis"].to_numpy() == pytest.approx((frame["price"] - frame["fair"]).to_numpy(), abs=1e-9)
+    assert band_series(result).equals(frame)
+    assert band_series(tmp_path / "run" / "series.parquet").equals(frame)
+    assert not any(" BAND " in line for line in result.logs)  # recorded once, in series.parquet
+    names = set(result.series["name"])
+    assert {"basis", "basis.band_low", "basis.band_high", "price.fair", "price.spot", "price.future"} == names
+    run, written = write_report(tmp_path / "run")
+    assert tmp_path / "run" / "series.png" in written
+    assert (tmp_path / "run" / "series.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert 'alt="series.png"' in (tmp_path / "run" / "report.html").read_text()
+    assert run.series["name"].tolist() == result.series["name"].tolist()
+
+
+def test_band_series_of_a_missing_file_names_it(tmp_path: Path) -> None:
+    from hft_core import DataError
+
+    with pytest.raises(DataError, match=r"series\.parquet: no such file"):
+        band_series(tmp_path)
 
 
 def test_same_seed_writes_byte_identical_run_directories(tmp_path: Path) -> None:
@@ -157,7 +173,7 @@ def test_same_seed_writes_byte_identical_run_directories(tmp_path: Path) -> None
         spec = resolve_run("index-arb", assignments=["units=2"], seed=4, duration_s=40.0, host=_host())
         execute_run(spec, out=tmp_path / name)
     files = sorted(p.name for p in (tmp_path / "a").iterdir())
-    assert "fills.parquet" in files and "log.txt" in files
+    assert {"fills.parquet", "log.txt", "series.parquet"} <= set(files)
     assert files == sorted(p.name for p in (tmp_path / "b").iterdir())
     for file in files:
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes(), file
@@ -165,8 +181,7 @@ def test_same_seed_writes_byte_identical_run_directories(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("name", ["index-arb", "etf-arb"])
 def test_counting_exit_costs_trades_less(name: str) -> None:
-    fills, _, _ = _run(name)
-    fewer, _, logs = _run(name, "exit_costs=true")
+    fills = _run(name)[0]
+    fewer, _, _, bands = _run(name, "exit_costs=true")
     assert 0 < fewer < fills
-    bands = [m for m in map(BAND.search, logs) if m]
-    assert bands and all(float(m[2]) < float(m[3]) for m in bands)
+    assert len(bands) and (bands["lower"] < bands["upper"]).all()

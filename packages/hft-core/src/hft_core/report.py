@@ -1,6 +1,8 @@
 """``hft report RUN_DIR``: print a run's summary and write PNG plots and a self-contained HTML page.
 
-Plots: the mid price with the strategy's quotes and fills, its inventory, and its PnL. The HTML page embeds
+Plots: the mid price with the strategy's quotes and fills, its inventory, its PnL, and (when the run has a
+``series.parquet``) the series the strategy recorded with ``ctx.record``, one panel per group (the part of a name
+before its dot: ``basis``, ``basis.low`` and ``basis.high`` share one). The HTML page embeds
 them (base64), so it can be mailed or archived on its own, with the summary's stats in groups (`summary_sections`,
 which the console table shows too), the run's resolved ``config.toml``, the fills and round trips tables (the first
 and last rows of a long one, with the counts), and an interactive chart per instrument of the mid, the quotes
@@ -62,6 +64,8 @@ class RunRecord:
     """Empty for a run directory written before round trips were recorded."""
     config_text: str | None = None
     """The run's resolved ``config.toml``; None where the directory has none (a result written by a notebook)."""
+    series: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """What the strategy recorded (``series.parquet``); empty for a run that recorded nothing, or an older one."""
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -95,6 +99,7 @@ _COLUMNS: dict[str, dict[str, str]] = {
         "pnl": "number",
         "holding_s": "number",
     },
+    "series": {"ts": "integer", "name": "any", "value": "number"},
 }
 """The columns the report reads from each file, with the kind of values each must hold."""
 
@@ -212,6 +217,7 @@ def load_run(path: Path) -> RunRecord:
         equity=_read_frame(path / "equity.parquet"),
         round_trips=_read_frame(trips) if (trips := path / "round_trips.parquet").exists() else pd.DataFrame(),
         config_text=_read_config(path / "config.toml"),
+        series=_read_frame(series) if (series := path / "series.parquet").exists() else pd.DataFrame(),
     )
 
 
@@ -375,7 +381,29 @@ def _plots(run: RunRecord) -> dict[str, bytes]:
             axis.legend(loc="upper left", fontsize="small")
         images[name] = _png(figure)
         plt.close(figure)
+    if len(run.series):
+        images["series.png"] = _series_png(run.series, t0 if len(equity) else int(run.series["ts"].min()), plt)
     return images
+
+
+def _series_png(series: pd.DataFrame, t0: int, plt: Any) -> bytes:
+    """The recorded series, one panel per group (the part of a name before its dot), names in the legend."""
+    names = list(dict.fromkeys(series["name"].astype(str)))
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(name.split(".", 1)[0], []).append(name)
+    figure, axes = plt.subplots(len(groups), 1, figsize=(10, 2.8 * len(groups)), squeeze=False, sharex=True)
+    by_name = {str(name): rows for name, rows in series.groupby(series["name"].astype(str), sort=False)}
+    for axis, (group, members) in zip(axes[:, 0], groups.items(), strict=True):
+        for name in members:
+            rows = by_name[name]
+            axis.plot((rows["ts"] - t0) / _NS, rows["value"], linewidth=0.9, label=name)
+        axis.set_title(f"recorded: {', '.join(members)}" if len(members) > 1 else f"recorded: {group}")
+        axis.legend(loc="upper left", fontsize="small", ncol=min(6, len(members)))
+    axes[-1, 0].set_xlabel("market time (s)")
+    data = _png(figure)
+    plt.close(figure)
+    return data
 
 
 def _rows_shown(count: int) -> list[int | None]:
@@ -810,7 +838,7 @@ summary.json.</p>
 <h2>Fills</h2>{_fills_table(run.fills)}
 <h2>Round trips</h2>{_round_trips_table(run.round_trips)}
 <p>{len(run.orders)} orders, {len(run.fills)} fills. Files: orders.parquet, fills.parquet, equity.parquet,
-round_trips.parquet, config.toml.</p>
+round_trips.parquet, {"series.parquet, " if len(run.series) else ""}config.toml.</p>
 </body></html>
 """
 

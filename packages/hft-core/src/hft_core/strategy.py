@@ -259,6 +259,14 @@ class Context(Protocol):
         ...
 
     def log(self, message: str) -> None: ...
+    def record(self, name: str, value: float) -> None:
+        """Record ``value`` of the series ``name`` at ``now`` (the run's ``series.parquet``, drawn by ``hft report``).
+
+        ``name``: an identifier of at most 32 characters (letters, digits, ``_``), optionally ``group.part``:
+        the report draws the series of one group (the part before the dot) in one panel. At most 32 distinct names
+        a run; a bad name, a 33rd name or a value that is not a finite number raises `ValueError`.
+        """
+        ...
 
 
 class Strategy:

@@ -8,7 +8,7 @@
 - `market`: the ``index-market`` (`IndexVenue`, every book advanced in numpy, on hft-core's `Venue` protocol);
   `scenarios` builds it from its knobs.
 - `strategies`: ``index-arb`` (future vs basket), ``etf-arb`` (ETF vs basket) and ``basis-carry`` (crypto spot
-  vs perpetual with funding as carry); `records.band_series` reads their ``BAND`` log lines back as a table.
+  vs perpetual with funding as carry); `records.band_series` reads the band and basis they record back as a table.
 """
 
 from hft_index_arb.__about__ import __version__

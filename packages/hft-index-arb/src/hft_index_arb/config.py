@@ -132,7 +132,7 @@ class _BasketArbConfig(Config):
     ] = False
     decide_ms: Annotated[float, Knob("Decision interval.", unit="ms", gt=0)] = 200.0
     record_s: Annotated[
-        float, Knob("Interval of the BAND lines (fair value, basis, band) in the log.", unit="s", gt=0)
+        float, Knob("Interval of the recorded series (prices, fair value, basis, band).", unit="s", gt=0)
     ] = 1.0
 
     def validate(self) -> None:

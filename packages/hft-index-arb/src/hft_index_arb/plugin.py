@@ -32,8 +32,9 @@ INDEX_ARB = Pattern(
         "F* = (S − PV(dividends))·e^((r−q)T), and builds the no-arbitrage band from both legs' taker fees, every "
         "book swept at the size to trade, the financing spread and the future's margin. Above the band it sells "
         "the future and buys the basket; below, the reverse; it closes both legs when the future is back at fair. "
-        "The basket leg is sliced by the execution knob (lqg, almgren-chriss, twap, sweep). The log has the band "
-        "and basis every record_s (BAND), each basket leg's implementation shortfall (EXEC) and a summary."
+        "The basket leg is sliced by the execution knob (lqg, almgren-chriss, twap, sweep). It records the band "
+        "and basis every record_s (series.parquet, drawn by hft report); the log has each basket leg's "
+        "implementation shortfall (EXEC) and a summary."
     ),
     config="hft_index_arb.config:IndexArbConfig",
     strategy="hft_index_arb.strategies:IndexArb",

@@ -1,44 +1,64 @@
-"""The band and the basis through time, read back from a run's ``BAND`` / ``BASIS`` log lines.
+"""The band and the basis through time, as a table, from what ``index-arb`` and ``etf-arb`` record.
 
-`band_series` turns ``log.txt`` of an ``index-arb`` or ``etf-arb`` run (or `BacktestResult.logs`) into a table:
-``time`` (UTC), ``spot`` (the basket at its mids), ``fair``, ``price`` (the derivative's mid), ``basis``
-(``price − fair``), ``lower``, ``upper`` and ``position``. Plot ``price`` against ``lower``/``upper`` to see
-where the derivative left the band.
+Every ``record_s`` the strategies record (``ctx.record``, a run directory's ``series.parquet``) ``price.spot``
+(the basket at its mids), ``price.fair``, ``price.future`` or ``price.etf`` (the derivative's mid), ``basis``
+(mid − fair) and the band's edges in basis terms, ``basis.band_low`` and ``basis.band_high``. `band_series` puts
+them side by side, one row per record: ``ts``, ``time`` (UTC), ``spot``, ``fair``, ``price``, ``basis``, and the
+band as prices, ``lower`` and ``upper`` (fair + the edges). Plot ``price`` against ``lower``/``upper`` to see where
+the derivative left the band (``hft report`` draws the recorded series as they are).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
-from hft_core import DataError
+from hft_core import BacktestResult, DataError
 
 __all__ = ["band_series"]
 
-_BAND = re.compile(
-    r"^(?P<ts>\d+) BAND spot=(?P<spot>\S+) fair=(?P<fair>\S+) (?:future|etf)=(?P<price>\S+) basis=(?P<basis>\S+) "
-    r"lower=(?P<lower>\S+) upper=(?P<upper>\S+) position=(?P<position>-?\d+)$"
-)
-_COLUMNS = ("spot", "fair", "price", "basis", "lower", "upper")
+_COLUMNS = {
+    "price.spot": "spot",
+    "price.fair": "fair",
+    "price.future": "price",
+    "price.etf": "price",
+    "basis": "basis",
+    "basis.band_low": "lower",
+    "basis.band_high": "upper",
+}
+"""The recorded series `band_series` reads, and its column for each."""
 
 
-def band_series(source: str | Path | Iterable[str]) -> pd.DataFrame:
-    """The ``BAND`` lines of a run directory, a ``log.txt`` path, or log lines, as a DataFrame (module doc)."""
+def band_series(source: str | Path | BacktestResult | pd.DataFrame) -> pd.DataFrame:
+    """The band and basis of a run directory (or its ``series.parquet``), a result, or a result's ``series``
+    frame, as a wide table (module doc); empty when the run recorded none."""
     if isinstance(source, str | Path):
         path = Path(source)
-        path = path / "log.txt" if path.is_dir() else path
+        path = path / "series.parquet" if path.is_dir() else path
         if not path.is_file():
-            raise DataError(f"{path}: no such log file (give a run directory or its log.txt)")
-        lines: Iterable[str] = path.read_text(encoding="utf-8").splitlines()
+            raise DataError(
+                f"{path}: no such file (give a run directory of index-arb or etf-arb, or its series.parquet)"
+            )
+        try:
+            series = pd.read_parquet(path, columns=["ts", "name", "value"])
+        except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
+            raise DataError(f"{path}: unreadable series file: {' '.join(str(exc).split())}") from None
+    elif isinstance(source, BacktestResult):
+        series = source.series
     else:
-        lines = source
-    rows = []
-    for line in lines:
-        match = _BAND.match(line.strip())
-        if match:
-            rows.append((int(match["ts"]), *(float(match[c]) for c in _COLUMNS), int(match["position"])))
-    frame = pd.DataFrame(rows, columns=["ts", *_COLUMNS, "position"])
+        series = source
+    rows = series[series["name"].isin(list(_COLUMNS))]
+    wide = rows.pivot(index="ts", columns="name", values="value").rename(columns=_COLUMNS)
+    columns = ["spot", "fair", "price", "basis"]
+    frame = pd.DataFrame(
+        {"ts": wide.index.to_numpy(dtype="int64"), **{c: wide[c].to_numpy() for c in columns if c in wide}},
+        columns=["ts", *columns],
+    )
+    if len(frame):
+        frame["lower"] = frame["fair"].to_numpy() + wide["lower"].to_numpy()
+        frame["upper"] = frame["fair"].to_numpy() + wide["upper"].to_numpy()
+    else:
+        frame["lower"] = frame["upper"] = pd.Series(dtype="float64")
+    frame = frame.astype({"ts": "int64", **dict.fromkeys([*columns, "lower", "upper"], "float64")})
     frame.insert(1, "time", pd.to_datetime(frame["ts"], unit="ns", utc=True))
     return frame

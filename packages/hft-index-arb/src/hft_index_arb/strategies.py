@@ -8,8 +8,10 @@ sell it and buy the basket; below it, the reverse; a position is closed (both le
 to the fair value. The derivative leg is one market order; the basket leg follows the execution schedule of the
 ``execution`` knob (`hft_index_arb.execution.schedule`) in ``slices`` IOC child orders ``slice_ms`` apart, with the
 covariance estimated from the mids it has seen (EWMA) and each name's temporary impact from its book's depth. Each
-basket leg's implementation shortfall against its arrival mids is logged (``EXEC`` lines), the band and basis every
-``record_s`` (``BAND`` lines), and their summary at the end.
+basket leg's implementation shortfall against its arrival mids is logged (``EXEC`` lines) and their summary at
+the end; every ``record_s`` they record (``ctx.record``) the prices ``price.spot``, ``price.fair`` and
+``price.future`` (``price.etf``), and the basis with the band in basis terms: ``basis`` (mid − fair),
+``basis.band_low`` and ``basis.band_high`` (the band's edges − fair), which ``hft report`` draws.
 """
 
 from __future__ import annotations
@@ -182,11 +184,13 @@ class _BasketArb(Strategy, ABC, Generic[_Knobs]):
         config = self.config
         if ctx.now >= self._next_record:
             self._next_record = ctx.now + round(config.record_s * 1e9)
-            ctx.log(
-                f"BAND spot={spot:.4f} fair={fair_band.fair:.4f} {self.label}={d_mid:.4f} "
-                f"basis={d_mid - fair_band.fair:.4f} lower={fair_band.lower:.4f} upper={fair_band.upper:.4f} "
-                f"position={held}"
-            )
+            fair = fair_band.fair
+            ctx.record("price.spot", spot)
+            ctx.record("price.fair", fair)
+            ctx.record(f"price.{self.label}", d_mid)
+            ctx.record("basis", d_mid - fair)
+            ctx.record("basis.band_low", fair_band.lower - fair)
+            ctx.record("basis.band_high", fair_band.upper - fair)
         if self._decisions < _WARMUP or self._path is not None:  # one basket leg at a time
             return
         units = config.units

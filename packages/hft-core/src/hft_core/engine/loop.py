@@ -28,7 +28,14 @@ from hft_core.engine import stats as run_stats
 from hft_core.engine.accounts import Accounts
 from hft_core.engine.blotter import Blotter
 from hft_core.engine.book_view import VenueBookView
-from hft_core.engine.results import EQUITY_COLUMNS, BacktestResult, frame_from_rows, round_trips_frame, with_time
+from hft_core.engine.results import (
+    EQUITY_COLUMNS,
+    BacktestResult,
+    SeriesRecorder,
+    frame_from_rows,
+    round_trips_frame,
+    with_time,
+)
 from hft_core.errors import HftError
 from hft_core.events import BUY, SELL
 from hft_core.gate import check_strategy_may_run
@@ -157,6 +164,7 @@ class Engine:
         self._equity_ts: list[int] = []
         self._equity_total: list[float] = []
         self._logs: list[str] = []
+        self.series = SeriesRecorder()  # what the strategy records with `ctx.record`
         self._wants_order_updates = _overrides(strategy, "on_order")
         self._wants_fills = _overrides(strategy, "on_fill")
         # A strategy that reacts to neither fills nor order updates learns of them at its next decision, so
@@ -670,7 +678,7 @@ class Engine:
         stats.update(self.accounts.stats(blotter))  # numeraire, balances per asset, conversion paths
         if self._text is not None:
             stats["text"] = self._text_stats()
-        return BacktestResult(orders, fills, equity, stats, list(self._logs), trips)
+        return BacktestResult(orders, fills, equity, stats, list(self._logs), trips, self.series.frame())
 
 
 _FIRED: dict[int, TriggerFired] = {}
@@ -777,3 +785,7 @@ class _EngineContext:
 
     def log(self, message: str) -> None:
         self._engine.log(message)
+
+    def record(self, name: str, value: float) -> None:
+        engine = self._engine
+        engine.series.record(engine.now, name, value)

@@ -1,8 +1,9 @@
 """What a backtest returns and writes: orders, fills, equity and round trips as DataFrames, plus a stats dict.
 
 In the run directory they become ``orders.parquet``, ``fills.parquet``, ``equity.parquet``,
-``round_trips.parquet``, ``summary.json`` and ``log.txt``. Nothing in them depends on wall-clock time, so equal
-inputs give byte-identical files.
+``round_trips.parquet``, ``summary.json`` and ``log.txt``, and ``series.parquet`` when the strategy recorded
+series (``ctx.record``; a run that records none writes no such file). Nothing in them depends on wall-clock time,
+so equal inputs give byte-identical files.
 
 Every frame carries its market times twice: the integer ``ts`` (ns, the exact value the engine used) and
 ``time``, the same instant as ``datetime64[ns, UTC]`` right after it, so plots get a readable axis:
@@ -14,6 +15,10 @@ from __future__ import annotations
 
 import io
 import json
+import math
+import numbers
+import re
+from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +35,10 @@ __all__ = [
     "FILL_COLUMNS",
     "ORDER_COLUMNS",
     "ROUND_TRIP_COLUMNS",
+    "SERIES_COLUMNS",
+    "SERIES_NAMES",
     "BacktestResult",
+    "SeriesRecorder",
     "frame_from_rows",
     "round_trips_frame",
     "with_time",
@@ -58,6 +66,74 @@ report arrives for a strategy that overrides ``on_fill`` or ``on_order``, else a
 (such a strategy learns of its reports in batches, and the venue need not stop)."""
 EQUITY_COLUMNS = ("ts", "instrument", "mid", "position", "pnl")
 """The engine's equity samples, one row per instrument per sample (a result's frame adds ``time`` after ``ts``)."""
+
+
+SERIES_COLUMNS = ("ts", "name", "value")
+"""The recorded series (``ctx.record``), one row per recorded value in the order recorded (a result's frame adds
+``time`` after ``ts``)."""
+SERIES_NAMES = 32
+"""The most distinct series names one run may record (a bug recording a new name per event fails fast)."""
+_NAME_LENGTH = 32
+_SERIES_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?")
+
+
+class SeriesRecorder:
+    """The values a strategy records with ``ctx.record``, kept compactly: three typed arrays (time, name code,
+    value) and the names in the order first recorded."""
+
+    __slots__ = ("_codes", "_names", "_ts", "_values")
+
+    def __init__(self) -> None:
+        self._names: dict[str, int] = {}
+        self._ts = array("q")
+        self._codes = array("B")
+        self._values = array("d")
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def record(self, ts: int, name: str, value: object) -> None:
+        """Append ``value`` of ``name`` at ``ts``; a bad name, one name too many or a non-finite value is a
+        `ValueError` saying which."""
+        if isinstance(value, bool) or not isinstance(value, float | int | numbers.Real):
+            raise ValueError(f"record({name!r}, {value!r}): the value must be a number")
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError(f"record({name!r}, {value!r}): the value must be a finite number")
+        code = self._names.get(name)
+        if code is None:
+            code = self._new_name(name)
+        self._ts.append(ts)
+        self._codes.append(code)
+        self._values.append(number)
+
+    def _new_name(self, name: object) -> int:
+        if not isinstance(name, str) or len(name) > _NAME_LENGTH or not _SERIES_NAME.fullmatch(name):
+            raise ValueError(
+                f"record({name!r}, ...): a series name is an identifier of at most {_NAME_LENGTH} characters "
+                "(letters, digits, _), optionally group.part"
+            )
+        if len(self._names) >= SERIES_NAMES:
+            raise ValueError(
+                f"record({name!r}, ...): a run records at most {SERIES_NAMES} series names, and this one has "
+                f"{', '.join(self._names)}"
+            )
+        code = self._names[name] = len(self._names)
+        return code
+
+    def frame(self) -> pd.DataFrame:
+        """The recorded values as a long frame (`SERIES_COLUMNS` with ``time``), in the order recorded."""
+        names = np.array(list(self._names), dtype=object)
+        codes = np.frombuffer(self._codes, dtype=np.uint8) if len(self._codes) else np.zeros(0, dtype=np.uint8)
+        frame = pd.DataFrame(
+            {
+                "ts": np.array(self._ts, dtype=np.int64),
+                "name": names[codes] if len(codes) else np.array([], dtype=object),
+                "value": np.array(self._values, dtype=np.float64),
+            },
+            columns=list(SERIES_COLUMNS),
+        )
+        return with_time(frame)
 
 
 def frame_from_rows(rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> pd.DataFrame:
@@ -106,6 +182,8 @@ class BacktestResult:
 
     ``orders``, ``fills`` and ``equity`` get their ``time`` column here when they lack one. ``round_trips`` is
     what the engine matched (`round_trips_frame`); a result put together by hand without it has an empty one.
+    ``series``: what the strategy recorded with ``ctx.record`` (`SERIES_COLUMNS` and ``time``); empty when it
+    recorded nothing.
     """
 
     orders: pd.DataFrame
@@ -114,11 +192,13 @@ class BacktestResult:
     stats: dict[str, Any]
     logs: list[str] = field(default_factory=list)
     round_trips: pd.DataFrame = field(default_factory=lambda: round_trips_frame(frame_from_rows([], FILL_COLUMNS)))
+    series: pd.DataFrame = field(default_factory=lambda: SeriesRecorder().frame())
 
     def __post_init__(self) -> None:
         self.orders = with_time(self.orders)
         self.fills = with_time(self.fills)
         self.equity = with_time(self.equity)
+        self.series = with_time(self.series)
 
     @property
     def pnl_curve(self) -> pd.Series:
@@ -151,14 +231,17 @@ class BacktestResult:
         )
 
     def write(self, directory: Path) -> list[Path]:
-        """Write every output into ``directory`` atomically; returns the files written."""
+        """Write every output into ``directory`` atomically (``series.parquet`` only when a series was recorded);
+        returns the files written."""
         written = []
-        frames = (
+        frames = [
             ("orders", self.orders),
             ("fills", self.fills),
             ("equity", self.equity),
             ("round_trips", self.round_trips),
-        )
+        ]
+        if len(self.series):
+            frames.append(("series", self.series))
         for name, frame in frames:
             buffer = io.BytesIO()
             frame.to_parquet(buffer, index=False, engine="pyarrow", compression="zstd")
