@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from hft_core.cli import main
 from hft_core.data.formats import guess_format, load_source
 from hft_core.data.instrument_spec import resolve_source_instrument
 from hft_core.data.l3file import L3FileReader
@@ -31,6 +30,9 @@ ROWS = [
     (T0 + 6000, 3, "1", "99.99", "", "cancel"),
     (T0 + 7000, 2, "ask", "100.05", "1.0", "delete"),
 ]
+
+HftCli = Callable[[list[str]], tuple[int, str, str]]
+"""The root conftest's ``hft_cli`` fixture: ``hft`` in-process, as (exit code, stdout, stderr)."""
 
 
 def _csv(path: Path, rows: Sequence[tuple[object, ...]], header: str = "time,order_id,side,price,size,action") -> Path:
@@ -214,24 +216,14 @@ def _synthetic_l3(path: Path, messages: int = 20_000, seed: int = 3) -> Path:
     return _csv(path, rows)
 
 
-def _hft(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_hft_data_info_and_a_replay_from_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_hft_data_info_and_a_replay_from_the_cli(tmp_path: Path, hft_cli: HftCli) -> None:
     path = _synthetic_l3(tmp_path / "flow.csv")
-    code, out, err = _hft(["data", "info", str(path)], capsys)
+    code, out, err = hft_cli(["data", "info", str(path)])
     assert code == 0, err
     assert "l3" in out and "FLOW" in out and "inferred" in out
     run = tmp_path / "run"
     argv = ["run", "passive-mm", "--data", str(path), "--quiet", "--json", "--out", str(run)]
-    code, out, err = _hft([*argv, "--set", "size=1lots", "inv_limit=5"], capsys)
+    code, out, err = hft_cli([*argv, "--set", "size=1lots", "inv_limit=5"])
     assert code == 0, err
     summary = json.loads(out)
     assert summary["venue"].startswith("replay") and summary["duration_s"] > 300

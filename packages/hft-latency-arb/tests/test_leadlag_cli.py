@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hft_core.cli import main
 from hft_core.data.samples import shared_data_path
 from hft_latency_arb import cli
 
-
-def _hft(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+HftCli = Callable[[list[str]], tuple[int, str, str]]
+"""The root conftest's ``hft_cli`` fixture: ``hft`` in-process, as (exit code, stdout, stderr)."""
 
 
 def test_trade_kind_matches_hft_core() -> None:
@@ -27,8 +20,8 @@ def test_trade_kind_matches_hft_core() -> None:
     assert int(EventKind.TRADE) == cli.TRADE_KIND
 
 
-def test_a_missing_file_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = _hft(["leadlag", str(tmp_path / "a.gz"), str(tmp_path / "b.gz")], capsys)
+def test_a_missing_file_exits_2_with_one_line(tmp_path: Path, hft_cli: HftCli) -> None:
+    code, _, err = hft_cli(["leadlag", str(tmp_path / "a.gz"), str(tmp_path / "b.gz")])
     assert code == 2 and err.startswith("error: ") and err.count("\n") == 1 and "a.gz" in err
 
 
@@ -39,20 +32,18 @@ def captures() -> tuple[Path, Path, Path]:
 
 
 def test_a_grid_finer_than_the_captures_milliseconds_exits_2(
-    captures: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+    captures: tuple[Path, Path, Path], hft_cli: HftCli
 ) -> None:
     spot, perp, _ = captures
-    code, _, err = _hft(["leadlag", str(spot), str(perp), "--step-ms", "0.1", "--max-lag-ms", "1"], capsys)
+    code, _, err = hft_cli(["leadlag", str(spot), str(perp), "--step-ms", "0.1", "--max-lag-ms", "1"])
     assert code == 2 and "finer than the timestamps' resolution" in err
 
 
 @pytest.mark.slow
-def test_spot_and_perp_lead_and_shares(
-    captures: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_spot_and_perp_lead_and_shares(captures: tuple[Path, Path, Path], tmp_path: Path, hft_cli: HftCli) -> None:
     spot, perp, _ = captures
     argv = ["leadlag", str(spot), str(perp), "--n-boot", "50", "--out", str(tmp_path / "ll")]
-    code, out, err = _hft(argv, capsys)
+    code, out, err = hft_cli(argv)
     assert code == 0, err
     summary = json.loads(out)
     assert summary["lead_lag_ms"] < 0  # the perpetual (second) leads spot
@@ -64,5 +55,5 @@ def test_spot_and_perp_lead_and_shares(
     assert abs(low_a + high_b - 1) < 1e-9 and abs(high_a + low_b - 1) < 1e-9
     assert json.loads((tmp_path / "ll" / "leadlag.json").read_text()) == summary
     assert (tmp_path / "ll" / "leadlag.png").stat().st_size > 0
-    code, _, err = _hft(["leadlag", str(spot), str(perp), "--vecm-lags", "0"], capsys)
+    code, _, err = hft_cli(["leadlag", str(spot), str(perp), "--vecm-lags", "0"])
     assert (code, err) == (2, "error: VECM lags must be an integer in [1, 100], got 0\n")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 from hft_core import ConfigError, DataError, TextSource, backtest
-from hft_core.cli import main
 from hft_core.data.samples import shared_data_path
 from hft_news_algo.event_study import _Watcher, event_study
+
+HftCli = Callable[[list[str]], tuple[int, str, str]]
+"""The root conftest's ``hft_cli`` fixture: ``hft`` in-process, as (exit code, stdout, stderr)."""
 
 
 def test_simulated_headlines_move_the_mid_their_way_and_nothing_is_lost() -> None:
@@ -93,18 +96,8 @@ def test_bad_settings_and_empty_windows_are_specific_errors(perp: Path, tmp_path
         event_study(text=TextSource(outside, epoch_unit="ns"), data=perp)
 
 
-def _hft(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_the_command_prints_writes_and_fails_cleanly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _hft(["news-study", "--seed", "3", "--duration", "60", "--horizons", "1,10", "--json"], capsys)
+def test_the_command_prints_writes_and_fails_cleanly(tmp_path: Path, hft_cli: HftCli) -> None:
+    code, out, _ = hft_cli(["news-study", "--seed", "3", "--duration", "60", "--horizons", "1,10", "--json"])
     assert code == 0
     summary = json.loads(out)
     assert summary["scorer"] == "vader" and {r["bucket"] for r in summary["rows"]} == {
@@ -113,8 +106,8 @@ def test_the_command_prints_writes_and_fails_cleanly(tmp_path: Path, capsys: pyt
         "positive",
         "all",
     }
-    code, out, _ = _hft(
-        ["news-study", "--seed", "3", "--duration", "60", "--horizons", "1", "--out", str(tmp_path / "s")], capsys
+    code, out, _ = hft_cli(
+        ["news-study", "--seed", "3", "--duration", "60", "--horizons", "1", "--out", str(tmp_path / "s")]
     )
     assert code == 0 and "positive" in out
     assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [
@@ -122,9 +115,9 @@ def test_the_command_prints_writes_and_fails_cleanly(tmp_path: Path, capsys: pyt
         "event_study.png",
         "event_study_items.csv",
     ]
-    code, _, err = _hft(["news-study", "--horizons", "1,x"], capsys)
+    code, _, err = hft_cli(["news-study", "--horizons", "1,x"])
     assert (code, err) == (2, "error: --horizons '1,x': 'x' is not a number of seconds\n")
-    code, _, err = _hft(["news-study", "--tz", "UTC"], capsys)
+    code, _, err = hft_cli(["news-study", "--tz", "UTC"])
     assert (code, err) == (2, "error: --tz describes NEWS_FILE's timestamps; give the file\n")
-    code, _, err = _hft(["news-study", str(tmp_path / "missing.csv"), "--seed", "1"], capsys)
+    code, _, err = hft_cli(["news-study", str(tmp_path / "missing.csv"), "--seed", "1"])
     assert code == 2 and "missing.csv" in err and "Traceback" not in err

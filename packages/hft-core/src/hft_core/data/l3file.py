@@ -22,10 +22,7 @@ stream checks refuse time running backwards). A ``time_unit`` of ``ns`` refuses 
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import os
-import warnings
-import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -37,6 +34,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from hft_core.data._builder import DEFAULT_CHUNK_SIZE, Column, build_events
+from hft_core.data._csv import guarded_csv_step
 from hft_core.errors import ConfigError, DataError
 from hft_core.events import EventKind, Events
 from hft_core.instruments import Instrument, Rounding
@@ -204,23 +202,7 @@ class L3FileReader:
                 line += len(frame)
 
     def _guarded(self, step: Callable[[], _T]) -> _T:
-        """One pandas step, its parse problems as `DataError` (a row longer than the header is one: pandas would
-        only warn and drop its extra cells)."""
-        text = str(self.path)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", pd.errors.ParserWarning)
-                return step()
-        except pd.errors.ParserWarning:
-            raise DataError("malformed CSV row: more fields than the header", path=text) from None
-        except pd.errors.ParserError as exc:
-            raise DataError(f"malformed CSV: {exc}".splitlines()[0], path=text) from None
-        except pd.errors.EmptyDataError:
-            raise DataError("the file is empty (no header row)", path=text) from None
-        except UnicodeDecodeError as exc:
-            raise DataError(f"not UTF-8 text: {exc.reason} at byte {exc.start}", path=text) from None
-        except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
-            raise DataError(f"file is corrupt or truncated: {exc}", path=text) from None
+        return guarded_csv_step(step, str(self.path))
 
     def chunks(self) -> Iterator[Events]:
         """Event chunks of at most ``chunk_size`` rows, in file order."""

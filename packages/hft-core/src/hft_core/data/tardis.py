@@ -18,7 +18,6 @@ import gzip
 import itertools
 import os
 import re
-import warnings
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -31,6 +30,7 @@ import pandas as pd
 
 from hft_core.data._builder import DEFAULT_CHUNK_SIZE, Column, build_events
 from hft_core.data._checks import MAX_TIMESTAMP_NS
+from hft_core.data._csv import guarded_csv_step, parser_error
 from hft_core.errors import ConfigError, DataError
 from hft_core.events import BUY, SELL, EventKind, Events, concat_chunks, empty_events
 from hft_core.instruments import Instrument, Rounding
@@ -52,19 +52,6 @@ _T = TypeVar("_T")
 _NS_PER_US = 1_000
 _BASE_COLUMNS = ("exchange", "symbol", "timestamp", "local_timestamp")
 _SNAPSHOT_COLUMN = re.compile(r"^(asks|bids)\[(\d+)\]\.(price|amount)$")
-_PARSER_LINE = re.compile(r"line (\d+)")
-_PARSER_ROW = re.compile(r"starting at row (\d+)")
-
-
-def _parser_error(exc: Exception, path: str) -> DataError:
-    """pandas' tokenizer error as a `DataError` naming the line (a lone quote: where the quoted cell opens)."""
-    text = str(exc)
-    row = _PARSER_ROW.search(text)
-    if row:
-        # pandas counts rows from 0 = the header line; a quote left open swallows the rest of the file.
-        return DataError("malformed CSV: a quote opens a cell that never closes", path=path, line=int(row.group(1)) + 1)
-    match = _PARSER_LINE.search(text)
-    return DataError(f"malformed CSV row: {text}", path=path, line=int(match.group(1)) if match else None)
 
 
 @dataclass(slots=True)
@@ -95,7 +82,7 @@ def _read_header(path: Path) -> list[str]:
     except pd.errors.EmptyDataError as exc:
         raise DataError("empty file: no header row", path=str(path), line=1) from exc
     except pd.errors.ParserError as exc:
-        raise _parser_error(exc, str(path)) from None
+        raise parser_error(exc, str(path)) from None
     except (EOFError, gzip.BadGzipFile, zlib.error, OSError, UnicodeDecodeError) as exc:
         raise DataError(f"file is corrupt or truncated (reading the header): {exc}", path=str(path)) from exc
     return [str(column) for column in header.columns]
@@ -234,18 +221,7 @@ class TardisReader:
                 yield frame
 
     def _guarded(self, step: Callable[[], _T]) -> _T:
-        """Run one pandas step with its parse problems turned into `DataError` (not across a yield)."""
-        try:
-            with warnings.catch_warnings():
-                # pandas only warns (and drops fields) when the first row is longer than the header.
-                warnings.simplefilter("error", pd.errors.ParserWarning)
-                return step()
-        except pd.errors.ParserWarning:
-            raise DataError("malformed CSV row: more fields than the header", path=self._path_text, line=2) from None
-        except pd.errors.ParserError as exc:
-            raise _parser_error(exc, self._path_text) from None
-        except (EOFError, gzip.BadGzipFile, zlib.error, OSError, UnicodeDecodeError) as exc:
-            raise DataError(f"file is corrupt or truncated: {exc}", path=self._path_text) from exc
+        return guarded_csv_step(step, self._path_text)
 
     def _select_rows(self, frame: pd.DataFrame, first_line: int) -> pd.DataFrame:
         """Drop blank lines and other symbols; check symbols, line shape and local time order."""
