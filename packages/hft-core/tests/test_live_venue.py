@@ -169,18 +169,34 @@ def test_a_heartbeat_stall_reconnects(server: BackgroundServer) -> None:
         wait_for(lambda: book_is_one_the_server_sent(server, venue), 2.0)
 
 
+class QuoterThatStops(Quoter):
+    """`Quoter` for ``trade_s`` seconds of the run, then nothing open: no fill can come after the run ends."""
+
+    def __init__(self, trade_s: float) -> None:
+        super().__init__()
+        self.trade_ns = int(trade_s * 1e9)
+        self.started: int | None = None
+
+    def on_timer(self, ctx: Context) -> None:
+        self.started = ctx.now if self.started is None else self.started
+        if ctx.now - self.started < self.trade_ns:
+            super().on_timer(ctx)
+        elif ctx.open_orders():
+            ctx.cancel_all()
+
+
 def test_fills_while_the_streams_are_down_are_reconciled_once(server: BackgroundServer) -> None:
-    strategy = Quoter()
+    # Quotes for 2 s, with every stream disconnected at 0.6 s and 1.4 s; the run lasts 4 s, so the reconnects,
+    # their reconciles and the final cancels all happen inside it, however busy the machine is.
+    strategy = QuoterThatStops(trade_s=2.0)
     with connect(server) as venue:
-        engine = Engine(strategy, venue, duration_s=2.5)
-        # a disconnect of every stream while the strategy trades, twice
+        engine = Engine(strategy, venue, duration_s=4.0)
         timers = [__import__("threading").Timer(delay, inject, (server, "disconnect")) for delay in (0.6, 1.4)]
         for timer in timers:
             timer.start()
         result = engine.run()
         for timer in timers:
             timer.join()
-        # the second reconnect and its reconcile may finish after the run on a busy machine: wait for it (bounded)
         wait_for(lambda: venue.stats.disconnects >= 2 and venue.stats.reconciles >= 3, 5.0)
     assert venue.stats.disconnects >= 2 and venue.stats.reconciles >= 3
     assert result.stats["fills"] == len(strategy.fills) >= 1
