@@ -82,8 +82,42 @@ def iter_chunks(events: Events, chunk_size: int) -> Iterator[Events]:
 
 
 def concat_chunks(chunks: Iterable[Events]) -> Events:
-    """One array from a stream of chunks (for small data and tests; replays stay chunked)."""
+    """One array from a stream of chunks (for small data and tests; replays stay chunked).
+
+    Chunks that are consecutive slices of one array (`iter_chunks` over it) give back a view of that array, not
+    a copy."""
     parts = list(chunks)
     if not parts:
         return empty_events()
+    whole = _joined_view(parts)
+    if whole is not None:
+        return whole
     return np.concatenate(parts).astype(EVENT_DTYPE, copy=False)
+
+
+def _joined_view(parts: list[Events]) -> Events | None:
+    """The view of their common base array that ``parts`` tile end to end, in order; None when they do not."""
+    base = parts[0].base
+    if not isinstance(base, np.ndarray) or base.dtype != parts[0].dtype or base.ndim != 1:
+        return None
+    itemsize = base.itemsize
+    start_address = base.__array_interface__["data"][0]
+    address = parts[0].__array_interface__["data"][0]
+    if (address - start_address) % itemsize or not base.flags.c_contiguous:
+        return None
+    first = (address - start_address) // itemsize
+    for part in parts:
+        if part.base is not base or not part.flags.c_contiguous or part.dtype != base.dtype:
+            return None
+        if part.__array_interface__["data"][0] != address:
+            return None
+        address += part.nbytes
+    stop = (address - start_address) // itemsize
+    if not 0 <= first <= stop <= len(base):
+        return None
+    if base.dtype != EVENT_DTYPE:
+        return None
+    # (as the parts are: with EVENT_DTYPE itself, whose "aligned" flag compiled code relies on, not the base's
+    # equal-comparing copy that np.load gives)
+    view: Events = base[first:stop].view(EVENT_DTYPE)
+    return view

@@ -127,8 +127,11 @@ def is_events_npz(path: str | os.PathLike[str]) -> bool:
     return {f"{_EVENTS_KEY}.npy", f"{_META_KEY}.npy"} <= names
 
 
-def load_events_npz(path: str | os.PathLike[str]) -> tuple[Events, dict[str, Any]]:
-    """Events and metadata from an events ``.npz``; `DataError` if it is damaged, foreign or outdated."""
+def load_events_npz(path: str | os.PathLike[str], *, check: bool = True) -> tuple[Events, dict[str, Any]]:
+    """Events and metadata from an events ``.npz``; `DataError` if it is damaged, foreign or outdated.
+
+    ``check=False`` leaves out the value checks (`check_values`) for a caller that runs them itself over the
+    same rows (the stream checks of `hft_core.data.formats`); the digest is always verified."""
     source = Path(path)
     text = str(source)
     try:
@@ -162,7 +165,8 @@ def load_events_npz(path: str | os.PathLike[str]) -> tuple[Events, dict[str, Any
         )
     # np.load's dtype equals EVENT_DTYPE but lacks its "aligned" flag; compiled code must see the real one
     events = events.view(EVENT_DTYPE)
-    check_values(events, path=text)
+    if check:
+        check_values(events, path=text)
     return events, meta
 
 
@@ -193,8 +197,9 @@ def save_events_parquet(target: str | os.PathLike[str], events: Events, meta: Ma
     return destination
 
 
-def load_events_parquet(path: str | os.PathLike[str]) -> tuple[Events, dict[str, Any]]:
-    """Events and metadata from a Parquet file with our columns (metadata is optional)."""
+def load_events_parquet(path: str | os.PathLike[str], *, check: bool = True) -> tuple[Events, dict[str, Any]]:
+    """Events and metadata from a Parquet file with our columns (metadata is optional); ``check`` as for
+    `load_events_npz`."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -238,7 +243,8 @@ def load_events_parquet(path: str | os.PathLike[str]) -> tuple[Events, dict[str,
                 path=text,
                 field="hft_events",
             )
-    check_values(events, path=text)
+    if check:
+        check_values(events, path=text)
     return events, meta
 
 
@@ -252,9 +258,54 @@ def save_events(target: str | os.PathLike[str], events: Events, meta: Mapping[st
     raise DataError(f"unknown events file type {suffix!r}: use .npz or .parquet", path=str(target))
 
 
-def load_events(path: str | os.PathLike[str]) -> tuple[Events, dict[str, Any]]:
-    """Read an events file written by `save_events` (or any Parquet file with our columns)."""
+def load_events(path: str | os.PathLike[str], *, check: bool = True) -> tuple[Events, dict[str, Any]]:
+    """Read an events file written by `save_events` (or any Parquet file with our columns); ``check`` as for
+    `load_events_npz`."""
     suffix = Path(path).suffix.lower()
     if suffix in (".parquet", ".pq"):
-        return load_events_parquet(path)
-    return load_events_npz(path)
+        return load_events_parquet(path, check=check)
+    return load_events_npz(path, check=check)
+
+
+def load_events_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """An events file's metadata alone (its recorded instrument, ...), without reading the events.
+
+    Not verified against the digest here: that needs the events, and `load_events` checks both together when the
+    file is loaded (so a replay that takes its instrument from here still refuses an edited file)."""
+    source = Path(path)
+    text = str(source)
+    if source.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            raw = (pq.read_schema(source).metadata or {}).get(b"hft_events")
+        except FileNotFoundError as exc:
+            raise DataError("file not found", path=text) from exc
+        except (OSError, pa.ArrowException) as exc:
+            raise DataError(f"damaged or unreadable Parquet file: {exc}", path=text) from exc
+        if not raw:
+            return {}
+        field = "hft_events"
+    else:
+        try:
+            with np.load(source, allow_pickle=False) as archive:
+                if _META_KEY not in archive.files:
+                    raise DataError(f"not an events file (members: {', '.join(archive.files) or 'none'})", path=text)
+                raw = archive[_META_KEY].tobytes()
+        except DataError:
+            raise
+        except FileNotFoundError as exc:
+            raise DataError("file not found", path=text) from exc
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, NotImplementedError, zlib.error) as exc:
+            raise DataError(f"damaged events file: {exc}", path=text) from exc
+        field = _META_KEY
+    try:
+        record = json.loads(raw.decode())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"damaged events file metadata: {exc}", path=text, field=field) from exc
+    _check_version(record, text)
+    meta = record.get("meta")
+    if not isinstance(meta, dict):
+        raise DataError("damaged events file metadata: 'meta' is not an object", path=text, field=field)
+    return meta

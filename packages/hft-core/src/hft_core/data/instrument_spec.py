@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from hft_core.data.binance import detect_binance_capture
-from hft_core.data.eventfile import load_events
+from hft_core.data.eventfile import load_events_meta
 from hft_core.errors import ConfigError, DataError
 from hft_core.instruments import FeeSchedule, Instrument
 
@@ -202,7 +202,7 @@ def _binance_instrument(source: Path, given: GridOverrides) -> SourceInstrument:
 
 
 def _events_instrument(source: Path, given: GridOverrides) -> SourceInstrument:
-    _, meta = load_events(source)
+    meta = load_events_meta(source)
     spec = meta.get(SPEC_KEY)
     if not isinstance(spec, Mapping):
         if given.symbol is not None and given.tick_size is not None and given.lot_size is not None:
