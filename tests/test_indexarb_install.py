@@ -32,7 +32,10 @@ def test_index_arb_alone_runs_from_its_wheel(make_venv: MakeVenv, tmp_path: Path
     assert summary["duration_s"] == 300.0 and summary["venue"] == "simulated:index-market(20 names)"
     assert summary["fills"] > 0
     assert json.loads((out / "run.json").read_text())["status"] == "complete"
-    assert "BAND " in (out / "log.txt").read_text()
+    # the band and the basis are recorded series, drawn by hft report
+    assert (out / "series.parquet").is_file()
+    reported = venv.run_hft("report", str(out))
+    assert reported.returncode == 0 and (out / "series.png").is_file()
 
     bad = venv.run_hft("run", "index-arb", "--set", "expiry_days=-1", "--out", str(tmp_path / "bad"))
     assert bad.returncode == 2 and "expiry_days must be >= 0" in bad.stderr and "Traceback" not in bad.stderr

@@ -63,9 +63,10 @@ widths.round(4)
 # %% [markdown]
 # ## The band on the market
 #
-# `index-arb` on the simulated index market (20 names, two minutes): every second its log has a `BAND` line
-# (the basket at its mids, F*, the future's mid and the band); an `ARB` line whenever the future leaves the
-# band; an `EXEC` line per basket leg with its implementation shortfall.
+# `index-arb` on the simulated index market (20 names, two minutes): every second it records the basket at its
+# mids, F*, the future's mid, the basis and the band's edges (`ctx.record`: `result.series`, and `series.parquet`
+# in a run directory, which `hft report` plots); its log has an `ARB` line whenever the future leaves the band and
+# an `EXEC` line per basket leg with its implementation shortfall.
 
 # %%
 SEED = 1
@@ -74,7 +75,7 @@ runs = {
     method: backtest("index-arb", config={"execution": method}, seed=SEED, duration_s=DURATION_S)
     for method in ("lqg", "twap", "sweep")
 }
-series = band_series(runs["lqg"].logs)
+series = band_series(runs["lqg"])
 fig, ax = plt.subplots(figsize=(9, 3.5))
 seconds = (series["ts"] - series["ts"].iloc[0]) / 1e9
 ax.plot(seconds, series["price"], lw=1, color="black", label="future mid")
@@ -85,7 +86,7 @@ ax.legend(loc="upper left", fontsize="small")
 trades = [line for line in runs["lqg"].logs if " ARB " in line]
 entries = [line for line in trades if " ARB close" not in line]
 print(
-    f"{len(series)} BAND lines, {len(entries)} entries and {len(trades) - len(entries)} closes; the first: {trades[0]}"
+    f"{len(series)} band records, {len(entries)} entries, {len(trades) - len(entries)} closes; the first: {trades[0]}"
 )
 
 # %% [markdown]

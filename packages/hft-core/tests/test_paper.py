@@ -7,23 +7,27 @@ Servers on 127.0.0.1 (free ports, background threads); every run lasts a few sec
 from __future__ import annotations
 
 import json
+import queue
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 
 pytest.importorskip("fastapi")
 from hft_core import ConfigError, resolve_run
 from hft_core.cli import main
 from hft_core.engine.loop import Engine
-from hft_core.events import BUY, SELL
+from hft_core.events import BUY, SELL, EventKind
+from hft_core.instruments import Instrument
 from hft_core.serve.app import ServeConfig
 from hft_core.serve.exchanges import load_exchanges
 from hft_core.serve.market import MockExchange
 from hft_core.serve.server import BackgroundServer
 from hft_core.strategy import Context, Fill, Strategy
-from hft_core.venues.live.paper import PaperVenue, paper_venue, parse_paper_url
+from hft_core.venues.live.paper import RECONNECTED, LiveCaptureReader, PaperVenue, paper_venue, parse_paper_url
 from hft_core.venues.replay.config import ReplayConfig
 
 SESSION_S = 6.0
@@ -153,3 +157,48 @@ def test_a_paper_run_serves_its_feed_metrics(server: BackgroundServer, monkeypat
     monkeypatch.setenv("HFT_METRICS_PORT", "eighty")
     with pytest.raises(ConfigError, match="HFT_METRICS_PORT must be a port number"):
         paper_venue(f"ws://127.0.0.1:{server.port}/binance/ETHUSDT")
+
+
+class _ScriptedFeed:
+    """What `LiveCaptureReader` reads from a `BinanceFeed`: its queue of lines, until ``stopped``."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.lines: queue.Queue[bytes] = queue.Queue()
+        for n, text in enumerate(texts):
+            self.lines.put(f"{1_700_000_000_000_000_000 + n} {text}\n".encode())
+        self.connect_timeout_s = 1.0
+        self.endpoints = parse_paper_url("ws://127.0.0.1:1/binance/ETHUSDT")
+        self.stopped = False
+
+
+def test_a_reconnected_stream_whose_ids_restarted_resyncs_from_the_new_snapshot() -> None:
+    # A server that restarts starts its update ids again: without a resync on reconnect every new update was
+    # "stale" (u below the old book's) and the new snapshot ignored (already synced): a book frozen for good.
+    def depth(first: int, last: int, bid: str, ask: str) -> str:
+        data = {"e": "depthUpdate", "E": 1, "s": "ETHUSDT", "U": first, "u": last, "b": [[bid, "1"]], "a": [[ask, "1"]]}
+        return json.dumps({"stream": "ethusdt@depth@100ms", "data": data})
+
+    def snapshot(last: int, bid: str, ask: str) -> str:
+        return json.dumps({"lastUpdateId": last, "bids": [[bid, "5"]], "asks": [[ask, "5"]]})
+
+    feed = _ScriptedFeed(
+        [
+            depth(101, 101, "100.00", "100.10"),
+            snapshot(100, "99.90", "100.20"),
+            depth(102, 102, "100.01", "100.09"),  # synced at id 102 on the first server
+            RECONNECTED,
+            depth(1, 1, "200.00", "200.10"),  # the restarted server: ids from 1 again, another market
+            snapshot(0, "199.90", "200.20"),
+            depth(2, 2, "200.01", "200.09"),
+        ]
+    )
+    reader = LiveCaptureReader(feed, Instrument("ETHUSDT", tick_size=0.01, lot_size=1.0))  # type: ignore[arg-type]
+    stop = threading.Timer(1.0, lambda: setattr(feed, "stopped", True))
+    stop.start()
+    rows = np.concatenate(list(reader.chunks()))
+    stop.join()
+    book = rows[(rows["kind"] == EventKind.DEPTH) | (rows["kind"] == EventKind.SNAPSHOT)]
+    # the book ends on the new server's update at id 2, after its snapshot
+    assert book["price"][-2:].tolist() == [20001, 20009]
+    stats = reader.stats
+    assert (stats.resyncs_on_reconnect, stats.snapshots_used, stats.depth_applied) == (1, 2, 4)

@@ -132,6 +132,8 @@ class BinanceSyncStats:
     stale_dropped: int = 0
     gaps: int = 0
     resyncs: int = 0
+    resyncs_on_reconnect: int = 0
+    """(live feeds) books cleared because the stream reconnected: its update ids may have restarted"""
     unsynced_dropped: int = 0
     trades: int = 0
     trades_skipped: int = 0
@@ -319,6 +321,23 @@ class BinanceCaptureReader:
         self._pending.clear()
         self.stats.synced_at_end = self._state == _SYNCED
         yield from self._rows.drain(final=True)
+
+    def restart_sync(self, line_no: int, local_ts: int) -> None:
+        """Forget the book's synchronisation: the stream was reconnected, so its update ids may have restarted
+        (a server that came back) or jumped. The book is cleared until the next snapshot, as after a gap, and the
+        stale-update bookkeeping starts afresh. For live readers, between lines; a capture file has no such event.
+        """
+        if self._state == _WAIT_SNAPSHOT and not self._pending:
+            return  # nothing synced yet: already waiting for a snapshot
+        self.stats.resyncs_on_reconnect += 1
+        exch_ts = self._last_depth_exch_ts if self._last_depth_exch_ts is not None else local_ts
+        self._rows.add_clear(0, exch_ts=exch_ts, local_ts=local_ts, line=line_no)
+        self.stats.unsynced_dropped += len(self._pending)
+        self._pending.clear()
+        self._state = _WAIT_SNAPSHOT
+        self._resync_needed = True
+        self._last_id = 0
+        self._last_stale_id = None
 
     def _lines(self) -> Iterator[tuple[int, bytes]]:
         line_no = 0

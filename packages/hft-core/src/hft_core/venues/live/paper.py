@@ -84,6 +84,11 @@ class FeedStats:
     errors: int = 0
 
 
+RECONNECTED = '{"hft_feed": "reconnected"}'
+"""The line a `BinanceFeed` puts on its queue when its stream reconnects (never a Binance message)."""
+RECONNECTED_LINE_END = f" {RECONNECTED}\n".encode()
+
+
 class BinanceFeed:
     """A Binance-dialect public feed of one symbol as capture lines on a queue (see the module docstring)."""
 
@@ -147,6 +152,7 @@ class BinanceFeed:
                         self.stats.connects += 1
                         if self.stats.connects > 1:
                             self.stats.reconnects += 1
+                            self._put(RECONNECTED)  # (the reader resyncs: the ids may have restarted)
                         last_u: int | None = None
                         need_snapshot = True
                         silent_since = time.monotonic()
@@ -201,6 +207,10 @@ class LiveCaptureReader(BinanceCaptureReader):
                     ) from None
                 continue
             line_no += 1
+            if raw.endswith(RECONNECTED_LINE_END):
+                stamp = raw.split(b" ", 1)[0]
+                self.restart_sync(line_no, int(stamp))
+                continue
             yield line_no, raw
 
 
