@@ -235,3 +235,12 @@ def test_a_row_longer_than_the_header_is_an_error_not_a_dropped_cell(tmp_path: P
     path.write_text("time,order_id,side,price,size,action\n" + f"{T0},1,buy,100.00,1.0,add,surprise\n")
     with pytest.raises(DataError, match="more fields than the header"):
         L3FileReader(path, GRID).read_all()
+
+
+def test_a_parquet_file_of_something_else_is_named_briefly(tmp_path: Path) -> None:
+    path = tmp_path / "results.parquet"
+    pd.DataFrame({f"column_{i}": [1.0] for i in range(40)}).to_parquet(path)
+    with pytest.raises(
+        DataError, match=r"neither our events columns nor an L3 layout \(columns: column_0, .*\(40 in all\)\)"
+    ):
+        guess_format(path)

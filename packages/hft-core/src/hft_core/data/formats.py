@@ -255,9 +255,9 @@ def _parquet_format(source: Path) -> str:
         return "events"
     if looks_like_l3_csv(",".join(names).encode()):
         return "l3"
+    shown = ", ".join(names[:12]) + (f", ... ({len(names)} in all)" if len(names) > 12 else "")
     raise DataError(
-        f"a Parquet file with neither our events columns nor an L3 layout (columns: {', '.join(names)})",
-        path=str(source),
+        f"a Parquet file with neither our events columns nor an L3 layout (columns: {shown})", path=str(source)
     )
 
 
