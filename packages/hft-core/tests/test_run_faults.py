@@ -168,3 +168,36 @@ def test_sigkill_at_a_random_point_leaves_a_run_that_reads_or_says_unfinished(tm
             process.kill()
         process.communicate(timeout=60)
         _outcome(out, f"killed at {delay:.2f}s of {whole_s:.2f}s (seed {seed})")
+
+
+def test_the_partial_record_survives_a_venue_left_mid_update(monkeypatch: pytest.MonkeyPatch) -> None:
+    # CI met it once: SIGHUP landed inside the simulated venue's book update (a price listed, its size not yet
+    # stored), and the closing equity sample's read of that book raised KeyError: a traceback, exit 1, no record.
+    from hft_core.engine.loop import Engine
+    from hft_core.runs import create_scenario
+    from hft_core.strategy import Context, Strategy
+
+    class StoppedAfterFive(Strategy):
+        def __init__(self) -> None:
+            self.timers = 0
+
+        def on_start(self, ctx: Context) -> None:
+            ctx.set_timer(1.0)
+
+        def on_timer(self, ctx: Context) -> None:
+            self.timers += 1
+            if self.timers > 5:
+                raise KeyboardInterrupt
+            ctx.buy(1.0)
+
+    venue = create_scenario("single-instrument", seed=3, duration_s=60.0)
+    engine = Engine(StoppedAfterFive(), venue, duration_s=60.0)
+    with pytest.raises(KeyboardInterrupt):
+        engine.run()
+
+    def torn(_instrument: int) -> object:
+        raise KeyError(1978)
+
+    monkeypatch.setattr(venue, "top", torn)
+    partial = engine.partial_result()
+    assert partial is not None and len(partial.orders) == 5 and len(partial.equity) > 0

@@ -13,6 +13,7 @@ stats and plots.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import math
 from bisect import bisect_left
@@ -575,10 +576,14 @@ class Engine:
             )
 
     def partial_result(self) -> BacktestResult | None:
-        """What the run has recorded so far (for an interrupted run), or None if it never started."""
+        """What the run has recorded so far (for an interrupted run), or None if it never started.
+
+        A signal interrupts whatever Python was running, possibly the venue halfway through updating a book: the
+        closing equity sample reads the venue, so one that fails is left out (the samples taken before stand)."""
         if self._start is None:
             return None
-        self._sample()
+        with contextlib.suppress(Exception):  # (the venue may be mid-update; what was recorded before is intact)
+            self._sample()
         return self._result(self._start)
 
     def _settle_acknowledgements(self) -> None:
