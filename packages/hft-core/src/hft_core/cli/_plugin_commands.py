@@ -49,18 +49,19 @@ def _disabled_distributions() -> frozenset[str]:
     return frozenset(_distribution(ep)[0] for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name in names)
 
 
-def _placeholder(ep: EntryPoint) -> Any:
-    """A command that only names ``ep`` in ``hft --help``; `mount_plugin_commands` swaps in the real one when run."""
+def _listing(ep: EntryPoint) -> Any:
+    """``ep``'s line in ``hft --help``, without importing it: the command named on the line is always the real one
+    (`mount_plugin_commands`), so this one only lists."""
     import typer
 
     package, version = _distribution(ep)
-    stub = typer.Typer(add_completion=False)
+    listing = typer.Typer(add_completion=False)
 
-    @stub.command(name=ep.name, help=f"Commands of {package} {version} (hft {ep.name} --help).")
-    def _listed() -> None:  # pragma: no cover - never invoked: the real app replaces it before parsing
+    @listing.command(name=ep.name, help=f"Commands of {package} {version} (hft {ep.name} --help).")
+    def _listed() -> None:  # pragma: no cover - a listed command that runs is mounted for real first
         raise PluginCommandError(f"command '{ep.name}' was not loaded")
 
-    return typer.main.get_command(stub)
+    return typer.main.get_command(listing)
 
 
 def _load(ep: EntryPoint) -> Any:
@@ -87,7 +88,7 @@ def _invoked_name(argv: Sequence[str]) -> str | None:
 def mount_plugin_commands(group: Any, argv: Sequence[str]) -> None:
     """Add every installed ``hft.commands`` entry point to ``group`` (hft's typer group), see the module doc.
 
-    The one named in ``argv`` is imported and mounted for real; the others are placeholders that only list it.
+    The one named in ``argv`` is imported and mounted for real; the others are only listed.
     """
     disabled = _disabled_distributions()
     owners: dict[str, str] = {}
@@ -103,5 +104,5 @@ def mount_plugin_commands(group: Any, argv: Sequence[str]) -> None:
                 file=sys.stderr,
             )
             continue
-        group.add_command(_load(ep) if ep.name == invoked else _placeholder(ep), ep.name)
+        group.add_command(_load(ep) if ep.name == invoked else _listing(ep), ep.name)
         owners[ep.name] = package

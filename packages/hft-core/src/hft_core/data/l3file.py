@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -42,7 +42,6 @@ from hft_core.instruments import Instrument, Rounding
 __all__ = ["COLUMN_NAMES", "L3FileReader", "L3FileStats", "infer_l3_grid", "looks_like_l3_csv"]
 
 TimeUnit = Literal["s", "ms", "us", "ns"]
-_T = TypeVar("_T")
 _UNIT_NS: dict[str, int] = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 _EARLIEST_NS = 1_000_000_000_000_000
 """1970-01-12 in ns: a smaller integer time read as nanoseconds is almost surely in another unit."""
@@ -133,6 +132,48 @@ def _text(values: pd.Series) -> npt.NDArray[np.object_]:
     return np.asarray(values.astype(str), dtype=object)
 
 
+def _frames(path: Path, chunk_size: int) -> Iterator[tuple[pd.DataFrame, int]]:
+    """The file's rows, ``chunk_size`` at a time, each with the number of its first row's line, in file order."""
+    text = str(path)
+    if not path.is_file():
+        raise DataError("file not found", path=text)
+    if _is_parquet(path):
+        import pyarrow.parquet as pq
+
+        try:
+            parquet = pq.ParquetFile(path)
+            row = 1
+            for batch in parquet.iter_batches(batch_size=chunk_size):
+                frame = batch.to_pandas()
+                yield frame, row
+                row += len(frame)
+        except (OSError, ValueError) as exc:
+            raise DataError(f"cannot read the Parquet file: {exc}", path=text) from None
+        return
+    reader = guarded_csv_step(
+        lambda: pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            index_col=False,
+            chunksize=chunk_size,
+            compression="gzip" if _is_gzip(path) else None,
+            encoding="utf-8",
+        ),
+        text,
+    )
+    line = 2
+    with reader:
+        while True:
+            frame = guarded_csv_step(lambda: next(reader, None), text)
+            if frame is None:
+                return
+            yield frame, line
+            line += len(frame)
+
+
 class L3FileReader:
     """Streams an L3 CSV or Parquet file as event chunks (see the module docstring); `stats` fills in as it goes."""
 
@@ -161,54 +202,11 @@ class L3FileReader:
         self.stats = L3FileStats()
 
     # -- reading --------------------------------------------------------------------------------------------------
-    def _frames(self) -> Iterator[tuple[pd.DataFrame, int, int]]:
-        """(rows, number of the first row's line, lines per row step) in file order."""
-        text = str(self.path)
-        if not self.path.is_file():
-            raise DataError("file not found", path=text)
-        if _is_parquet(self.path):
-            import pyarrow.parquet as pq
-
-            try:
-                parquet = pq.ParquetFile(self.path)
-                row = 1
-                for batch in parquet.iter_batches(batch_size=self.chunk_size):
-                    frame = batch.to_pandas()
-                    yield frame, row, 1
-                    row += len(frame)
-            except (OSError, ValueError) as exc:
-                raise DataError(f"cannot read the Parquet file: {exc}", path=text) from None
-            return
-        reader = self._guarded(
-            lambda: pd.read_csv(
-                self.path,
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-                skip_blank_lines=False,
-                index_col=False,
-                chunksize=self.chunk_size,
-                compression="gzip" if _is_gzip(self.path) else None,
-                encoding="utf-8",
-            )
-        )
-        line = 2
-        with reader:
-            while True:
-                frame = self._guarded(lambda: next(reader, None))
-                if frame is None:
-                    return
-                yield frame, line, 1
-                line += len(frame)
-
-    def _guarded(self, step: Callable[[], _T]) -> _T:
-        return guarded_csv_step(step, str(self.path))
-
     def chunks(self) -> Iterator[Events]:
         """Event chunks of at most ``chunk_size`` rows, in file order."""
         self.stats = L3FileStats()
         columns: dict[str, str] | None = None
-        for frame, first_line, _ in self._frames():
+        for frame, first_line in _frames(self.path, self.chunk_size):
             if columns is None:
                 columns = _columns([str(c) for c in frame.columns], str(self.path))
                 self.stats.columns = dict(columns)
@@ -286,21 +284,10 @@ class L3FileReader:
     def _convert(self, frame: pd.DataFrame, columns: Mapping[str, str], first_line: int) -> Events:
         n = len(frame)
         lines = np.arange(first_line, first_line + n)
-        action_texts = _text(frame[columns["action"]])
-        actions = np.empty(n, dtype=object)
-        for i, cell in enumerate(action_texts):
-            action = _ACTIONS.get(str(cell).lower())
-            if action is None:
-                raise self._error(
-                    f"action {cell!r} is not one of add, modify, cancel, trade", int(lines[i]), columns["action"]
-                )
-            actions[i] = action
-        side = np.empty(n, dtype=np.int8)
-        for i, cell in enumerate(_text(frame[columns["side"]])):
-            code = _SIDES.get(str(cell).lower())
-            if code is None:
-                raise self._error(f"side {cell!r} is not buy/sell (b/s, bid/ask, 1/-1)", int(lines[i]), columns["side"])
-            side[i] = code
+        actions = self._codes(frame[columns["action"]], _ACTIONS, lines, "is not one of add, modify, cancel, trade")
+        side = self._codes(frame[columns["side"]], _SIDES, lines, "is not buy/sell (b/s, bid/ask, 1/-1)").astype(
+            np.int8
+        )
         ids = np.zeros(n, dtype=np.int64)
         for i, cell in enumerate(_text(frame[columns["order_id"]])):
             text = str(cell)
@@ -371,6 +358,18 @@ class L3FileReader:
         stats.anonymous_trades += int(anonymous.sum())
         return events
 
+    def _codes(
+        self, values: pd.Series, table: Mapping[str, Any], lines: npt.NDArray[np.int64], why: str
+    ) -> npt.NDArray[Any]:
+        """Each cell looked up (case-insensitively) in ``table``; the first cell it lacks is a `DataError`."""
+        texts = pd.Series(_text(values), dtype=object)
+        found = texts.str.lower().map(table)
+        missing = found.isna().to_numpy()
+        if missing.any():
+            row = int(np.argmax(missing))
+            raise self._error(f"{values.name} {texts[row]!r} {why}", int(lines[row]), str(values.name))
+        return found.to_numpy()
+
     def _floats(
         self, values: pd.Series, column: str, lines: npt.NDArray[np.int64], *, allow_empty: bool
     ) -> npt.NDArray[np.float64]:
@@ -399,9 +398,8 @@ def infer_l3_grid(path: str | os.PathLike[str]) -> tuple[float, float, str]:
     prices: set[str] = set()
     sizes: set[str] = set()
     n = 0
-    reader = L3FileReader(source, Instrument("INFER", tick_size=1.0, lot_size=1.0))
     columns: dict[str, str] | None = None
-    for frame, _, _ in reader._frames():
+    for frame, _ in _frames(source, DEFAULT_CHUNK_SIZE):
         if columns is None:
             columns = _columns([str(c) for c in frame.columns], str(source))
         prices.update(str(v) for v in _text(frame[columns["price"]]) if v)
