@@ -15,8 +15,10 @@ works offline. The same run directory gives a byte-identical page (no clock, no 
 A directory that holds no finished run is said to be one, not read as if it were: ``run.json`` still ``running``
 (or the lock file ``.hft-run.lock`` with no status and no summary) means the writer was killed outright (SIGKILL,
 a power cut) or is still at work, and `load_run` raises "this run did not finish (status running, no end
-record)". A malformed file (bad JSON, truncated Parquet, a column the report reads missing or of the wrong kind)
-is an `HftError` naming the file and the problem; the CLI prints either as one line and exits non-zero.
+record)", followed by what its journal holds (the fills and equity samples appended as it ran:
+`hft_core.engine.results.read_journal` reads them). A malformed file (bad JSON, truncated Parquet, a column the
+report reads missing or of the wrong kind) is an `HftError` naming the file and the problem; the CLI prints either
+as one line and exits non-zero.
 """
 
 from __future__ import annotations
@@ -171,6 +173,23 @@ def _unfinished(path: Path, meta: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _journaled(path: Path) -> str:
+    """What an unfinished run's journal (`hft_core.engine.results.RecordJournal`) holds, said in a few words."""
+    from hft_core.engine.results import JOURNAL_FILES, read_journal
+
+    journal = read_journal(path)
+    if not journal:
+        return "; it journaled nothing readable"
+    equity, fills = journal.get("equity"), journal.get("fills")
+    held = [f"{len(fills) if fills is not None else 0} fills"]
+    if equity is not None and len(equity):
+        span = (int(equity["ts"].iloc[-1]) - int(equity["ts"].iloc[0])) / _NS
+        samples = equity["ts"].nunique()
+        held.append(f"{samples} equity samples over its first {span:g} s of market time")
+    files = ", ".join(name for name in JOURNAL_FILES.values() if (path / name).exists())
+    return f"; its journal holds {' and '.join(held)} (Arrow IPC streams: {files})"
+
+
 def _lock_hint(path: Path, locked: bool) -> str:
     if not locked:
         return ": it was stopped before it could mark the end"
@@ -204,7 +223,7 @@ def load_run(path: Path) -> RunRecord:
     meta = _read_json(path / "run.json") if (path / "run.json").exists() else {}
     unfinished = _unfinished(path, meta)
     if unfinished is not None:
-        raise HftError(unfinished)
+        raise HftError(unfinished + _journaled(path))
     if meta.get("status") == "partial" and not (path / "summary.json").exists():
         reason = meta.get("reason", "no reason given")
         raise HftError(f"{path}: this run stopped before it recorded anything (status partial: {reason})")

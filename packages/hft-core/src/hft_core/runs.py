@@ -507,8 +507,11 @@ def execute_run(
     The strategy and the venue are built first, so a config the pattern or the market refuses leaves nothing
     behind. The directory is marked ``running``, then ``complete``, or ``partial`` with the reason if the run
     fails or is interrupted (what was recorded so far is written, with interrupting signals held back meanwhile,
-    so a second Ctrl-C cannot cut the partial record short). `interrupt_on_signals` makes SIGTERM and SIGHUP
-    interrupt a run the way Ctrl-C does. A live venue is closed when the run ends.
+    so a second Ctrl-C cannot cut the partial record short). While it writes, `interrupt_on_signals` is in force:
+    SIGINT, SIGTERM and SIGHUP stop the engine at its next safe point. Fills and equity samples are journaled into
+    the directory as the run goes (`hft_core.engine.results.RecordJournal`: what a run killed outright leaves
+    readable), the journal removed once the run's files and status are written. A live venue is closed when the
+    run ends.
     """
     strategy = spec.build_strategy()
     venue = spec.build_venue()
@@ -539,8 +542,9 @@ def _execute(
     text: TextFeed | None = None,
 ) -> tuple[BacktestResult, RunDirectory | None]:
     from hft_core.engine.loop import Engine
+    from hft_core.engine.results import RecordJournal
 
-    engine = Engine(
+    running = Engine(
         strategy,
         venue,
         duration_s=spec.duration_s if spec.scenario is None else None,
@@ -552,28 +556,33 @@ def _execute(
     data_checks = getattr(venue, "data_checks", None) or {}
     origins = getattr(venue, "instrument_origins", None) or {}
     if not write:
-        return _with_checks(engine.run(), data_checks, origins), None
-    run_dir = create_run_directory(spec.pattern.name, spec.seed, out, root=runs_root or Path("runs"))
-    meta = spec.meta()
-    try:
-        run_dir.write_text("config.toml", spec.config_toml())
-        run_dir.write_meta("running", meta)
+        return _with_checks(running.run(), data_checks, origins), None
+    with interrupt_on_signals():
+        run_dir = create_run_directory(spec.pattern.name, spec.seed, out, root=runs_root or Path("runs"))
+        meta = spec.meta()
+        journal = RecordJournal(run_dir.path)
+        running.journal_into(journal)
         try:
-            result = engine.run()
-        except BaseException as exc:
+            run_dir.write_text("config.toml", spec.config_toml())
+            run_dir.write_meta("running", meta)
+            try:
+                result = running.run()
+            except BaseException as exc:
+                with _signals_held():
+                    partial = running.partial_result()
+                    if partial is not None:
+                        partial.stats["partial"] = True
+                        partial.write(run_dir.path)
+                    run_dir.write_meta("partial", meta, reason=_reason(exc))
+                    journal.close()
+                raise
+            result = _with_checks(result, data_checks, origins)
             with _signals_held():
-                partial = engine.partial_result()
-                if partial is not None:
-                    partial.stats["partial"] = True
-                    partial.write(run_dir.path)
-                run_dir.write_meta("partial", meta, reason=_reason(exc))
-            raise
-        result = _with_checks(result, data_checks, origins)
-        with _signals_held():
-            result.write(run_dir.path)
-            run_dir.write_meta("complete", meta)
-    finally:
-        run_dir.release()
+                result.write(run_dir.path)
+                run_dir.write_meta("complete", meta)
+                journal.close()
+        finally:
+            run_dir.release()
     return result, run_dir
 
 
@@ -608,36 +617,50 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold SIGINT, SIGTERM and SIGHUP back while a record is written (delivered once it is)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+def _signals_held() -> contextlib.AbstractContextManager[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP back while a record is written (the first raised once it is), where
+    `interrupt_on_signals` handles them (`hft_core.engine.loop.StopRequest.hold`)."""
+    from hft_core.engine.loop import STOP
+
+    return STOP.hold()
 
 
 @contextlib.contextmanager
 def interrupt_on_signals() -> Iterator[None]:
-    """While inside, SIGTERM and SIGHUP raise `RunInterrupted` (as Ctrl-C raises KeyboardInterrupt)."""
-    if threading.current_thread() is not threading.main_thread():
+    """While inside, SIGINT, SIGTERM and SIGHUP stop a run at the engine's next safe point.
+
+    The handlers only record the signal (`hft_core.engine.loop.STOP`): an engine in its loop raises it at the start
+    of its next turn, between two venue advances, so the partial record is never torn (a book half updated, a
+    blotter row half written). The exception is ``KeyboardInterrupt`` for SIGINT and `RunInterrupted` (a
+    ``KeyboardInterrupt``) for SIGTERM and SIGHUP. Outside an engine's loop (building the venue, writing the
+    record), or for a second signal while the run is already stopping, the handler raises at once; the writes
+    of the record hold signals back meanwhile (`execute_run`), so what the first stop saved is kept. Entered
+    again while active (``execute_run`` inside ``hft run``), it leaves the handlers as they are.
+    """
+    if threading.current_thread() is not threading.main_thread() or _HANDLING:
         yield
         return
+    from hft_core.engine.loop import STOP
 
-    def interrupt(number: int, _frame: object) -> None:
-        raise RunInterrupted(number)
+    def stop(number: int, _frame: object) -> None:
+        exc = KeyboardInterrupt() if number == signal.SIGINT else RunInterrupted(number)
+        if not STOP.request(exc):
+            raise exc
 
-    caught = [number for number in _HELD_SIGNALS if number != signal.SIGINT]
-    previous = {number: signal.signal(number, interrupt) for number in caught}
+    previous = {number: signal.signal(number, stop) for number in _HELD_SIGNALS}
+    _HANDLING.append(True)
+    STOP.reset()
     try:
         yield
     finally:
+        _HANDLING.pop()
         for number, handler in previous.items():
             signal.signal(number, handler)
+        STOP.reset()
+
+
+_HANDLING: list[bool] = []
+"""Non-empty while `interrupt_on_signals` has its handlers installed."""
 
 
 def create_scenario(

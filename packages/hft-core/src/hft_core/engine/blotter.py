@@ -406,24 +406,27 @@ class Blotter:
         n = self._bs[s.SB_FILLS]
         if not n:
             return frame_from_rows([], FILL_COLUMNS)
-        fills = self.fills_i[:n]
+        columns = self.fill_columns(0, n)
+        columns["pnl"] = self.fill_pnls()
+        return pd.DataFrame(columns, columns=list(FILL_COLUMNS))
+
+    def fill_columns(self, start: int, stop: int) -> dict[str, Any]:
+        """Fills ``start`` to ``stop`` (in booking order) as columns: `FILL_COLUMNS` but ``pnl`` (which the
+        fills' marks give only from the first fill on: `fill_pnls`)."""
+        fills = self.fills_i[start:stop]
         codes = fills[:, s.SL_INST].copy()
         instruments = self.instruments
-        return pd.DataFrame(
-            {
-                "ts": fills[:, s.SL_TS].copy(),
-                "instrument": _labels(_symbols(instruments), codes),
-                "order_id": fills[:, s.SL_ID].copy(),
-                "side": side_names(fills[:, s.SL_SIDE]),
-                "price": grid_to_floats(codes, fills[:, s.SL_PRICE], instruments, prices=True),
-                "qty": grid_to_floats(codes, fills[:, s.SL_QTY], instruments, prices=False),
-                "fee": self.fills_f[:n].copy(),
-                "maker": fills[:, s.SL_MAKER] != 0,
-                "position": grid_to_floats(codes, fills[:, s.SL_POSITION], instruments, prices=False),
-                "pnl": self.fill_pnls(),
-            },
-            columns=list(FILL_COLUMNS),
-        )
+        return {
+            "ts": fills[:, s.SL_TS].copy(),
+            "instrument": _labels(_symbols(instruments), codes),
+            "order_id": fills[:, s.SL_ID].copy(),
+            "side": side_names(fills[:, s.SL_SIDE]),
+            "price": grid_to_floats(codes, fills[:, s.SL_PRICE], instruments, prices=True),
+            "qty": grid_to_floats(codes, fills[:, s.SL_QTY], instruments, prices=False),
+            "fee": self.fills_f[start:stop].copy(),
+            "maker": fills[:, s.SL_MAKER] != 0,
+            "position": grid_to_floats(codes, fills[:, s.SL_POSITION], instruments, prices=False),
+        }
 
     def fill_pnls(self) -> npt.NDArray[np.float64]:
         """Each fill's account PnL right after it, at the mids of its batch."""

@@ -17,7 +17,7 @@ import contextlib
 import gc
 import math
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,7 @@ from hft_core.engine.book_view import VenueBookView
 from hft_core.engine.results import (
     EQUITY_COLUMNS,
     BacktestResult,
+    RecordJournal,
     SeriesRecorder,
     frame_from_rows,
     round_trips_frame,
@@ -50,7 +51,7 @@ from hft_core.venues.base import REPORT_ROW_SIZE, PublicTrade, TriggerSpec, Venu
 if TYPE_CHECKING:
     from hft_core.text.items import TextFeed
 
-__all__ = ["Engine", "FillEvent"]
+__all__ = ["STOP", "Engine", "FillEvent", "StopRequest"]
 
 _NS = 1_000_000_000
 _floor, _isfinite = math.floor, math.isfinite
@@ -81,6 +82,76 @@ class FillEvent:
     position: float
     cash: float
     pnl: float
+
+
+class StopRequest:
+    """A request to stop the running engine at its next safe point, made by a signal handler
+    (`hft_core.runs.interrupt_on_signals`) and honoured by `Engine` once per loop turn.
+
+    A handler cannot stop the engine where Python happens to be (inside a venue's book update, a blotter append or
+    a settlement) without leaving a torn record behind, so it only calls `request`: while an engine is in its loop
+    (``armed``) the exception is kept in ``pending``, and the loop raises it at the start of its next turn, between
+    two venue advances, when the books, the blotter and the equity samples agree. While a run's record is being
+    written (``holding``, `hold`) a request is kept in ``held`` and raised when the writing is done. Otherwise
+    (outside the loop, or a second signal while the run is already stopping) `request` returns False and the
+    handler raises at once.
+    """
+
+    __slots__ = ("armed", "held", "holding", "pending", "stopping")
+
+    def __init__(self) -> None:
+        self.armed = 0
+        """How many engines are inside their loop (nested runs: a strategy running a backtest)."""
+        self.pending: BaseException | None = None
+        self.stopping = False
+        self.holding = 0
+        self.held: BaseException | None = None
+
+    def request(self, exc: BaseException) -> bool:
+        """Keep ``exc`` for the loop's next safe point or the end of a write (True), or say it must be raised
+        now (False)."""
+        if self.holding:
+            if self.held is None:
+                self.held = exc
+            return True
+        if self.armed and self.pending is None and not self.stopping:
+            self.pending = exc
+            return True
+        self.stopping = True
+        return False
+
+    def take(self) -> BaseException:
+        """The pending exception, now being raised: the run is stopping (a further request raises at once)."""
+        exc, self.pending = self.pending, None
+        assert exc is not None
+        self.stopping = True
+        return exc
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Keep signals' requests back while inside (a record being written), then raise the first one kept.
+
+        Done here rather than with the thread's signal mask: a process-directed signal goes to any thread that
+        does not block it (pyarrow's and numba's pools among them), and its handler then runs in the main thread
+        anyway."""
+        self.holding += 1
+        try:
+            yield
+        finally:
+            self.holding -= 1
+        if not self.holding and self.held is not None:
+            exc, self.held = self.held, None
+            self.stopping = True
+            raise exc
+
+    def reset(self) -> None:
+        """Forget any request (a new run, or the end of the handlers' scope)."""
+        self.pending = self.held = None
+        self.stopping = False
+
+
+STOP = StopRequest()
+"""The process's stop request (signals are per process: one is enough)."""
 
 
 def _overrides(strategy: Strategy, hook: str) -> bool:
@@ -182,6 +253,15 @@ class Engine:
         self._hears_text = text is not None and _overrides(strategy, "on_text")
         self._text_next = 0
         self._text_before_start = 0
+        # the run directory's journal (`journal_into`), if any: fills and equity samples not yet appended from here
+        self._journal: RecordJournal | None = None
+        self._journaled_fills = 0
+        self._journaled_samples = 0
+
+    def journal_into(self, journal: RecordJournal) -> None:
+        """Append the run's fills and equity samples to ``journal`` as it goes, every ``journal.every_samples``
+        equity samples (before `run`; what the run returns is the same with or without a journal)."""
+        self._journal = journal
 
     # -- helpers used by the context ------------------------------------------------------------------------
     def instrument_index(self, instrument: str | None) -> int:
@@ -450,6 +530,20 @@ class Engine:
             self._equity_rows.append((self.now, inst.symbol, mid, self.position(index), pnl))
         self._equity_ts.append(self.now)
         self._equity_total.append(total)
+        journal = self._journal
+        if journal is not None and len(self._equity_ts) - self._journaled_samples >= journal.every_samples:
+            self._append_journal(journal)
+
+    def _append_journal(self, journal: RecordJournal) -> None:
+        """Append the fills and equity samples recorded since the last append to the run's journal."""
+        fills = self.blotter.fill_count
+        if fills > self._journaled_fills:
+            journal.append("fills", self.blotter.fill_columns(self._journaled_fills, fills))
+            self._journaled_fills = fills
+        first = self._journaled_samples * len(self.instruments)
+        rows = self._equity_rows[first:]
+        journal.append("equity", {name: [row[k] for row in rows] for k, name in enumerate(EQUITY_COLUMNS)})
+        self._journaled_samples = len(self._equity_ts)
 
     def _check_kill_switch(self) -> None:
         if self._max_loss is None:
@@ -487,6 +581,10 @@ class Engine:
             if unfreeze:
                 gc.unfreeze()
 
+    def _stop_here(self) -> None:
+        """Raise the stop a signal asked for (`STOP`): called at a safe point, between loop turns."""
+        raise STOP.take()
+
     def _run(self) -> BacktestResult:
         self.now = start = self._start = self.venue.start()
         end = _FOREVER if self._duration_ns is None else start + self._duration_ns
@@ -497,6 +595,26 @@ class Engine:
             assert self._text is not None
             self._text_before_start = bisect_left(self._text.times, start)
             next_text = self._deliver_text(start)
+        stop = STOP
+        stop.armed += 1
+        try:
+            self._loop(start, end, next_sample, next_text, stop)
+        finally:
+            stop.armed -= 1
+        if stop.pending is not None:  # (asked for during the last turn: the run stops before its final records)
+            self._stop_here()
+        self.strategy.on_stop(self.context)
+        while self._local_reports or self._refused_modifies:
+            self._settle_local_reports()
+        self._sample()
+        self._check_a_book_formed()
+        if self._on_progress is not None:
+            self._on_progress(1.0)
+        return self._result(start)
+
+    def _loop(self, start: int, end: int, next_sample: int, next_text: int, stop: StopRequest) -> None:
+        """The decision loop: one venue advance and what it brought per turn, a stop request honoured between
+        turns (the only place a signal stops a run: see `StopRequest`)."""
         last_progress = -1.0
         finished = False
         # bound once: this loop turns once per decision
@@ -512,6 +630,8 @@ class Engine:
         mids_for_fills = self._mids_for_fills
         refused_request = self._refused_request
         while not finished:
+            if stop.pending is not None:
+                self._stop_here()
             while self._local_reports or self._refused_modifies:
                 self._settle_local_reports()
             now = self.now
@@ -556,14 +676,6 @@ class Engine:
                 if done - last_progress >= 0.005:
                     last_progress = done
                     on_progress(min(1.0, done))
-        self.strategy.on_stop(self.context)
-        while self._local_reports or self._refused_modifies:
-            self._settle_local_reports()
-        self._sample()
-        self._check_a_book_formed()
-        if self._on_progress is not None:
-            self._on_progress(1.0)
-        return self._result(start)
 
     def _check_a_book_formed(self) -> None:
         """A market that never showed a bid and an ask (checked at every equity sample) gave the strategy nothing

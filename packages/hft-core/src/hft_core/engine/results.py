@@ -33,13 +33,16 @@ from hft_core.rundir import atomic_write_bytes, atomic_write_text
 __all__ = [
     "EQUITY_COLUMNS",
     "FILL_COLUMNS",
+    "JOURNAL_FILES",
     "ORDER_COLUMNS",
     "ROUND_TRIP_COLUMNS",
     "SERIES_COLUMNS",
     "SERIES_NAMES",
     "BacktestResult",
+    "RecordJournal",
     "SeriesRecorder",
     "frame_from_rows",
+    "read_journal",
     "round_trips_frame",
     "with_time",
 ]
@@ -66,6 +69,80 @@ report arrives for a strategy that overrides ``on_fill`` or ``on_order``, else a
 (such a strategy learns of its reports in batches, and the venue need not stop)."""
 EQUITY_COLUMNS = ("ts", "instrument", "mid", "position", "pnl")
 """The engine's equity samples, one row per instrument per sample (a result's frame adds ``time`` after ``ts``)."""
+
+
+JOURNAL_FILES = {"fills": "fills.journal.arrows", "equity": "equity.journal.arrows"}
+"""The journal a run directory holds while its run is going (`RecordJournal`), by record kind."""
+
+
+class RecordJournal:
+    """A run's fills and equity samples appended to its directory as the run goes, so a run killed outright
+    (SIGKILL, a power cut, memory exhausted) leaves what it had recorded readable (`read_journal`).
+
+    Each kind is an Arrow IPC stream (`JOURNAL_FILES`), one record batch per `append`: a stream needs no footer,
+    so every batch written before a kill reads back, and a batch cut short by it is left out. Fills are journaled
+    with `FILL_COLUMNS` but ``pnl`` (known only when the run ends: `hft_core.engine.blotter.Blotter.fill_pnls`),
+    equity samples with `EQUITY_COLUMNS`. The engine appends every ``every_samples`` equity samples
+    (`hft_core.engine.loop.Engine`). The journal is not part of a finished run: `close` removes it once the
+    run's Parquet files and its end status are written, so a finished run directory is the same with or
+    without it.
+    """
+
+    def __init__(self, directory: Path, every_samples: int = 60) -> None:
+        if every_samples < 1:
+            raise ValueError(f"every_samples must be at least 1, got {every_samples}")
+        self.directory = directory
+        self.every_samples = every_samples
+        self._writers: dict[str, Any] = {}
+        self._handles: dict[str, Any] = {}
+
+    def append(self, kind: str, columns: Mapping[str, Any]) -> None:
+        """Append one batch of ``kind`` (a key of `JOURNAL_FILES`) rows, given as columns, and push it to the OS
+        (no fsync: a killed process loses nothing the OS has; a power cut may lose the last seconds)."""
+        import pyarrow as pa
+
+        batch = pa.RecordBatch.from_pydict({name: pa.array(values) for name, values in columns.items()})
+        writer = self._writers.get(kind)
+        if writer is None:
+            handle = (self.directory / JOURNAL_FILES[kind]).open("wb")
+            self._handles[kind] = handle
+            writer = self._writers[kind] = pa.ipc.new_stream(handle, batch.schema)
+        writer.write_batch(batch)
+        self._handles[kind].flush()
+
+    def close(self) -> None:
+        """Close and remove the journal files (the run's own files now hold everything in them)."""
+        for kind, writer in self._writers.items():
+            writer.close()
+            self._handles[kind].close()
+        self._writers.clear()
+        self._handles.clear()
+        for name in JOURNAL_FILES.values():
+            (self.directory / name).unlink(missing_ok=True)
+
+
+def read_journal(directory: Path) -> dict[str, pd.DataFrame]:
+    """What a run's journal (`RecordJournal`) holds, by kind, with ``time``: every whole batch; a batch cut short
+    (the run killed while writing it) is left out. A kind without a journal file is absent."""
+    import pyarrow as pa
+
+    found: dict[str, pd.DataFrame] = {}
+    for kind, name in JOURNAL_FILES.items():
+        path = directory / name
+        if not path.exists():
+            continue
+        batches = []
+        try:
+            with pa.ipc.open_stream(path) as reader:
+                while True:
+                    batches.append(reader.read_next_batch())
+        except StopIteration:
+            pass
+        except (pa.ArrowInvalid, OSError, EOFError):
+            pass  # (a stream cut short: the whole batches before the cut are kept)
+        if batches:
+            found[kind] = with_time(pa.Table.from_batches(batches).to_pandas())
+    return found
 
 
 SERIES_COLUMNS = ("ts", "name", "value")
