@@ -51,7 +51,12 @@ QUEUES: list[QueueModel] = [
     PowerProbQueue(0.7),
     LogProbQueue(),
     Power3ProbQueue(3.0),
+    PowerProbQueue(2.0, arithmetic="hftbacktest"),
+    PowerProbQueue(0.7, arithmetic="hftbacktest"),  # a negative front to a fractional power: NaN, as in hftbacktest
+    LogProbQueue(arithmetic="hftbacktest"),
+    Power3ProbQueue(3.0, arithmetic="hftbacktest"),
 ]
+"""Every L2 queue model; the last four are the probabilistic ones with hftbacktest's arithmetic."""
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -137,7 +142,9 @@ def test_l2_kernel_matches_reference(
 @SETTINGS
 @given(
     seed=st.integers(0, 2**32 - 1),
-    queue=st.sampled_from([L3FifoQueue(), RiskAverseQueue(), PowerProbQueue(2.0)]),
+    queue=st.sampled_from(
+        [L3FifoQueue(), RiskAverseQueue(), PowerProbQueue(2.0), PowerProbQueue(2.0, arithmetic="hftbacktest")]
+    ),
     partial=st.booleans(),
     chunk=st.one_of(st.none(), st.integers(1, 120)),
     acks=ACKS,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Final
 
 import pytest
 from hft_core.events import BUY, SELL, EventKind
@@ -27,6 +28,9 @@ from hft_core.venues.replay._reference import ReferenceReplayVenue
 from hft_core.venues.replay._scenarios import INSTRUMENTS, events
 
 IMPLEMENTATIONS = [ReplayVenue, ReferenceReplayVenue]
+HBT: Final = "hftbacktest"
+PARTIAL = OrderStatus.PARTIALLY_FILLED
+FILLED = OrderStatus.FILLED
 D, T, A, C, F, M = EventKind.DEPTH, EventKind.TRADE, EventKind.ADD, EventKind.CANCEL, EventKind.FILL, EventKind.MODIFY
 
 
@@ -181,6 +185,110 @@ def test_depth_decrease_that_a_trade_explains_is_not_a_cancellation(venue_class:
     ]
     reports = run_one_order(venue_class, rows, queue_model=PowerProbQueue(2.0), partial_fills=True, qty=2)
     assert fills(reports) == [(50, 1, OrderStatus.PARTIALLY_FILLED)]
+
+
+# -- hftbacktest's arithmetic (formulas in tests/test_queue_hbt_arithmetic.py) ---------------------------------
+@pytest.mark.parametrize("venue_class", IMPLEMENTATIONS)
+@pytest.mark.parametrize(
+    ("model", "partial", "expected"),
+    [
+        # PROB_ROWS (tests/test_replay_queue.py): front 10, 20 join, 10 cancel; then trades of 9 and 1.
+        # power 2: front 8; the 9 leave it at −1: 1 lot, front 0; the 1 more: 1 lot (as clamped)
+        (PowerProbQueue(2.0, arithmetic=HBT), True, [(40, 1, PARTIAL), (50, 1, PARTIAL)]),
+        (PowerProbQueue(2.0, arithmetic=HBT), False, [(40, 5, OrderStatus.FILLED)]),
+        # log: front 5.594; −3.406 after the 9: round 3 lots, front 0; then −1: 1 lot (as clamped)
+        (LogProbQueue(arithmetic=HBT), True, [(40, 3, PARTIAL), (50, 1, PARTIAL)]),
+        # power3: front 9.63; 0.63 after the 9, −0.37 after the 1: round(0.37) = 0, no fill with or without
+        # partial fills (the clamped arithmetic fills the whole order at 50 without partial fills)
+        (Power3ProbQueue(3.0, arithmetic=HBT), True, []),
+        (Power3ProbQueue(3.0, arithmetic=HBT), False, []),
+    ],
+)  # fmt: skip
+def test_hftbacktest_arithmetic_pinned(
+    venue_class: type, model: QueueModel, partial: bool, expected: list[tuple[int, int, OrderStatus]]
+) -> None:
+    reports = run_one_order(venue_class, PROB_ROWS, queue_model=model, partial_fills=partial, qty=5)
+    assert fills(reports) == expected
+
+
+TRADE_THEN_CANCEL_ROWS = [
+    (0, 0, D, BUY, 100, 10),
+    (0, 0, D, SELL, 101, 5),
+    # our buy 3 @ 100 arrives at 10: front 10
+    (20, 20, D, BUY, 100, 30),  # 20 join behind
+    (30, 30, T, SELL, 100, 4),  # front 6
+    (31, 31, D, BUY, 100, 20),  # 4 traded, 6 cancelled: hftbacktest front 5.647, clamped 5.505
+    (40, 40, T, SELL, 100, 6),  # hftbacktest −0.353: round(0.353) = 0, no fill; clamped: 6 > 5.505, 0.495 past
+    (50, 50, T, SELL, 100, 1),  # hftbacktest −1.353: 1 lot
+]
+
+
+@pytest.mark.parametrize("venue_class", IMPLEMENTATIONS)
+def test_trades_then_a_cancellation(venue_class: type) -> None:
+    def run(model: QueueModel, partial: bool) -> list[tuple[int, int, OrderStatus]]:
+        return fills(
+            run_one_order(venue_class, TRADE_THEN_CANCEL_ROWS, queue_model=model, partial_fills=partial, qty=3)
+        )
+
+    hbt, clamped = PowerProbQueue(2.0, arithmetic=HBT), PowerProbQueue(2.0)
+    assert run(hbt, True) == [(50, 1, OrderStatus.PARTIALLY_FILLED)]
+    assert run(hbt, False) == [(50, 3, OrderStatus.FILLED)]
+    # the clamped arithmetic: less than a lot past the front fills nothing with partial fills (int(0.495) = 0) but
+    # the whole order without them, and the front is then 0, so the next lot fills one
+    assert run(clamped, True) == [(50, 1, OrderStatus.PARTIALLY_FILLED)]
+    assert run(clamped, False) == [(40, 3, OrderStatus.FILLED)]
+
+
+@pytest.mark.parametrize("venue_class", IMPLEMENTATIONS)
+def test_half_a_lot_past_the_front_fills_one(venue_class: type) -> None:
+    rows = [
+        (0, 0, D, BUY, 100, 10),
+        (0, 0, D, SELL, 101, 5),
+        # our buy 3 @ 100 at 10: front 10
+        (20, 20, D, BUY, 100, 30),  # 20 join behind
+        (30, 30, D, BUY, 100, 21),  # 9 cancel: p = 0.8 (power 2), front 10 − 0.2·9 = 8.2 in both arithmetics
+        (40, 40, T, SELL, 100, 9),  # 0.8 past the front: hftbacktest round(0.8) = 1 lot; clamped int(0.8) = 0
+    ]
+
+    def run(model: QueueModel, partial: bool) -> list[tuple[int, int, OrderStatus]]:
+        return fills(run_one_order(venue_class, rows, queue_model=model, partial_fills=partial, qty=3))
+
+    assert run(PowerProbQueue(2.0, arithmetic=HBT), True) == [(40, 1, PARTIAL)]
+    assert run(PowerProbQueue(2.0), True) == []
+    # without partial fills both fill the whole order (the clamped: any trade past the front)
+    assert run(PowerProbQueue(2.0, arithmetic=HBT), False) == run(PowerProbQueue(2.0), False) == [(40, 3, FILLED)]
+
+
+@pytest.mark.parametrize("venue_class", IMPLEMENTATIONS)
+def test_a_fill_puts_the_front_back_at_zero(venue_class: type) -> None:
+    rows = [
+        (0, 0, D, BUY, 100, 5),
+        (0, 0, D, SELL, 101, 5),
+        # our buy 4 @ 100 at 10: front 5
+        (20, 20, T, SELL, 100, 7),  # front −2: 2 lots (min(2, 7, 4)); front 0
+        (21, 21, D, BUY, 100, 0),  # chg = 5 − 0 − 7 < 0: front min(0, 0) = 0
+        (30, 30, D, BUY, 100, 4),  # an increase: front 0
+        (40, 40, T, SELL, 100, 1),  # front −1: 1 lot; front 0
+        (50, 50, T, SELL, 100, 5),  # front −5: min(5, 5, 1) = 1: filled
+    ]
+    reports = run_one_order(venue_class, rows, queue_model=LogProbQueue(arithmetic=HBT), partial_fills=True, qty=4)
+    assert fills(reports) == [(20, 2, PARTIAL), (40, 1, PARTIAL), (50, 1, FILLED)]
+
+
+@pytest.mark.parametrize("venue_class", IMPLEMENTATIONS)
+def test_l3_fills_work_through_the_same_arithmetic(venue_class: type) -> None:
+    # a FILL row of an L3 stream is a trade at its price for the L2 models
+    rows = [
+        (0, 0, A, BUY, 100, 3, 1),
+        (1, 1, A, SELL, 101, 5, 2),
+        # our buy 2 @ 100 at 10: front 3
+        (20, 20, A, BUY, 100, 4, 3),  # behind us (chg < 0: front 3)
+        (30, 30, F, BUY, 100, 2, 1),  # front 1
+        (40, 40, F, BUY, 100, 2, 3),  # front −1: 1 lot
+    ]
+    model = PowerProbQueue(2.0, arithmetic=HBT)
+    reports = run_one_order(venue_class, rows, queue_model=model, partial_fills=True, qty=2)
+    assert fills(reports) == [(40, 1, PARTIAL)]
 
 
 # -- price moves through the order --------------------------------------------------------------------------------

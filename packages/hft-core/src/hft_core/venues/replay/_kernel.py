@@ -301,6 +301,10 @@ Q_POWER = 1
 Q_LOG = 2
 Q_POWER3 = 3
 Q_L3_FIFO = 4
+Q_POWER_HBT = 5
+Q_LOG_HBT = 6
+Q_POWER3_HBT = 7
+"""The probabilistic models with hftbacktest's arithmetic (`hft_core.venues.replay.queue`): codes 5-7."""
 LAT_CONSTANT = 0
 LAT_SAMPLED = 1
 
@@ -898,6 +902,48 @@ def _probability_behind(model, n, front, back):  # type: ignore[no-untyped-def]
 
 
 @_helper
+def _min_number(a, b):  # type: ignore[no-untyped-def]
+    """Rust's ``f64::min``: the smaller, and the other operand when one is NaN (as ``queue._min_number``)."""
+    if a != a:
+        return b
+    if b != b:
+        return a
+    return a if a < b else b
+
+
+@_helper
+def _divide(a, b):  # type: ignore[no-untyped-def]
+    """``a / b`` with IEEE results for a zero divisor (as ``queue._divide``)."""
+    if b == 0.0:
+        if a == 0.0 or a != a:
+            return np.nan
+        return np.inf if (a > 0.0) == (np.copysign(1.0, b) > 0.0) else -np.inf
+    return a / b
+
+
+@_helper
+def _hbt_fill_lots(front):  # type: ignore[no-untyped-def]
+    """``round(-front)`` (halves away from zero) when positive, else 0 (as ``queue.hftbacktest_fill_lots``)."""
+    behind = -front
+    if not behind >= 0.5:
+        return 0.0
+    lots = np.floor(behind)
+    return lots + 1.0 if behind - lots >= 0.5 else lots
+
+
+@_helper
+def _probability_behind_hbt(model, n, front, back):  # type: ignore[no-untyped-def]
+    """hftbacktest's probability (``pow`` and ``ln(1 + x)`` on any sign), as ``probability_behind_hftbacktest``."""
+    if model == Q_POWER_HBT:
+        fb = back**n
+        return _divide(fb, fb + front**n)
+    if model == Q_LOG_HBT:
+        fb = np.log(1.0 + back)
+        return _divide(fb, fb + np.log(1.0 + front))
+    return 1.0 - _divide(front, front + back) ** n
+
+
+@_helper
 def _queue_depth(st, fp, ord_f, s, prev, new):  # type: ignore[no-untyped-def]
     """Our level went from ``prev`` to ``new`` lots: move the estimate of the quantity ahead."""
     model = st[S_QUEUE_MODEL]
@@ -917,6 +963,19 @@ def _queue_depth(st, fp, ord_f, s, prev, new):  # type: ignore[no-untyped-def]
                 ahead = 0.0
         else:
             ahead = min(ahead, new)
+    elif model >= Q_POWER_HBT:
+        # hftbacktest's ProbQueueModel.depth, as `QueueModel.front_after_depth_hftbacktest`: nothing clamped.
+        change = np.float64(prev) - np.float64(new) - ord_f[s, F_TRADED]
+        ord_f[s, F_TRADED] = 0.0
+        if change < 0.0:
+            ahead = _min_number(ahead, np.float64(new))
+        else:
+            back = np.float64(prev) - ahead
+            p = _probability_behind_hbt(model, fp[FP_EXPONENT], ahead, back)
+            if np.isinf(p):
+                p = 1.0
+            estimate = ahead - (1.0 - p) * change + _min_number(back - p * change, 0.0)
+            ahead = _min_number(estimate, np.float64(new))
     else:
         ord_f[s, F_TRADED] = 0.0
         ahead = min(ahead, new)
@@ -978,6 +1037,17 @@ def _on_trade(st, rep, lat, ord_i, ord_f, active, inst, i, aggressor, x, q, l3_f
                     ord_f[s, F_AHEAD] = ahead if ahead > 0.0 else 0.0
                 else:
                     _reach(st, rep, lat, ord_i, inst, s, q, t)
+            elif st[S_QUEUE_MODEL] >= Q_POWER_HBT:
+                # hftbacktest 2.4.4: round(-front) lots once positive (`queue.hftbacktest_fill_lots`), at most the
+                # trade's; a fill puts the front back at 0, less than half a lot past it stays below 0.
+                ahead = ord_f[s, F_AHEAD] - q
+                ord_f[s, F_TRADED] += q
+                reached = _hbt_fill_lots(ahead)
+                if reached > 0.0:
+                    ord_f[s, F_AHEAD] = 0.0
+                    _reach(st, rep, lat, ord_i, inst, s, q if reached >= q else np.int64(reached), t)
+                else:
+                    ord_f[s, F_AHEAD] = ahead
             else:
                 ahead = ord_f[s, F_AHEAD]
                 ord_f[s, F_TRADED] += q

@@ -21,7 +21,7 @@ from hft_core.instruments import Instrument
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
 from hft_core.venues.base import Advance, PublicTrade, Report, TopOfBook, TriggerSpec, TriggerState, Watch
 from hft_core.venues.replay.latency import ConstantLatency, LatencyModel
-from hft_core.venues.replay.queue import L3FifoQueue, QueueModel, RiskAverseQueue
+from hft_core.venues.replay.queue import L3FifoQueue, QueueModel, RiskAverseQueue, hftbacktest_fill_lots
 from hft_core.venues.replay.venue import DEFAULT_BOOK_SPAN_TICKS, DEFAULT_CHUNK_SIZE, validate_chunk
 
 __all__ = ["ReferenceReplayVenue"]
@@ -534,7 +534,9 @@ class ReferenceReplayVenue:
 
     def _move_queue(self, order: _Order, prev: int, new: int) -> None:
         model = self.queue_model
-        if isinstance(model, (RiskAverseQueue, L3FifoQueue)):
+        if model.hftbacktest_arithmetic:
+            order.ahead = model.front_after_depth_hftbacktest(order.ahead, order.traded, prev, new)
+        elif isinstance(model, (RiskAverseQueue, L3FifoQueue)):
             order.ahead = model.front_after_decrease(order.ahead, prev, new)
         else:
             order.ahead = model.front_after_decrease(order.ahead, prev - order.traded, new)
@@ -555,6 +557,13 @@ class ReferenceReplayVenue:
                         order.ahead = max(order.ahead - qty, 0.0)
                     else:
                         self._reached(order, qty, t)
+                elif self.queue_model.hftbacktest_arithmetic:
+                    order.traded += qty
+                    order.ahead -= qty
+                    reached = hftbacktest_fill_lots(order.ahead)
+                    if reached > 0.0:
+                        order.ahead = 0.0
+                        self._reached(order, qty if reached >= qty else int(reached), t)
                 else:
                     order.traded += qty
                     if qty > order.ahead:

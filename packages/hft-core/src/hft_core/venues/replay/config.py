@@ -83,12 +83,21 @@ class ReplayConfig(Config):
     queue_power: Annotated[
         float, Knob("Exponent n of the 'power' and 'power3' models; 0 = the model's default (2 and 3).", ge=0, le=100)
     ] = 0.0
+    queue_arithmetic: Annotated[
+        Literal["clamped", "hftbacktest"],
+        Knob(
+            "Arithmetic of the 'power', 'log' and 'power3' queues: 'clamped' keeps 0 <= ahead <= level and fills "
+            "what a trade has to spare past the front; 'hftbacktest' is hftbacktest 2.4.4's ProbQueueModel to "
+            "the letter (ahead unclamped, filled once a whole lot below zero)."
+        ),
+    ] = "clamped"
     partial_fills: Annotated[
         bool, Knob("Fill part of an order when less than its size trades through it (else all or nothing).")
     ] = True
 
     def validate(self) -> None:
-        """Custom fees only with ``fee_tier='custom'``; an exponent only for the models that have one."""
+        """Custom fees only with ``fee_tier='custom'``; an exponent and an arithmetic only for the models that have
+        one."""
         if self.fee_tier != "custom" and (self.maker_fee_bp != 0.0 or self.taker_fee_bp != 0.0):
             raise ValueError(
                 f"maker_fee_bp/taker_fee_bp apply with fee_tier='custom', not {self.fee_tier!r}: "
@@ -96,6 +105,11 @@ class ReplayConfig(Config):
             )
         if self.queue_power != 0.0 and self.queue not in ("power", "power3"):
             raise ValueError(f"queue_power applies to the 'power' and 'power3' queues, not {self.queue!r}")
+        if self.queue_arithmetic != "clamped" and self.queue not in ("power", "log", "power3"):
+            raise ValueError(
+                f"queue_arithmetic applies to the 'power', 'log' and 'power3' queues, not {self.queue!r} "
+                "(risk-averse fills already equal hftbacktest's)"
+            )
 
     def fees(self, instrument: Instrument) -> FeeSchedule:
         """The fee schedule the replay charges on ``instrument`` (its own for the standard tier)."""
@@ -124,11 +138,11 @@ class ReplayConfig(Config):
     def queue_model(self) -> QueueModel:
         """The queue-position model."""
         if self.queue == "power":
-            return PowerProbQueue(self.queue_power or 2.0)
+            return PowerProbQueue(self.queue_power or 2.0, arithmetic=self.queue_arithmetic)
         if self.queue == "power3":
-            return Power3ProbQueue(self.queue_power or 3.0)
+            return Power3ProbQueue(self.queue_power or 3.0, arithmetic=self.queue_arithmetic)
         if self.queue == "log":
-            return LogProbQueue()
+            return LogProbQueue(arithmetic=self.queue_arithmetic)
         if self.queue == "l3-fifo":
             return L3FifoQueue()
         return RiskAverseQueue()
@@ -151,5 +165,7 @@ class ReplayConfig(Config):
                 f"(sigma {self.latency_sigma:g})"
             )
         queue = f"queue {self.queue}" + (f" n={self.queue_power:g}" if self.queue_power else "")
+        if self.queue_arithmetic != "clamped":
+            queue += f" ({self.queue_arithmetic} arithmetic)"
         fills = "partial fills" if self.partial_fills else "all-or-nothing fills"
         return f"{fees}; {latency}; {queue}; {fills}"
