@@ -48,9 +48,9 @@ def _clock_offset(text: str) -> str | int:
     return round(shift_ms * 1_000_000)
 
 
-SYMBOL_HELP = "Instrument symbol (hftbacktest; replaces a Tardis or L3 file's; must match a Binance capture's)."
-TICK_HELP = "Price grid: replaces the instrument table's or the inferred tick (required for hftbacktest arrays)."
-LOT_HELP = "Size grid: replaces the instrument table's or the inferred lot (required for hftbacktest arrays)."
+SYMBOL_HELP = "Instrument symbol: replaces a Tardis, L3 or hftbacktest file's; must match a Binance capture's."
+TICK_HELP = "Price grid: replaces the instrument table's or the inferred tick."
+LOT_HELP = "Size grid: replaces the instrument table's or the inferred lot."
 ORDERBOOK_HELP = "LOBSTER: the orderbook file (default: the one beside the message file; '' for none)."
 TZ_HELP = "Headline files: the time zone of naive timestamps (e.g. UTC, America/New_York); never guessed."
 TEXT_FORMAT = "text"
@@ -87,8 +87,8 @@ def convert(
     """Convert SOURCE into an events file (or hftbacktest npz) and print what it holds.
 
     Binance captures know their instrument (the bundled table, else inferred from the capture), LOBSTER files
-    theirs; Tardis and L3 CSV files show theirs (symbol column, grid inferred from their prices and sizes);
-    hftbacktest arrays need --symbol, --tick-size and --lot-size. The instrument is recorded
+    theirs; Tardis, L3 and hftbacktest files show theirs (symbol column or file name, grid inferred from their
+    prices and sizes). The instrument is recorded
     in the output so 'hft run --data OUT' can replay it. A local clock behind the exchange's is corrected
     (--clock-offset).
     """
@@ -141,8 +141,8 @@ def info(
     headline and a time column), its items, columns, span, receipt lag, tickers and skipped rows.
 
     Binance captures know their instrument (the bundled table, else inferred from the capture), LOBSTER files and
-    converted events files theirs, Tardis and L3 files show theirs (grid inferred from their prices and sizes);
-    hftbacktest arrays need --symbol, --tick-size and --lot-size.
+    converted events files theirs, Tardis, L3 and hftbacktest files show theirs (grid inferred from their prices
+    and sizes).
     """
     from hft_core.data.inspection import describe_file
     from hft_core.text.loaders import describe_text_file, is_text_file

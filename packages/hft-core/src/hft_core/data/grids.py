@@ -8,6 +8,10 @@ for sizes and the lot. Because the divisor is taken over *every* value in the fi
 lies on the inferred grid: a replay of it never meets an off-grid value, though a strategy's own orders are put
 on a grid that may be coarser than the exchange's when the capture is short. `InferredGrid.evidence` says how
 many values the inference rests on, and ``hft data info`` prints it.
+
+Binary files (hftbacktest arrays) hold binary floats, not text: `infer_float_grid` reads each as the shortest
+decimal that rounds back to it (what the exchange's text was, for values parsed from it) and refuses values that
+carry float noise instead (``0.30000000000000004``: no decimal grid fits it).
 """
 
 from __future__ import annotations
@@ -20,10 +24,22 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hft_core.errors import DataError
 
-__all__ = ["InferredGrid", "InferredStep", "infer_binance_grid", "infer_csv_grid", "infer_step"]
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+__all__ = [
+    "InferredGrid",
+    "InferredStep",
+    "infer_binance_grid",
+    "infer_csv_grid",
+    "infer_float_grid",
+    "infer_step",
+]
 
 # JSON as Binance sends it (compact) or re-serialised with spaces; values are decimal strings.
 _LEVEL = re.compile(rb'\[\s*"(\d+(?:\.\d*)?)"\s*,\s*"(\d+(?:\.\d*)?)"\s*\]')
@@ -191,3 +207,42 @@ def infer_csv_grid(
                 path=str(source),
             )
     return InferredGrid(tick, lot), tuple(sorted(s for s in symbols if s))
+
+
+_MAX_EXACT_UNITS = 2**53
+"""Beyond this many steps a binary float no longer tells its grid apart from float noise."""
+
+
+def infer_float_grid(
+    prices: npt.NDArray[np.float64], sizes: npt.NDArray[np.float64], *, path: str, hint: str
+) -> InferredGrid:
+    """Tick and lot from binary float ``prices`` and ``sizes`` (zeros, negatives and non-finite values ignored;
+    the loader refuses those itself): the greatest common divisor of the values' shortest decimal forms.
+
+    Fewer than two distinct non-zero values, or values whose decimals are float noise (a divisor that leaves the
+    largest value more than 2**53 steps away), are a `DataError` naming the file and ``hint`` (what to pass).
+    """
+    import numpy as np
+
+    steps: list[InferredStep] = []
+    for values, what in ((prices, "price"), (sizes, "size")):
+        usable = values[np.isfinite(values) & (values > 0)]
+        distinct = np.unique(usable)
+        texts = [np.format_float_positional(float(v), unique=True, trim="-") for v in distinct]
+        step = infer_step(texts, total=len(usable))
+        if step is None or step.distinct < 2:
+            shown = "none" if step is None else repr(step.step)
+            raise DataError(
+                f"cannot infer the {'tick' if what == 'price' else 'lot'}: {'no' if step is None else 'only one'} "
+                f"distinct positive {what} ({shown}); {hint}",
+                path=path,
+            )
+        if float(distinct[-1]) / step.step > _MAX_EXACT_UNITS:
+            widest = max(texts, key=len)
+            raise DataError(
+                f"cannot infer the {'tick' if what == 'price' else 'lot'}: {what}s such as {widest} are not on a "
+                f"decimal grid (float noise); {hint}",
+                path=path,
+            )
+        steps.append(step)
+    return InferredGrid(steps[0], steps[1])

@@ -28,6 +28,7 @@ import numpy.typing as npt
 from hft_core.data._builder import DEFAULT_CHUNK_SIZE, Column, build_events
 from hft_core.data._checks import MAX_TIMESTAMP_NS
 from hft_core.data.eventfile import atomic_output
+from hft_core.data.grids import InferredGrid, infer_float_grid
 from hft_core.errors import ConfigError, DataError
 from hft_core.events import BUY, EVENT_DTYPE, SELL, EventKind, Events, concat_chunks
 from hft_core.instruments import Instrument, Rounding
@@ -49,6 +50,7 @@ __all__ = [
     "TRADE_EVENT",
     "HftbacktestStats",
     "from_hftbacktest",
+    "infer_hftbacktest_grid",
     "iter_hftbacktest_npz",
     "load_hftbacktest_array",
     "read_hftbacktest_npz",
@@ -184,6 +186,19 @@ def _by_field_name(array: npt.NDArray[Any], text: str) -> npt.NDArray[np.void]:
             )
         out[name] = column
     return out
+
+
+def infer_hftbacktest_grid(path: str | os.PathLike[str]) -> InferredGrid:
+    """Tick and lot of an hftbacktest file, inferred from the prices and sizes its loader converts: the rows the
+    local processor sees (exchange-only copies dropped) of every supported type but clears (`grids`)."""
+    source = Path(path)
+    data = load_hftbacktest_array(source)
+    flags = data["ev"]
+    exchange_only = (flags & np.uint64(EXCH_EVENT) != 0) & (flags & np.uint64(LOCAL_EVENT) == 0)
+    event_type = (flags & np.uint64(_TYPE_MASK)).astype(np.int64)
+    priced = np.isin(event_type, [code for code, kind in _OUR_KIND_BY_TYPE.items() if kind != EventKind.CLEAR])
+    rows = data[priced & ~exchange_only]
+    return infer_float_grid(rows["px"], rows["qty"], path=str(source), hint="pass --tick-size and --lot-size")
 
 
 def from_hftbacktest(

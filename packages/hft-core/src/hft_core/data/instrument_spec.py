@@ -125,7 +125,9 @@ def resolve_source_instrument(
       grid inferred from every price and size in the file (`hft_core.data.l3file.infer_l3_grid`).
     - ``tardis``: ``--symbol`` (else the file's ``symbol`` column, when it holds one symbol), ``--tick-size`` and
       ``--lot-size`` where given, else inferred exactly from every price and amount in the file.
-    - ``hftbacktest`` carries float prices only: ``--symbol``, ``--tick-size`` and ``--lot-size``.
+    - ``hftbacktest`` arrays carry float prices and sizes only: ``--symbol`` (else the file name's stem),
+      ``--tick-size`` and ``--lot-size`` where given, else the grid inferred exactly from the shortest decimal form
+      of every price and size its loader converts (`hft_core.data.hftbacktest_npz.infer_hftbacktest_grid`).
     """
     source = Path(path)
     given = overrides or GridOverrides()
@@ -139,15 +141,13 @@ def resolve_source_instrument(
         return _l3_instrument(source, given)
     if format_name == "tardis":
         return _tardis_instrument(source, given)
-    missing = [
-        f"--{key.replace('_', '-')}" for key in ("symbol", "tick_size", "lot_size") if getattr(given, key) is None
-    ]
-    if missing:
+    if format_name == "hftbacktest":
+        return _hftbacktest_instrument(source, given)
+    if given.symbol is None or given.tick_size is None or given.lot_size is None:
         raise ConfigError(
-            f"{source}: {format_name} data carries no symbol or tick/lot grid; give {', '.join(missing)} "
-            "(on 'hft data' commands and on 'hft run --data')"
+            f"{source}: {format_name} data carries no symbol or tick/lot grid; give --symbol, --tick-size and "
+            "--lot-size (on 'hft data' commands and on 'hft run --data')"
         )
-    assert given.symbol is not None and given.tick_size is not None and given.lot_size is not None
     try:
         instrument = Instrument(given.symbol, tick_size=given.tick_size, lot_size=given.lot_size, venue="replay")
     except ValueError as exc:
@@ -256,6 +256,29 @@ def _tardis_instrument(source: Path, given: GridOverrides) -> SourceInstrument:
     if given.given:
         parts.append(f"given: {given.describe()}")
     return SourceInstrument(instrument, "Tardis: " + "; ".join(parts))
+
+
+def _hftbacktest_instrument(source: Path, given: GridOverrides) -> SourceInstrument:
+    from hft_core.data.hftbacktest_npz import infer_hftbacktest_grid
+
+    symbol = given.symbol or source.name.split(".")[0].upper()
+    parts = [f"symbol {'given' if given.symbol else 'from the file name'}"]
+    tick, lot = given.tick_size, given.lot_size
+    if tick is None or lot is None:
+        grid = infer_hftbacktest_grid(source)
+        if tick is None:
+            tick = grid.tick.step
+            parts.append(grid.tick.describe("tick", "prices"))
+        if lot is None:
+            lot = grid.lot.step
+            parts.append(grid.lot.describe("lot", "sizes"))
+    if given.tick_size is not None or given.lot_size is not None:
+        parts.append(f"given: {given.describe()}")
+    try:
+        instrument = Instrument(symbol, tick_size=tick, lot_size=lot, venue="replay")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    return SourceInstrument(instrument, "hftbacktest array: " + "; ".join(parts))
 
 
 def _l3_instrument(source: Path, given: GridOverrides) -> SourceInstrument:
