@@ -35,7 +35,8 @@ INSTRUMENTS_ENV = "HFT_INSTRUMENTS"
 """Environment variable naming a CSV whose rows replace (or add to) the bundled table's."""
 
 TABLE_DATE = "2024-08"
-"""When the bundled values were published (see the CSV's header)."""
+"""The date of the captures the BTC rows were checked against; the other rows' sources and their dates are listed
+row by row in the CSV's header (checked 2026-12-07)."""
 
 MARKET_VENUES: dict[str, str] = {"spot": "binance", "usdm": "binance-usdm", "coinm": "binance-coinm"}
 """The venue name an instrument of each Binance market carries."""
@@ -45,7 +46,8 @@ STANDARD_FEES: dict[str, FeeSchedule] = {
     "usdm": FeeSchedule(maker=0.0002, taker=0.0005),
     "coinm": FeeSchedule(maker=0.0002, taker=0.0005),
 }
-"""Binance's standard (VIP 0, no BNB discount) fee tier per market, as of `TABLE_DATE`."""
+"""Binance's standard (VIP 0, no BNB discount) fee tier per market, as of `TABLE_DATE` (COIN-M's not confirmed by
+a public source: see the CSV's header)."""
 
 _COLUMNS = ("market", "symbol", "tick_size", "lot_size", "multiplier", "maker_fee", "taker_fee")
 
