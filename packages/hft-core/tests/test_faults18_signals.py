@@ -213,3 +213,26 @@ def test_hft_report_on_a_killed_run_says_unfinished_and_what_it_journaled(tmp_pa
     assert "this run did not finish (status running, no end record)" in message
     assert "its journal holds 1 fills and 3 equity samples over its first 2 s of market time" in message
     assert "\n" not in message
+
+
+def test_a_signal_while_the_directory_is_opened_stops_the_run_at_its_first_turn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hft_core.rundir import RunDirectory
+
+    write_text = RunDirectory.write_text
+
+    def write_then_signal(self: RunDirectory, name: str, text: str) -> None:
+        os.kill(os.getpid(), signal.SIGHUP)
+        write_text(self, name, text)
+
+    monkeypatch.setattr(RunDirectory, "write_text", write_then_signal)
+    strategy = Signalling(at=10_000)
+    monkeypatch.setattr(RunSpec, "build_strategy", lambda _self: strategy)
+    out = tmp_path / "run"
+    with pytest.raises(RunInterrupted):
+        execute_run(_spec(tmp_path), out=out)
+    meta = json.loads((out / "run.json").read_text())
+    assert meta["status"] == "partial" and meta["reason"] == "interrupted by SIGHUP"
+    assert (out / "config.toml").exists() and strategy.timers == 0
+    assert load_run(out).summary["duration_s"] == 0

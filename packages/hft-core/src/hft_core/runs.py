@@ -557,15 +557,15 @@ def _execute(
     origins = getattr(venue, "instrument_origins", None) or {}
     if not write:
         return _with_checks(running.run(), data_checks, origins), None
-    with interrupt_on_signals():
-        run_dir = create_run_directory(spec.pattern.name, spec.seed, out, root=runs_root or Path("runs"))
+    with interrupt_on_signals(), _stop_requests_kept():
         meta = spec.meta()
+        run_dir = create_run_directory(spec.pattern.name, spec.seed, out, root=runs_root or Path("runs"))
         journal = RecordJournal(run_dir.path)
         running.journal_into(journal)
         try:
-            run_dir.write_text("config.toml", spec.config_toml())
-            run_dir.write_meta("running", meta)
             try:
+                run_dir.write_text("config.toml", spec.config_toml())
+                run_dir.write_meta("running", meta)
                 result = running.run()
             except BaseException as exc:
                 with _signals_held():
@@ -617,6 +617,20 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+@contextlib.contextmanager
+def _stop_requests_kept() -> Iterator[None]:
+    """While inside, a first signal is kept for the engine's next safe point, also before its loop starts (the
+    directory being created, its first files written): the run then stops at its first turn, its directory
+    marked partial, rather than wherever the signal came."""
+    from hft_core.engine.loop import STOP
+
+    STOP.armed += 1
+    try:
+        yield
+    finally:
+        STOP.armed -= 1
+
+
 def _signals_held() -> contextlib.AbstractContextManager[None]:
     """Hold SIGINT, SIGTERM and SIGHUP back while a record is written (the first raised once it is), where
     `interrupt_on_signals` handles them (`hft_core.engine.loop.StopRequest.hold`)."""
@@ -632,10 +646,11 @@ def interrupt_on_signals() -> Iterator[None]:
     The handlers only record the signal (`hft_core.engine.loop.STOP`): an engine in its loop raises it at the start
     of its next turn, between two venue advances, so the partial record is never torn (a book half updated, a
     blotter row half written). The exception is ``KeyboardInterrupt`` for SIGINT and `RunInterrupted` (a
-    ``KeyboardInterrupt``) for SIGTERM and SIGHUP. Outside an engine's loop (building the venue, writing the
-    record), or for a second signal while the run is already stopping, the handler raises at once; the writes
-    of the record hold signals back meanwhile (`execute_run`), so what the first stop saved is kept. Entered
-    again while active (``execute_run`` inside ``hft run``), it leaves the handlers as they are.
+    ``KeyboardInterrupt``) for SIGTERM and SIGHUP; a signal that comes while `execute_run` creates the run
+    directory and writes its first files is kept for the loop's first turn. Elsewhere (building the venue, a
+    sweep between points), or for a second signal while the run is already stopping, the handler raises at once;
+    the writes of the record hold signals back meanwhile, so what the first stop saved is kept. Entered again
+    while active (``execute_run`` inside ``hft run``), it leaves the handlers as they are.
     """
     if threading.current_thread() is not threading.main_thread() or _HANDLING:
         yield
