@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import typer
@@ -20,7 +20,7 @@ from hft_core import ConfigError
 
 from hft_latency_arb.leadlag import LeadLagError, LeadLagResult, lag_grid, lead_lag
 
-__all__ = ["app", "trades_of"]
+__all__ = ["MESSAGES_FILE", "app", "races_app", "run_messages", "trades_of"]
 
 TRADE_KIND = 2
 """``hft_core.events.EventKind.TRADE``, restated (not public API); a test checks it against hft-core."""
@@ -122,3 +122,144 @@ def _asset(symbol: str) -> str:
         if s.endswith(quote) and len(s) > len(quote):
             return s[: -len(quote)]
     return s
+
+
+# -- hft races ------------------------------------------------------------------------------------------------------
+races_app = typer.Typer(add_completion=False, rich_markup_mode=None)
+
+MESSAGES_FILE = "messages.parquet"
+"""The message log `hft races` keeps in a simulated run's directory."""
+
+
+def run_messages(run_dir: Path) -> tuple[Any, dict[int, str], tuple[str, ...], tuple[float, ...], float]:
+    """A simulated run's message log (from ``messages.parquet``, or regenerated and saved there), with each
+    owner's kind, the instruments' symbols and tick sizes, and the run's duration in seconds.
+
+    Regenerating reruns the run from its ``config.toml`` with the venue's message log on (a run is a function of
+    its config and seed); the rerun's fills must equal the directory's ``fills.parquet``, or nothing is written.
+    """
+    import pandas as pd
+    from hft_core import SimulatedVenue, backtest, resolve_run
+
+    config = run_dir / "config.toml"
+    meta = _run_meta(run_dir)
+    if meta.get("status") != "complete":
+        raise ConfigError(f"{run_dir}: the run is {meta.get('status', 'of unknown status')}, not complete")
+    spec = resolve_run(str(_run_table(config)["pattern"]), config_file=config)
+    venue = spec.build_venue()
+    if not isinstance(venue, SimulatedVenue):
+        raise ConfigError(f"{run_dir}: not a simulated run (no message log to race-analyse); give its data files")
+    symbols = tuple(inst.symbol for inst in venue.instruments)
+    ticks = tuple(inst.tick_size for inst in venue.instruments)
+    kinds = {stats.owner: stats.kind for stats in venue.participant_stats()}
+    duration_s = (venue.end_ns - venue.start_ns) / 1e9
+    saved = run_dir / MESSAGES_FILE
+    if saved.exists():
+        return pd.read_parquet(saved), kinds, symbols, ticks, duration_s
+    venue.record_messages()
+    result = backtest(spec.build_strategy(), venue=venue, seed=spec.seed)
+    recorded = pd.read_parquet(run_dir / "fills.parquet")
+    columns = ["ts", "instrument", "side", "price", "qty"]
+    if not result.fills[columns].reset_index(drop=True).equals(recorded[columns].reset_index(drop=True)):
+        raise ConfigError(
+            f"{run_dir}: rerunning config.toml did not reproduce fills.parquet (another hft-core version, or an "
+            "edited directory?); the message log was not written"
+        )
+    log = pd.DataFrame(venue.messages())
+    partial = saved.with_name(saved.name + ".partial")
+    log.to_parquet(partial, index=False, compression="zstd")
+    partial.replace(saved)
+    return log, kinds, symbols, ticks, duration_s
+
+
+def _run_meta(run_dir: Path) -> dict[str, Any]:
+    try:
+        loaded = json.loads((run_dir / "run.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{run_dir / 'run.json'}: cannot read the run's record ({exc})") from None
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _run_table(config: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        run = tomllib.loads(config.read_text()).get("run", {})
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{config}: cannot read the run's config ({exc})") from None
+    if not isinstance(run, dict) or "pattern" not in run:
+        raise ConfigError(f"{config}: no [run] pattern")
+    return run
+
+
+@races_app.command("races")
+def races(
+    target: Annotated[Path, typer.Argument(help="A run directory of a simulated run, or a recorded capture.")],
+    window_us: Annotated[float, typer.Option(help="Race window: messages within this of the first (µs).")] = 500.0,
+    horizon_ms: Annotated[float, typer.Option(help="Price gap measured against the mid this long after (ms).")] = 100.0,
+    market: Annotated[list[str] | None, typer.Option(help="Symbol(s) to analyse (default: all).")] = None,
+    clock: Annotated[Literal["exch", "local"], typer.Option(help="Recorded data: which timestamp.")] = "exch",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON instead of a table.")] = False,
+    paper: Annotated[bool, typer.Option(help="Add Aquilina, Budish & O'Neill (2022)'s figures to the table.")] = True,
+) -> None:
+    """Latency races (simulated runs: every participant's messages) or trade bursts (recorded data)."""
+    from hft_latency_arb.races import RaceError, RaceReport, race_report, report_table
+
+    if not target.exists():
+        raise ConfigError(f"{target}: no such run directory or file")
+    window_ns, horizon_ns = round(window_us * 1e3), round(horizon_ms * 1e6)
+    if window_ns <= 0 or horizon_ns < 0:
+        raise ConfigError(f"--window-us must be > 0 and --horizon-ms >= 0, got {window_us:g} and {horizon_ms:g}")
+    reports: list[RaceReport] = []
+    try:
+        if target.is_dir():
+            if not (target / "run.json").exists():
+                raise ConfigError(f"{target}: not a run directory (no run.json)")
+            log, kinds, symbols, ticks, duration_s = run_messages(target)
+            for index, symbol in enumerate(symbols):
+                if market and symbol not in market:
+                    continue
+                reports.append(
+                    race_report(
+                        log,
+                        index,
+                        duration_s=duration_s,
+                        symbol=symbol,
+                        tick_size=ticks[index],
+                        kinds=kinds,
+                        window_ns=window_ns,
+                        horizon_ns=horizon_ns,
+                    )
+                )
+        else:
+            reports.append(_recorded_bursts(target, clock, window_ns, horizon_ns))
+    except RaceError as error:
+        raise ConfigError(f"{target}: {error}") from None
+    if market and not reports:
+        raise ConfigError(f"{target}: no market named {', '.join(market)}")
+    if as_json:
+        print(json.dumps([report.summary() for report in reports], indent=2))
+    else:
+        print(report_table(reports, paper=paper))
+
+
+def _recorded_bursts(path: Path, clock: str, window_ns: int, horizon_ns: int) -> Any:
+    from hft_core import load_recorded
+
+    from hft_latency_arb.races import burst_report
+
+    events, instruments = load_recorded([path])
+    trades = events[events["kind"] == TRADE_KIND]
+    if len(trades) < 2:
+        raise ConfigError(f"{path}: {len(trades)} trade(s); trade bursts need trades")
+    instrument = instruments[0]
+    return burst_report(
+        trades["exch_ts" if clock == "exch" else "local_ts"].astype(np.int64),
+        trades["price"].astype(np.int64),
+        trades["qty"].astype(np.int64),
+        trades["side"].astype(np.int8),
+        symbol=f"{instrument.symbol}@{instrument.venue}",
+        tick_size=instrument.tick_size,
+        window_ns=window_ns,
+        horizon_ns=horizon_ns,
+    )

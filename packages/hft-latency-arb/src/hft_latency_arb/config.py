@@ -92,18 +92,18 @@ class LatencyRaceConfig(TwoVenueMarketConfig):
     race_maker_half_spread_ticks: Annotated[
         float, Knob("lagging maker: quote distance from the lead's mid", unit="ticks", ge=0, le=1e4)
     ] = 0.5
-    race_maker_size: Annotated[int, Knob("lagging maker: lots per quote", unit="lots", ge=1, le=1_000_000)] = 10
+    race_maker_size: Annotated[int, Knob("lagging maker: lots per quote", unit="lots", ge=1, le=1_000_000)] = 20
     snipers: Annotated[int, Knob("number of background snipers on the lagging venue (0 = none)", ge=0, le=100)] = 3
     sniper_latency_ns: Annotated[
         int, Knob("fastest sniper's one-way latency each way", unit="ns", ge=0, le=_MAX_LATENCY_NS)
-    ] = 50_000
+    ] = 20_000
     sniper_latency_step: Annotated[
         float, Knob("each further sniper's latency is this many times the previous one's", ge=1, le=100)
-    ] = 2.0
+    ] = 1.2
     sniper_threshold_ticks: Annotated[
         float, Knob("snipers: stale edge against the lead's mid that makes them fire", unit="ticks", gt=0, le=1e4)
     ] = 0.5
-    sniper_size: Annotated[int, Knob("snipers: largest order", unit="lots", ge=1, le=1_000_000)] = 10
+    sniper_size: Annotated[int, Knob("snipers: largest order", unit="lots", ge=1, le=1_000_000)] = 100
     race_jitter: Annotated[
         float, Knob("racers' jitter as a share of their base latency (exponential, seeded)", ge=0, le=10)
-    ] = 0.2
+    ] = 0.05

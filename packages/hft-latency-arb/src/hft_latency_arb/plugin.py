@@ -32,7 +32,16 @@ LATENCY_RACE = Scenario(
     "after its latency and snipers racing it for its stale quotes, every latency a seeded distribution",
     config="hft_latency_arb.config:LatencyRaceConfig",
     builder="hft_latency_arb.scenarios:build_latency_race",
-    defaults={"entry_latency_ns": 10_000, "response_latency_ns": 10_000, "feed_latency_ns": 10_000},
+    # Tuned into the race regime of Aquilina, Budish & O'Neill (2022) (docs/latency-arb.md, "Races"): a tick of
+    # 5 bp (price 20, tick 0.01), a quiet background (few noise takers) and a fair value moving a few ticks a minute.
+    defaults={
+        "entry_latency_ns": 10_000,
+        "response_latency_ns": 10_000,
+        "feed_latency_ns": 10_000,
+        "price": 20.0,
+        "volatility": 0.00015,
+        "noise_rate": 0.05,
+    },
 )
 
 LATENCY_ARB = Pattern(
@@ -71,7 +80,9 @@ LATENCY_ARB_MAKER = Pattern(
     config="hft_latency_arb.config:LatencyArbMakerConfig",
     strategy="hft_latency_arb.strategies:LatencyArbMaker",
     default_scenario="latency-race",
-    scenario_params={"race_maker_size": 5},
+    # The background maker quotes behind this one (1.5 ticks from the lead's mid), so the snipers race for this
+    # maker's quotes; a busier lead (more stale moments a minute) makes the cost visible in a short run.
+    scenario_params={"race_maker_size": 5, "race_maker_half_spread_ticks": 1.5, "volatility": 0.0006},
     references=(AQUILINA_BUDISH_ONEILL_2022, BUDISH_CRAMTON_SHIM_2015),
 )
 

@@ -16,6 +16,7 @@ from typing import Any
 from hft_core import (
     LaggingMaker,
     Latency,
+    NoiseTaker,
     ParticipantSpec,
     SimulatedVenue,
     Sniper,
@@ -23,7 +24,7 @@ from hft_core import (
     market_participants,
 )
 
-__all__ = ["build_latency_race", "racer_latency"]
+__all__ = ["build_latency_race", "maker_race", "racer_latency"]
 
 
 def racer_latency(base_ns: int, jitter_share: float) -> Latency:
@@ -58,3 +59,42 @@ def build_latency_race(seed: int, duration_s: float, v: Mapping[str, Any]) -> Si
         )
     slow = (*market_participants(v), *racers)
     return build_two_venue_market(seed, duration_s, v, slow_participants=slow, name="latency-race", venue_symbols=True)
+
+
+def maker_race(
+    seed: int,
+    duration_s: float,
+    maker_latency_ns: int,
+    *,
+    sniper_latencies_ns: tuple[int, ...] = (20_000, 24_000, 29_000),
+    jitter: float = 0.5,
+    volatility: float = 6e-4,
+) -> SimulatedVenue:
+    """The race between one maker and its snipers alone: the ``latency-race`` market's defaults, except that the
+    lagging venue holds only a `LaggingMaker` (20 lots a side), the snipers (up to 100 lots each) and a noise taker
+    (one market order a second), so every quote that can go stale is the maker's.
+
+    With ``jitter`` (exponential, mean ``jitter`` × base, on every racer leg) the race is won in distribution: the
+    share the maker loses grows smoothly as its latency passes the snipers'. The lead's fair value moves with
+    ``volatility`` (about 20 lead ticks a minute at the default), for enough races in a short run.
+    """
+    from hft_latency_arb.config import LatencyRaceConfig
+
+    values = dict(LatencyRaceConfig().to_dict(), volatility=volatility)
+    maker = racer_latency(maker_latency_ns, jitter)
+    slow: tuple[ParticipantSpec, ...] = (
+        NoiseTaker(rate=1.0),
+        LaggingMaker(half_spread_ticks=0.5, size=20, feed_latency=maker, order_latency=maker),
+        *(
+            Sniper(
+                threshold_ticks=0.5,
+                size=100,
+                feed_latency=racer_latency(ns, jitter),
+                order_latency=racer_latency(ns, jitter),
+            )
+            for ns in sniper_latencies_ns
+        ),
+    )
+    return build_two_venue_market(
+        seed, duration_s, values, slow_participants=slow, name="maker-race", venue_symbols=True
+    )

@@ -50,7 +50,9 @@ class Message(NamedTuple):
 
     ``order_id`` is the engine's order id for background participants (cancel, modify) and the strategy's own
     order id for the ``OP_STRATEGY_*`` operations, which the venue translates. ``on_entered`` (submits only) lets
-    a participant learn the engine id of its new order, e.g. to schedule its cancellation.
+    a participant learn the engine id of its new order, e.g. to schedule its cancellation. ``sent_ns`` and
+    ``arrived_ns`` (-1 = not noted) are filled in by a venue that keeps a message log
+    (`SimulatedVenue.record_messages`): when the sender sent it and when it reached the gateway.
     """
 
     op: int
@@ -61,6 +63,8 @@ class Message(NamedTuple):
     qty: int = 0
     order_id: int = 0
     on_entered: EntryCallback | None = None
+    sent_ns: int = -1
+    arrived_ns: int = -1
 
 
 class MarketAccess(Protocol):

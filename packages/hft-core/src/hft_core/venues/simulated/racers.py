@@ -41,7 +41,7 @@ from hft_core.venues.simulated.participants import Participant, ParticipantSpec
 __all__ = ["LaggingMaker", "Sniper"]
 
 _NS_PER_S = 1_000_000_000
-_LIMIT = OrderType.LIMIT
+_POST_ONLY = OrderType.POST_ONLY
 _IOC = OrderType.IOC
 
 
@@ -72,7 +72,9 @@ class LaggingMaker(ParticipantSpec):
     ``m`` (in ticks) as it last saw it, ``size`` lots each. It learns of a new lead mid ``feed_latency`` after the
     lead's engine printed it; if either target price changed, or one of its quotes is gone (traded), it sends a
     cancel of the old quote and a new one, which reach the lagging venue ``order_latency`` later. Before the lead
-    has shown both sides it quotes around its own market's fair value.
+    has shown both sides it quotes around its own market's fair value. Its quotes are post-only: one that would
+    cross its own market's book on arrival (a slower participant's stale quote) is refused, not traded, and the
+    maker quotes again on the next lead move it sees (a maker makes; taking is the snipers' part).
     """
 
     kind: ClassVar[str] = "lagging-maker"
@@ -164,8 +166,8 @@ class _LaggingMakerAgent:
             return callback
 
         if targets[0] >= 1:
-            send(arrival, Message(OP_SUBMIT, owner, BUY, _LIMIT, targets[0], spec.size, 0, entered(BUY)))
-        send(arrival, Message(OP_SUBMIT, owner, SELL, _LIMIT, targets[1], spec.size, 0, entered(SELL)))
+            send(arrival, Message(OP_SUBMIT, owner, BUY, _POST_ONLY, targets[0], spec.size, 0, entered(BUY)))
+        send(arrival, Message(OP_SUBMIT, owner, SELL, _POST_ONLY, targets[1], spec.size, 0, entered(SELL)))
 
 
 # -- the sniper ----------------------------------------------------------------------------------------------------

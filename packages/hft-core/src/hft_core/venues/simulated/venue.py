@@ -19,6 +19,11 @@ Message rate. Each venue's gateway serves messages one at a time, ``message_serv
 (a single-server FIFO queue): a burst from anyone delays everyone's later messages on that venue (what quote
 stuffing exploits). 0 turns the model off: messages are processed the moment they arrive.
 
+Message log. `SimulatedVenue.record_messages` (before `SimulatedVenue.start`) keeps one row per message the
+engines process, whoever sent it (`MESSAGE_DTYPE`: send, gateway-arrival and processing times, owner, operation,
+order, what it traded or cancelled, and the book's touch after it), for race analytics; `SimulatedVenue.messages`
+returns it. A venue that does not record runs exactly as before (nothing is drawn or reordered by the log).
+
 Python runs per simulated market event here (the replay venue is the fast path); the hot paths avoid allocation
 beyond the matching engine's own records.
 """
@@ -34,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from hft_core.book.l2 import L2Book
 from hft_core.events import BUY, SELL, EventKind, Events, empty_events
@@ -66,6 +72,7 @@ from hft_core.venues.simulated.participants import Participant, ParticipantSpec
 
 __all__ = [
     "DEFAULT_START_NS",
+    "MESSAGE_DTYPE",
     "STRATEGY_OWNER",
     "GatewayStats",
     "MarketSpec",
@@ -89,6 +96,40 @@ _REJECTED = OrderStatus.REJECTED
 _FILLED = OrderStatus.FILLED
 _PARTIALLY_FILLED = OrderStatus.PARTIALLY_FILLED
 _NO_REASON = OrderReason.NONE
+
+MESSAGE_DTYPE = np.dtype(
+    [
+        ("ts", np.int64),
+        ("arrival_ts", np.int64),
+        ("sent_ts", np.int64),
+        ("market", np.int32),
+        ("owner", np.int32),
+        ("op", np.int8),
+        ("order_type", np.int8),
+        ("side", np.int8),
+        ("price", np.int64),
+        ("qty", np.int64),
+        ("order_id", np.int64),
+        ("touch", np.int64),
+        ("filled", np.int64),
+        ("filled_value", np.int64),
+        ("cancelled", np.int64),
+        ("bid", np.int64),
+        ("ask", np.int64),
+    ]
+)
+"""One processed message of `SimulatedVenue.messages` (times in ns, prices in ticks, sizes in lots).
+
+``ts`` is when the engine processed it, ``arrival_ts`` when it reached the venue's gateway (earlier only when the
+gateway queues), ``sent_ts`` when its sender sent it (the opening book's orders: at the start). ``op`` is 1 submit, 2 cancel,
+3 modify (the strategy's requests included, as the same codes), ``order_type`` an `OrderType` (-1 for a cancel).
+``side`` and ``price`` are the order's (for a cancel or modify, of the order it names, when the log saw it
+rest in the book; else 0: a cancel of an order that never rested names no level); ``order_id`` is the engine's
+id (a submit's new order, or the order a cancel names; 0 unknown).
+``touch`` is the best opposite price just before a submit (the price a market order meets; -1: none or not a
+submit). ``filled`` and ``filled_value`` (Σ price × lots) are what the message traded as taker, ``cancelled`` the
+lots a cancel removed (0: it failed, the order was gone). ``bid``/``ask`` are the market's best prices just after
+(-1: none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +284,7 @@ class _Market:
         "engine",
         "index",
         "instrument",
+        "log",
         "observers",
         "strategy_engine_ids",
         "strategy_ids_seen",
@@ -282,6 +324,7 @@ class _Market:
         self.strategy_engine_ids: dict[int, int] = {}
         self.strategy_ids_seen: set[int] = set()
         self.tape: list[Events] | None = [] if record else None
+        self.log: _MessageLog | None = None
 
     # -- MarketAccess -------------------------------------------------------------------------------------------
     def fair_ticks(self, t: int) -> float:
@@ -306,6 +349,8 @@ class _Market:
 
     def send(self, t: int, message: Message) -> None:
         clock = self._clock
+        if self.log is not None and message.sent_ns < 0:
+            message = message._replace(sent_ns=clock.now)
         if t > clock.now:
             clock.push(t, self._arrive, message)
         elif clock.opening:
@@ -332,11 +377,15 @@ class _Market:
             sender = self._stats[message.owner]
             sender.queue_wait_ns += wait
             sender.max_queue_wait_ns = max(sender.max_queue_wait_ns, wait)
+        if self.log is not None:
+            message = message._replace(arrived_ns=t)
         self._clock.push(done, self._execute, message)
 
     def _execute(self, t: int, message: Message) -> None:
         engine = self.engine
         op = message.op
+        log = self.log
+        noted = log.before(self, t, message) if log is not None else None
         self._stats[message.owner].messages += 1
         self._gateway.stats.messages += 1
         rejections: list[Report] | None = None
@@ -384,6 +433,9 @@ class _Market:
                 reports.extend(rejections)
             if reports:
                 clock.push(reply_at, clock.deliver_reports, reports)
+        if noted is not None:
+            assert log is not None
+            log.after(self, noted, output.executions)
 
     def _count_executions(self, executions: list[Execution]) -> bool:
         """Add each fill to its maker's and taker's traded volume; True when the strategy is on either side."""
@@ -494,6 +546,91 @@ class _Market:
                 del orders[engine_id]
                 del self.strategy_engine_ids[order_done.order_id]
         return reports
+
+
+class _MessageLog:
+    """The rows of `SimulatedVenue.messages`, noted around each message an engine processes (`MESSAGE_DTYPE`)."""
+
+    __slots__ = ("orders", "rows", "strategy_ids")
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, ...]] = []
+        self.orders: dict[tuple[int, int], tuple[int, int]] = {}
+        """(market, engine order id) -> (side, price) of every order that rested while logging."""
+        self.strategy_ids: dict[tuple[int, int], int] = {}
+        """(market, the strategy's order id) -> engine order id."""
+
+    def before(self, market: _Market, t: int, message: Message) -> tuple[int, ...]:
+        """What the row needs from before the engine acts: operation, order, touch, open lots of a named order."""
+        engine = market.engine
+        op = message.op
+        strategy = op >= OP_STRATEGY_SUBMIT
+        code = op - 3 if strategy else op
+        arrival = message.arrived_ns if message.arrived_ns >= 0 else t
+        sent = message.sent_ns if message.sent_ns >= 0 else -1
+        if code == OP_SUBMIT:
+            order_id = engine.next_order_id
+            side, price = message.side, message.price
+            best = engine.best_ask() if side == BUY else engine.best_bid()
+            if strategy:
+                self.strategy_ids[(market.index, message.order_id)] = order_id
+            touch = -1 if best is None else best
+            return (
+                t,
+                arrival,
+                sent,
+                message.owner,
+                code,
+                int(message.order_type),
+                side,
+                price,
+                message.qty,
+                order_id,
+                touch,
+                0,
+            )
+        order_id = self.strategy_ids.get((market.index, message.order_id), 0) if strategy else message.order_id
+        side, price = self.orders.get((market.index, order_id), (0, 0))
+        info = engine.order(order_id) if order_id else None
+        leaves = 0 if info is None else info.leaves
+        return (t, arrival, sent, message.owner, code, -1, side, price, message.qty, order_id, -1, leaves)
+
+    def after(self, market: _Market, noted: tuple[int, ...], executions: list[Execution]) -> None:
+        """Append the row: what the message traded as taker or cancelled, and the touch after it."""
+        t, arrival, sent, owner, code, order_type, side, price, qty, order_id, touch, leaves = noted
+        filled = value = cancelled = 0
+        if code == OP_SUBMIT:
+            for execution in executions:
+                if execution.taker_order_id == order_id:
+                    filled += execution.qty
+                    value += execution.qty * execution.price
+            if market.engine.order(order_id) is not None:  # it rests: a later cancel names its level
+                self.orders[(market.index, order_id)] = (side, price)
+        elif code == OP_CANCEL and leaves and market.engine.order(order_id) is None:
+            cancelled = leaves
+        engine = market.engine
+        bid, ask = engine.best_bid(), engine.best_ask()
+        self.rows.append(
+            (
+                t,
+                arrival,
+                sent,
+                market.index,
+                owner,
+                code,
+                order_type,
+                side,
+                price,
+                qty,
+                order_id,
+                touch,
+                filled,
+                value,
+                cancelled,
+                -1 if bid is None else bid,
+                -1 if ask is None else ask,
+            )
+        )
 
 
 class _Clock:
@@ -849,6 +986,21 @@ class SimulatedVenue:
         ordered[:] = rows[np.argsort(rows["local_ts"], kind="stable")]
         return ordered
 
+    def record_messages(self) -> None:
+        """Keep a log of every message the engines process from now on (`messages`); call before `start`."""
+        if self._started:
+            raise RuntimeError("record_messages() must be called before start()")
+        log = _MessageLog()
+        for market in self._markets:
+            market.log = log
+
+    def messages(self) -> npt.NDArray[np.void]:
+        """Every message processed so far, in processing order (`MESSAGE_DTYPE`; only after `record_messages`)."""
+        log = self._markets[0].log
+        if log is None:
+            raise RuntimeError("call record_messages() before start() to keep the venue's message log")
+        return np.array(log.rows, dtype=MESSAGE_DTYPE) if log.rows else np.zeros(0, dtype=MESSAGE_DTYPE)
+
     # -- internals ----------------------------------------------------------------------------------------------
     def _check_instrument(self, instrument: int) -> int:
         if not 0 <= instrument < len(self._markets):
@@ -863,6 +1015,8 @@ class SimulatedVenue:
         return self._markets[self._check_instrument(instrument)]
 
     def _send_strategy(self, market: _Market, now: int, message: Message) -> None:
+        if market.log is not None:
+            message = message._replace(sent_ns=now)
         self._clock.push(market._gateway.entry.arrival(now), market._arrive, message)
 
 
