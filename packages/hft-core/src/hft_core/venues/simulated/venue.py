@@ -121,8 +121,9 @@ MESSAGE_DTYPE = np.dtype(
 """One processed message of `SimulatedVenue.messages` (times in ns, prices in ticks, sizes in lots).
 
 ``ts`` is when the engine processed it, ``arrival_ts`` when it reached the venue's gateway (earlier only when the
-gateway queues), ``sent_ts`` when its sender sent it (the opening book's orders: at the start). ``op`` is 1 submit, 2 cancel,
-3 modify (the strategy's requests included, as the same codes), ``order_type`` an `OrderType` (-1 for a cancel).
+gateway queues), ``sent_ts`` when its sender sent it (the opening book's orders: at the start). ``op`` is 1
+submit, 2 cancel, 3 modify (the strategy's requests included, as the same codes), ``order_type`` an `OrderType`
+(-1 for a cancel).
 ``side`` and ``price`` are the order's (for a cancel or modify, of the order it names, when the log saw it
 rest in the book; else 0: a cancel of an order that never rested names no level); ``order_id`` is the engine's
 id (a submit's new order, or the order a cancel names; 0 unknown).
