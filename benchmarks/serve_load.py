@@ -16,7 +16,9 @@ one. Each repeat measures:
   reconciled with it (``server_restarts``) and applied a book from it is the resync time.
 
 Then one soak of ``--soak`` seconds (the clients streaming, an order created and cancelled every 100 ms) samples the
-server's RSS every second: first, last, max, and the slope of a least-squares line (MB per minute).
+server's RSS every second: first, last, max, and the slope of a least-squares line (MB per minute), over the whole
+soak, by half, and from the end of the first retention period on (the server keeps closed orders for
+``hft_core.serve.market.RETENTION_S`` seconds, so until then its records grow by design).
 
 Prints medians with the range over the repeats.
 """
@@ -38,6 +40,7 @@ from typing import Any
 import httpx
 import websockets
 from hft_core.serve.auth import signed_query
+from hft_core.serve.market import RETENTION_S
 from hft_core.serve.server import free_port
 from hft_core.venues.live import live_venue
 
@@ -292,6 +295,11 @@ def main() -> None:
               f"(first half {slope_mb_per_min(samples[: len(samples) // 2]):+.2f}, "
               f"second half {slope_mb_per_min(samples[len(samples) // 2 :]):+.2f}); "
               f"order requests {outcomes['sent']}, refused {outcomes['refused']}")  # fmt: skip
+        settled = samples[round(RETENTION_S) :]
+        if len(settled) >= 60:
+            print(f"from {RETENTION_S:g} s on (past the retention of closed orders): RSS {settled[0]:.1f} -> "
+                  f"{settled[-1]:.1f} MB, max {max(settled):.1f} MB, "
+                  f"slope {slope_mb_per_min(settled):+.2f} MB/min")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import contextlib
 import json
 import secrets
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -37,7 +38,7 @@ from fastapi.responses import JSONResponse
 
 from hft_core.serve.auth import AuthError, RateLimiter, verify
 from hft_core.serve.exchanges import ExchangeSpec
-from hft_core.serve.market import MockExchange, MockMarket, OrderError
+from hft_core.serve.market import MAX_CLOSED, RETENTION_S, MockExchange, MockMarket, OrderError
 
 __all__ = ["Faults", "ServeConfig", "create_app"]
 
@@ -46,13 +47,17 @@ MAX_LATENCY_MS = 10_000
 MAX_TRADES = 1000
 SYNC_INTERVAL_S = 0.01
 USER_HEARTBEAT_S = 1.0
+SEND_QUEUE = 64
+"""Book frames a book stream holds for a client that is not reading (`ServeConfig.send_queue`)."""
 
 
 @dataclass(frozen=True, slots=True)
 class ServeConfig:
     """What `create_app` serves: the exchanges, the seed, the market speed (1.0 = wall clock), the session length
-    in market seconds, the API keys (key → secret), the per-key order rate limit, and whether faults may be
-    injected."""
+    in market seconds, the API keys (key → secret), the per-key order rate limit, whether faults may be injected,
+    how long closed orders and fills are kept (`hft_core.serve.market.MockExchange.forget`), and how many book
+    frames a book stream holds for a client that does not read (the oldest is dropped beyond that: the client
+    sees a ``seq`` gap)."""
 
     exchanges: Mapping[str, ExchangeSpec]
     seed: int = 0
@@ -62,10 +67,19 @@ class ServeConfig:
     rate: float = 50.0
     burst: int = 100
     faults: bool = False
+    retention_s: float = RETENTION_S
+    max_closed: int = MAX_CLOSED
+    send_queue: int = SEND_QUEUE
 
     def __post_init__(self) -> None:
         if not self.exchanges:
             raise ValueError("no exchanges to serve")
+        if not 0 <= self.retention_s <= 7 * 86_400:
+            raise ValueError(f"retention_s must be within [0, 604800], got {self.retention_s}")
+        if not 0 <= self.max_closed <= 10_000_000:
+            raise ValueError(f"max_closed must be within [0, 10000000], got {self.max_closed}")
+        if not 1 <= self.send_queue <= 100_000:
+            raise ValueError(f"send_queue must be within [1, 100000], got {self.send_queue}")
         if not 0 < self.speed <= 1000:
             raise ValueError(f"speed must be within (0, 1000], got {self.speed}")
         if not 0 < self.session_s <= 7 * 86_400:
@@ -95,7 +109,14 @@ FaultKind = Literal["drop", "duplicate", "reorder", "malformed", "stall", "disco
 def create_app(config: ServeConfig) -> FastAPI:
     """The application serving ``config``'s mock exchanges."""
     exchanges = {
-        name: MockExchange(spec, seed=config.seed, speed=config.speed, session_s=config.session_s)
+        name: MockExchange(
+            spec,
+            seed=config.seed,
+            speed=config.speed,
+            session_s=config.session_s,
+            retention_s=config.retention_s,
+            max_closed=config.max_closed,
+        )
         for name, spec in config.exchanges.items()
     }
     limiter = RateLimiter(config.rate, config.burst)
@@ -333,7 +354,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         ex = exchange_of(exchange)
         ex.sync()
         out = []
-        for fill in ex.fills[from_id:]:
+        for fill in ex.fills_after(from_id):
             if fill.key == key:
                 out.append(ex.markets[fill.symbol].fill_json(fill))
                 if len(out) >= limit:
@@ -397,8 +418,10 @@ def create_app(config: ServeConfig) -> FastAPI:
         seq = 0
         period = interval_ms / 1000
         next_at = time.monotonic()
+        outbox = _Outbox(websocket, config.send_queue, lambda: _sent(metrics, "book"), ex)
         try:
             while faults.generation == generation:
+                outbox.check()
                 if time.monotonic() < faults.stall_until:
                     await asyncio.sleep(period)
                     next_at = time.monotonic()
@@ -412,27 +435,30 @@ def create_app(config: ServeConfig) -> FastAPI:
                     faults.drop -= 1
                 elif faults.malformed:
                     faults.malformed -= 1
-                    await send(websocket, "book", text[: len(text) // 2])
+                    outbox.put(text[: len(text) // 2])
                 elif faults.reorder and held is None:
                     faults.reorder -= 1
                     held = text
                 else:
-                    await send(websocket, "book", text)
+                    outbox.put(text)
                     if held is not None:
-                        await send(websocket, "book", held)
+                        outbox.put(held)
                         held = None
                     if faults.duplicate:
                         faults.duplicate -= 1
-                        await send(websocket, "book", text)
+                        outbox.put(text)
                 # on a fixed cadence (a frame's own cost does not stretch the interval); late, start afresh
                 next_at += period
                 delay = next_at - time.monotonic()
                 if delay < -period:
                     next_at, delay = time.monotonic(), 0.0
                 await asyncio.sleep(max(delay, 0.0))
+            await outbox.stop()
             await websocket.close(1012, "server restarting the stream")
         except (WebSocketDisconnect, RuntimeError, OSError):
             return
+        finally:
+            await outbox.stop()
 
     async def ws_user(websocket: WebSocket, exchange: str) -> None:
         await websocket.accept()
@@ -471,6 +497,62 @@ def create_app(config: ServeConfig) -> FastAPI:
 
     add_binance_routes(app, exchanges, config.keys, limiter, config.rate, lambda: faults.generation, metrics)
     return app
+
+
+class _Outbox:
+    """A book stream's frames on their way to one client: a queue of at most ``limit`` frames, sent by a task of
+    its own, so a client that does not read holds up only its own frames. The server's memory for it is bounded
+    (``limit`` frames, and the transport's write buffer, beyond whose high-water mark uvicorn's send waits): when
+    the queue is full the oldest frame is dropped (counted in the exchange's ``book_frames_dropped``), and the
+    client, reading again, finds a ``seq`` gap and resyncs from a snapshot (docs/live.md, the fault model)."""
+
+    def __init__(self, websocket: WebSocket, limit: int, on_sent: Any, exchange: MockExchange) -> None:
+        self._websocket = websocket
+        self._limit = limit
+        self._on_sent = on_sent
+        self._exchange = exchange
+        self._frames: deque[str] = deque()
+        self._ready = asyncio.Event()
+        self._task = asyncio.create_task(self._send_all())
+
+    def put(self, text: str) -> None:
+        self._frames.append(text)
+        while len(self._frames) > self._limit:
+            self._frames.popleft()
+            self._exchange.book_frames_dropped += 1
+        self._ready.set()
+
+    def check(self) -> None:
+        """Raise the sender's error (the client went away) in the stream's task."""
+        if self._task.done() and not self._task.cancelled():
+            error = self._task.exception()
+            if error is not None:
+                raise error
+            raise RuntimeError("the book stream's sender stopped")
+
+    async def stop(self) -> None:
+        """Send what is queued while the client reads (a close follows it), then stop the sender."""
+        if not self._task.done():
+            self._frames.append("")  # the end
+            self._ready.set()
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError, WebSocketDisconnect, RuntimeError, OSError):
+                await asyncio.wait_for(asyncio.shield(self._task), 1.0)
+        if not self._task.done():
+            self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError, OSError):
+            await self._task
+
+    async def _send_all(self) -> None:
+        frames = self._frames
+        while True:
+            while not frames:
+                self._ready.clear()
+                await self._ready.wait()
+            text = frames.popleft()
+            if not text:
+                return
+            await self._websocket.send_text(text)
+            self._on_sent()
 
 
 def _metrics(exchanges: Mapping[str, MockExchange]) -> Any:

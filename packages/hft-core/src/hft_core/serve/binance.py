@@ -295,24 +295,11 @@ def execution_report(order: Mapping[str, Any], fill: Mapping[str, Any] | None, q
 
 
 def balances(exchange: MockExchange, key: str) -> dict[str, tuple[float, float]]:
-    """``asset → (free, locked)`` of ``key``: the exchange's starting balances, plus the key's fills (fees paid in
-    the quote asset), less what its open orders hold (a buy's price × open qty of quote, a sell's open qty)."""
-    total: dict[str, float] = dict(exchange.spec.balances)
+    """``asset → (free, locked)`` of ``key``: the exchange's starting balances moved by all the key's fills (fees
+    paid in the quote asset; running totals, `MockExchange.holdings_of`, so fills no longer kept still count), less
+    what its open orders hold (a buy's price × open qty of quote, a sell's open qty)."""
+    total = dict(exchange.holdings_of(key))
     locked: dict[str, float] = {}
-    for spec in exchange.spec.symbols:
-        total.setdefault(spec.base, 0.0)
-        total.setdefault(spec.quote, 0.0)
-    for fill in exchange.fills:
-        if fill.key != key:
-            continue
-        market = exchange.markets[fill.symbol]
-        inst, spec = market.instrument, market.spec
-        notional = inst.notional(fill.price, fill.qty)
-        fee = inst.fees.fee(notional, maker=fill.maker)
-        qty = inst.lots_to_qty(fill.qty)
-        sign = 1.0 if fill.side == BUY else -1.0
-        total[spec.base] += sign * qty
-        total[spec.quote] -= sign * notional + fee
     for record in exchange.orders.values():
         if record.key != key or record.status not in OPEN_STATUSES or record.order_type == "market":
             continue
@@ -609,6 +596,7 @@ def add_binance_routes(
             raise BinanceError(400, -2010, "Duplicate order sent.")
         if ex.spec.balances:
             _check_balance(ex, market, key, side_in, order_type, qty, price_in)
+        fills_before = ex.fill_count
         try:
             record, _ = market.create(key, client_id, side_in.lower(), order_type, price_in, qty)
         except OrderError as exc:
@@ -646,7 +634,7 @@ def add_binance_routes(
                     "commissionAsset": market.spec.quote,
                     "tradeId": f.fill_id,
                 }
-                for f in ex.fills
+                for f in ex.fills_after(fills_before)
                 if f.order_id == record.order_id
             ]
         return JSONResponse(answer)
@@ -779,7 +767,7 @@ def add_binance_routes(
         assert n is not None
         out = [
             _trade_json(market, f)
-            for f in ex.fills[max((from_id or 0) - 1, 0) :]
+            for f in ex.fills_after(max((from_id or 0) - 1, 0))
             if f.key == key and f.symbol == market.spec.symbol and order_id in (None, f.order_id)
         ]
         return out[:n] if from_id is not None else out[-n:]  # Binance: from fromId up, else the most recent

@@ -13,6 +13,15 @@ keeps which API key owns which order, and the client order ids. Because the simu
 owner, two keys' orders that would cross each other are cancelled by the engine's self-trade prevention rather than
 matched (a documented limit of this mock, docs/live.md).
 
+Records are kept for a while, not for ever (`MockExchange.forget`): an order stays queryable for `RETENTION_S`
+wall-clock seconds after it closed (filled, cancelled, rejected, expired), and a fill for as long after it happened;
+beyond that, or beyond the newest `MAX_CLOSED` of them, they are forgotten, as real venues archive old orders: a
+query of a forgotten order answers "unknown order" (404; the Binance dialect's -2013), its client order id may be
+used again, and ``fills?from_id=`` starts from the oldest fill kept. Open orders are never forgotten. The
+retention covers a client's retried creates (idempotent by client order id) and the reconciliation a reconnecting
+client does (fills since its last fill id, the state of the orders it believed open). The balances of the Binance
+dialect are running totals, so forgetting fills does not change them.
+
 Everything here runs on the server's event-loop thread: no locks.
 """
 
@@ -52,6 +61,12 @@ TRADE_HISTORY = 1000
 
 BOOK_HISTORY = 512
 """Book snapshots kept per symbol (`MockMarket.sent`)."""
+
+RETENTION_S = 120.0
+"""Wall-clock seconds a closed order and a fill stay in the records (`MockExchange.forget`)."""
+
+MAX_CLOSED = 10_000
+"""At most this many closed orders, and this many fills, are kept per exchange, however recent."""
 
 SIDES: dict[str, int] = {"buy": BUY, "sell": SELL}
 SIDE_NAMES: dict[int, str] = {BUY: "buy", SELL: "sell"}
@@ -204,10 +219,12 @@ class MockMarket:
         return min(self._start_ns + int((self._clock() - self._wall0) * self._speed), self._end_ns)
 
     def sync(self) -> None:
-        """Run the simulation to the wall clock's market time, recording public trades and users' reports."""
+        """Run the simulation to the wall clock's market time, recording public trades and users' reports, and
+        forget the exchange's records that are past their retention."""
         self._run_to(self.target())
         for hook in self.sync_hooks:
             hook()
+        self.exchange.forget()
 
     def _run_to(self, until: int) -> None:
         venue = self.venue
@@ -329,11 +346,13 @@ class MockMarket:
         if record is None:
             return
         status = report.status
+        was_open = record.status in OPEN_STATUSES
         record.updated_ns = report.ts
         if report.fill_qty > 0:
             record.filled += report.fill_qty
             record.notional_ticks_lots += report.fill_qty * report.fill_price
             fill = self.exchange.new_fill(record, report.fill_price, report.fill_qty, report.maker, report.ts)
+            self._hold(fill)
             record.status = "filled" if report.leaves == 0 else "partially_filled"
             self.exchange.publish(record.key, self.fill_json(fill))
         elif status in (OrderStatus.ACCEPTED, OrderStatus.MODIFIED):
@@ -342,7 +361,20 @@ class MockMarket:
             record.status = STATUS_NAMES.get(status, "open")
             if report.reason != OrderReason.NONE:
                 record.reason = report.reason.name.lower()
+        if was_open and record.status not in OPEN_STATUSES:
+            self.exchange.closed(record)
         self.exchange.publish(record.key, self.order_json(record, event="order"))
+
+    def _hold(self, fill: FillRecord) -> None:
+        """Move the key's running balances by ``fill`` (the base asset by its size, the quote asset by its notional
+        and fee): the Binance dialect's account reads them (`MockExchange.holdings`)."""
+        inst, spec = self.instrument, self.spec
+        totals = self.exchange.holdings_of(fill.key)
+        notional = inst.notional(fill.price, fill.qty)
+        fee = inst.fees.fee(notional, maker=fill.maker)
+        sign = 1.0 if fill.side == BUY else -1.0
+        totals[spec.base] += sign * inst.lots_to_qty(fill.qty)
+        totals[spec.quote] -= sign * notional + fee
 
     # -- JSON ---------------------------------------------------------------------------------------------------
     def order_json(self, record: OrderRecord, event: str | None = None) -> dict[str, Any]:
@@ -401,7 +433,11 @@ class MockExchange:
         session_s: float = 86_400.0,
         clock: Callable[[], int] = time.monotonic_ns,
         queue_size: int = 10_000,
+        retention_s: float = RETENTION_S,
+        max_closed: int = MAX_CLOSED,
     ) -> None:
+        if not retention_s >= 0 or max_closed < 0:
+            raise ValueError(f"retention_s and max_closed must be >= 0, got {retention_s} and {max_closed}")
         self.spec = spec
         self.seed = seed
         self.speed = speed
@@ -409,14 +445,28 @@ class MockExchange:
         self._clock = clock
         self.markets: dict[str, MockMarket] = {}
         self.orders: dict[int, OrderRecord] = {}
+        """The orders kept: every open order, and the closed ones still within their retention."""
         self.by_client: dict[tuple[str, str], int] = {}
         self.fills: list[FillRecord] = []
+        """The fills kept, oldest first: fill ids ``fills_forgotten + 1`` on, without a hole (`fills_after`)."""
+        self.fills_forgotten = 0
+        self.orders_forgotten = 0
+        self.retention_s = retention_s
+        self.max_closed = max_closed
+        self.holdings: dict[str, dict[str, float]] = {}
+        """Per key, every asset's start balance moved by all the key's fills (`MockMarket._hold`)."""
+        self._closed: deque[tuple[int, int]] = deque()
+        """(clock at closing, order id) of the closed orders kept, oldest first."""
+        self._fill_clock: deque[int] = deque()
+        """The clock at each kept fill, parallel to `fills`."""
         self._next_order = 0
         self.subscribers: dict[str, list[asyncio.Queue[dict[str, Any] | None]]] = {}
         self.user_seq: dict[str, int] = {}
         self.queue_size = queue_size
         self.slow_consumers = 0
         """User-stream queues dropped because they filled up (`publish`)."""
+        self.book_frames_dropped = 0
+        """Book-stream frames dropped, oldest first, for clients that were not reading (`hft_core.serve.app`)."""
 
     def market(self, symbol: str) -> MockMarket:
         """The market of ``symbol`` (case-insensitive), started on first use; KeyError if not listed."""
@@ -445,11 +495,67 @@ class MockExchange:
 
     def new_fill(self, record: OrderRecord, price: int, qty: int, maker: bool, ts: int) -> FillRecord:
         fill = FillRecord(
-            len(self.fills) + 1, record.order_id, record.key, record.client_order_id, record.symbol, record.side,
+            self.fill_count + 1, record.order_id, record.key, record.client_order_id, record.symbol, record.side,
             price, qty, maker, ts,
         )  # fmt: skip
         self.fills.append(fill)
+        self._fill_clock.append(self._clock())
         return fill
+
+    @property
+    def order_count(self) -> int:
+        """Orders placed since the exchange started (kept or forgotten)."""
+        return self._next_order
+
+    @property
+    def fill_count(self) -> int:
+        """Fills since the exchange started (kept or forgotten): the last fill id."""
+        return self.fills_forgotten + len(self.fills)
+
+    def fills_after(self, from_id: int) -> list[FillRecord]:
+        """The kept fills with ``fill_id > from_id``, oldest first."""
+        return self.fills[max(from_id - self.fills_forgotten, 0) :]
+
+    def holdings_of(self, key: str) -> dict[str, float]:
+        """``key``'s running balances (created at the exchange's start balances, every listed asset present)."""
+        totals = self.holdings.get(key)
+        if totals is None:
+            totals = dict(self.spec.balances)
+            for spec in self.spec.symbols:
+                totals.setdefault(spec.base, 0.0)
+                totals.setdefault(spec.quote, 0.0)
+            self.holdings[key] = totals
+        return totals
+
+    def closed(self, record: OrderRecord) -> None:
+        """``record`` has just closed: it is kept for `retention_s` from now (`forget`)."""
+        self._closed.append((self._clock(), record.order_id))
+
+    def forget(self) -> None:
+        """Drop the closed orders and the fills older than `retention_s`, and the oldest beyond `max_closed` of
+        each (see the module docstring)."""
+        horizon = self._clock() - round(self.retention_s * _NS_PER_S)
+        closed = self._closed
+        while closed and (closed[0][0] <= horizon or len(closed) > self.max_closed):
+            _, order_id = closed.popleft()
+            record = self.orders.pop(order_id, None)
+            if record is None:
+                continue
+            self.orders_forgotten += 1
+            market = self.markets.get(record.symbol)
+            if market is not None:
+                market.orders.pop(order_id, None)
+            client = (record.key, record.client_order_id)
+            if self.by_client.get(client) == order_id:
+                del self.by_client[client]
+        stamps = self._fill_clock
+        old = 0
+        while stamps and (stamps[0] <= horizon or len(stamps) > self.max_closed):
+            stamps.popleft()
+            old += 1
+        if old:
+            del self.fills[:old]
+            self.fills_forgotten += old
 
     def find(self, key: str, *, order_id: int | None = None, client_order_id: str | None = None) -> OrderRecord:
         """The key's order by server id or client id; 404 when it does not exist *or belongs to another key*

@@ -11,8 +11,10 @@ Rates (messages per second) are Prometheus's ``rate()`` of the counters.
   ``binance``);
 - ``hft_serve_order_round_trip_seconds``, a histogram by ``api`` (``seed``, ``binance``) and ``action``
   (``create``, ``cancel``);
-- by ``exchange``: ``hft_serve_orders_total``, ``hft_serve_fills_total``, ``hft_serve_slow_consumers_total`` (user
-  streams closed because their queue filled), and the gauges ``hft_serve_open_orders``,
+- by ``exchange``: ``hft_serve_orders_total``, ``hft_serve_fills_total`` (since the start, kept or forgotten),
+  ``hft_serve_slow_consumers_total`` (user streams closed because their queue filled),
+  ``hft_serve_book_frames_dropped_total`` (book frames dropped for clients not reading), and the gauges
+  ``hft_serve_open_orders``, ``hft_serve_orders_kept`` (open and recently closed orders in the records),
   ``hft_serve_user_subscribers``.
 """
 
@@ -40,15 +42,22 @@ class _RecordsCollector(Collector):
         orders = CounterMetricFamily("hft_serve_orders", "orders placed", labels=["exchange"])
         fills = CounterMetricFamily("hft_serve_fills", "fills of users' orders", labels=["exchange"])
         slow = CounterMetricFamily("hft_serve_slow_consumers", "user streams dropped as too slow", labels=["exchange"])
+        dropped = CounterMetricFamily(
+            "hft_serve_book_frames_dropped", "book frames dropped for clients not reading", labels=["exchange"]
+        )
+        kept = GaugeMetricFamily("hft_serve_orders_kept", "orders in the records now (open or recently closed)",
+                                 labels=["exchange"])  # fmt: skip
         open_orders = GaugeMetricFamily("hft_serve_open_orders", "orders open now", labels=["exchange"])
         subscribers = GaugeMetricFamily("hft_serve_user_subscribers", "user-stream queues now", labels=["exchange"])
         for name, exchange in sorted(self.exchanges.items()):
-            orders.add_metric([name], len(exchange.orders))
-            fills.add_metric([name], len(exchange.fills))
+            orders.add_metric([name], exchange.order_count)
+            fills.add_metric([name], exchange.fill_count)
             slow.add_metric([name], exchange.slow_consumers)
+            dropped.add_metric([name], exchange.book_frames_dropped)
+            kept.add_metric([name], len(exchange.orders))
             open_orders.add_metric([name], sum(r.status in OPEN_STATUSES for r in list(exchange.orders.values())))
             subscribers.add_metric([name], sum(len(q) for q in list(exchange.subscribers.values())))
-        yield from (orders, fills, slow, open_orders, subscribers)
+        yield from (orders, fills, slow, dropped, open_orders, kept, subscribers)
 
 
 class ServeMetrics:

@@ -37,17 +37,37 @@ def run_server(config: ServeConfig, *, host: str = DEFAULT_HOST, port: int = 800
 
 
 class BackgroundServer:
-    """The application served on a daemon thread: ``with BackgroundServer(config) as server: server.url``."""
+    """The application served on a daemon thread: ``with BackgroundServer(config) as server: server.url``.
+
+    ``send_buffer_bytes`` sets the kernel's send buffer (``SO_SNDBUF``) of the listening socket, which the
+    connections it accepts inherit (Linux), so a test can fill a client's path with a few frames instead of the
+    megabytes the kernel otherwise lets a loopback connection hold."""
 
     def __init__(
-        self, config: ServeConfig, *, host: str = DEFAULT_HOST, port: int | None = None, log_level: str = "warning"
+        self,
+        config: ServeConfig,
+        *,
+        host: str = DEFAULT_HOST,
+        port: int | None = None,
+        log_level: str = "warning",
+        send_buffer_bytes: int | None = None,
     ) -> None:
         self.host = host
-        self.port = free_port(host) if port is None else port
+        self._sockets: list[socket.socket] | None = None
+        if send_buffer_bytes is not None:
+            listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer_bytes)
+            listener.bind((host, port or 0))
+            self._sockets = [listener]
+            port = listener.getsockname()[1]
+        self.port: int = free_port(host) if port is None else port
         self.app = create_app(config)
         """The ASGI application (its ``state.exchanges`` hold the server's records, for tests)."""
         self._server = uvicorn.Server(_uvicorn_config(self.app, host, self.port, log_level))
-        self._thread = threading.Thread(target=self._server.run, name=f"hft-serve:{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, args=(self._sockets,), name=f"hft-serve:{self.port}", daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -68,6 +88,8 @@ class BackgroundServer:
         self._server.should_exit = True
         if self._thread.is_alive():
             self._thread.join(timeout_s)
+        for listener in self._sockets or ():
+            listener.close()
 
     def __enter__(self) -> BackgroundServer:
         return self.start()

@@ -13,7 +13,9 @@ Faults. Each stream reconnects with exponential backoff and full jitter (``backo
 ``max_backoff_s``, times a uniform draw in [0.5, 1.5)); a stream silent for ``heartbeat_timeout_s`` is dropped and
 reconnected. Book frames carry a per-connection ``seq``: a duplicate or an older frame is dropped, a jump (a lost
 frame) makes the client fetch a REST snapshot before applying further frames; a malformed frame is counted and
-skipped; frames older than the book the client holds never replace it. After every (re)connection of the user stream,
+skipped; frames older than the book the client holds never replace it (a reader that fell behind finds the server
+dropped frames for it: the jump resyncs it, and the stale frames still buffered are then dropped). After every
+(re)connection of the user stream,
 and whenever its ``seq`` jumps, the client reconciles: fills since the last fill id it saw, the open orders, and the
 final state of every order it believed open. A server that restarted (another ``instance`` in ``/health``) has none
 of the client's orders: those are reported cancelled, and fill ids count from the start again.
@@ -25,7 +27,9 @@ threads, reconnection, reconciliation and order bookkeeping here are shared.
 
 Orders. Each engine order id becomes the client order id ``<session>-<id>``; a create is retried on a network error
 with the same id, and the server's idempotency makes a retried create never a second order. Fills are reported only
-from the server's fill records (each fill id once), so a fill is never lost or reported twice; a terminal update
+from the server's fill records (each fill id once), so a fill is never lost or reported twice; one cancel of an order is
+on its way at a time (a strategy that cancels on every timer while the loop is held up queues one, not one per
+timer); a terminal update
 (cancelled, expired) waits for the fills the server says came before it. ``modify`` is not in the seed-style API: it
 is refused (a REJECTED report that leaves the order standing, as the engine expects of a refused modify).
 """
@@ -133,6 +137,9 @@ class _Order:
     """A terminal update waiting for the fills before it: (status, reason, the server's filled lots)."""
     sent_ns: int = 0
     """`time.perf_counter_ns` when it was submitted: its round trip ends with its first report from the server."""
+    cancelling: bool = False
+    """A cancel of it is on its way: another is not sent until it is answered (a strategy that cancels on every
+    timer while the loop is held up would otherwise queue one request per order per timer)."""
 
 
 class LiveVenue:
@@ -282,7 +289,14 @@ class LiveVenue:
         return False
 
     def cancel(self, now: int, instrument: int, order_id: int) -> None:
+        """Send a cancel without waiting, unless one of this order is already on its way."""
         self._check(instrument)
+        with self._cond:
+            order = self._orders.get(order_id)
+            if order is not None and not order.done:
+                if order.cancelling:
+                    return
+                order.cancelling = True
         asyncio.run_coroutine_threadsafe(self._cancel(order_id), self._loop)
 
     def modify(self, now: int, instrument: int, order_id: int, price: int, qty: int) -> None:
@@ -440,7 +454,7 @@ class LiveVenue:
         attempt = 0
         while not self._stopping:
             try:
-                async with websockets.connect(url, open_timeout=self._connect_timeout_s, close_timeout=1) as ws:
+                async with await self._open_book_stream(url) as ws:
                     self.stats.connects += 1
                     await self._resync(index)
                     last_seq = 0
@@ -472,6 +486,15 @@ class LiveVenue:
             self.stats.disconnects += 1
             await asyncio.sleep(self._backoff(attempt))
             attempt += 1
+
+    async def _open_book_stream(self, url: str) -> Any:
+        """The book stream's connection, without permessage-deflate: each full-book frame would be deflated by the
+        server and inflated here, and a reader that falls behind would find its backlog counted in compressed bytes
+        (a thousand frames in the server's 64 kB write buffer) instead of dropped at the server's queue, which is
+        bounded in frames (a ``seq`` gap: a resync)."""
+        import websockets
+
+        return await websockets.connect(url, open_timeout=self._connect_timeout_s, close_timeout=1, compression=None)
 
     async def _resync(self, index: int) -> None:
         response = await self._http.get(
@@ -705,7 +728,11 @@ class LiveVenue:
                 )
                 self._cond.notify_all()
             return
-        response = await self._signed("DELETE", *self._order_request(order))
+        try:
+            response = await self._signed("DELETE", *self._order_request(order))
+        finally:
+            with self._cond:
+                order.cancelling = False
         if response is not None and response.status_code == 200:
             self._on_order(self._order_event(response.json()))
 
