@@ -14,19 +14,27 @@ lock when the run ends (complete or partial); a run killed outright leaves it, w
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from hft_core.errors import ConfigError
 
-__all__ = ["RunDirectory", "RunStatus", "atomic_write_bytes", "atomic_write_text", "create_run_directory"]
+__all__ = [
+    "RunDirectory",
+    "RunStatus",
+    "atomic_output",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "create_run_directory",
+]
 
 RunStatus = Literal["running", "complete", "partial"]
 
@@ -44,11 +52,19 @@ def _file_mode() -> int:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename, so readers never see half a file."""
+    with atomic_output(path) as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[BinaryIO]:
+    """A binary file to write ``path``'s content into (without holding it all in memory), put in place by a
+    rename when the block ends, or removed if it fails: readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
         Path(tmp).chmod(_file_mode())  # mkstemp makes it owner-only; follow the umask like other tools
         Path(tmp).replace(path)
     except BaseException:

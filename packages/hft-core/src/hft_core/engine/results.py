@@ -13,7 +13,6 @@ times, ``entry_ts``/``entry_time`` and ``exit_ts``/``exit_time``.
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import numbers
@@ -28,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from hft_core.engine.stats import ROUND_TRIP_COLUMNS, round_trips, side_signs
-from hft_core.rundir import atomic_write_bytes, atomic_write_text
+from hft_core.rundir import atomic_output, atomic_write_text
 
 __all__ = [
     "EQUITY_COLUMNS",
@@ -320,10 +319,9 @@ class BacktestResult:
         if len(self.series):
             frames.append(("series", self.series))
         for name, frame in frames:
-            buffer = io.BytesIO()
-            frame.to_parquet(buffer, index=False, engine="pyarrow", compression="zstd")
             path = directory / f"{name}.parquet"
-            atomic_write_bytes(path, buffer.getvalue())
+            with atomic_output(path) as handle:  # (straight to the file: no copy of it in memory)
+                frame.to_parquet(handle, index=False, engine="pyarrow", compression="zstd")
             written.append(path)
         summary = directory / "summary.json"
         atomic_write_text(summary, json.dumps(self.stats, indent=2, sort_keys=True) + "\n")
