@@ -252,6 +252,16 @@ def test_tardis_crossed_book_snapshot_is_refused(tmp_path: Path) -> None:
         load_source(path, "tardis", instrument=Instrument("BTC", 0.5, 1.0), use_cache=False)
 
 
+def test_a_crossed_snapshot_followed_by_the_next_snapshot_is_refused(tmp_path: Path) -> None:
+    # The fuzz suite's reference reconstruction found it: a crossed snapshot row followed directly by the next
+    # snapshot (its CLEAR) was never checked, so the crossed book replayed for the time between the two.
+    header = "exchange,symbol,timestamp,local_timestamp,asks[0].price,asks[0].amount,bids[0].price,bids[0].amount\n"
+    path = tmp_path / "book_snapshot_1.csv"
+    path.write_text(header + "binance,BTC,1,2,100.5,1,199.5,4\nbinance,BTC,3,4,100.5,2,100,3\n")
+    with pytest.raises(DataError, match=r"row 3: the snapshot before this row leaves the book crossed"):
+        load_source(path, "tardis", instrument=Instrument("BTC", 0.5, 1.0), use_cache=False)
+
+
 # -- a book that never synced or never moved is loud ---------------------------------------------------------
 
 

@@ -126,6 +126,11 @@ def book_pass_py(
             state[BP_GROUP_LOCAL] = -1
             continue
         if k == _CLEAR:
+            if state[BP_IN_SNAPSHOT] != 0 and side[r] == 0 and state[BP_BEST_BID] >= state[BP_BEST_ASK]:
+                # A clear of both sides starts the next snapshot: the one before it ended crossed. (A one-sided
+                # clear may be the second half of a snapshot sent side by side: the next row decides.)
+                state[BP_BAD_ROW] = r
+                return r
             if state[BP_GROUP_CROSSED] != 0:
                 state[BP_CROSSED_UPDATES] += 1 if len(pending) > 0 else 0
                 state[BP_LEVELS_REMOVED] += len(pending)
