@@ -2,10 +2,11 @@
 
 Usage: python benchmarks/latency_arb_races.py [--seeds 1 2 3 4 5] [--duration 300] [--gap-duration 60]
 
-1. Runs ``hft run latency-arb`` (its default scenario, ``latency-race``, default knobs) for each seed with the
-venue's message log on, finds the races on the lagging venue (``SIM@slow``) with `hft_latency_arb.races`
-(500 µs window, gap against the mid 100 ms later) and prints the markdown table of docs/latency-arb.md
-("Races against the paper"): the mean over seeds and the range, next to the paper's figures.
+1. Runs the default ``latency-race`` market (default knobs) for each seed with the venue's message log on, alone
+   and as ``hft run latency-arb`` runs it (the strategy, reacting in 30 µs, racing too), finds the races on the
+   lagging venue (``SIM@slow``) with `hft_latency_arb.races` (500 µs window, gap against the mid 100 ms later)
+   and prints the markdown table of docs/latency-arb.md ("Races against the paper"): the mean over seeds and the
+   range, next to the paper's figures.
 2. The latency tax against the latency gap (`hft_latency_arb.scenarios.maker_race`: a lagging maker alone against
    snipers at 20, 24 and 29 µs, jittered), for maker latencies from 2 to 100 µs, ``--gap-duration`` seconds a seed:
    the second table of docs/latency-arb.md.
@@ -19,20 +20,27 @@ import time
 from typing import Any
 
 import pandas as pd
-from hft_core import SimulatedVenue, Watch, backtest, resolve_run
+from hft_core import SimulatedVenue, Watch, backtest, create_scenario, resolve_run
 from hft_latency_arb.races import race_report
 from hft_latency_arb.scenarios import maker_race
 
 LAGGING = 1
 
 
-def one_seed(seed: int, duration_s: float) -> dict[str, Any]:
-    """The race summary of one default run (the strategy included, as ``hft run latency-arb`` runs it)."""
+def one_seed(seed: int, duration_s: float, strategy: bool) -> dict[str, Any]:
+    """The race summary of one run of the default market, alone or as ``hft run latency-arb`` runs it."""
     spec = resolve_run("latency-arb", seed=seed, duration_s=duration_s)
-    venue = spec.build_venue()
-    assert isinstance(venue, SimulatedVenue)
-    venue.record_messages()
-    backtest(spec.build_strategy(), venue=venue, seed=seed)
+    if strategy:
+        venue = spec.build_venue()
+        assert isinstance(venue, SimulatedVenue)
+        venue.record_messages()
+        backtest(spec.build_strategy(), venue=venue, seed=seed)
+    else:
+        venue = create_scenario("latency-race", seed=seed, duration_s=duration_s)
+        assert isinstance(venue, SimulatedVenue)
+        venue.record_messages()
+        venue.start()
+        venue.advance(venue.end_ns, Watch())
     kinds = {stats.owner: stats.kind for stats in venue.participant_stats()}
     instrument = venue.instruments[LAGGING]
     report = race_report(
@@ -70,30 +78,41 @@ def main() -> None:
     parser.add_argument("--gap-duration", type=float, default=60.0)
     args = parser.parse_args()
     started = time.perf_counter()
-    runs = [one_seed(seed, args.duration) for seed in args.seeds]
+    alone = [one_seed(seed, args.duration, strategy=False) for seed in args.seeds]
+    with_strategy = [one_seed(seed, args.duration, strategy=True) for seed in args.seeds]
     wall = time.perf_counter() - started
-    modal = [r["duration_us"]["modal_bin"] or "none" for r in runs]
-    median_us = [r["duration_us"]["median"] for r in runs if r["duration_us"]["median"] is not None]
-    fastest = [r["winner_share_by_latency_rank"].get("1", 0.0) for r in runs if r["races"]]
-    rows = [
-        ("races per minute (lagging venue)", _cell([r["races_per_minute"] for r in runs], ".2f"), "about 1"),
-        ("modal race duration (µs bin, per seed)", ", ".join(modal), "5–10"),
-        ("median race duration (µs)", _cell(median_us, ".1f"), "–"),
-        (
-            "price gap per race (ticks)",
+
+    def rows(runs: list[dict[str, Any]]) -> list[str]:
+        median_us = [r["duration_us"]["median"] for r in runs if r["duration_us"]["median"] is not None]
+        fastest = [r["winner_share_by_latency_rank"].get("1", 0.0) for r in runs if r["races"]]
+        return [
+            _cell([r["races_per_minute"] for r in runs], ".2f"),
+            ", ".join(r["duration_us"]["modal_bin"] or "none" for r in runs),
+            _cell(median_us, ".1f"),
             _cell([r["price_gap_ticks"]["mean"] or 0.0 for r in runs], ".2f"),
-            "about 0.5",
-        ),
-        ("price gap per race (bp)", _cell([r["price_gap_bp"]["mean"] or 0.0 for r in runs], ".2f"), "–"),
-        ("share of volume in races", _cell([r["volume_share"] or 0.0 for r in runs], ".2f"), "about 0.20"),
-        ("latency tax (bp of traded value)", _cell([r["latency_tax_bp"] or 0.0 for r in runs], ".2f"), "about 0.5"),
-        ("races won by the fastest", _cell(fastest, ".2f"), "–"),
-    ]
+            _cell([r["price_gap_bp"]["mean"] or 0.0 for r in runs], ".2f"),
+            _cell([r["volume_share"] or 0.0 for r in runs], ".2f"),
+            _cell([r["latency_tax_bp"] or 0.0 for r in runs], ".2f"),
+            _cell(fastest, ".2f"),
+        ]
+
+    names = (
+        "races per minute (lagging venue)",
+        "modal race duration (µs bin, per seed)",
+        "median race duration (µs)",
+        "price gap per race (ticks)",
+        "price gap per race (bp)",
+        "share of volume in races",
+        "latency tax (bp of traded value)",
+        "races won by the lowest order latency",
+    )
+    paper = ("about 1", "5–10", "–", "about 0.5", "–", "about 0.20", "about 0.5", "–")
     seeds = ", ".join(str(s) for s in args.seeds)
-    print(f"| {args.duration:g} s, seeds {seeds}: mean [min, max] | latency-race (ours) | ABO 2022 (LSE) |")
-    print("|---|---|---|")
-    for name, ours, paper in rows:
-        print(f"| {name} | {ours} | {paper} |")
+    print(f"| {args.duration:g} s, seeds {seeds}: mean [min, max] | latency-race | with latency-arb | ABO 2022 (LSE) |")
+    print("|---|---|---|---|")
+    for name, ours, theirs, reference in zip(names, rows(alone), rows(with_strategy), paper, strict=True):
+        print(f"| {name} | {ours} | {theirs} | {reference} |")
+    runs = alone + with_strategy
     print(f"\n({len(runs)} runs, {wall:.1f} s wall)\n")
     print("| maker latency (one way) | gap to the fastest sniper | races per minute | won by a take | tax (bp) |")
     print("|---|---|---|---|---|")

@@ -21,7 +21,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     out = tmp_path_factory.mktemp("races") / "run"
     with pytest.raises(SystemExit) as done:
-        # unhedged, the strategy trades (and races) within the minute: the reproduction check has fills to compare
+        # the strategy trades (and races) within the minute: the reproduction check has fills to compare
         main(
             [
                 "run",

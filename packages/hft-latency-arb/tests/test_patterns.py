@@ -36,9 +36,7 @@ def test_scenario_params_exist_on_the_market() -> None:
 @pytest.mark.parametrize("name", ["latency-arb", "latency-arb-maker"])
 def test_a_run_is_deterministic_and_trades_on_the_lagging_venue(name: str) -> None:
     def run() -> tuple[str, dict[str, float]]:
-        # Unhedged, the sniper fires within seconds; hedged edges are rarer (docs/latency-arb.md).
-        assignments = ["hedge=false"] if name == "latency-arb" else []
-        spec = resolve_run(name, assignments=assignments, seed=3, duration_s=30.0, host=_host())
+        spec = resolve_run(name, seed=3, duration_s=30.0, host=_host())
         result, _ = execute_run(spec, write=False)
         return result.fills.to_csv(), result.stats["final_position"]
 

@@ -37,9 +37,13 @@ class LatencyArbConfig(Config):
         5, "lots"
     )
     max_position: Annotated[Size, Knob("Position cap on the lagging venue.", gt=0)] = Size(50, "lots")
-    hedge: Annotated[bool, Knob("Hedge each fill with an IOC on the lead at its touch (edges then count from it).")] = (
-        True
-    )
+    hedge: Annotated[
+        bool,
+        Knob(
+            "Hedge each fill with an IOC on the lead at its touch (edges then count from it). Off by default: a "
+            "race is worth about half a tick, which the lead's half spread would take back."
+        ),
+    ] = False
     unwind_edge: Annotated[
         Distance,
         Knob(
