@@ -59,3 +59,26 @@ def test_series_that_do_not_overlap_are_refused() -> None:
 def test_too_few_observations_are_refused() -> None:
     with pytest.raises(LeadLagError, match="at least 3"):
         hayashi_yoshida([1, 2], [1.0, 2.0], [1, 2, 3], [1.0, 2.0, 3.0])
+
+
+def test_the_compiled_lag_scan_equals_the_numpy_one() -> None:
+    from hft_latency_arb.leadlag import _lag_blocks, _prepare, hy_block_contributions
+
+    rng = np.random.default_rng(5)
+    tx, px = _prepare(np.sort(rng.integers(0, 10**10, 3000)), 100 + rng.normal(0, 0.01, 3000).cumsum(), "x")
+    ty, py = _prepare(np.sort(rng.integers(0, 10**10, 2000)), 100 + rng.normal(0, 0.01, 2000).cumsum(), "y")
+    start, end = max(int(tx[0]), int(ty[0])), min(int(tx[-1]), int(ty[-1]))
+    edges = np.linspace(start, end, 7).astype(np.int64)
+    keep = (tx >= start) & (tx <= end)
+    tx, px = tx[keep], px[keep]
+    lags = np.array([-(10**10), -(10**8), -3, 0, 7 * 10**6, 10**9], dtype=np.int64)
+    crosses, var_x, var_y = _lag_blocks(tx, px, ty, py, lags, edges, start, end)
+    for k, lag in enumerate(lags.tolist()):
+        shifted = ty - lag
+        y_in = (shifted >= start) & (shifted <= end)
+        if y_in.sum() < 3:  # a lag that leaves no overlap: zeros and unit variances
+            assert not crosses[k].any() and (var_x[k] == 1).all() and (var_y[k] == 1).all()
+            continue
+        expected = hy_block_contributions(tx, px, shifted[y_in], py[y_in], edges)
+        for got, want in zip((crosses[k], var_x[k], var_y[k]), expected, strict=True):
+            assert got.tobytes() == want.tobytes()
