@@ -108,6 +108,11 @@ class Instrument:
             value = getattr(self, name)
             if not math.isfinite(value) or value <= 0:
                 raise ValueError(f"{self.symbol}: {name} must be a positive finite number, got {value}")
+        for name in ("tick_size", "lot_size"):
+            value = getattr(self, name)
+            if abs(round(value, _decimals(value)) - value) > value * _GRID_RTOL:
+                # (a 1e-13 tick printed its prices with 12 decimals: 3 ticks became 0.0)
+                raise ValueError(f"{self.symbol}: {name} {value!r} needs more than 12 decimals")
         derived = assets_of_symbol(self.symbol)
         base = self.base or (derived[0] if derived else self.symbol)
         quote = self.quote or (derived[1] if derived else DEFAULT_QUOTE)
