@@ -77,7 +77,8 @@ class ReplayConfig(Config):
         Literal["risk-averse", "power", "log", "power3", "l3-fifo"],
         Knob(
             "Queue-position model: where an unexplained decrease of our level is taken from ('risk-averse': "
-            "behind us; 'power', 'log', 'power3': hftbacktest's probabilistic models; 'l3-fifo': exact, on L3 data)."
+            "behind us; 'power', 'log', 'power3': hftbacktest's probabilistic models, their arithmetic set by "
+            "queue_arithmetic; 'l3-fifo': exact, on L3 data)."
         ),
     ] = "risk-averse"
     queue_power: Annotated[
