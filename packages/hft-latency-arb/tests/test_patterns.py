@@ -52,3 +52,17 @@ def test_docs_tables_match_the_declarations() -> None:
     assert markdown_table(LatencyArbMakerConfig.knobs()) in docs
     base = {spec.name for spec in LatencyRaceConfig.__mro__[1]().knobs()}  # TwoVenueMarketConfig
     assert markdown_table([s for s in LatencyRaceConfig.knobs() if s.name not in base]) in docs
+
+
+@pytest.mark.slow
+def test_latency_arb_replays_two_recorded_venues() -> None:
+    from hft_core.data.samples import shared_data_path
+
+    data = shared_data_path("binance-2024-08-08")
+    perp, spot = data / "usdm_btcusdt_20240808.gz", data / "spot_btcusdt_20240808.gz"
+    # the perpetual leads spot by about 14 ms (docs/latency-arb.md): lead = instrument 0, the lagging spot = 1
+    spec = resolve_run("latency-arb", data=[perp, spot], assignments=["venue.fee_tier=zero"], host=_host())
+    result, _ = execute_run(spec, write=False)
+    assert result.stats["venue"].startswith("replay:")
+    assert set(result.stats["final_position"]) == {"BTCUSDT", "BTCUSDT@binance"}
+    assert len(result.fills) > 0 and set(result.fills["instrument"]) == {"BTCUSDT@binance"}
