@@ -85,7 +85,7 @@ def test_bad_targets_exit_2_with_one_line(tmp_path: Path, hft_cli: HftCli) -> No
     assert code == 2 and "--window-us" in err
 
 
-def test_bursts_in_a_recorded_capture(hft_cli: HftCli) -> None:
+def test_bursts_in_a_recorded_capture(tmp_path: Path, hft_cli: HftCli) -> None:
     perp = shared_data_path("binance-2024-08-08") / "usdm_btcusdt_20240808.gz"
     code, _, err = hft_cli(["races", str(perp)])
     assert code == 2 and "finer than the timestamps (1000 µs)" in err  # Binance's exchange clock is in ms
@@ -94,3 +94,6 @@ def test_bursts_in_a_recorded_capture(hft_cli: HftCli) -> None:
     (report,) = json.loads(out)
     assert report["source"] == "trades" and report["races"] > 0
     assert 0 < report["volume_share"] < 1 and "winner_share_by_latency_rank" not in report
+    # a replay run's directory: the bursts of the files it replayed (its run.json names them)
+    (tmp_path / "run.json").write_text(json.dumps({"status": "complete", "data": [str(perp)]}))
+    assert hft_cli(["races", str(tmp_path), "--window-us", "1000", "--json"]) == (0, out, "")

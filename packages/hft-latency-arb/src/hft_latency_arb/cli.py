@@ -202,7 +202,8 @@ def races(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON instead of a table.")] = False,
     paper: Annotated[bool, typer.Option(help="Add Aquilina, Budish & O'Neill (2022)'s figures to the table.")] = True,
 ) -> None:
-    """Latency races (simulated runs: every participant's messages) or trade bursts (recorded data)."""
+    """Latency races (simulated runs: every participant's messages) or trade bursts (recorded data, or the files
+    a replay run directory replayed)."""
     from hft_latency_arb.races import RaceError, RaceReport, race_report, report_table
 
     if not target.exists():
@@ -212,9 +213,10 @@ def races(
         raise ConfigError(f"--window-us must be > 0 and --horizon-ms >= 0, got {window_us:g} and {horizon_ms:g}")
     reports: list[RaceReport] = []
     try:
-        if target.is_dir():
-            if not (target / "run.json").exists():
-                raise ConfigError(f"{target}: not a run directory (no run.json)")
+        replayed = _replayed_files(target) if target.is_dir() else []
+        if replayed:
+            reports.extend(_recorded_bursts(path, clock, window_ns, horizon_ns) for path in replayed)
+        elif target.is_dir():
             log, kinds, symbols, ticks, duration_s = run_messages(target)
             for index, symbol in enumerate(symbols):
                 if market and symbol not in market:
@@ -241,6 +243,15 @@ def races(
         print(json.dumps([report.summary() for report in reports], indent=2))
     else:
         print(report_table(reports, paper=paper))
+
+
+def _replayed_files(run_dir: Path) -> list[Path]:
+    """The data files a replay run directory replayed (none for a simulated run); a folder without run.json is
+    refused."""
+    if not (run_dir / "run.json").exists():
+        raise ConfigError(f"{run_dir}: not a run directory (no run.json)")
+    data = _run_meta(run_dir).get("data")
+    return [Path(str(path)) for path in data] if isinstance(data, list) else []
 
 
 def _recorded_bursts(path: Path, clock: str, window_ns: int, horizon_ns: int) -> Any:
