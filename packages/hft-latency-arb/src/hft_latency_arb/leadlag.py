@@ -132,14 +132,13 @@ def _lag_blocks(
         var_x[k, :] = x_var
         cum = np.empty(m)
         cum[0] = 0.0
-        for j in range(m - 1):
-            cum[j + 1] = cum[j] + (py[a + j + 1] - py[a + j])
         block = 0
         for j in range(m - 1):
+            d = py[a + j + 1] - py[a + j]
+            cum[j + 1] = cum[j] + d
             t_end = ty[a + j + 1] - lag
             while block < n_blocks and edges[block] <= t_end:
                 block += 1
-            d = py[a + j + 1] - py[a + j]
             var_y[k, min(max(block - 1, 0), n_blocks - 1)] += d * d
         lo = 0  # first j with s_{j+1} > t_{i-1}
         hi = 0  # first j with s_j >= t_i
