@@ -3,9 +3,10 @@
 A seeded strategy sends limit orders at and through the touch, and at every decision (a short timer, and each of
 its fills) modifies a random open order (its size up or down, its price by a few ticks), cancels one, or
 modifies or cancels the order that has just filled, while the venue's latency keeps earlier fills, modifies and
-cancels in flight. The run must end without an error, and the books must agree with the fills: every order's
-filled size is the sum of its fills and never above its size, each instrument's position is the sum of its signed
-fills, and an order is open at the end only if it is neither filled, cancelled nor rejected.
+cancels in flight (the replay venue on L2 and on L3 streams: both kernels; and the simulated market). The run
+must end without an error, and the books must agree with the fills: every order's filled size is the sum of its
+fills and never above its size, each instrument's position is the sum of its signed fills, and an order is open
+at the end only if it is neither filled, cancelled nor rejected.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from hft_core.engine.results import BacktestResult
 from hft_core.runs import create_scenario
 from hft_core.strategy import Context, Fill, Strategy
 from hft_core.venues.replay import ConstantLatency, ReplayVenue, RiskAverseQueue
-from hft_core.venues.replay._scenarios import INSTRUMENTS, random_l2_stream
+from hft_core.venues.replay._scenarios import INSTRUMENTS, random_l2_stream, random_l3_stream
 
 FINAL = ("filled", "cancelled", "rejected", "expired")
 
@@ -95,9 +96,10 @@ def _check_books(result: BacktestResult, label: str) -> None:
     assert not orders.loc[~done, "status"].isin(FINAL).any(), label
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_churn_on_the_replay_venue(seed: int) -> None:
-    stream = random_l2_stream(np.random.default_rng(seed), 12_000)
+@pytest.mark.parametrize(("seed", "book"), [(1, "L2"), (2, "L2"), (3, "L3"), (4, "L3")])
+def test_churn_on_the_replay_venue(seed: int, book: str) -> None:
+    rng = np.random.default_rng(seed)
+    stream = random_l2_stream(rng, 12_000) if book == "L2" else random_l3_stream(rng, 12_000)
     for partial_fills in (True, False):
         venue = ReplayVenue(
             stream,
@@ -108,7 +110,7 @@ def test_churn_on_the_replay_venue(seed: int) -> None:
         )
         strategy = Churning(seed, interval_s=40e-9, lot=1.0, tick=0.01)
         result = Engine(strategy, venue).run()
-        _check_books(result, f"replay seed {seed} partial_fills={partial_fills}")
+        _check_books(result, f"replay {book} seed {seed} partial_fills={partial_fills}")
         assert strategy.actions["modify"] > 20 and strategy.actions["cancel-filled"] > 0, strategy.actions
 
 
