@@ -28,7 +28,10 @@ from hft_core.serve.exchanges import load_exchanges
 from hft_core.serve.market import MockExchange
 from hft_core.serve.server import BackgroundServer, free_port
 from hft_core.strategy import Context, Fill, Strategy
+from hft_core.venues.base import Watch
 from hft_core.venues.live import LiveVenue, live_venue
+from hft_core.venues.replay.venue import ReplayVenue
+from hft_core.venues.simulated.venue import SimulatedVenue
 
 KEY, SECRET = "tester", "tester-secret"
 SYMBOL = "ETHUSDT"
@@ -121,10 +124,19 @@ def inject(server: BackgroundServer, kind: str, **params: int) -> None:
     assert response.status_code == 200, response.text
 
 
-def test_the_same_strategy_runs_on_the_simulated_market_and_on_hft_serve(server: BackgroundServer) -> None:
+def test_the_same_strategy_runs_on_the_simulated_market_on_replay_and_on_hft_serve(server: BackgroundServer) -> None:
     simulated = Quoter()
     sim_result = Engine(simulated, create_scenario("single-instrument", seed=1, duration_s=3.0)).run()
     assert simulated.rounds > 5 and sim_result.stats["fills"] >= 1
+
+    # replay: the same market's feed, recorded, replayed with the replay venue's own matching
+    recorder = create_scenario("single-instrument", seed=1, duration_s=3.0, record=True)
+    assert isinstance(recorder, SimulatedVenue)
+    recorder.start()
+    recorder.advance(recorder.end_ns, Watch())
+    replayed = Quoter()
+    replay_result = Engine(replayed, ReplayVenue(recorder.recorded_market_data(), recorder.instruments)).run()
+    assert replayed.rounds > 5 and replay_result.stats["fills"] == len(replayed.fills) >= 1
 
     live = Quoter()
     with connect(server) as venue:

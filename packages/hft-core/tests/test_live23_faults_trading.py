@@ -1,0 +1,171 @@
+"""Each book-stream fault of #23 while a strategy trades through the live venue: dropped frames (a ``seq`` gap),
+duplicated, out-of-order and malformed frames, and a heartbeat stall. After each, the client's book is one the
+server sent, and against the server's records no order or fill is lost or duplicated: every order the engine
+placed is on the server once (by client order id) and closed, and every fill of the server's records reached the
+engine exactly once.
+
+One server on 127.0.0.1 (a free port) for the module; the fault is injected once the strategy has quoted a few
+times; every wait is bounded. Marked slow (about 20 s): `test_live_venue.py` has the same faults without trading.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+pytest.importorskip("fastapi")
+import httpx
+from hft_core.engine.loop import Engine
+from hft_core.runs import create_scenario
+from hft_core.serve.app import ServeConfig
+from hft_core.serve.auth import signed_query
+from hft_core.serve.exchanges import load_exchanges
+from hft_core.serve.market import OPEN_STATUSES, MockExchange
+from hft_core.serve.server import BackgroundServer
+from hft_core.strategy import Context, Fill, Strategy
+from hft_core.venues.live import LiveVenue, live_venue
+
+KEY, SECRET = "faulty", "faulty-secret"
+SYMBOL = "ETHUSDT"
+
+
+class QuoteThenStop(Strategy):
+    """A market buy, then a bid and an ask two ticks outside the touch renewed every 0.1 s, for ``trade_s``
+    seconds; then it cancels until nothing is open."""
+
+    def __init__(self, trade_s: float) -> None:
+        self.trade_ns = int(trade_s * 1e9)
+        self.fills: list[Fill] = []
+        self.rounds = 0
+        self.started: int | None = None
+
+    def on_start(self, ctx: Context) -> None:
+        ctx.subscribe()
+        ctx.set_timer(0.1)
+
+    def on_timer(self, ctx: Context) -> None:
+        self.started = ctx.now if self.started is None else self.started
+        if ctx.now - self.started >= self.trade_ns:
+            if ctx.open_orders():
+                ctx.cancel_all()
+            return
+        book = ctx.book()
+        bid, ask = book.best_bid, book.best_ask
+        if bid is None or ask is None:
+            return
+        spec = ctx.instrument_spec()
+        qty = 10 * spec.lot_size
+        self.rounds += 1
+        if self.rounds == 1:
+            ctx.buy(qty)
+            return
+        ctx.cancel_all()
+        ctx.buy(qty, round(bid - 2 * spec.tick_size, 10))
+        ctx.sell(qty, round(ask + 2 * spec.tick_size, 10))
+
+    def on_fill(self, ctx: Context, fill: Fill) -> None:
+        self.fills.append(fill)
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[BackgroundServer]:
+    config = ServeConfig(
+        load_exchanges(), seed=21, speed=5.0, session_s=3600.0, keys={KEY: SECRET}, rate=10_000.0, burst=10_000,
+        faults=True,
+    )  # fmt: skip
+    # the engine's first orders in this process compile its kernels (seconds, which the first test would spend
+    # with its timers held up): a short simulated run first
+    Engine(QuoteThenStop(trade_s=0.5), create_scenario("single-instrument", seed=1, duration_s=1.0)).run()
+    with BackgroundServer(config) as running:
+        # the market built and its first order matched
+        query = signed_query(SECRET, {"symbol": SYMBOL, "side": "buy", "type": "market", "qty": 0.01,
+                                      "client_order_id": "warm-up"})  # fmt: skip
+        response = httpx.post(f"{running.url}/api/binance/order?{query}", headers={"X-API-KEY": KEY}, timeout=30.0)
+        assert response.status_code == 201, response.text
+        yield running
+
+
+def book_is_one_the_server_sent(exchange: MockExchange, venue: LiveVenue) -> bool:
+    ts, bids, asks = venue.book_snapshot(0)
+    inst = venue.instruments[0]
+    for sent in reversed(exchange.markets[SYMBOL].sent):
+        if sent["ts"] == ts:
+            theirs = (
+                [(inst.price_to_ticks(p), inst.qty_to_lots(q)) for p, q in sent["bids"]],
+                [(inst.price_to_ticks(p), inst.qty_to_lots(q)) for p, q in sent["asks"]],
+            )
+            if theirs == (bids, asks):
+                return True
+    return False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("kind", "params", "counter"),
+    [
+        ("drop", {"count": 3}, "gaps"),
+        ("duplicate", {"count": 3}, "duplicates"),
+        ("reorder", {"count": 2}, "gaps"),
+        ("malformed", {"count": 3}, "malformed"),
+        ("stall", {"ms": 900}, "heartbeat_timeouts"),
+    ],
+)
+def test_a_book_fault_while_trading_loses_and_duplicates_nothing(
+    server: BackgroundServer, kind: str, params: dict[str, int], counter: str
+) -> None:
+    exchange: MockExchange = server.app.state.exchanges["binance"]
+    strategy = QuoteThenStop(trade_s=1.0)
+    injected: list[object] = []
+
+    def inject_when_quoting() -> None:
+        if not wait_for(lambda: strategy.rounds >= 3, 15.0):
+            injected.append("the strategy did not quote")
+            return
+        try:
+            response = httpx.post(f"{server.url}/admin/faults", params={"kind": kind, **params}, timeout=10.0)
+            injected.append(response.status_code)
+        except httpx.HTTPError as exc:
+            injected.append(exc)
+
+    with live_venue(
+        f"ws://127.0.0.1:{server.port}/binance/{SYMBOL}", api_key=KEY, secret=SECRET, interval_ms=20,
+        heartbeat_timeout_s=0.5, backoff_s=0.02, max_backoff_s=0.2,
+    ) as venue:  # fmt: skip
+        injector = threading.Thread(target=inject_when_quoting, daemon=True)
+        injector.start()
+        result = Engine(strategy, venue, duration_s=2.6).run()
+        injector.join(15.0)
+        assert injected == [200], (injected, strategy.rounds, venue.stats)
+        assert getattr(venue.stats, counter) >= 1, venue.stats
+        mine = f"{venue.session}-"
+        assert wait_for(
+            lambda: (
+                not any(
+                    r.status in OPEN_STATUSES
+                    for r in list(exchange.orders.values())
+                    if r.client_order_id.startswith(mine)
+                )
+            ),
+            5.0,
+        )
+        assert wait_for(lambda: book_is_one_the_server_sent(exchange, venue), 2.0)
+        placed = sorted(r.client_order_id for r in exchange.orders.values() if r.client_order_id.startswith(mine))
+        engine_orders = sorted(venue.client_order_id(order_id) for order_id in venue._orders)
+    assert placed == engine_orders  # every order once on the server, none it does not know
+    fills = [f for f in exchange.fills if f.client_order_id.startswith(mine)]
+    assert strategy.rounds > 5 and result.stats["fills"] == len(strategy.fills) == len(fills) >= 1
+    assert sorted(f.fill_id for f in venue.fills) == [f.fill_id for f in fills]
+    inst = venue.instruments[0]
+    assert sum(f.qty for f in strategy.fills) == pytest.approx(sum(inst.lots_to_qty(f.qty) for f in fills))
