@@ -9,10 +9,12 @@ of ``benchmarks/replay_vs_hftbacktest.py`` (written once as an hft-core events `
 directory), replayed by ``hft run passive-mm --data FILE.npz --symbol SYN --tick-size 0.01 --lot-size 0.001``.
 
 ``stop-latency``: how long the engine runs on after a stop request. The engine checks for one once per loop turn
-(`hft_core.engine.loop.STOP`), so the worst case is the longest loop turn: the run is timed turn by turn (the time
-between two checks) on the simulated market and on a replay of ``--replay-events`` events, and the longest turns
-are reported with the market time each covered. Then ``--signals`` real ``hft run`` processes get SIGTERM at a
-seeded random point, and the time from the signal to the process's exit (partial record written) is reported.
+(`hft_core.engine.loop.STOP`), so the worst case is the longest loop turn: each turn's venue advance (compiled or
+vectorized market code, where no check can happen) is timed on the simulated market and on a replay of
+``--replay-events`` events (the first turn, which loads the compiled kernels, left out), and the median, the
+99.9th percentile and the longest are reported with the market time each covered. Then ``--signals`` real
+``hft run`` processes get SIGTERM at a seeded random point, and the time from the signal to the process's exit
+(partial record written) is reported.
 
     python benchmarks/run_faults.py rss-sim
     python benchmarks/run_faults.py rss-replay
@@ -116,8 +118,9 @@ def rss_replay(args: argparse.Namespace) -> None:
         shutil.rmtree(out, ignore_errors=True)
 
 
-def _longest_turns(venue: Any, duration_s: float | None) -> tuple[int, list[tuple[float, float]]]:
-    """Run passive-mm on ``venue`` timing each loop turn: (turns, the five longest as (ms wall, s of market))."""
+def _turns(venue: Any, duration_s: float | None) -> list[tuple[float, float]]:
+    """Run passive-mm on ``venue`` timing each loop turn's venue advance: (ms of wall time, s of market) per turn,
+    the first (which loads the compiled kernels) left out."""
     from hft_core.engine.loop import Engine
     from hft_core.runs import resolve_run
 
@@ -134,16 +137,25 @@ def _longest_turns(venue: Any, duration_s: float | None) -> tuple[int, list[tupl
 
     venue.advance = timed
     engine.run()
-    return len(turns), sorted(turns, reverse=True)[:5]
+    return turns[1:]
+
+
+def _said(turns: list[tuple[float, float]]) -> str:
+    walls = sorted(ms for ms, _ in turns)
+    longest = sorted(turns, reverse=True)[:3]
+    return (
+        f"{len(turns):,} turns; advance wall time median {walls[len(walls) // 2]:.3f} ms, "
+        f"p99.9 {walls[int(len(walls) * 0.999)]:.2f} ms, longest "
+        + ", ".join(f"{ms:.1f} ms ({s:.3f} s of market)" for ms, s in longest)
+        + f"; longest market span of one turn {max(s for _, s in turns):.3f} s"
+    )
 
 
 def stop_latency(args: argparse.Namespace) -> None:
     from hft_core.runs import create_scenario, resolve_run
 
     sim = create_scenario("single-instrument", seed=1, duration_s=args.sim_duration)
-    count, longest = _longest_turns(sim, None)
-    print(f"simulated market, {args.sim_duration:g} s, {count:,} loop turns; longest (ms wall, s of market):")
-    print("  " + ", ".join(f"{ms:.2f} ms / {s:.3f} s" for ms, s in longest))
+    print(f"simulated market, {args.sim_duration:g} s: {_said(_turns(sim, None))}")
     spec = resolve_run(
         "passive-mm",
         data=events_file(args.replay_events),
@@ -151,12 +163,11 @@ def stop_latency(args: argparse.Namespace) -> None:
         tick_size=_peer.TICK,
         lot_size=_peer.LOT,
     )
-    count, longest = _longest_turns(spec.build_venue(), None)
-    print(f"replay of {args.replay_events:,} events, {count:,} loop turns; longest (ms wall, s of market):")
-    print("  " + ", ".join(f"{ms:.2f} ms / {s:.3f} s" for ms, s in longest))
+    print(f"replay of {args.replay_events:,} events: {_said(_turns(spec.build_venue(), None))}")
 
     rng = random.Random(args.seed)
-    waits = []
+    waits: list[float] = []
+    marked: list[float] = []
     for attempt in range(args.signals):
         out = WORKDIR / f"stop-{attempt}"
         shutil.rmtree(out, ignore_errors=True)
@@ -168,13 +179,15 @@ def stop_latency(args: argparse.Namespace) -> None:
             env=env,
         )
         for _ in range(1200):  # wait for the run to be inside the engine (at most 60 s)
-            meta = out / "run.json"
-            if meta.exists() and json.loads(meta.read_text())["status"] == "running":
+            if _status(out) == "running":
                 break
             time.sleep(0.05)
         time.sleep(rng.uniform(0.5, 3.0))
         sent = time.perf_counter()
         process.send_signal(signal.SIGTERM)
+        while process.poll() is None and _status(out) != "partial":  # (the status is written last)
+            time.sleep(0.002)
+        marked.append(time.perf_counter() - sent)
         process.wait(timeout=120)
         waits.append(time.perf_counter() - sent)
         status = json.loads((out / "run.json").read_text())["status"]
@@ -182,9 +195,17 @@ def stop_latency(args: argparse.Namespace) -> None:
             raise SystemExit(f"attempt {attempt}: exit {process.returncode}, status {status}")
         shutil.rmtree(out, ignore_errors=True)
     print(
-        f"SIGTERM to exit (partial record written), {args.signals} runs (seed {args.seed}): "
+        f"SIGTERM, {args.signals} runs (seed {args.seed}): to run.json marked partial (record written) median "
+        f"{sorted(marked)[len(marked) // 2] * 1e3:.0f} ms, max {max(marked) * 1e3:.0f} ms; to the process's exit "
         f"median {sorted(waits)[len(waits) // 2] * 1e3:.0f} ms, max {max(waits) * 1e3:.0f} ms"
     )
+
+
+def _status(out: Path) -> str | None:
+    try:
+        return str(json.loads((out / "run.json").read_text())["status"])
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def main(argv: list[str] | None = None) -> None:
