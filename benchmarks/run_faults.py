@@ -8,6 +8,10 @@ and the records it wrote (orders, fills, equity samples).
 of ``benchmarks/replay_vs_hftbacktest.py`` (written once as an hft-core events ``.npz`` under the temporary
 directory), replayed by ``hft run passive-mm --data FILE.npz --symbol SYN --tick-size 0.01 --lot-size 0.001``.
 
+``rss-phases``: where the memory of one ``hft run passive-mm --duration D`` (``--durations``, each in a process of
+its own) goes: the process's resident memory (VmRSS) and its peak so far (VmHWM) once the run is resolved, once the
+venue is built, when the engine's loop ends, once the result (frames and stats) is built and once it is written.
+
 ``stop-latency``: how long the engine runs on after a stop request. The engine checks for one once per loop turn
 (`hft_core.engine.loop.STOP`), so the worst case is the longest loop turn: each turn's venue advance (compiled or
 vectorized market code, where no check can happen) is timed on the simulated market and on a replay of
@@ -18,6 +22,7 @@ vectorized market code, where no check can happen) is timed on the simulated mar
 
     python benchmarks/run_faults.py rss-sim
     python benchmarks/run_faults.py rss-replay
+    python benchmarks/run_faults.py rss-phases
     python benchmarks/run_faults.py stop-latency
 """
 
@@ -118,6 +123,51 @@ def rss_replay(args: argparse.Namespace) -> None:
         shutil.rmtree(out, ignore_errors=True)
 
 
+def _memory() -> str:
+    found = {}
+    with Path("/proc/self/status").open() as status:
+        for line in status:
+            if line.startswith(("VmRSS", "VmHWM")):
+                found[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return f"{found['VmRSS']:.0f} MiB (peak {found['VmHWM']:.0f})"
+
+
+def phases_worker(duration_s: float) -> None:
+    """Print the memory at each phase of one run (in this process)."""
+    from hft_core.engine import loop
+    from hft_core.runs import RunSpec, execute_run, resolve_run
+
+    spec = resolve_run("passive-mm", duration_s=duration_s)
+    print(f"  resolved: {_memory()}")
+    build_venue, result = RunSpec.build_venue, loop.Engine._result
+
+    def built(self: RunSpec) -> Any:
+        venue = build_venue(self)
+        print(f"  venue built: {_memory()}")
+        return venue
+
+    def ended(self: loop.Engine, start: int) -> Any:
+        blotter = self.blotter
+        print(f"  loop ended ({len(blotter):,} orders, {blotter.fill_count:,} fills): {_memory()}")
+        found = result(self, start)
+        print(f"  result built: {_memory()}")
+        return found
+
+    RunSpec.build_venue = built  # type: ignore[method-assign]
+    loop.Engine._result = ended  # type: ignore[method-assign]
+    out = WORKDIR / f"phases-{duration_s:g}"
+    shutil.rmtree(out, ignore_errors=True)
+    execute_run(spec, out=out)
+    print(f"  written: {_memory()}")
+    shutil.rmtree(out, ignore_errors=True)
+
+
+def rss_phases(args: argparse.Namespace) -> None:
+    for duration in args.durations.split(","):
+        print(f"hft run passive-mm --duration {duration}:", flush=True)
+        subprocess.run([sys.executable, __file__, "phases-worker", "--durations", duration], check=True)
+
+
 def _turns(venue: Any, duration_s: float | None) -> list[tuple[float, float]]:
     """Run passive-mm on ``venue`` timing each loop turn's venue advance: (ms of wall time, s of market) per turn,
     the first (which loads the compiled kernels) left out."""
@@ -210,7 +260,9 @@ def _status(out: Path) -> str | None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("what", choices=["rss-sim", "rss-replay", "stop-latency", "make-events"])
+    parser.add_argument(
+        "what", choices=["rss-sim", "rss-replay", "rss-phases", "stop-latency", "make-events", "phases-worker"]
+    )
     parser.add_argument("--durations", default="3600,36000", help="rss-sim: simulated durations (s), comma-separated")
     parser.add_argument("--events", default="30000000", help="rss-replay: workload sizes, comma-separated")
     parser.add_argument("--sim-duration", type=float, default=600.0, help="stop-latency: simulated seconds")
@@ -222,6 +274,10 @@ def main(argv: list[str] | None = None) -> None:
         rss_sim(args)
     elif args.what == "rss-replay":
         rss_replay(args)
+    elif args.what == "rss-phases":
+        rss_phases(args)
+    elif args.what == "phases-worker":
+        phases_worker(float(args.durations))
     elif args.what == "stop-latency":
         stop_latency(args)
     else:
