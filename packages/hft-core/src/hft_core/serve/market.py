@@ -362,7 +362,7 @@ class MockMarket:
             if report.reason != OrderReason.NONE:
                 record.reason = report.reason.name.lower()
         if was_open and record.status not in OPEN_STATUSES:
-            self.exchange.closed(record)
+            self.exchange.order_closed(record)
         self.exchange.publish(record.key, self.order_json(record, event="order"))
 
     def _hold(self, fill: FillRecord) -> None:
@@ -527,7 +527,7 @@ class MockExchange:
             self.holdings[key] = totals
         return totals
 
-    def closed(self, record: OrderRecord) -> None:
+    def order_closed(self, record: OrderRecord) -> None:
         """``record`` has just closed: it is kept for `retention_s` from now (`forget`)."""
         self._closed.append((self._clock(), record.order_id))
 
