@@ -204,14 +204,17 @@ def test_a_journal_cut_short_reads_its_whole_batches(tmp_path: Path) -> None:
 
 def test_hft_report_on_a_killed_run_says_unfinished_and_what_it_journaled(tmp_path: Path) -> None:
     journal = RecordJournal(tmp_path, every_samples=1)
-    journal.append("equity", {"ts": [0, 1_000_000_000, 2_000_000_000], "instrument": ["SIM"] * 3})
+    journal.append("equity", {"ts": [0, 1_000_000_000, 2_000_000_000], "instrument": ["SIM"] * 3, "pnl": [0, 1, 2.5]})
     journal.append("fills", {"ts": [500_000_000], "instrument": ["SIM"]})
     (tmp_path / "run.json").write_text(json.dumps({"pattern": "demo", "seed": 1, "status": "running"}))
     with pytest.raises(HftError) as caught:
         load_run(tmp_path)
     message = str(caught.value)
     assert "this run did not finish (status running, no end record)" in message
-    assert "its journal holds 1 fills and 3 equity samples over its first 2 s of market time" in message
+    assert (
+        "its journal holds 1 fills and 3 equity samples over its first 2 s of market time (PnL 2.50 at the last)"
+        in (message)
+    )
     assert "\n" not in message
 
 

@@ -186,6 +186,9 @@ def _journaled(path: Path) -> str:
         span = (int(equity["ts"].iloc[-1]) - int(equity["ts"].iloc[0])) / _NS
         samples = equity["ts"].nunique()
         held.append(f"{samples} equity samples over its first {span:g} s of market time")
+        if "pnl" in equity.columns:
+            last = equity[equity["ts"] == equity["ts"].iloc[-1]]["pnl"].sum()
+            held[-1] += f" (PnL {last:.2f} at the last)"
     files = ", ".join(name for name in JOURNAL_FILES.values() if (path / name).exists())
     return f"; its journal holds {' and '.join(held)} (Arrow IPC streams: {files})"
 
