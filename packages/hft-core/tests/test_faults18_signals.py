@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -213,7 +214,7 @@ def test_hft_report_on_a_killed_run_says_unfinished_and_what_it_journaled(tmp_pa
     assert "this run did not finish (status running, no end record)" in message
     assert (
         "its journal holds 1 fills and 3 equity samples over its first 2 s of market time (PnL 2.50 at the last)"
-        in (message)
+        in message
     )
     assert "\n" not in message
 
@@ -239,3 +240,23 @@ def test_a_signal_while_the_directory_is_opened_stops_the_run_at_its_first_turn(
     assert meta["status"] == "partial" and meta["reason"] == "interrupted by SIGHUP"
     assert (out / "config.toml").exists() and strategy.timers == 0
     assert load_run(out).summary["duration_s"] == 0
+
+
+def test_an_engine_in_another_thread_is_not_stopped_by_the_main_threads_signal() -> None:
+    import threading
+
+    results: list[object] = []
+
+    def run() -> None:
+        results.append(_engine(Strategy(), duration_s=600.0).run())
+
+    with interrupt_on_signals():
+        worker = threading.Thread(target=run)
+        worker.start()
+        time.sleep(0.5)  # (the worker's engine in its loop by now)
+        with pytest.raises(RunInterrupted):  # the main thread, running no engine, gets it at once
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(500):  # (the handler raises in this thread, at its next bytecode)
+                time.sleep(0.01)
+        worker.join(timeout=60)
+    assert len(results) == 1 and STOP.pending is None

@@ -624,6 +624,9 @@ def _stop_requests_kept() -> Iterator[None]:
     marked partial, rather than wherever the signal came."""
     from hft_core.engine.loop import STOP
 
+    if threading.current_thread() is not threading.main_thread():  # (no handler of ours runs for this run)
+        yield
+        return
     STOP.armed += 1
     try:
         yield

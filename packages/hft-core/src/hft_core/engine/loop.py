@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
+import threading
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -595,7 +596,8 @@ class Engine:
             assert self._text is not None
             self._text_before_start = bisect_left(self._text.times, start)
             next_text = self._deliver_text(start)
-        stop = STOP
+        # (signal handlers run in the main thread: an engine in another thread is not theirs to stop)
+        stop = STOP if threading.current_thread() is threading.main_thread() else StopRequest()
         stop.armed += 1
         try:
             self._loop(start, end, next_sample, next_text, stop)
