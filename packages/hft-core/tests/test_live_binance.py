@@ -297,6 +297,21 @@ def test_the_server_killed_and_restarted_under_a_binance_dialect_venue() -> None
             assert [(f.fill_id, f.order_id, f.qty) for f in venue.fills] == [(1, 1, 10), (1, 3, 20)]
             assert [r.status for r in venue._reports if r.order_id == 2] == [OrderStatus.ACCEPTED,
                                                                              OrderStatus.CANCELLED]  # fmt: skip
+            inst = venue.instruments[0]
+
+            def book_is_the_new_servers() -> bool:
+                """The client's book (its 20 levels a side), level for level, is the restarted server's /depth
+                now (it holds whenever the book did not change within the stream's last 100 ms)."""
+                depth = httpx.get(f"http://127.0.0.1:{port}/binance/api/v3/depth",
+                                  params={"symbol": SYMBOL, "limit": 20}, timeout=5).json()  # fmt: skip
+                _, bids, asks = venue.book_snapshot(0)
+                theirs = (
+                    [(inst.price_to_ticks(float(p)), inst.qty_to_lots(float(q))) for p, q in depth["bids"]],
+                    [(inst.price_to_ticks(float(p)), inst.qty_to_lots(float(q))) for p, q in depth["asks"]],
+                )
+                return theirs == (bids, asks)
+
+            wait_for(book_is_the_new_servers, 10.0)
     finally:
         for process in (first, second):
             if process is not None and process.poll() is None:

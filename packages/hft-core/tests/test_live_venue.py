@@ -258,6 +258,19 @@ def test_the_server_killed_and_restarted() -> None:
             snapshot = httpx.get(f"http://127.0.0.1:{port}/api/binance/orderbook/{SYMBOL}", timeout=5).json()
             assert snapshot["ts"] >= venue.book_snapshot(0)[0] - 5 * 10**9
             assert inst.symbol == SYMBOL
+
+            def book_is_the_new_servers() -> bool:
+                """The client's book, level for level, is a snapshot the restarted server answers now (it
+                holds whenever the book did not change within the client's last frame interval)."""
+                fresh = httpx.get(f"http://127.0.0.1:{port}/api/binance/orderbook/{SYMBOL}", timeout=5).json()
+                _, bids, asks = venue.book_snapshot(0)
+                theirs = (
+                    [(inst.price_to_ticks(p), inst.qty_to_lots(q)) for p, q in fresh["bids"]],
+                    [(inst.price_to_ticks(p), inst.qty_to_lots(q)) for p, q in fresh["asks"]],
+                )
+                return theirs == (bids, asks)
+
+            wait_for(book_is_the_new_servers, 10.0)
     finally:
         for process in (first, second):
             if process is not None and process.poll() is None:
