@@ -11,7 +11,11 @@ cost is ``(run - kernel-only run) / decisions``; the hook's own Python (its few 
 does nothing) is measured apart and subtracted. Runs alternate and the median of ``--runs`` is reported.
 
 ``matrix``: events per decision in {20, 100, 500, 1000} x three strategies, ours against hftbacktest 2.4.4 with
-the same queue model (power-probability, n = 2), the same latency (1 ms each way) and no partial fills:
+the same queue model (power-probability, n = 2; ours with ``arithmetic="hftbacktest"``, its arithmetic to the
+letter), the same latency (1 ms each way) and no partial fills. Both sides run the same rules, down to leaving
+alone an order whose acknowledgement has not come back (hftbacktest cannot cancel one): with that, the two agree
+order for order (the ``trigger`` cell on 1 M events: the same 50,180 orders, 436 fills, and position at each of
+the 27,108 decisions). ``--strategies`` picks the rows:
 
 - ``quote``: a plain Python market maker, quoting 2 ticks around the mid with inventory skew every
   ``events/decision / rate`` seconds (the strategy of replay_vs_hftbacktest.py);
@@ -20,6 +24,10 @@ the same queue model (power-probability, n = 2), the same latency (1 ms each way
   trigger (``Trigger(mid_ticks=1)``) so Python runs only then, hftbacktest steps its feed
   (``wait_next_feed``) and compares the mid in its numba strategy. Its events per decision is whatever the data
   gives (one row of the table).
+
+``trace``: the ``trigger`` strategy on both sides in one process, (local time, mid, position) recorded at each
+decision, and the first decision where the two differ; ``--no-ack-rule`` (ours cancels orders still in flight) and
+``--queue clamped`` (ours with its default queue arithmetic) show the matrix as it was before both matched.
 
 ``rss``: the peak resident memory (VmHWM) of one replay of ``--sizes`` events (default 1 M and 30 M), from a memory
 map (``np.load(mmap_mode="r")``) and from a chunk stream (plain reads), through the engine with the ``quote``
@@ -33,6 +41,8 @@ Compile times are excluded (a warm-up per process). ``--quick`` runs a small wor
     python benchmarks/decision_matrix.py fixed-cost
     python benchmarks/decision_matrix.py matrix               # 3M events, 3 runs per cell
     python benchmarks/decision_matrix.py matrix --quick
+    python benchmarks/decision_matrix.py matrix --events 1000000 --runs 4 --strategies trigger
+    python benchmarks/decision_matrix.py trace                # the trigger cell decision by decision, both sides
     python benchmarks/decision_matrix.py rss                  # peak RSS, 1M vs 30M events, mmap and stream
     python benchmarks/decision_matrix.py compile              # the replay kernel's cold compile, then its cache
 
@@ -49,12 +59,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from hft_core.events import Events
-from hft_core.strategy import Context, Strategy
+from hft_core.strategy import Context, OrderUpdate, Strategy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 _peer: Any = importlib.import_module("replay_vs_hftbacktest")  # the workload and hftbacktest's setup live there
@@ -80,14 +91,18 @@ def workload(events: int, rate: float, seed: int, hftbacktest: bool = False) -> 
     return ours
 
 
-def _venue(events: Events) -> Any:
+def _venue(events: Events, hftbacktest_queue: bool = False) -> Any:
+    """The replay venue of the workload; ``hftbacktest_queue``: the power queue with hftbacktest's arithmetic
+    (``arithmetic="hftbacktest"``, the matrix's choice); without it the default clamped arithmetic, which the
+    ``fixed-cost`` mode keeps so that it also runs on checkouts older than that option."""
     from hft_core.venues.replay import ConstantLatency, PowerProbQueue, ReplayVenue
 
+    queue = PowerProbQueue(2.0, arithmetic="hftbacktest") if hftbacktest_queue else PowerProbQueue(2.0)
     return ReplayVenue(
         events,
         [INSTRUMENT],
         latency=ConstantLatency(ORDER_LATENCY_NS, ORDER_LATENCY_NS),
-        queue_model=PowerProbQueue(2.0),
+        queue_model=queue,
         partial_fills=False,
     )
 
@@ -148,14 +163,14 @@ class _StubContext:
         return 1
 
 
-def _hook_seconds(strategy: Wake, calls: int) -> float:
+def _hook_seconds(strategy: Wake, calls: int, clock: Callable[[], float] = time.perf_counter) -> float:
     """Seconds per call of ``strategy.on_timer`` against the stub context (its own code alone)."""
     ctx: Any = _StubContext()
     hook = strategy.on_timer
-    started = time.perf_counter()
+    started = clock()
     for _ in range(calls):
         hook(ctx)
-    return (time.perf_counter() - started) / calls
+    return (clock() - started) / calls
 
 
 def fixed_cost(args: argparse.Namespace) -> None:
@@ -166,12 +181,14 @@ def fixed_cost(args: argparse.Namespace) -> None:
     interval_s = args.events_per_decision / args.rate
     kinds: dict[str, type[Strategy]] = {"kernel only": Idle, "wake": Wake, "wake + replace an order": Replace}
 
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
+
     def once(kind: str) -> tuple[float, int, int]:
         strategy = kinds[kind]() if kinds[kind] is Idle else kinds[kind](interval_s)  # type: ignore[call-arg]
         venue = _venue(events)
-        started = time.perf_counter()
+        started = clock()
         result = Engine(strategy, venue, sample_interval_s=1.0).run()
-        seconds = time.perf_counter() - started
+        seconds = clock() - started
         return seconds, getattr(strategy, "decisions", 0), int(result.stats["orders"])
 
     for kind in kinds:  # warm-up: compile or load the kernels, touch every page of the data
@@ -183,11 +200,11 @@ def fixed_cost(args: argparse.Namespace) -> None:
             seconds, decisions, orders = once(kind)
             times[kind].append(seconds)
             counts[kind] = (decisions, orders)
-    hook = {"wake": _hook_seconds(Wake(interval_s), 200_000), "wake + replace an order": 0.0}
-    hook["wake + replace an order"] = _hook_seconds(Replace(interval_s), 200_000)
+    hook = {"wake": _hook_seconds(Wake(interval_s), 200_000, clock), "wake + replace an order": 0.0}
+    hook["wake + replace an order"] = _hook_seconds(Replace(interval_s), 200_000, clock)
     base = statistics.median(times["kernel only"])
     print(f"{args.events:,} events in memory, a decision every {args.events_per_decision} events "
-          f"({interval_s * 1e3:.1f} ms of market time); medians of {args.runs} runs")  # fmt: skip
+          f"({interval_s * 1e3:.1f} ms of market time); medians of {args.runs} runs, {args.clock} time")  # fmt: skip
     print(f"  kernel only: {base:.3f} s ({args.events / base / 1e6:.1f} M events/s)")
     out: dict[str, Any] = {"kernel_s": base}
     for kind in ("wake", "wake + replace an order"):
@@ -220,14 +237,28 @@ def want_prices(low: float, high: float, position: int) -> tuple[int, int]:
 
 
 class MatrixQuoter(Strategy):
-    """Ours: the market maker of the matrix (``mode``: quote, depth or trigger); the same rules as `_hbt_quote`."""
+    """Ours: the market maker of the matrix (``mode``: quote, depth or trigger); the same rules as hftbacktest's
+    ``quote`` (in `_hbt_functions`).
+
+    One of those rules comes from what hftbacktest allows: an order whose acknowledgement has not come back yet
+    (its status still ``NONE``, 2 ms after it was sent at 1 ms each way) can be neither cancelled nor counted as a
+    quote, so its strategy leaves it alone and may send another. `AckedMatrixQuoter` does the same here, skipping
+    the orders in ``waiting``. This class never fills ``waiting``: on a timer of at least 20 events (4 ms of
+    market time, twice the round trip) every order sent at one decision is acknowledged (or rejected) by the next,
+    so the rule never applies and the acknowledgements need not cost a call each (``on_order``).
+    """
 
     def __init__(self, mode: str, interval_s: float) -> None:
         self.mode = mode
         self.interval_s = interval_s
         self.quotes: dict[int, tuple[int, int]] = {}
         self.cancelling: set[int] = set()
+        self.waiting: set[int] = set()
+        """Orders sent and not yet acknowledged (`AckedMatrixQuoter` only)."""
+        self.tracks_acks = False
         self.decisions = 0
+        self.trace: list[tuple[int, int, int]] | None = None
+        """``trace`` mode: (local time, bid + ask in ticks, position in lots) at each decision, before its orders."""
 
     def on_start(self, ctx: Context) -> None:
         if self.mode == "trigger":
@@ -250,6 +281,8 @@ class MatrixQuoter(Strategy):
             return
         self.decisions += 1
         position = round(ctx.position() / LOT)
+        if self.trace is not None:
+            self.trace.append((ctx.now, round(bid / TICK) + round(ask / TICK), position))
         if self.mode == "depth":
             levels = book.depth("bid", DEPTH_LEVELS) + book.depth("ask", DEPTH_LEVELS)
             size = sum(round(q / LOT) for _, q in levels)
@@ -261,9 +294,10 @@ class MatrixQuoter(Strategy):
         open_ids = set(ctx.open_orders())
         self.quotes = {i: q for i, q in self.quotes.items() if i in open_ids}
         self.cancelling &= open_ids
+        waiting = self.waiting
         have_bid = have_ask = False
         for order_id, (side, price) in self.quotes.items():
-            if order_id in self.cancelling:
+            if order_id in self.cancelling or order_id in waiting:
                 continue
             if side > 0 and price == want_bid and position < LIMIT_LOTS:
                 have_bid = True
@@ -274,16 +308,46 @@ class MatrixQuoter(Strategy):
                 self.cancelling.add(order_id)
         qty = ORDER_LOTS * LOT
         if not have_bid and position < LIMIT_LOTS:
-            self.quotes[ctx.buy(qty, want_bid * TICK, tif="post-only")] = (1, want_bid)
+            order_id = ctx.buy(qty, want_bid * TICK, tif="post-only")
+            self.quotes[order_id] = (1, want_bid)
+            if self.tracks_acks:
+                waiting.add(order_id)
         if not have_ask and position > -LIMIT_LOTS:
-            self.quotes[ctx.sell(qty, want_ask * TICK, tif="post-only")] = (-1, want_ask)
+            order_id = ctx.sell(qty, want_ask * TICK, tif="post-only")
+            self.quotes[order_id] = (-1, want_ask)
+            if self.tracks_acks:
+                waiting.add(order_id)
 
 
-def run_ours(events: Events, mode: str, interval_s: float) -> dict[str, Any]:
+class AckedMatrixQuoter(MatrixQuoter):
+    """`MatrixQuoter` told of its orders' acknowledgements (``on_order``), for decisions closer together than the
+    round trip (the ``trigger`` strategy: 16% of its decisions come within 2 ms of the previous one)."""
+
+    def __init__(self, mode: str, interval_s: float) -> None:
+        super().__init__(mode, interval_s)
+        self.tracks_acks = True
+
+    def on_order(self, ctx: Context, update: OrderUpdate) -> None:
+        self.waiting.discard(update.order_id)  # accepted, or already done with (rejected, filled, cancelled)
+
+
+def run_ours(
+    events: Events,
+    mode: str,
+    interval_s: float,
+    *,
+    ack_rule: bool = True,
+    hftbacktest_queue: bool = True,
+    trace: list[tuple[int, int, int]] | None = None,
+) -> dict[str, Any]:
+    """One run of ours; ``ack_rule`` and ``hftbacktest_queue`` False give the matrix as it was before they
+    matched hftbacktest (the ``trace`` mode's comparison); ``trace`` collects `MatrixQuoter.trace`."""
     from hft_core.engine import Engine
 
-    strategy = MatrixQuoter(mode, interval_s)
-    venue = _venue(events)
+    tracks = ack_rule and mode == "trigger"
+    strategy = AckedMatrixQuoter(mode, interval_s) if tracks else MatrixQuoter(mode, interval_s)
+    strategy.trace = trace
+    venue = _venue(events, hftbacktest_queue=hftbacktest_queue)
     started = time.perf_counter()
     result = Engine(strategy, venue, sample_interval_s=1.0).run()
     seconds = time.perf_counter() - started
@@ -385,7 +449,7 @@ def _hbt_functions() -> dict[str, Any]:
         return decisions, orders
 
     @njit
-    def on_mid_move(hbt, limit, order_lots):  # type: ignore[no-untyped-def]
+    def on_mid_move(hbt, limit, order_lots, trace):  # type: ignore[no-untyped-def]
         next_id = 1
         orders = 0
         decisions = 0
@@ -408,6 +472,10 @@ def _hbt_functions() -> dict[str, Any]:
             if abs(mid2 - ref) < 2:
                 continue
             ref = mid2
+            if decisions < trace.shape[0]:  # (the ``trace`` mode's record; an empty array otherwise)
+                trace[decisions, 0] = hbt.current_timestamp
+                trace[decisions, 1] = mid2
+                trace[decisions, 2] = np.int64(np.round(hbt.position(0) / depth.lot_size))
             hbt.clear_inactive_orders(0)
             decisions += 1
             next_id, sent = quote(hbt, mid2 / 2.0, mid2 / 2.0, limit, order_lots, next_id)
@@ -418,7 +486,11 @@ def _hbt_functions() -> dict[str, Any]:
     return _HBT
 
 
-def run_hftbacktest(data: Any, mode: str, interval_ns: int, price_range: tuple[float, float]) -> dict[str, Any]:
+def run_hftbacktest(
+    data: Any, mode: str, interval_ns: int, price_range: tuple[float, float], trace: Any = None
+) -> dict[str, Any]:
+    """One run of hftbacktest's side; ``trace`` (``trigger`` only): an int64 array of (time, bid + ask in ticks,
+    position in lots) rows to fill, one per decision."""
     from hftbacktest import BacktestAsset, ROIVectorMarketDepthBacktest
 
     asset = (
@@ -438,7 +510,8 @@ def run_hftbacktest(data: Any, mode: str, interval_ns: int, price_range: tuple[f
     functions = _hbt_functions()
     started = time.perf_counter()
     if mode == "trigger":
-        decisions, orders = functions["on_mid_move"](hbt, LIMIT_LOTS, ORDER_LOTS)
+        rows = np.zeros((0, 3), dtype=np.int64) if trace is None else trace
+        decisions, orders = functions["on_mid_move"](hbt, LIMIT_LOTS, ORDER_LOTS, rows)
     else:
         decisions, orders = functions["on_timer"](
             hbt, interval_ns, mode == "depth", LIMIT_LOTS, ORDER_LOTS, DEPTH_LEVELS
@@ -447,6 +520,40 @@ def run_hftbacktest(data: Any, mode: str, interval_ns: int, price_range: tuple[f
     fills = int(hbt.state_values(0).num_trades)
     hbt.close()
     return {"seconds": seconds, "decisions": int(decisions), "fills": fills, "orders": int(orders)}
+
+
+def _price_range(path: Path) -> tuple[float, float]:
+    """hftbacktest's ROI: half to one and a half times the workload's opening price."""
+    low = float(np.load(path, mmap_mode="r")["price"][:200].min()) * TICK
+    return round(low * 0.5, 2), round(low * 1.5, 2)
+
+
+def trace(args: argparse.Namespace) -> None:
+    """The ``trigger`` strategy on both sides, decision by decision: where their positions first differ."""
+    path = workload(args.events, args.rate, args.seed, hftbacktest=True)
+    events = np.load(path)
+    ack_rule, hbt_queue = not args.no_ack_rule, args.queue == "hftbacktest"
+    ours_rows: list[tuple[int, int, int]] = []
+    ours = run_ours(events, "trigger", 0.0, ack_rule=ack_rule, hftbacktest_queue=hbt_queue, trace=ours_rows)
+    with np.load(path.parent / "hftbacktest.npz") as archive:
+        data = archive["data"][: args.events].copy()
+    theirs_rows = np.zeros((args.events, 3), dtype=np.int64)
+    theirs = run_hftbacktest(data, "trigger", 0, _price_range(path), trace=theirs_rows)
+    a = np.array(ours_rows, dtype=np.int64).reshape(-1, 3)
+    b = theirs_rows[: theirs["decisions"]]
+    print(f"{args.events:,} events, trigger strategy; ours with the acknowledgement rule {'on' if ack_rule else 'off'}"
+          f" and the {args.queue} queue arithmetic")  # fmt: skip
+    for name, run in (("ours", ours), ("hftbacktest", theirs)):
+        print(f"  {name}: {run['decisions']:,} decisions, {run['orders']:,} orders, {run['fills']:,} fills")
+    n = min(len(a), len(b))
+    differ = np.nonzero((a[:n] != b[:n]).any(axis=1))[0]
+    if not len(differ) and len(a) == len(b):
+        print("  (time, mid, position) equal at every decision")
+        return
+    first = int(differ[0]) if len(differ) else n
+    print(f"  first difference at decision {first:,}: (local time ns, bid + ask ticks, position lots)")
+    for i in range(max(0, first - 2), min(n, first + 3)):
+        print(f"    {i:>7,}  ours {tuple(int(x) for x in a[i])}  hftbacktest {tuple(int(x) for x in b[i])}")
 
 
 def _peak_rss_mib() -> float:
@@ -466,9 +573,7 @@ def matrix_worker(args: argparse.Namespace) -> dict[str, Any]:
         run_ours(events[:warm], args.strategy, interval_s)
         result = run_ours(events, args.strategy, interval_s)
     else:
-        ours = np.load(path, mmap_mode="r")
-        low = float(ours["price"][:200].min()) * TICK
-        price_range = (round(low * 0.5, 2), round(low * 1.5, 2))
+        price_range = _price_range(path)
         with np.load(path.parent / "hftbacktest.npz") as archive:
             data = archive["data"]
         run_hftbacktest(data[: warm * 2].copy(), args.strategy, round(interval_s * 1e9), price_range)
@@ -485,7 +590,11 @@ def matrix(args: argparse.Namespace) -> None:
         have_hbt = False
         print("hftbacktest is not installed: our side only (uv pip install --no-deps hftbacktest==2.4.4)")
     workload(args.events, args.rate, args.seed, hftbacktest=have_hbt)
-    cells = [(s, e) for s in ("quote", "depth") for e in EVENTS_PER_DECISION] + [("trigger", 0)]
+    chosen = args.strategies.split(",")
+    if unknown := set(chosen) - set(STRATEGIES):
+        raise SystemExit(f"--strategies: unknown {', '.join(sorted(unknown))} (choose from {', '.join(STRATEGIES)})")
+    cells = [(s, e) for s in ("quote", "depth") if s in chosen for e in EVENTS_PER_DECISION]
+    cells += [("trigger", 0)] if "trigger" in chosen else []
     tools = ["ours", "hftbacktest"] if have_hbt else ["ours"]
     runs: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
     for repeat in range(args.runs):
@@ -638,18 +747,28 @@ def compile_times(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument(
-        "what", choices=["fixed-cost", "matrix", "rss", "compile", "worker", "rss-worker", "compile-worker"]
+        "what",
+        choices=["fixed-cost", "matrix", "trace", "rss", "compile", "worker", "rss-worker", "compile-worker"],
     )
+    parser.add_argument("--no-ack-rule", action="store_true", help="trace: ours cancels unacknowledged orders")
+    parser.add_argument("--queue", choices=["hftbacktest", "clamped"], default="hftbacktest", help="trace: ours")
     parser.add_argument("--source", choices=["mmap", "stream"], help=argparse.SUPPRESS)
     parser.add_argument("--sizes", default="1000000,30000000", help="rss: workload sizes, comma-separated")
     parser.add_argument("--venue-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--tool", choices=["ours", "hftbacktest"], help=argparse.SUPPRESS)
     parser.add_argument("--strategy", choices=STRATEGIES, help=argparse.SUPPRESS)
+    parser.add_argument("--strategies", default=",".join(STRATEGIES), help="matrix: the rows, comma-separated")
     parser.add_argument("--events", type=int, default=None, help="market events (fixed-cost 2M, matrix 5M)")
     parser.add_argument("--rate", type=float, default=5_000.0, help="events per second of market time")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--runs", type=int, default=None, help="timed runs (fixed-cost 5, matrix 3)")
     parser.add_argument("--events-per-decision", type=int, default=20, help="fixed-cost: the decision interval")
+    parser.add_argument(
+        "--clock",
+        choices=["wall", "cpu"],
+        default="wall",
+        help="fixed-cost: time the runs by the wall clock or by this process's CPU time (less sensitive to load)",
+    )
     parser.add_argument("--quick", action="store_true", help="a small workload, one run per cell")
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     args = parser.parse_args(argv)
@@ -661,6 +780,9 @@ def main(argv: list[str] | None = None) -> None:
         args.events = args.events or (400_000 if args.quick else 3_000_000)
         args.runs = args.runs or (1 if args.quick else 3)
         matrix(args)
+    elif args.what == "trace":
+        args.events = args.events or 1_000_000
+        trace(args)
     elif args.what == "rss":
         rss(args)
     elif args.what == "rss-worker":

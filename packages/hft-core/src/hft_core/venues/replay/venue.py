@@ -488,7 +488,28 @@ class ReplayVenue:
         )
         if len(live) > self._live_limit:
             self._forget_finished()
-        self._send(now, _REQ_SUBMIT, slot, order_id, instrument, price, qty)
+        # `_send`, inlined (a call less per order): the request row, arriving after the entry latency
+        entry = self._constant_entry
+        arrival = now + (entry if entry is not None else self._sampler.entry(now))
+        if arrival < self._last_arrival:
+            arrival = self._last_arrival
+        self._last_arrival = arrival
+        count = stv[_S_REQ_COUNT]
+        size = self._req_rows
+        if count == size:
+            size = self._grow_requests()
+        _write_request(
+            self._req_flat,
+            (stv[_S_REQ_HEAD] + count) % size * _REQUEST_BYTES,
+            arrival,
+            _REQ_SUBMIT,
+            slot,
+            order_id,
+            instrument,
+            price,
+            qty,
+        )
+        stv[_S_REQ_COUNT] = count + 1
 
     def acknowledged(self, order_id: int) -> bool:
         """True when order ``order_id`` is live, was accepted with its ACCEPTED report left out (`Watch.acks`), and
@@ -505,7 +526,29 @@ class ReplayVenue:
         if now < self._now or not 0 <= instrument < self._n_instruments or not self._started:
             self._check_request(now, instrument)
         # (the slot may be a finished order's, reused since: the kernel acts only if it still holds this live order)
-        self._send(now, _REQ_CANCEL, self._live.get(order_id, -1), order_id, instrument, 0, 0)
+        # `_send`, inlined as in `submit`
+        entry = self._constant_entry
+        arrival = now + (entry if entry is not None else self._sampler.entry(now))
+        if arrival < self._last_arrival:
+            arrival = self._last_arrival
+        self._last_arrival = arrival
+        stv = self._stv
+        count = stv[_S_REQ_COUNT]
+        size = self._req_rows
+        if count == size:
+            size = self._grow_requests()
+        _write_request(
+            self._req_flat,
+            (stv[_S_REQ_HEAD] + count) % size * _REQUEST_BYTES,
+            arrival,
+            _REQ_CANCEL,
+            self._live.get(order_id, -1),
+            order_id,
+            instrument,
+            0,
+            0,
+        )
+        stv[_S_REQ_COUNT] = count + 1
 
     def modify(self, now: int, instrument: int, order_id: int, price: int, qty: int) -> None:
         """Ask to change an order's price and open quantity (priority kept only on a pure size decrease)."""
@@ -621,6 +664,8 @@ class ReplayVenue:
             raise ValueError(f"request time {now} is before the venue's current time {self._now}")
 
     def _send(self, now: int, kind: int, slot: int, order_id: int, instrument: int, price: int, qty: int) -> None:
+        """Queue a request for the kernel, arriving at the exchange after the entry latency (never before the
+        previous one: requests keep their order). `submit` and `cancel` run the same lines inlined."""
         stv = self._stv
         entry = self._constant_entry
         arrival = now + (entry if entry is not None else self._sampler.entry(now))
@@ -630,10 +675,7 @@ class ReplayVenue:
         count = stv[_S_REQ_COUNT]
         size = self._req_rows
         if count == size:
-            self._kernel_call = None
-            self._req = _grow_ring(self._req, self._st, k.S_REQ_HEAD, k.S_REQ_COUNT)
-            self._req_flat = _flat(self._req)
-            size = self._req_rows = len(self._req)
+            size = self._grow_requests()
         _write_request(
             self._req_flat,
             (stv[_S_REQ_HEAD] + count) % size * _REQUEST_BYTES,
@@ -646,6 +688,14 @@ class ReplayVenue:
             qty,
         )
         stv[_S_REQ_COUNT] = count + 1
+
+    def _grow_requests(self) -> int:
+        """Double the request ring (it is full); returns its new number of rows."""
+        self._kernel_call = None
+        self._req = _grow_ring(self._req, self._st, k.S_REQ_HEAD, k.S_REQ_COUNT)
+        self._req_flat = _flat(self._req)
+        size = self._req_rows = len(self._req)
+        return size
 
     def _set_watch(self, watch: Watch) -> None:
         n = len(self._instruments)
