@@ -11,7 +11,7 @@ The first tests drive one exchange in-process on a fake clock (no sockets, no sl
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -26,6 +26,7 @@ from hft_core.serve.market import OPEN_STATUSES, MockExchange, MockMarket, Order
 from hft_core.serve.server import BackgroundServer
 
 KEY, SECRET = "keeper", "keeper-secret"
+HftCli = Callable[[list[str]], tuple[int, str, str]]
 SYMBOL = "ETHUSDT"
 STEP_NS = 100_000_000
 """The fake clock moves 0.1 s per order."""
@@ -244,3 +245,12 @@ def test_a_live_venue_stops_when_an_order_it_missed_closing_is_forgotten(
         with pytest.raises(HftError, match=r"unknown to the server.*cannot be reconciled"):
             asyncio.run_coroutine_threadsafe(venue._reconcile(), venue._loop).result(10)
         assert [r.status.name for r in venue._reports if r.order_id == 1] == ["ACCEPTED"]  # never reported cancelled
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [("--retention", "-1", "retention_s must be within"), ("--send-queue", "0", "send_queue must be within")],
+)
+def test_hft_serve_refuses_limits_out_of_range(hft_cli: HftCli, option: str, value: str, message: str) -> None:
+    code, _out, err = hft_cli(["serve", "--port", "1", option, value])
+    assert code == 2 and message in err and "Traceback" not in err

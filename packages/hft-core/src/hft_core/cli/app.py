@@ -397,6 +397,22 @@ def serve(
     faults: Annotated[
         bool, typer.Option("--faults", help="Enable POST /admin/faults (fault injection, for tests).")
     ] = False,
+    retention: Annotated[
+        float | None,
+        typer.Option(
+            "--retention", help="Seconds a closed order or a fill stays queryable (docs/live.md, Retention)."
+        ),
+    ] = None,
+    max_closed: Annotated[
+        int | None,
+        typer.Option("--max-closed", help="Closed orders and fills kept per exchange at most."),
+    ] = None,
+    send_queue: Annotated[
+        int | None,
+        typer.Option(
+            "--send-queue", help="Frames a book stream queues for a slow client before dropping its oldest."
+        ),
+    ] = None,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn's log level.")] = "info",
 ) -> None:
     """Run mock exchanges (binance, kraken, coinmarketcap, ...) on the simulated market: REST and WebSocket market
@@ -414,5 +430,8 @@ def serve(
         rate=rate,
         burst=burst,
         faults=faults,
+        retention_s=retention,
+        max_closed=max_closed,
+        send_queue=send_queue,
         log_level=log_level,
     )

@@ -5,6 +5,7 @@ Kept out of ``hft_core.cli.app`` so ``hft --help`` imports neither FastAPI nor n
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import sys
 from pathlib import Path
@@ -40,6 +41,9 @@ def serve_command(
     burst: int,
     faults: bool,
     log_level: str,
+    retention_s: float | None = None,
+    max_closed: int | None = None,
+    send_queue: int | None = None,
 ) -> None:
     """Everything ``hft serve`` does; errors surface as `HftError` for `main` to print."""
     try:
@@ -63,6 +67,13 @@ def serve_command(
             rate=rate,
             burst=burst,
             faults=faults,
+        )
+        # unset: ServeConfig's own defaults (declared there once); replace() checks the values as the constructor does
+        config = dataclasses.replace(
+            config,
+            retention_s=config.retention_s if retention_s is None else retention_s,
+            max_closed=config.max_closed if max_closed is None else max_closed,
+            send_queue=config.send_queue if send_queue is None else send_queue,
         )
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
