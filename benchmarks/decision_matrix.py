@@ -39,6 +39,7 @@ ranges (min-max) and each process's peak RSS (VmHWM) are reported. hftbacktest's
 Compile times are excluded (a warm-up per process). ``--quick`` runs a small workload once per cell.
 
     python benchmarks/decision_matrix.py fixed-cost
+    python benchmarks/decision_matrix.py order-parts          # CPU time of each piece of a traded decision
     python benchmarks/decision_matrix.py matrix               # 3M events, 3 runs per cell
     python benchmarks/decision_matrix.py matrix --quick
     python benchmarks/decision_matrix.py matrix --events 1000000 --runs 4 --strategies trigger
@@ -52,8 +53,10 @@ hftbacktest is an optional, benchmark-only dependency (``uv pip install --no-dep
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
+import math
 import statistics
 import subprocess
 import sys
@@ -218,6 +221,115 @@ def fixed_cost(args: argparse.Namespace) -> None:
         out[kind] = framework
     if args.json:
         print(json.dumps(out))
+
+
+def order_parts(args: argparse.Namespace) -> None:
+    """CPU time of the pieces of a traded decision, each timed alone (``--runs`` repetitions, the best kept)."""
+    from hft_core.engine import Engine
+    from hft_core.matching.orders import OrderType
+    from hft_core.venues.base import Watch
+
+    events = np.load(workload(args.events, args.rate, args.seed))
+    calls = 1_000
+    found: dict[str, float] = {}
+    quiet = Watch(reports=False, acks=False, rows=True)
+
+    class ProbedError(Exception):
+        """Ends the probe's run once it has timed everything (the venue has run ahead of the engine by then)."""
+
+    def timed(label: str, body: Callable[[], None]) -> None:
+        best = math.inf
+        for _ in range(args.runs * 5):
+            started = time.process_time()
+            body()
+            best = min(best, time.process_time() - started)
+            # outside the timing, the requests handled and their reports dropped (no backlog builds up), the engine's
+            # clock moved along (the probe's run ends after it: `ProbedError`)
+            venue: Any = engine.venue
+            venue.advance(venue.now + 10**8, quiet)
+            engine.now = venue.now
+        found[label] = best / calls
+
+    class Probe(Strategy):
+        """Times the pieces once, at its first decision (the replay's state then: a book, no orders)."""
+
+        def on_start(self, ctx: Context) -> None:
+            ctx.set_timer(0.5)
+
+        def on_timer(self, ctx: Context) -> None:
+            if found:
+                return
+            venue, blotter = engine.venue, engine.blotter
+            replay: Any = venue
+            bid = ctx.book().best_bid
+            assert bid is not None
+            price = bid - 5 * TICK
+            ticks = round(price / TICK)
+            ids = iter(range(10**9, 10**10))
+
+            def context_orders() -> None:
+                for _ in range(calls):
+                    ctx.cancel(ctx.buy(0.01, price, tif="post-only"))
+
+            def engine_orders() -> None:
+                for _ in range(calls):
+                    engine.cancel(engine.send(1, 0.01, price, 0, "post-only"))
+
+            def blotter_rows() -> None:
+                for _ in range(calls):
+                    blotter.open_instrument(blotter.add_open(engine.now, 0, 1, OrderType.POST_ONLY, ticks, 10))
+
+            def venue_orders() -> None:
+                now = engine.now
+                for _ in range(calls):
+                    order_id = next(ids)
+                    venue.submit(now, 0, order_id, 1, OrderType.POST_ONLY, ticks, 10)
+                    venue.cancel(now, 0, order_id)
+
+            def book_reads() -> None:
+                for _ in range(calls):
+                    replay._tops[0] = None  # (the venue's top-of-book cache, cleared as each advance clears it)
+                    _ = ctx.book().best_bid
+
+            timed("ctx.buy + ctx.cancel", context_orders)
+            timed("Engine.send + Engine.cancel", engine_orders)
+            timed("the blotter's add_open + open_instrument", blotter_rows)
+            timed("the venue's submit + cancel", venue_orders)
+            timed("ctx.book().best_bid, the venue's top not cached", book_reads)
+            raise ProbedError
+
+    engine = Engine(Probe(), _venue(events), sample_interval_s=1.0)
+    with contextlib.suppress(ProbedError):
+        engine.run()
+    interval = round(args.events_per_decision / args.rate * 1e9)
+
+    def venue_decisions(orders: bool) -> float:
+        """CPU time per advance of ``interval`` at the venue alone, with or without a cancel + new + top each."""
+        venue = _venue(events)
+        advance = venue.advance(venue.start() + 10**9, quiet)
+        order_id = last = decisions = 0
+        started = time.process_time()
+        while not advance.finished and decisions < 40_000:
+            now = advance.now
+            if orders:
+                top = venue.top(0)
+                if last:
+                    venue.cancel(now, 0, last)
+                order_id += 1
+                venue.submit(now, 0, order_id, 1, OrderType.POST_ONLY, top.bid_price - 5, 10)
+                last = order_id
+            advance = venue.advance(now + interval, quiet)
+            decisions += 1
+        return (time.process_time() - started) / decisions
+
+    bare = min(venue_decisions(False) for _ in range(args.runs))
+    traded = min(venue_decisions(True) for _ in range(args.runs))
+    print(f"CPU time per call, best of {args.runs * 5} repetitions of {calls:,}:")
+    for label, seconds in found.items():
+        print(f"  {label}: {seconds * 1e6:.2f} us")
+    print(f"the venue alone, advancing {interval / 1e6:.1f} ms at a time (40,000 advances, best of {args.runs}): "
+          f"{bare * 1e6:.2f} us bare, {traded * 1e6:.2f} us with a cancel, a new order and a top read each "
+          f"(the venue's share of a traded decision: {(traded - bare) * 1e6:.2f} us)")  # fmt: skip
 
 
 # =============================================================================================================
@@ -748,7 +860,17 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument(
         "what",
-        choices=["fixed-cost", "matrix", "trace", "rss", "compile", "worker", "rss-worker", "compile-worker"],
+        choices=[
+            "fixed-cost",
+            "order-parts",
+            "matrix",
+            "trace",
+            "rss",
+            "compile",
+            "worker",
+            "rss-worker",
+            "compile-worker",
+        ],
     )
     parser.add_argument("--no-ack-rule", action="store_true", help="trace: ours cancels unacknowledged orders")
     parser.add_argument("--queue", choices=["hftbacktest", "clamped"], default="hftbacktest", help="trace: ours")
@@ -776,6 +898,10 @@ def main(argv: list[str] | None = None) -> None:
         args.events = args.events or (300_000 if args.quick else 2_000_000)
         args.runs = args.runs or (1 if args.quick else 5)
         fixed_cost(args)
+    elif args.what == "order-parts":
+        args.events = args.events or 1_000_000
+        args.runs = args.runs or 5
+        order_parts(args)
     elif args.what == "matrix":
         args.events = args.events or (400_000 if args.quick else 3_000_000)
         args.runs = args.runs or (1 if args.quick else 3)
