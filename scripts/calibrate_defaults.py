@@ -23,6 +23,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 CAPTURE = "binance-2024-08-08/usdm_btcusdt_20240808.gz"
 MARKET_FILE = ROOT / "packages/hft-core/src/hft_core/calibration/binance_btcusdt_perp.toml"
+MARKET_NAME = "hft_core/calibration/binance_btcusdt_perp.toml"
+"""How the file names itself in its ``market_label`` (its place in an installed hft-core)."""
 DOCS = ROOT / "docs/simulated-market.md"
 START, END = "<!-- realism-table:start -->", "<!-- realism-table:end -->"
 TOLERANCE = 0.25
@@ -66,7 +68,7 @@ def build_table(seeds: int) -> tuple[str, str]:
     capture_path = shared_data_path(CAPTURE)
     source = load_market_source(capture_path)
     result = calibrate(source)
-    toml_text = result.to_toml(capture_path.name)
+    toml_text = result.to_toml(capture_path.name, MARKET_NAME)
     capture = result.capture
     duration = round(capture.duration_s)
     runs = [

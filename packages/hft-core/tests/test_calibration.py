@@ -130,7 +130,7 @@ def test_calibrated_file_is_a_config_for_hft_run_and_reproducible(
     assert run_cli("run", "passive-mm", "--config", str(out), "--duration", "5", "--out", str(tmp_path / "run")) == 0
     # The run's summary says which market its result comes from.
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
-    assert summary["venue"] == "simulated:single-instrument [calibrated to truth.npz (SIM, 300 s)]"
+    assert summary["venue"] == "simulated:single-instrument [calibrated to truth.npz (SIM, 300 s) by market.toml]"
 
 
 def test_direct_fits_recover_the_market_that_made_the_capture(capture: Path) -> None:

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.slow
 
 CAPTURE = "binance-2024-08-08/usdm_btcusdt_20240808.gz"
 MARKET_FILE = Path(__file__).resolve().parents[1] / "src/hft_core/calibration/binance_btcusdt_perp.toml"
+MARKET_NAME = "hft_core/calibration/binance_btcusdt_perp.toml"
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def knobs() -> dict[str, Any]:
 
 def test_the_shipped_market_file_is_this_calibration(calibrated: Calibration) -> None:
     """scripts/calibrate_defaults.py wrote the file from the same capture: calibrating again gives it byte for byte."""
-    assert calibrated.to_toml(Path(CAPTURE).name) == MARKET_FILE.read_text()
+    assert calibrated.to_toml(Path(CAPTURE).name, MARKET_NAME) == MARKET_FILE.read_text()
 
 
 def test_calibrated_market_matches_the_capture_within_25_percent(calibrated: Calibration) -> None:

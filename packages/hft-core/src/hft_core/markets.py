@@ -173,6 +173,17 @@ InformedShare = Annotated[
 InformedHorizonS = Annotated[
     float, Knob("informed taker: how far ahead it knows the fair value", unit="s", gt=0, le=3600)
 ]
+InformedReactProbability = Annotated[
+    float,
+    Knob("informed taker: chance it takes the quotes a fair-value move left stale (0 = never)", ge=0, le=1),
+]
+InformedReactLatencyNs = Annotated[
+    int, Knob("informed taker: fair-value move -> its IOC at the gateway, least", unit="ns", ge=0, le=_MAX_LATENCY_NS)
+]
+InformedReactJitterNs = Annotated[
+    int,
+    Knob("informed taker: mean exponential delay added to that latency", unit="ns", ge=0, le=_MAX_LATENCY_NS),
+]
 ImbalanceLookRate = Annotated[
     float, Knob("imbalance follower: looks per second (0 = none)", unit="1/s", ge=0, le=_MAX_RATE)
 ]
@@ -247,6 +258,9 @@ class MarketConfig(Config):
     mm_latency_ns: MmLatencyNs = 0
     informed_share: InformedShare = 0.0
     informed_horizon_s: InformedHorizonS = 5.0
+    informed_react_probability: InformedReactProbability = 0.0
+    informed_react_latency_ns: InformedReactLatencyNs = 1_000_000
+    informed_react_jitter_ns: InformedReactJitterNs = 0
     imbalance_look_rate: ImbalanceLookRate = 5.0
     imbalance_levels: ImbalanceLevels = 5
     imbalance_threshold: ImbalanceThreshold = 0.5

@@ -24,8 +24,10 @@ the ratio of the capture's fact to the simulated one. Each file records the capt
 simulation's values and the direct fits' standard errors as comments.
 
 The market this builds: a liquidity provider that pulls quotes the fair value passes (``lp_cancel_stale``), a
-quoting maker at the fair value's touch, Hawkes noise takers with lognormal sizes and informed takers; the
-imbalance, momentum and value traders are off (a capture shows no sign of them that could be fitted).
+quoting maker at the fair value's touch, Hawkes noise takers with lognormal sizes and informed takers, which also
+take every quote a fair-value move leaves stale after a delay of `REACT_LATENCY_NS` plus an exponential of mean
+`REACT_JITTER_NS` (assumed: the trades do not show it), so a slower maker is picked off more; the imbalance,
+momentum and value traders are off (a capture shows no sign of them that could be fitted).
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ from hft_core.realism import MarketSource, StylizedFacts, measure
 __all__ = [
     "MIN_CAPTURE_S",
     "MIN_TAKER_ORDERS",
+    "REACT_JITTER_NS",
+    "REACT_LATENCY_NS",
     "Calibration",
     "CalibrationError",
     "Fitted",
@@ -58,6 +62,12 @@ _NS_PER_S = 1_000_000_000
 _MAX_SHARE = 0.9
 _MAX_BRANCHING = 0.9
 _MAX_REQUOTE_RATE = 300.0
+REACT_LATENCY_NS = 1_000_000
+"""The informed takers' least delay from a fair-value move to their IOC at the gateway (assumed, not fitted)."""
+REACT_JITTER_NS = 100_000_000
+"""The mean of the exponential delay added to it (assumed, not fitted): a crowd of takers from the colocated
+(about a millisecond) to the distant (hundreds of milliseconds), so a maker's latency decides how many of them
+reach its stale quote before it moves it. A capture's public trades do not say who reacted to what, and when."""
 
 
 class CalibrationError(HftError):
@@ -84,13 +94,16 @@ class Calibration:
     capture: StylizedFacts
     simulated: list[StylizedFacts] = field(default_factory=list)
 
-    def to_toml(self, source_name: str) -> str:
+    def to_toml(self, source_name: str, market_file: str = "") -> str:
         """The ``[scenario]`` table with its values and, as comments, the fits and the match it reached; its
-        ``market_label`` names the capture, so a run's summary says which market its result comes from."""
+        ``market_label`` names the capture and, when given, ``market_file`` (the file this text is written to), so
+        a run's summary and its config.toml say which market and which calibration its result comes from."""
         import tomli_w
 
         target = self.capture
         label = f"calibrated to {source_name} ({target.symbol}, {target.duration_s:.0f} s)"
+        if market_file:
+            label += f" by {market_file}"
         lines = [
             f"# Simulated market calibrated to {source_name} ({target.symbol}, {target.duration_s:.0f} s) "
             "by hft calibrate.",
@@ -224,6 +237,9 @@ def _direct(capture: StylizedFacts, source: MarketSource) -> tuple[dict[str, Any
         "mm_latency_ns": 0,
         "informed_share": float(share),
         "informed_horizon_s": float(horizon),
+        "informed_react_probability": 1.0,
+        "informed_react_latency_ns": REACT_LATENCY_NS,
+        "informed_react_jitter_ns": REACT_JITTER_NS,
         "imbalance_look_rate": 0.0,
         "momentum_look_rate": 0.0,
         "value_look_rate": 0.0,

@@ -27,7 +27,7 @@ def calibrate_command(
         raise CalibrationError(f"--sim-duration must lie in [10, 3600] s, got {sim_duration_s:g}")
     source = load_market_source(capture)
     result = calibrate(source, iterations=iterations, sim_duration_s=sim_duration_s, seed=seed)
-    text = result.to_toml(capture.name)
+    text = result.to_toml(capture.name, out.name)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(text)

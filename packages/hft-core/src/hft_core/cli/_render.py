@@ -173,11 +173,11 @@ def print_run_summary(
     suffix = f" ({status})" if status and status != "complete" else ""
     table = Table(title=f"{pattern} — summary{suffix}", show_header=False)
     table.add_column("metric")
-    table.add_column("value", justify="right")
+    table.add_column("value", justify="right", overflow="fold")  # a long venue name wraps, never cut
     for group, rows in summary_sections(summary):
         table.add_row(f"[bold]{group}[/]", "")
         for name, value in rows:
-            table.add_row(f"  {name}", value)
+            table.add_row(f"  {escape(name)}", escape(value))  # a venue's [label] is text, not markup
         table.add_section()
     console.print(table)
     console.print(f"run directory: {run_dir}")

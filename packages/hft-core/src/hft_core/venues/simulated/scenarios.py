@@ -139,8 +139,8 @@ def market_participants(v: Values) -> tuple[ParticipantSpec, ...]:
 
     The informed taker (`InformedTaker`) is there when ``informed_share`` and ``noise_rate`` are above 0: its rate
     is ``noise_rate · share / (1 − share)``, so it sends that share of all taker market orders, with the noise
-    taker's size law and ``informed_horizon_s``. It comes last, so adding it leaves the others' owner ids (and
-    random streams) as they were.
+    taker's size law, ``informed_horizon_s`` and the ``informed_react_*`` knobs. It comes last, so adding it leaves
+    the others' owner ids (and random streams) as they were.
     """
     found: list[ParticipantSpec] = []
     for kind, switch, knobs in _PARTICIPANT_KNOBS:
@@ -160,8 +160,14 @@ def market_participants(v: Values) -> tuple[ParticipantSpec, ...]:
             )
             if knob in v
         }
-        if "informed_horizon_s" in v:
-            sizes["horizon_s"] = v["informed_horizon_s"]
+        for knob, field in (
+            ("informed_horizon_s", "horizon_s"),
+            ("informed_react_probability", "react_probability"),
+            ("informed_react_latency_ns", "react_latency_ns"),
+            ("informed_react_jitter_ns", "react_jitter_ns"),
+        ):
+            if knob in v:
+                sizes[field] = v[knob]
         found.append(InformedTaker(rate=noise_rate * share / (1.0 - share), **sizes))
     return tuple(found)
 

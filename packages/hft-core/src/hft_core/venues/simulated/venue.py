@@ -335,6 +335,11 @@ class _Market:
             return ticks[0]
         return ticks[point] if point < len(ticks) else ticks[-1]
 
+    def next_fair_change(self, t: int) -> int:
+        """The first time after ``t`` at which `fair_ticks` moves to the path's next point (`FairValueClock`)."""
+        point = (t - self._fair_origin) // self._fair_step_ns
+        return self._fair_origin + max(point + 1, 0) * self._fair_step_ns
+
     def schedule(self, t: int, handler: Handler, arg: Any = None) -> None:
         self._clock.push(t, handler, arg)
 
