@@ -399,9 +399,7 @@ def serve(
     ] = False,
     retention: Annotated[
         float | None,
-        typer.Option(
-            "--retention", help="Seconds a closed order or a fill stays queryable (docs/live.md, Retention)."
-        ),
+        typer.Option("--retention", help="Seconds a closed order or a fill stays queryable (docs/live.md, Retention)."),
     ] = None,
     max_closed: Annotated[
         int | None,
@@ -409,9 +407,7 @@ def serve(
     ] = None,
     send_queue: Annotated[
         int | None,
-        typer.Option(
-            "--send-queue", help="Frames a book stream queues for a slow client before dropping its oldest."
-        ),
+        typer.Option("--send-queue", help="Frames a book stream queues for a slow client before dropping its oldest."),
     ] = None,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn's log level.")] = "info",
 ) -> None:
