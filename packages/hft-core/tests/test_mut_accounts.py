@@ -88,3 +88,32 @@ def test_a_base_valued_through_another_instrument_is_corrected_to_that_rate() ->
         assert accounts.instrument_pnls(blotter, mids) == [0.0, expected]
         assert accounts.pnl(blotter, mids) == expected
         assert accounts.cash(blotter, mids) == -side * 100.0 * lots
+
+
+def test_of_two_two_step_paths_the_first_is_taken() -> None:
+    instruments = (
+        Instrument("ETH/BTC", 0.01),
+        Instrument("ETH/EUR", 0.01),
+        Instrument("BTC/USD", 0.01),
+        Instrument("EUR/USD", 0.01),
+    )
+    assert Accounts(instruments, "USD").paths["ETH"] == (Step(0, False), Step(2, False))
+    assert Accounts(instruments[::-1], "USD").paths["ETH"] == (Step(2, False), Step(0, False))
+
+
+def test_a_mark_from_the_last_fill_is_in_price_units_and_single_currency_cash_is_the_blotters() -> None:
+    half = Instrument("AAA", tick_size=0.5, lot_size=1.0)
+    blotter = Blotter((half,))
+    accounts = Accounts((half,))
+    assert accounts.single_currency and accounts.cash(blotter, [NAN]) == 0.0
+    _fill(blotter, 0, SELL, 30, 2, maker=False)
+    assert accounts.marks(blotter, [NAN]) == [15.0]
+    assert accounts.cash(blotter, [NAN]) == blotter.cash() == 30.0
+
+
+def test_the_stats_round_balances_to_ten_decimals() -> None:
+    dust = Instrument("DUST/USD", tick_size=1.0, lot_size=1e-11)
+    blotter = Blotter((dust,))
+    _fill(blotter, 0, BUY, 2, 3, maker=False)
+    assert Accounts((dust,)).balances(blotter)["DUST"] == pytest.approx(3e-11)
+    assert Accounts((dust,)).stats(blotter)["balances"] == {"DUST": 0.0, "USD": -1e-10}  # -6e-11 rounded

@@ -131,6 +131,10 @@ def test_the_grid_tolerance_is_relative_to_large_prices_only() -> None:
     with pytest.raises(OffGridError):
         inst.price_to_ticks(1e6 + 0.01)
     assert inst.price_to_ticks(1.0 + 5e-10) == 1 and inst.price_to_ticks(-(1.0 + 5e-10)) == -1
+    # below one step the tolerance is absolute (1e-9 of a step), not relative to the tiny value
+    lots = Instrument("X", tick_size=1.0, lot_size=0.25)
+    assert lots.qty_to_lots(0.25 * 5e-10) == 0 and lots.qty_to_lots(0.25 * 5e-10, "up") == 0
+    assert lots.qty_to_lots(0.25 * 5e-9, "up") == 1
 
 
 @pytest.mark.parametrize(

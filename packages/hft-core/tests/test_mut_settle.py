@@ -167,3 +167,16 @@ def test_fill_pnls_mark_each_fill_at_its_batchs_mids() -> None:
     # the first batch: 2 BTC bought at 100 marked at 101.5; no fee (maker, rate 0)
     # the second: BTC at 99 (-2), and ETH/BTC sold 1 lot at 4 ticks, no mid: marked at its fill, rebate 0.125 x 4
     assert pnls == [3.0, -2.0 + 0.5]
+
+
+def test_a_closed_order_is_not_open_and_a_stray_report_leaves_the_open_list_alone() -> None:
+    blotter = Blotter((BTC_USDT,))
+    first, second = (blotter.add(0, 0, BUY, OrderType.LIMIT, 10, 1) for _ in range(2))
+    blotter.open(first)
+    blotter.open(second)
+    never_sent = blotter.add(0, 0, BUY, OrderType.LIMIT, 10, 1)
+    _settle(blotter, _row(1, 0, first, V.CANCELLED, BUY, 10, 0))
+    assert blotter.open_instrument(first) == -1 and blotter.open_instrument(second) == 0
+    _settle(blotter, _row(2, 0, never_sent, V.CANCELLED, BUY, 10, 0))  # about an order that was never opened
+    assert blotter.open_orders(None, 1) == [second] and blotter.open_instrument(second) == 0
+    assert blotter.open_instrument(never_sent) == -1

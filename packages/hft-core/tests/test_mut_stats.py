@@ -58,3 +58,31 @@ def test_sequential_sum_adds_left_to_right() -> None:
     assert st.sequential_sum(values) == 0.0  # (1e16 + 1) + 1 rounds back to 1e16 twice
     assert st.sequential_sum(np.array([])) == 0
     assert st.sequential_sum(np.array([0.5])) == 0.5
+
+
+def test_sharpe_on_a_one_nanosecond_grid_and_with_no_period() -> None:
+    changes = np.array([1.0, -0.5, 2.0, 0.5] * 10)
+    pnl = np.concatenate([[0.0], np.cumsum(changes)])
+    ts = np.arange(len(pnl), dtype=np.int64)
+    value, samples = st.sampled_sharpe(ts, pnl, 1)
+    assert samples == 40 and value == pytest.approx(changes.mean() / changes.std(ddof=1))
+    assert st.sampled_sharpe(ts, pnl, 0) == (None, 0)
+    assert st.sampled_sharpe(ts, pnl, -5) == (None, 0)
+    assert st.sampled_sharpe(ts[:1], pnl[:1], 1) == (None, 0)
+
+
+def test_mids_at_with_a_single_mid() -> None:
+    values = st.mids_at(_i([5]), np.array([100.0]), _i([4, 5, 6]))
+    assert np.isnan(values[0]) and values[1] == 100.0 and np.isnan(values[2])
+    assert np.isnan(st.mids_at(_i([]), np.array([]), _i([5]))).all()
+
+
+def test_round_trip_summary_counts_only_positive_pnl_as_a_win_and_keeps_ten_decimals() -> None:
+    assert st.round_trip_summary(np.array([]), np.array([])) == {
+        "count": 0,
+        "win_rate": None,
+        "mean_holding_s": None,
+        "pnl": 0.0,
+    }
+    summary = st.round_trip_summary(np.array([0.0, 2.5, -1.0, 0.0]), np.array([1.0, 1.0, 1.0, 1.0000000004]))
+    assert summary == {"count": 4, "win_rate": 0.25, "mean_holding_s": 1.0000000001, "pnl": 1.5}
