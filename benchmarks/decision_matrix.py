@@ -1,6 +1,6 @@
 """What a strategy decision costs, and the replay engine against hftbacktest 2.4.4 across decision rates.
 
-Two measurements on the seeded synthetic L2 workload of ``benchmarks/replay_vs_hftbacktest.py`` (one instrument,
+Measurements on the seeded synthetic L2 workload of ``benchmarks/replay_vs_hftbacktest.py`` (one instrument,
 tick 0.01, lot 0.001, about 20 levels a side, 8% trades at the best, ``--rate`` events per second of market time):
 
 ``fixed-cost``: the framework's cost of one decision, strategy code excluded. The same replay runs three times
@@ -8,14 +8,16 @@ in one process, in memory: with no decisions at all (the kernel alone), with a t
 (timer -> engine -> hook), and with a timer whose hook replaces one resting bid every time (reads the top of book,
 cancels its last order, sends a new post-only bid: order entry -> venue -> reports -> settlement). Each decision's
 cost is ``(run - kernel-only run) / decisions``; the hook's own Python (its few lines against a stub context that
-does nothing) is measured apart and subtracted. Runs alternate and the median of ``--runs`` is reported.
+does nothing) is measured apart and subtracted. Runs alternate and the median of ``--runs`` is reported; with
+``--clock cpu`` each run is timed by the process's CPU time instead of the wall clock (less disturbed by a loaded
+machine).
 
 ``matrix``: events per decision in {20, 100, 500, 1000} x three strategies, ours against hftbacktest 2.4.4 with
 the same queue model (power-probability, n = 2; ours with ``arithmetic="hftbacktest"``, its arithmetic to the
 letter), the same latency (1 ms each way) and no partial fills. Both sides run the same rules, down to leaving
-alone an order whose acknowledgement has not come back (hftbacktest cannot cancel one): with that, the two agree
-order for order (the ``trigger`` cell on 1 M events: the same 50,180 orders, 436 fills, and position at each of
-the 27,108 decisions). ``--strategies`` picks the rows:
+alone an order whose acknowledgement has not come back (hftbacktest cannot cancel one) and starting the timer at the
+first event's local time: with that, the two agree order for order in every cell (``trace``: on 1 M events the
+same orders, fills, and time, mid and position at every decision). ``--strategies`` picks the rows:
 
 - ``quote``: a plain Python market maker, quoting 2 ticks around the mid with inventory skew every
   ``events/decision / rate`` seconds (the strategy of replay_vs_hftbacktest.py);
@@ -25,9 +27,14 @@ the 27,108 decisions). ``--strategies`` picks the rows:
   (``wait_next_feed``) and compares the mid in its numba strategy. Its events per decision is whatever the data
   gives (one row of the table).
 
-``trace``: the ``trigger`` strategy on both sides in one process, (local time, mid, position) recorded at each
-decision, and the first decision where the two differ; ``--no-ack-rule`` (ours cancels orders still in flight) and
-``--queue clamped`` (ours with its default queue arithmetic) show the matrix as it was before both matched.
+``trace``: one cell (``--strategy``, default ``trigger``, and ``--events-per-decision``) on both sides in one
+process, (local time, mid, position) recorded at each decision, and the first decision where the two differ;
+``--no-ack-rule`` (ours cancels orders still in flight) and ``--queue clamped`` (ours with its default queue
+arithmetic) show the trigger cell as it was before both matched.
+
+``order-parts``: the CPU time of each piece of a traded decision, timed alone on the same replay (``ctx.buy`` +
+``ctx.cancel``, ``Engine.send`` + ``Engine.cancel``, the blotter's row, the venue's ``submit`` + ``cancel``, a
+book read), and the venue's whole share of a decision against a bare advance.
 
 ``rss``: the peak resident memory (VmHWM) of one replay of ``--sizes`` events (default 1 M and 30 M), from a memory
 map (``np.load(mmap_mode="r")``) and from a chunk stream (plain reads), through the engine with the ``quote``
@@ -740,8 +747,8 @@ def matrix(args: argparse.Namespace) -> None:
     print(f"{args.events:,} events at {args.rate:,.0f}/s of market time, in memory; {args.runs} run(s) per cell, "
           "events/s in millions: median (min-max); peak RSS of the process (MiB)")  # fmt: skip
     print("| strategy | events/decision | ours | hftbacktest 2.4.4 | ratio | ours RSS | hbt RSS "
-          "| decisions ours/hbt | fills ours/hbt |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| decisions ours/hbt | orders ours/hbt | fills ours/hbt |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|")
     table: list[dict[str, Any]] = []
     for strategy, epd in cells:
         row: dict[str, Any] = {"strategy": strategy}
@@ -764,6 +771,7 @@ def matrix(args: argparse.Namespace) -> None:
                for rs in (ours_runs, theirs)]  # fmt: skip
         print(f"| {strategy} | {shown_epd} | {cols[0]} | {cols[1]} | {ratio} | {rss[0]} | {rss[1]} | "
               f"{ours_runs[0]['decisions']:,}/{theirs[0].get('decisions', 0):,} | "
+              f"{ours_runs[0]['orders']:,}/{theirs[0].get('orders', 0):,} | "
               f"{ours_runs[0]['fills']:,}/{theirs[0].get('fills', 0):,} |")  # fmt: skip
         row["events_per_decision"] = epd
         table.append(row)
