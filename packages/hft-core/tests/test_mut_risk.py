@@ -182,3 +182,12 @@ def test_the_gate_checks_orders_only_while_a_limit_or_the_kill_switch_applies() 
     assert _checks(gate)
     gate.reset_kill_switch()
     assert not _checks(gate)
+
+
+def test_a_modify_that_adds_no_lots_passes_the_position_limit_even_past_it() -> None:
+    """A reprice (same size) or a shrink adds nothing a fill could take further: only added lots are checked."""
+    gate = RiskGate(RiskLimits(max_position=5))
+    over = (7, 2, 2)
+    assert _modify(gate, side=BUY, leaves=2, qty=2, price=101, exposure=over) is None
+    assert _modify(gate, side=SELL, leaves=2, qty=2, price=99, exposure=(-7, 2, 2)) is None
+    assert _reason(_modify(gate, side=BUY, leaves=2, qty=3, exposure=over)) is RiskReason.MAX_POSITION
