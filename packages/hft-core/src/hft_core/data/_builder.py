@@ -36,7 +36,8 @@ _KIND_ADD = int(EventKind.ADD)
 
 
 def _rounding_hint(option: str) -> str:
-    return f" (pass {option}='nearest', 'down' or 'up' to round instead)"
+    # the command line has no rounding option: the hint says where rounding is offered, not a flag that is not there
+    return f" (from Python, the loader's {option}='nearest', 'down' or 'up' rounds instead)"
 
 
 def build_events(
