@@ -75,7 +75,7 @@ from typing import Any
 
 import numpy as np
 from hft_core.events import Events
-from hft_core.strategy import Context, OrderUpdate, Strategy
+from hft_core.strategy import Context, Strategy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 _peer: Any = importlib.import_module("replay_vs_hftbacktest")  # the workload and hftbacktest's setup live there
@@ -362,9 +362,9 @@ class MatrixQuoter(Strategy):
     One of those rules comes from what hftbacktest allows: an order whose acknowledgement has not come back yet
     (its status still ``NONE``, 2 ms after it was sent at 1 ms each way) can be neither cancelled nor counted as a
     quote, so its strategy leaves it alone and may send another. `AckedMatrixQuoter` does the same here, skipping
-    the orders in ``waiting``. This class never fills ``waiting``: on a timer of at least 20 events (4 ms of
-    market time, twice the round trip) every order sent at one decision is acknowledged (or rejected) by the next,
-    so the rule never applies and the acknowledgements need not cost a call each (``on_order``).
+    the orders whose `Context.order_status` is still ``sent``. This class does not ask: on a timer of at least 20
+    events (4 ms of market time, twice the round trip) every order sent at one decision is acknowledged (or
+    rejected) by the next, so the rule never applies.
     """
 
     def __init__(self, mode: str, interval_s: float) -> None:
@@ -372,8 +372,6 @@ class MatrixQuoter(Strategy):
         self.interval_s = interval_s
         self.quotes: dict[int, tuple[int, int]] = {}
         self.cancelling: set[int] = set()
-        self.waiting: set[int] = set()
-        """Orders sent and not yet acknowledged (`AckedMatrixQuoter` only)."""
         self.tracks_acks = False
         self.decisions = 0
         self.trace: list[tuple[int, int, int]] | None = None
@@ -413,10 +411,10 @@ class MatrixQuoter(Strategy):
         open_ids = set(ctx.open_orders())
         self.quotes = {i: q for i, q in self.quotes.items() if i in open_ids}
         self.cancelling &= open_ids
-        waiting = self.waiting
+        tracks_acks, status = self.tracks_acks, ctx.order_status
         have_bid = have_ask = False
         for order_id, (side, price) in self.quotes.items():
-            if order_id in self.cancelling or order_id in waiting:
+            if order_id in self.cancelling or (tracks_acks and status(order_id) == "sent"):
                 continue
             if side > 0 and price == want_bid and position < LIMIT_LOTS:
                 have_bid = True
@@ -429,25 +427,20 @@ class MatrixQuoter(Strategy):
         if not have_bid and position < LIMIT_LOTS:
             order_id = ctx.buy(qty, want_bid * TICK, tif="post-only")
             self.quotes[order_id] = (1, want_bid)
-            if self.tracks_acks:
-                waiting.add(order_id)
         if not have_ask and position > -LIMIT_LOTS:
             order_id = ctx.sell(qty, want_ask * TICK, tif="post-only")
             self.quotes[order_id] = (-1, want_ask)
-            if self.tracks_acks:
-                waiting.add(order_id)
 
 
 class AckedMatrixQuoter(MatrixQuoter):
-    """`MatrixQuoter` told of its orders' acknowledgements (``on_order``), for decisions closer together than the
-    round trip (the ``trigger`` strategy: 16% of its decisions come within 2 ms of the previous one)."""
+    """`MatrixQuoter` that leaves its unacknowledged orders alone (`Context.order_status` still ``sent``), for
+    decisions closer together than the round trip (the ``trigger`` strategy: 16% of its decisions come within 2 ms
+    of the previous one). It asks rather than hearing every report through ``on_order``, so the venue leaves the
+    acknowledgements out and the engine settles the reports a batch at a time."""
 
     def __init__(self, mode: str, interval_s: float) -> None:
         super().__init__(mode, interval_s)
         self.tracks_acks = True
-
-    def on_order(self, ctx: Context, update: OrderUpdate) -> None:
-        self.waiting.discard(update.order_id)  # accepted, or already done with (rejected, filled, cancelled)
 
 
 def run_ours(

@@ -33,6 +33,7 @@ __all__ = [
     "BookView",
     "Context",
     "Fill",
+    "OrderState",
     "OrderStatus",
     "OrderUpdate",
     "Side",
@@ -46,6 +47,9 @@ __all__ = [
 Side = Literal["buy", "sell"]
 TimeInForce = Literal["gtc", "ioc", "fok", "post-only"]
 OrderStatus = Literal["accepted", "rejected", "cancelled", "filled", "partially-filled", "expired"]
+OrderState = Literal["sent", "accepted", "partially-filled", "filled", "cancelled", "expired", "rejected"]
+"""Where one of the strategy's orders stands (`Context.order_status`): ``sent`` until its acknowledgement has come
+back, then an `OrderStatus`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +249,14 @@ class Context(Protocol):
     def cancel_all(self, instrument: str | None = None) -> None: ...
     def modify(self, order_id: int, *, price: float | None = None, qty: float | None = None) -> None: ...
     def open_orders(self, instrument: str | None = None) -> list[int]: ...
+    def order_status(self, order_id: int) -> OrderState | None:
+        """Where order ``order_id`` stands now, as the strategy would know it from its reports: ``sent`` until the
+        venue's acknowledgement has come back (an order still ``sent`` may not be resting yet), then ``accepted``,
+        ``partially-filled``, ``filled``, ``cancelled``, ``expired`` or ``rejected``; None for an id this run never
+        gave. It costs no ``on_order`` call per report: a strategy that only needs to skip its unacknowledged
+        orders can ask here instead of hearing every report."""
+        ...
+
     def set_timer(self, interval_s: float) -> None:
         """Call ``on_timer`` every ``interval_s`` seconds of market time (replaces any earlier timer)."""
         ...

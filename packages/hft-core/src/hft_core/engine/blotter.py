@@ -53,6 +53,10 @@ _O_INST, _O_SIDE, _O_QTY, _O_STATUS = s.SO_INST, s.SO_SIDE, s.SO_QTY, s.SO_STATU
 _O_RISK_LEAVES, _O_OPEN_AT = s.SO_RISK_LEAVES, s.SO_OPEN_AT
 _I_POSITION, _I_OPEN_BUY, _I_OPEN_SELL = s.SI_POSITION, s.SI_OPEN_BUY, s.SI_OPEN_SELL
 _B_ORDERS, _B_OPEN, _B_RISK_OPEN, _S_PENDING, _S_SENT = s.SB_ORDERS, s.SB_OPEN, s.SB_RISK_OPEN, s.SS_PENDING, s.SS_SENT
+# ... and those of `settle`, which runs once per venue advance that brought reports
+_B_FILLS, _B_BATCH, _B_AT, _B_OUTCOME = s.SB_FILLS, s.SB_BATCH, s.SB_AT, s.SB_OUTCOME
+_DONE, _FILLS_FULL, _REFUSED = s.DONE, s.FILLS_FULL, s.REFUSED
+_settle_rows = s.settle
 
 
 _ORDER_ROW = struct.Struct(f"{_O}q")
@@ -300,11 +304,13 @@ class Blotter:
         outcome of the last (`_settle.OUT_*`). ``mids()`` gives the mids the batch's fills are marked at (asked
         once, after settling, when there were fills); ``on_refused(row)`` hears of each refused modify in turn."""
         bs = self._bs
-        stop = len(rows) if stop is None else stop
-        fills_before = bs[s.SB_FILLS]
-        bs[s.SB_BATCH] = len(self._mids)
+        if stop is None:
+            stop = len(rows)
+        fills_before = bs[_B_FILLS]
+        marks = self._mids
+        bs[_B_BATCH] = len(marks)
         while True:
-            status = s.settle(
+            status = _settle_rows(
                 rows,
                 start,
                 stop,
@@ -316,18 +322,18 @@ class Blotter:
                 self.fills_f,
                 self.state,
             )
-            if status == s.DONE:
+            if status == _DONE:
                 break
-            start = bs[s.SB_AT]
-            if status == s.FILLS_FULL:
+            start = bs[_B_AT]
+            if status == _FILLS_FULL:
                 self._grow_fills()
-            elif status == s.REFUSED:
+            elif status == _REFUSED:
                 on_refused(rows[start - 1].tolist())
             else:
                 raise self._error(status, rows[start].tolist())
-        if bs[s.SB_FILLS] != fills_before:
-            self._mids.append(mids())
-        return bs[s.SB_OUTCOME]
+        if bs[_B_FILLS] != fills_before:
+            marks.append(mids())
+        return bs[_B_OUTCOME]
 
     def last_fill(self) -> tuple[list[int], float]:
         """The latest fill row and its fee."""
