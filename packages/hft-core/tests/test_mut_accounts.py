@@ -117,3 +117,10 @@ def test_the_stats_round_balances_to_ten_decimals() -> None:
     _fill(blotter, 0, BUY, 2, 3, maker=False)
     assert Accounts((dust,)).balances(blotter)["DUST"] == pytest.approx(3e-11)
     assert Accounts((dust,)).stats(blotter)["balances"] == {"DUST": 0.0, "USD": -1e-10}  # -6e-11 rounded
+
+
+def test_a_position_holds_lots_times_lot_size_times_multiplier_of_the_base() -> None:
+    future = Instrument("ETH/USD", tick_size=1.0, lot_size=2.0, multiplier=10.0)
+    blotter = Blotter((future,))
+    _fill(blotter, 0, BUY, 3, 4, maker=False)
+    assert Accounts((future,)).balances(blotter) == {"ETH": 4 * 2.0 * 10.0, "USD": -3 * 4 * 2.0 * 10.0}
