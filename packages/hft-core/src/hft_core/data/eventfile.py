@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -36,6 +37,7 @@ __all__ = [
     "load_events",
     "load_events_npz",
     "load_events_parquet",
+    "map_events",
     "record_digest",
     "save_events",
     "save_events_npz",
@@ -168,6 +170,107 @@ def load_events_npz(path: str | os.PathLike[str], *, check: bool = True) -> tupl
     if check:
         check_values(events, path=text)
     return events, meta
+
+
+_DIGEST_ROWS = 1 << 20
+"""Rows read at a time when a mapped events file's digest is checked (48 MiB)."""
+
+
+def map_events(path: str | os.PathLike[str]) -> tuple[Events, dict[str, Any]]:
+    """Events and metadata of an events file, the events as a read-only memory map where the file allows it.
+
+    An ``.npz`` whose events are stored uncompressed (`save_events_npz`'s default) is mapped, so a replay of it
+    streams from the file (`hft_core.venues.replay.ReplayVenue` gives each chunk's pages back as it goes); its
+    recorded digest is checked by reading the file a block at a time, which leaves nothing resident. A compressed
+    ``.npz`` or a ``.parquet`` file is loaded (`load_events`). Neither runs the value checks (`check_values`): the
+    caller runs them over the rows it streams. `DataError` as `load_events_npz`.
+    """
+    source = Path(path)
+    text = str(source)
+    if source.suffix.lower() != ".npz":
+        return load_events(source, check=False)
+    try:
+        with zipfile.ZipFile(source) as archive:
+            member = archive.getinfo(f"{_EVENTS_KEY}.npy")
+            stored = member.compress_type == zipfile.ZIP_STORED
+            meta_bytes = archive.read(f"{_META_KEY}.npy") if stored else b""
+        if not stored:
+            return load_events_npz(source, check=False)
+        with source.open("rb") as handle:
+            handle.seek(member.header_offset)
+            local = handle.read(30)
+            if len(local) != 30 or local[:4] != b"PK\x03\x04":
+                raise DataError("damaged events file: bad zip member header", path=text)
+            name_length = int.from_bytes(local[26:28], "little")
+            extra_length = int.from_bytes(local[28:30], "little")
+            handle.seek(member.header_offset + 30 + name_length + extra_length)
+            version = np.lib.format.read_magic(handle)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)
+            else:
+                return load_events_npz(source, check=False)
+            offset = handle.tell()
+    except DataError:
+        raise
+    except FileNotFoundError as exc:
+        raise DataError("file not found", path=text) from exc
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, NotImplementedError, zlib.error):
+        return load_events_npz(source, check=False)  # (which names the damage)
+    meta_array = np.load(io.BytesIO(meta_bytes), allow_pickle=False)
+    try:
+        record = json.loads(np.asarray(meta_array, dtype=np.uint8).tobytes().decode())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"damaged events file metadata: {exc}", path=text, field=_META_KEY) from exc
+    _check_version(record, text)
+    if dtype != EVENT_DTYPE or fortran or len(shape) != 1:
+        raise DataError(f"events have dtype {dtype}, expected {EVENT_DTYPE}", path=text, field=_EVENTS_KEY)
+    meta = record.get("meta")
+    if not isinstance(meta, dict):
+        raise DataError("damaged events file metadata: 'meta' is not an object", path=text, field=_META_KEY)
+    rows = int(shape[0])
+    if rows != record.get("rows") or offset + rows * EVENT_DTYPE.itemsize > source.stat().st_size:
+        raise DataError(
+            "events or metadata do not match their recorded digest: the file is damaged or was edited",
+            path=text,
+            field=_EVENTS_KEY,
+        )
+    if _file_record_digest(source, offset, rows, meta) != record.get("digest"):
+        raise DataError(
+            "events or metadata do not match their recorded digest: the file is damaged or was edited",
+            path=text,
+            field=_EVENTS_KEY,
+        )
+    if rows == 0:
+        return np.zeros(0, dtype=EVENT_DTYPE), meta
+    mapped = np.memmap(source, dtype=EVENT_DTYPE, mode="r", offset=offset, shape=(rows,))
+    return mapped, meta
+
+
+def _file_record_digest(source: Path, offset: int, rows: int, meta: Mapping[str, Any]) -> str:
+    """`record_digest` of ``rows`` events stored at ``offset`` in ``source``, read a block at a time (one pass per
+    column: the digest takes the columns one after the other)."""
+    column_digest = hashlib.blake2b(digest_size=16)
+    column_digest.update(str(EVENT_DTYPE.descr).encode())
+    block = np.empty(min(rows, _DIGEST_ROWS), dtype=EVENT_DTYPE)
+    with source.open("rb", buffering=0) as handle:
+        for name in EVENT_DTYPE.names or ():
+            handle.seek(offset)
+            for first in range(0, rows, block.size):
+                part = block[: min(block.size, rows - first)]
+                view = part.view(np.uint8).data
+                done = 0
+                while done < len(view):
+                    got = handle.readinto(view[done:])
+                    if not got:
+                        raise OSError("the file ended inside its events")
+                    done += got
+                column_digest.update(np.ascontiguousarray(part[name]).tobytes())
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(column_digest.hexdigest().encode())
+    digest.update(json.dumps(meta, sort_keys=True).encode())
+    return digest.hexdigest()
 
 
 def _check_version(record: Any, text: str) -> None:

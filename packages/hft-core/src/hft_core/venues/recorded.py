@@ -13,21 +13,23 @@ inferred one is wrong.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from hft_core.data.formats import guess_format, load_source
+from hft_core.data._checks import StreamChecker, sync_problem
+from hft_core.data.eventfile import map_events
+from hft_core.data.formats import _unsynced_error, _with_checks, guess_format, load_source
 from hft_core.data.instrument_spec import GridOverrides, resolve_source_instrument
 from hft_core.errors import ConfigError
-from hft_core.events import Events
+from hft_core.events import Events, iter_chunks
 from hft_core.instruments import Instrument
 from hft_core.venues.replay import ConstantLatency, LatencyModel, QueueModel, ReplayVenue
 from hft_core.venues.replay.config import ReplayConfig
-from hft_core.venues.replay.venue import local_clock_offset
+from hft_core.venues.replay.venue import DEFAULT_CHUNK_SIZE, _release_behind, local_clock_offset
 
 __all__ = ["DEFAULT_REPLAY_LATENCY", "load_recorded", "replay_from_paths"]
 
@@ -91,6 +93,57 @@ def load_recorded(
     return merged[order], tuple(instruments)
 
 
+def _stream_events_file(
+    path: Path,
+    allow_unsynced: bool,
+    checks: dict[str, dict[str, Any]],
+    overrides: GridOverrides | None,
+    origins: dict[str, str],
+) -> tuple[Events | Iterator[Events], int, int, Instrument]:
+    """One events file for a replay without loading it: its rows (the file's memory map, or chunks of it with the
+    instrument field set to 0 where the file's is not), how many, the local clock's shift (for the venue's
+    ``local_offset_ns``) and the instrument. The stream checks and the clock's smallest feed latency are found in one
+    pass over the map, which gives each chunk's pages back behind it, as the replay will."""
+    chosen = resolve_source_instrument(path, "events", overrides)
+    origins[path.name] = chosen.origin
+    events, meta = map_events(path)
+    checker = StreamChecker(str(path))
+    smallest: int | None = None
+    other_instrument = False
+    for chunk in checker.wrap(_chunks(events, _CHECK_CHUNK)):
+        if len(chunk):
+            low = int((chunk["local_ts"] - chunk["exch_ts"]).min())
+            smallest = low if smallest is None else min(smallest, low)
+            other_instrument = other_instrument or bool(chunk["instrument"].any())
+    stats = _with_checks(meta.get("stats", {}), checker)
+    checks[path.name] = dict(stats["book_checks"])
+    problem = sync_problem(stats["book_checks"], stats)
+    if problem is not None and not allow_unsynced:
+        raise _unsynced_error(path, problem)
+    offset = 0 if smallest is None else max(0, -smallest)
+    data: Events | Iterator[Events] = _as_instrument_zero(events) if other_instrument else events
+    return data, len(events), offset, chosen.instrument
+
+
+_CHECK_CHUNK = 65_536
+"""Rows per chunk of the stream checks (as `hft_core.data.formats` loads an events file)."""
+
+
+def _chunks(events: Events, size: int = DEFAULT_CHUNK_SIZE) -> Iterator[Events]:
+    """``events`` ``size`` rows at a time, a memory map's pages given back behind each chunk."""
+    if isinstance(events, np.memmap):
+        return _release_behind(events, size)
+    return iter_chunks(events, size)
+
+
+def _as_instrument_zero(events: Events) -> Iterator[Events]:
+    """Copies of ``events``' chunks with the instrument field 0 (the only instrument of a one-file replay)."""
+    for chunk in _chunks(events):
+        own = chunk.copy()
+        own["instrument"] = 0
+        yield own
+
+
 def replay_from_paths(
     paths: Sequence[str | os.PathLike[str]],
     *,
@@ -113,21 +166,33 @@ def replay_from_paths(
     config = replay if replay is not None else ReplayConfig()
     checks: dict[str, dict[str, Any]] = {}
     origins: dict[str, str] = {}
-    events, instruments = load_recorded(
-        paths, allow_unsynced=allow_unsynced, checks=checks, overrides=overrides, origins=origins
-    )
+    data: Events | Iterator[Events]
+    total: int | None = None
+    if len(paths) == 1 and Path(paths[0]).is_file() and guess_format(Path(paths[0])) == "events":
+        data, total, offset, instrument = _stream_events_file(
+            Path(paths[0]), allow_unsynced, checks, overrides, origins
+        )
+        instruments: tuple[Instrument, ...] = (instrument,)
+        local_offset = offset
+    else:
+        events, instruments = load_recorded(
+            paths, allow_unsynced=allow_unsynced, checks=checks, overrides=overrides, origins=origins
+        )
+        offset = local_clock_offset(events)
+        # The events are this function's own copy: shifted here, the venue replays them in place (with a
+        # `local_offset_ns` it would stream a second copy through its window).
+        events["local_ts"] += offset
+        data, local_offset = events, 0
     instruments = tuple(replace(instrument, fees=config.fees(instrument)) for instrument in instruments)
-    offset = local_clock_offset(events)
-    # The events are this function's own copy: shifted here, the venue replays them in place (with a
-    # `local_offset_ns` it would stream a second copy through its window).
-    events["local_ts"] += offset
     label = "+".join(Path(p).name for p in paths)
     notes = [f"local clock +{offset / 1e6:.3f} ms"] if offset else []
     if latency is None and queue_model is None and partial_fills is None:
         notes.append(config.describe(instruments))
     venue = ReplayVenue(
-        events,
+        data,
         instruments,
+        local_offset_ns=local_offset,
+        total_events=total,
         latency=latency if latency is not None else config.latency_model(seed),
         queue_model=queue_model if queue_model is not None else config.queue_model(),
         partial_fills=partial_fills if partial_fills is not None else config.partial_fills,

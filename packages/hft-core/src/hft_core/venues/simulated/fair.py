@@ -11,13 +11,22 @@ need them.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["MAX_FAIR_POINTS", "FairValuePaths", "check_fair_path", "gbm_fair_values"]
+__all__ = [
+    "FAIR_CHUNK_POINTS",
+    "MAX_FAIR_POINTS",
+    "FairValuePaths",
+    "GbmFairValues",
+    "StreamedFairValues",
+    "check_fair_path",
+    "gbm_fair_values",
+]
 
 _NS_PER_S = 1_000_000_000
 
@@ -50,6 +59,16 @@ class FairValuePaths:
         return int(self.prices.shape[0])
 
     @property
+    def n_points(self) -> int:
+        """How many points each path has."""
+        return int(self.prices.shape[1])
+
+    @property
+    def chunk_points(self) -> int:
+        """Every point, read as one chunk (`StreamedFairValues` reads in smaller ones)."""
+        return int(self.prices.shape[1])
+
+    @property
     def span_ns(self) -> int:
         """The time from the start to the last point."""
         return (int(self.prices.shape[1]) - 1) * self.step_ns
@@ -71,35 +90,229 @@ def gbm_fair_values(
     """Independent driftless GBM fair values, one per start price, covering ``duration_s`` seconds.
 
     ``volatility`` is σ per square-root second (relative): ``1e-4`` moves a price of 100 by about one cent,
-    one tick of 0.01, per √s.
+    one tick of 0.01, per √s. The whole paths, in memory; `GbmFairValues` streams the same values chunk by chunk.
     """
-    starts = np.atleast_1d(np.asarray(start_prices, dtype=np.float64))
-    if starts.ndim != 1 or not np.all(np.isfinite(starts)) or np.any(starts <= 0):
-        raise ValueError(f"start prices must be finite and > 0, got {start_prices!r}")
-    if not math.isfinite(volatility) or volatility < 0:
-        raise ValueError(f"volatility must be finite and >= 0, got {volatility!r}")
-    if not math.isfinite(duration_s) or duration_s <= 0:
-        raise ValueError(f"duration_s must be finite and > 0, got {duration_s!r}")
-    if not isinstance(step_ns, int) or step_ns <= 0:
-        raise ValueError(f"step_ns must be a positive integer, got {step_ns!r}")
-    check_fair_path(duration_s, step_ns, starts.size)
-    n_steps = math.ceil(duration_s * _NS_PER_S / step_ns) + 1
-    dt = step_ns / _NS_PER_S
-    drift, scale = -0.5 * volatility**2 * dt, volatility * math.sqrt(dt)
-    # One array, worked in place (the paths are the memory a long run needs): the same draws in the same order as
-    # one ``standard_normal((paths, steps))`` call, and the same operations, so the values are those of
-    # ``starts · exp(cumsum(drift + scale · shocks))`` bit for bit.
-    rng = np.random.default_rng(seed)
-    paths = np.zeros((starts.size, n_steps + 1))
-    for row, start in zip(paths, starts, strict=True):
+    return GbmFairValues(start_prices, volatility, duration_s, step_ns=step_ns, seed=seed).materialize()
+
+
+FAIR_CHUNK_POINTS = 1 << 16
+"""How many points of one path a `StreamedFairValues` computes at a time (512 KiB of float64; 655 s of market
+time at the default 10 ms step)."""
+
+
+class StreamedFairValues:
+    """Fair-value paths computed a chunk of `chunk_points` points at a time, as a run reaches them, so their memory
+    does not grow with the duration. Reads like `FairValuePaths` (point ``k`` holds from ``k·step_ns`` after the
+    start until the next point; past the last point the last value holds); a subclass computes one chunk
+    (`_compute`) and this class keeps the last `_KEPT` chunks of each path it was asked for.
+    """
+
+    _KEPT = 2
+
+    __slots__ = ("_chunk_points", "_kept", "_n_paths", "_n_points", "_step_ns")
+
+    def __init__(self, n_paths: int, n_points: int, step_ns: int, chunk_points: int) -> None:
+        if not isinstance(step_ns, int) or step_ns <= 0:
+            raise ValueError(f"step_ns must be a positive integer, got {step_ns!r}")
+        if n_paths < 1 or n_points < 1 or chunk_points < 2:
+            raise ValueError(f"bad fair-value stream shape: {n_paths} paths, {n_points} points, chunk {chunk_points}")
+        self._n_paths = n_paths
+        self._n_points = n_points
+        self._step_ns = step_ns
+        self._chunk_points = chunk_points
+        self._kept: list[dict[int, npt.NDArray[np.float64]]] = [{} for _ in range(n_paths)]
+
+    @property
+    def n_paths(self) -> int:
+        """How many paths there are."""
+        return self._n_paths
+
+    @property
+    def n_points(self) -> int:
+        """How many points each path has."""
+        return self._n_points
+
+    @property
+    def step_ns(self) -> int:
+        """The time between two points."""
+        return self._step_ns
+
+    @property
+    def chunk_points(self) -> int:
+        """How many points one chunk holds (the last chunk may hold fewer)."""
+        return self._chunk_points
+
+    @property
+    def span_ns(self) -> int:
+        """The time from the start to the last point."""
+        return (self._n_points - 1) * self._step_ns
+
+    def chunk(self, path: int, index: int) -> npt.NDArray[np.float64]:
+        """Points ``index·chunk_points`` up to the next chunk's first (or the end) of ``path``, read-only."""
+        if not 0 <= path < self._n_paths:
+            raise IndexError(f"fair-value path {path} out of range (there are {self._n_paths})")
+        if not 0 <= index * self._chunk_points < self._n_points:
+            raise IndexError(f"fair-value chunk {index} out of range")
+        kept = self._kept[path]
+        found = kept.get(index)
+        if found is None:
+            found = self._compute(path, index)
+            if not np.all(np.isfinite(found)) or np.any(found <= 0):
+                raise ValueError("fair-value prices must be finite and > 0")
+            found.flags.writeable = False
+            kept[index] = found
+            while len(kept) > self._KEPT:
+                del kept[next(iter(kept))]
+        return found
+
+    def chunks_held(self) -> int:
+        """How many chunks are held now, all paths together."""
+        return sum(len(kept) for kept in self._kept)
+
+    def price_at(self, path: int, offset_ns: int) -> float:
+        """The fair price of ``path`` at ``offset_ns`` after the start (clamped to the sampled span)."""
+        point = min(max(offset_ns // self._step_ns, 0), self._n_points - 1)
+        index, within = divmod(point, self._chunk_points)
+        return float(self.chunk(path, index)[within])
+
+    def materialize(self) -> FairValuePaths:
+        """Every point of every path at once (memory ∝ duration: for tests and short paths)."""
+        n_chunks = -(-self._n_points // self._chunk_points)
+        prices = np.empty((self._n_paths, self._n_points))
+        for path in range(self._n_paths):
+            for index in range(n_chunks):
+                self._compute(path, index, prices[path])
+        return FairValuePaths(prices, self._step_ns)
+
+    def _compute(self, path: int, index: int, whole: npt.NDArray[np.float64] | None = None) -> npt.NDArray[np.float64]:
+        """Chunk ``index`` of ``path``, computed (not from the kept chunks); written in its place in ``whole`` (the
+        path's every point, from the chunks before it) when given, else in an array of its own."""
+        raise NotImplementedError
+
+
+class GbmFairValues(StreamedFairValues):
+    """`gbm_fair_values`' paths streamed: the same values bit for bit, a chunk at a time.
+
+    The values are those of one ``standard_normal((paths, steps))`` draw turned into ``starts · exp(cumsum(drift +
+    scale · shocks))``: each chunk draws its shocks where the single draw had them (the generator's state is noted
+    at the start of every chunk reached, a few hundred bytes each) and carries the running sum over from the chunk
+    before. A path after the first starts where the one draw would have: the previous paths' draws are made and
+    dropped, a chunk at a time, when the stream is built.
+    """
+
+    __slots__ = ("_carry", "_drift", "_live", "_scale", "_starts", "_states")
+
+    def __init__(
+        self,
+        start_prices: float | Sequence[float],
+        volatility: float,
+        duration_s: float,
+        *,
+        step_ns: int = 10_000_000,
+        seed: int | np.random.SeedSequence | None = None,
+        chunk_points: int = FAIR_CHUNK_POINTS,
+    ) -> None:
+        starts = np.atleast_1d(np.asarray(start_prices, dtype=np.float64))
+        if starts.ndim != 1 or not np.all(np.isfinite(starts)) or np.any(starts <= 0):
+            raise ValueError(f"start prices must be finite and > 0, got {start_prices!r}")
+        if not math.isfinite(volatility) or volatility < 0:
+            raise ValueError(f"volatility must be finite and >= 0, got {volatility!r}")
+        if not math.isfinite(duration_s) or duration_s <= 0:
+            raise ValueError(f"duration_s must be finite and > 0, got {duration_s!r}")
+        if not isinstance(step_ns, int) or step_ns <= 0:
+            raise ValueError(f"step_ns must be a positive integer, got {step_ns!r}")
+        check_fair_path(duration_s, step_ns, starts.size)
+        n_steps = math.ceil(duration_s * _NS_PER_S / step_ns) + 1
+        super().__init__(starts.size, n_steps + 1, step_ns, chunk_points)
+        dt = step_ns / _NS_PER_S
+        self._drift, self._scale = -0.5 * volatility**2 * dt, volatility * math.sqrt(dt)
+        self._starts = [float(start) for start in starts]
+        rng = np.random.default_rng(seed)
+        # Each path's generator, where its next chunk's draws begin, and its states at each chunk reached.
+        self._live: list[np.random.Generator] = []
+        self._states: list[list[Mapping[str, Any]]] = []
+        self._carry: list[list[float]] = []
+        skip = np.empty(min(chunk_points, n_steps))
+        for path in range(starts.size):
+            self._live.append(_copy_generator(rng))
+            self._states.append([rng.bit_generator.state])
+            self._carry.append([0.0])
+            if path + 1 < starts.size:
+                for first in range(0, n_steps, skip.size):
+                    rng.standard_normal(out=skip[: min(skip.size, n_steps - first)])
+
+    def _draws(self, index: int) -> int:
+        """How many normal draws chunk ``index`` takes (point 0 of a path takes none)."""
+        first = index * self._chunk_points
+        count = min(self._chunk_points, self._n_points - first)
+        return count - 1 if index == 0 else count
+
+    def _compute(self, path: int, index: int, whole: npt.NDArray[np.float64] | None = None) -> npt.NDArray[np.float64]:
+        states, carries = self._states[path], self._carry[path]
+        while len(states) <= index:  # reach the chunk, noting each state and running sum on the way
+            self._advance(path)
+        if len(states) == index + 1:  # the live generator stands at this chunk's draws
+            rng = self._live[path]
+            values, carry = self._values(path, index, rng, carries[index], whole)
+            states.append(rng.bit_generator.state)
+            carries.append(carry)
+            return values
+        rng = np.random.Generator(type(self._live[path].bit_generator)())
+        rng.bit_generator.state = states[index]
+        return self._values(path, index, rng, carries[index], whole)[0]
+
+    def _advance(self, path: int) -> None:
+        index = len(self._states[path]) - 1
+        rng = self._live[path]
+        values, carry = self._values(path, index, rng, self._carry[path][index])
+        self._states[path].append(rng.bit_generator.state)
+        self._carry[path].append(carry)
+        kept = self._kept[path]
+        if index not in kept:  # computed anyway: keep it like a chunk asked for
+            values.flags.writeable = False
+            kept[index] = values
+            while len(kept) > self._KEPT:
+                del kept[next(iter(kept))]
+
+    def _values(
+        self,
+        path: int,
+        index: int,
+        rng: np.random.Generator,
+        carry: float,
+        whole: npt.NDArray[np.float64] | None = None,
+    ) -> tuple[npt.NDArray[np.float64], float]:
+        """Chunk ``index``'s prices from ``rng`` (standing at its draws) and the log sum before it (in ``whole`` at
+        their place when given, see `_compute`); and the log sum at its last point."""
+        draws = self._draws(index)
+        # The first chunk starts at 0 with no draw; a later one prepends the running sum (in ``whole``, over the
+        # previous chunk's last price for the while). Then the same in-place operations as on the whole row, so
+        # each value is the one-draw value bit for bit.
+        first = index * self._chunk_points - (index > 0)
+        row = np.empty(draws + 1) if whole is None else whole[first : first + draws + 1]
+        before = float(row[0])
+        row[0] = carry
         steps = row[1:]
         rng.standard_normal(out=steps)
-        steps *= scale
-        steps += drift
-        np.cumsum(steps, out=steps)
+        steps *= self._scale
+        steps += self._drift
+        if index == 0:
+            np.cumsum(steps, out=steps)
+        else:
+            np.cumsum(row, out=row)
+            row = row[1:]
+        last = float(row[-1])
         np.exp(row, out=row)
-        row *= start
-    return FairValuePaths(paths, step_ns)
+        row *= self._starts[path]
+        if whole is not None and index > 0:
+            whole[first] = before
+        return row, last
+
+
+def _copy_generator(rng: np.random.Generator) -> np.random.Generator:
+    copy = np.random.Generator(type(rng.bit_generator)())
+    copy.bit_generator.state = rng.bit_generator.state
+    return copy
 
 
 MAX_FAIR_POINTS = 2**25

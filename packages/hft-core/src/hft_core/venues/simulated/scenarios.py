@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from hft_core.instruments import FeeSchedule, Instrument
-from hft_core.venues.simulated.fair import FairValuePaths, check_fair_path, gbm_fair_values
+from hft_core.venues.simulated.fair import FairValuePaths, GbmFairValues, check_fair_path
 from hft_core.venues.simulated.informed import InformedTaker
 from hft_core.venues.simulated.latency import JITTER_KINDS
 from hft_core.venues.simulated.participants import (
@@ -225,8 +225,9 @@ def fair_value_seed(seed: int) -> np.random.SeedSequence:
     return np.random.SeedSequence([seed, 0])
 
 
-def _gbm(seed: int, duration_s: float, v: Values) -> FairValuePaths:
-    return gbm_fair_values(
+def _gbm(seed: int, duration_s: float, v: Values) -> GbmFairValues:
+    """The GBM fair value, computed a chunk at a time as the run reaches it (memory flat in the duration)."""
+    return GbmFairValues(
         float(v["price"]),
         float(v["volatility"]),
         duration_s + _fair_margin_s(v),

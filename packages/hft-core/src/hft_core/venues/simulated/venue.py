@@ -55,7 +55,7 @@ from hft_core.matching import (
     StpMode,
 )
 from hft_core.venues.base import Advance, PublicTrade, Report, TopOfBook, TriggerSpec, TriggerState, Watch
-from hft_core.venues.simulated.fair import FairValuePaths
+from hft_core.venues.simulated.fair import FairValuePaths, StreamedFairValues
 from hft_core.venues.simulated.latency import JITTER_KINDS, Latency, LatencyKind, Link
 from hft_core.venues.simulated.market import (
     OP_CANCEL,
@@ -272,7 +272,14 @@ class _Market:
 
     __slots__ = (
         "_clock",
+        "_fair_chunk_points",
+        "_fair_first",
+        "_fair_kept",
+        "_fair_last_point",
         "_fair_origin",
+        "_fair_path",
+        "_fair_size",
+        "_fair_source",
         "_fair_step_ns",
         "_fair_ticks",
         "_feed",
@@ -298,8 +305,7 @@ class _Market:
         index: int,
         spec: MarketSpec,
         gateway: _Gateway,
-        fair_ticks: list[float],
-        fair_step_ns: int,
+        fair_values: FairValuePaths | StreamedFairValues,
         fair_origin: int,
         clock: _Clock,
         stats: list[ParticipantStats],
@@ -316,9 +322,18 @@ class _Market:
         self._peers = peers
         self._top: tuple[int | None, int | None] = (None, None)
         self.observers: list[TopObserver] = []
-        self._fair_ticks = fair_ticks
-        self._fair_step_ns = fair_step_ns
+        # The fair path in ticks, a chunk at a time (one chunk: the whole path, for `FairValuePaths`): the chunk
+        # last read is ``_fair_ticks`` from point ``_fair_first``; the last few read stay in ``_fair_kept``.
+        self._fair_source = fair_values
+        self._fair_path = spec.fair_value
+        self._fair_step_ns = fair_values.step_ns
         self._fair_origin = fair_origin
+        self._fair_last_point = fair_values.n_points - 1
+        self._fair_chunk_points = fair_values.chunk_points
+        self._fair_kept: dict[int, list[float]] = {}
+        self._fair_ticks: list[float] = []
+        self._fair_first = 0
+        self._fair_size = 0
         self._clock = clock
         self._stats = stats
         self.strategy_orders: dict[int, _StrategyOrder] = {}
@@ -329,11 +344,35 @@ class _Market:
 
     # -- MarketAccess -------------------------------------------------------------------------------------------
     def fair_ticks(self, t: int) -> float:
-        point = (t - self._fair_origin) // self._fair_step_ns
-        ticks = self._fair_ticks
-        if point < 0:
-            return ticks[0]
-        return ticks[point] if point < len(ticks) else ticks[-1]
+        within = (t - self._fair_origin) // self._fair_step_ns - self._fair_first
+        if 0 <= within < self._fair_size:
+            return self._fair_ticks[within]
+        return self._fair_chunk_ticks((t - self._fair_origin) // self._fair_step_ns)
+
+    _FAIR_CHUNKS_KEPT = 4
+    """Chunks of ticks a market keeps: reads now, 1 ns before, a fair-delayed view and an informed taker's look
+    ahead may each straddle a chunk boundary without recomputing."""
+
+    def _fair_chunk_ticks(self, point: int) -> float:
+        """`fair_ticks` at ``point`` (clamped to the path) when it lies outside the chunk last read."""
+        point = min(max(point, 0), self._fair_last_point)
+        index = point // self._fair_chunk_points
+        kept = self._fair_kept
+        ticks = kept.get(index)
+        if ticks is None:
+            tick_size = self.instrument.tick_size
+            source = self._fair_source
+            if isinstance(source, FairValuePaths):
+                ticks = (source.prices[self._fair_path] / tick_size).tolist()
+            else:
+                ticks = (source.chunk(self._fair_path, index) / tick_size).tolist()
+            kept[index] = ticks
+            while len(kept) > self._FAIR_CHUNKS_KEPT:
+                del kept[next(iter(kept))]
+        self._fair_ticks = ticks
+        self._fair_first = index * self._fair_chunk_points
+        self._fair_size = len(ticks)
+        return ticks[point - self._fair_first]
 
     def next_fair_change(self, t: int) -> int:
         """The first time after ``t`` at which `fair_ticks` moves to the path's next point (`FairValueClock`)."""
@@ -740,7 +779,7 @@ class SimulatedVenue:
         self,
         markets: Sequence[MarketSpec],
         venues: Sequence[VenueSpec],
-        fair_values: FairValuePaths,
+        fair_values: FairValuePaths | StreamedFairValues,
         *,
         seed: int,
         duration_s: float,
@@ -788,13 +827,11 @@ class SimulatedVenue:
                     f"market {index} ({spec.instrument.symbol}) follows fair-value path {spec.fair_value}, "
                     f"but there are {fair_values.n_paths}"
                 )
-            fair_ticks = (fair_values.prices[spec.fair_value] / spec.instrument.tick_size).tolist()
             market = _Market(
                 index,
                 spec,
                 gateway,
-                fair_ticks,
-                fair_values.step_ns,
+                fair_values,
                 start_ns + spec.fair_delay_ns,
                 self._clock,
                 self._stats,
