@@ -5,6 +5,7 @@ file loaded and shifted in memory)."""
 from __future__ import annotations
 
 import functools
+import math
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,12 @@ from hft_core.data.eventfile import map_events, save_events_npz
 from hft_core.data.instrument_spec import SPEC_KEY, instrument_to_dict
 from hft_core.data.samples import shared_data_path
 from hft_core.engine import Engine
+from hft_core.flow.paths import cointegrated_paths
 from hft_core.venues.recorded import load_recorded, replay_from_paths
 from hft_core.venues.replay import ReplayVenue
 from hft_core.venues.replay.venue import local_clock_offset
 from hft_core.venues.simulated import SimulatedVenue, scenarios
-from hft_core.venues.simulated.fair import GbmFairValues, gbm_fair_values
+from hft_core.venues.simulated.fair import CointegratedFairValues, GbmFairValues, gbm_fair_values
 
 
 @pytest.mark.parametrize("chunk_points", [2, 7, 1000, 4096])
@@ -35,6 +37,28 @@ def test_fair_value_chunks_are_the_whole_paths_values_bit_for_bit(chunk_points: 
         assert stream.chunk(path, index).tobytes() == whole[path, first : first + chunk_points].tobytes()
         assert stream.chunks_held() <= 2 * 3  # at most two chunks a path, whatever the duration
     assert stream.price_at(1, -5) == whole[1, 0] and stream.price_at(2, 10**15) == whole[2, -1]
+
+
+@pytest.mark.parametrize("chunk_points", [3, 1000])
+def test_cointegrated_chunks_are_flows_paths_bit_for_bit(chunk_points: int) -> None:
+    kappa, horizon, n_steps = math.log(2.0) / 30.0, 61.0, 6100
+    spread_volatility = 0.002 * math.sqrt(2.0 * kappa)
+    shape = (100.0, 1e-4, 1.0, kappa, spread_volatility, horizon, n_steps)
+    intercept = math.log(50.0) - math.log(100.0)
+    seed = np.random.SeedSequence([4, 0])
+    paths = cointegrated_paths(
+        100.0, 0.0, 1e-4, [1.0], kappa, spread_volatility, horizon, n_steps, intercept=intercept, seed=seed
+    )
+    whole = np.stack([paths.legs[0, :, 0], paths.target[0]])
+    stream = CointegratedFairValues(
+        *shape, intercept=intercept, step_ns=10_000_000, seed=np.random.SeedSequence([4, 0]), chunk_points=chunk_points
+    )
+    n_chunks = -(-stream.n_points // chunk_points)
+    order = np.random.default_rng(1).permutation([(p, k) for p in range(2) for k in range(n_chunks)])
+    for path, index in order[:200]:
+        first = index * chunk_points
+        assert stream.chunk(path, index).tobytes() == whole[path, first : first + chunk_points].tobytes()
+    assert stream.materialize().prices.tobytes() == whole.tobytes()
 
 
 def test_a_long_fair_path_holds_two_chunks_not_the_duration() -> None:
@@ -95,6 +119,20 @@ def test_a_market_read_in_small_chunks_runs_as_with_the_whole_path(monkeypatch: 
     chunked = run(functools.partial(GbmFairValues, chunk_points=700))
     assert chunked == whole
     assert len(whole[1].splitlines()) > 100 and len(whole[2]) > 100_000  # orders sent, a busy market recorded
+
+
+def test_the_cointegrated_pair_read_in_small_chunks_runs_as_with_the_whole_paths(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def run(make: Any) -> bytes:
+        monkeypatch.setattr(scenarios, "CointegratedFairValues", make)
+        venue = create_scenario("cointegrated-pair", seed=2, duration_s=15.0, record=True)
+        assert isinstance(venue, SimulatedVenue)
+        Engine(Strategy(), venue).run()
+        return venue.recorded_market_data().tobytes()
+
+    whole = run(lambda *a, **k: CointegratedFairValues(*a, **k).materialize())
+    assert run(functools.partial(CointegratedFairValues, chunk_points=300)) == whole
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,11 @@ reads its path as a step function. `gbm_fair_values` samples independent geometr
 taken from `hft_core.flow.paths`, whose import pulls in numba and scipy and would double the wall time of a
 default ``hft run``; richer paths (cointegrated baskets, jumps) come from `hft_core.flow` in the scenarios that
 need them.
+
+A `StreamedFairValues` reads the same way but computes its points a chunk at a time as a run reaches them, so a
+market's memory does not grow with the duration: `GbmFairValues` (`gbm_fair_values`' paths) and
+`CointegratedFairValues` (the ``cointegrated-pair`` market's, `hft_core.flow.paths.cointegrated_paths`' values),
+each bit for bit the values of the whole computation.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import numpy.typing as npt
 __all__ = [
     "FAIR_CHUNK_POINTS",
     "MAX_FAIR_POINTS",
+    "CointegratedFairValues",
     "FairValuePaths",
     "GbmFairValues",
     "StreamedFairValues",
@@ -309,6 +315,134 @@ class GbmFairValues(StreamedFairValues):
         return row, last
 
 
+class CointegratedFairValues(StreamedFairValues):
+    """A leg (path 0) and a target cointegrated with it in logs (path 1), streamed: the values of
+    `hft_core.flow.paths.cointegrated_paths` for one leg with no drift and the spread started at its mean 0, bit
+    for bit, a chunk at a time (the ``cointegrated-pair`` market's fair values).
+
+    The leg is a GBM (``volatility`` per √s), the target ``intercept + hedge_ratio · ln leg + spread`` with an OU
+    spread (reversion ``mean_reversion``, ``spread_volatility``), on ``n_steps`` steps over ``horizon_s``. As the one
+    computation, the leg's shocks come first from the generator, then the spread's: the spread's stream starts
+    where the leg's ``n_steps`` draws end (drawn and dropped, a chunk at a time, when the stream is built). Each
+    chunk carries over the leg's running log sum and the spread filter's state from the chunk before.
+    """
+
+    __slots__ = (
+        "_ar",
+        "_increment",
+        "_intercept",
+        "_leg_rng",
+        "_log_start",
+        "_ou_rng",
+        "_ratio",
+        "_scale",
+        "_shock_std",
+        "_states",
+    )
+
+    def __init__(
+        self,
+        leg_price: float,
+        volatility: float,
+        hedge_ratio: float,
+        mean_reversion: float,
+        spread_volatility: float,
+        horizon_s: float,
+        n_steps: int,
+        *,
+        intercept: float,
+        step_ns: int,
+        seed: int | np.random.SeedSequence | None = None,
+        chunk_points: int = FAIR_CHUNK_POINTS,
+    ) -> None:
+        for name, value in (("leg price", leg_price), ("mean_reversion", mean_reversion)):
+            if not math.isfinite(value) or value <= 0:
+                raise ValueError(f"{name} must be finite and > 0, got {value!r}")
+        for name, value in (("volatility", volatility), ("spread_volatility", spread_volatility)):
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
+        if not math.isfinite(horizon_s) or horizon_s <= 0 or n_steps < 1:
+            raise ValueError(f"bad horizon: {horizon_s!r} s in {n_steps!r} steps")
+        super().__init__(2, n_steps + 1, step_ns, chunk_points)
+        dt = float(horizon_s) / int(n_steps)
+        vols = np.asarray([volatility], dtype=np.float64)
+        # The one computation's constants, computed as it computes them (1-element arrays, the same operations).
+        self._increment = (np.zeros(1) - 0.5 * vols**2) * dt
+        self._scale = vols * math.sqrt(dt)
+        self._log_start = np.log(np.asarray([leg_price], dtype=np.float64))
+        self._ratio = np.asarray([hedge_ratio], dtype=np.float64)
+        self._intercept = float(intercept)
+        self._ar = math.exp(-mean_reversion * dt)
+        self._shock_std = spread_volatility * math.sqrt(
+            -math.expm1(-2.0 * mean_reversion * dt) / (2.0 * mean_reversion)
+        )
+        rng = np.random.default_rng(seed)
+        self._leg_rng = _copy_generator(rng)
+        skip = np.empty(min(chunk_points, n_steps))
+        for first in range(0, n_steps, skip.size):
+            rng.standard_normal(out=skip[: min(skip.size, n_steps - first)])
+        self._ou_rng = rng
+        # At each chunk reached: both generators' states, the leg's log sum and the spread filter's state before it.
+        self._states: list[tuple[Mapping[str, Any], Mapping[str, Any], float, float]] = [
+            (self._leg_rng.bit_generator.state, rng.bit_generator.state, 0.0, self._ar * 0.0)
+        ]
+
+    def _compute(self, path: int, index: int, whole: npt.NDArray[np.float64] | None = None) -> npt.NDArray[np.float64]:
+        while len(self._states) <= index:
+            self._pair(len(self._states) - 1, self._leg_rng, self._ou_rng, note=True)
+        if len(self._states) == index + 1:
+            leg, target = self._pair(index, self._leg_rng, self._ou_rng, note=True)
+        else:
+            leg_state, ou_state, _, _ = self._states[index]
+            leg_rng = np.random.Generator(type(self._leg_rng.bit_generator)())
+            leg_rng.bit_generator.state = leg_state
+            ou_rng = np.random.Generator(type(self._ou_rng.bit_generator)())
+            ou_rng.bit_generator.state = ou_state
+            leg, target = self._pair(index, leg_rng, ou_rng, note=False)
+        values = leg if path == 0 else target
+        if whole is not None:
+            first = index * self._chunk_points
+            whole[first : first + values.size] = values
+        return values
+
+    def _pair(
+        self, index: int, leg_rng: np.random.Generator, ou_rng: np.random.Generator, *, note: bool
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Chunk ``index`` of the leg and of the target, from generators standing at its draws; with ``note``, the
+        state after it is noted as the next chunk's."""
+        from scipy.signal import lfilter  # only the cointegrated market pays for the import
+
+        _, _, leg_sum, ou_state = self._states[index]
+        first = index * self._chunk_points
+        count = min(self._chunk_points, self._n_points - first)
+        draws = count - 1 if index == 0 else count
+        increments = self._increment + self._scale * leg_rng.standard_normal(draws)
+        sums = np.empty(draws + 1)
+        sums[0] = leg_sum
+        if index == 0:
+            np.cumsum(increments, out=sums[1:])
+        else:
+            sums[1:] = increments
+            np.cumsum(sums, out=sums)
+            sums = sums[1:]
+        log_leg = self._log_start + sums
+        shocks = self._shock_std * ou_rng.standard_normal(draws)
+        filtered, final = lfilter([1.0], [1.0, -self._ar], shocks, zi=[ou_state])
+        if index == 0:
+            deviation = np.empty(draws + 1)
+            deviation[0] = 0.0
+            deviation[1:] = filtered
+        else:
+            deviation = filtered
+        spread = 0.0 + deviation
+        log_target = self._intercept + np.matmul(log_leg[:, None], self._ratio) + spread
+        if note:
+            self._states.append(
+                (leg_rng.bit_generator.state, ou_rng.bit_generator.state, float(sums[-1]), float(final[0]))
+            )
+        return np.exp(log_leg), np.exp(log_target)
+
+
 def _copy_generator(rng: np.random.Generator) -> np.random.Generator:
     copy = np.random.Generator(type(rng.bit_generator)())
     copy.bit_generator.state = rng.bit_generator.state
@@ -316,9 +450,10 @@ def _copy_generator(rng: np.random.Generator) -> np.random.Generator:
 
 
 MAX_FAIR_POINTS = 2**25
-"""The most fair-value points a simulated market holds (all its paths together): 256 MiB of float64, e.g. one
-instrument for 3.9 days of market time at the default 10 ms step. The paths are drawn up front, so a longer run
-is refused before it starts rather than running out of memory."""
+"""The most fair-value points a simulated market's paths may have (all its paths together): 256 MiB of float64,
+e.g. one instrument for 3.9 days of market time at the default 10 ms step. Whole `FairValuePaths` (plugin markets)
+hold them all, so a longer run is refused before it starts rather than running out of memory; hft-core's own
+markets stream theirs (`StreamedFairValues`) and keep the same bound on the duration."""
 
 
 def check_fair_path(duration_s: float, step_ns: int, n_paths: int = 1) -> None:

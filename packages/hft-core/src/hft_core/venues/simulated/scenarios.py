@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from hft_core.instruments import FeeSchedule, Instrument
-from hft_core.venues.simulated.fair import FairValuePaths, GbmFairValues, check_fair_path
+from hft_core.venues.simulated.fair import CointegratedFairValues, GbmFairValues, check_fair_path
 from hft_core.venues.simulated.informed import InformedTaker
 from hft_core.venues.simulated.latency import JITTER_KINDS
 from hft_core.venues.simulated.participants import (
@@ -262,9 +262,8 @@ def build_reactive(seed: int, duration_s: float, v: Values) -> SimulatedVenue:
 
 
 def build_cointegrated_pair(seed: int, duration_s: float, v: Values) -> SimulatedVenue:
-    """``cointegrated-pair``: SIMA and SIMB on venue ``sim``, fair values cointegrated in logs."""
-    from hft_core.flow.paths import cointegrated_paths  # numba/scipy: only this scenario pays for the import
-
+    """``cointegrated-pair``: SIMA and SIMB on venue ``sim``, fair values cointegrated in logs (those of
+    `hft_core.flow.paths.cointegrated_paths`, computed a chunk at a time as the run reaches them)."""
     price_a, price_b = float(v["price"]), float(v["price_b"])
     hedge_ratio = float(v["hedge_ratio"])
     half_life = float(v["spread_half_life_s"])
@@ -274,19 +273,18 @@ def build_cointegrated_pair(seed: int, duration_s: float, v: Values) -> Simulate
     step_ns = fair_step_ns(v)
     horizon_s = duration_s + _fair_margin_s(v)
     check_fair_path(horizon_s, step_ns, 2)
-    paths = cointegrated_paths(
+    fair_values = CointegratedFairValues(
         price_a,
-        0.0,
         float(v["volatility"]),
-        [hedge_ratio],
+        hedge_ratio,
         kappa,
         float(v["spread_std"]) * math.sqrt(2.0 * kappa),
         horizon_s,
         math.ceil(horizon_s * 1e9 / step_ns),
         intercept=math.log(price_b) - hedge_ratio * math.log(price_a),
+        step_ns=step_ns,
         seed=fair_value_seed(seed),
     )
-    fair_values = FairValuePaths(np.stack([paths.legs[0, :, 0], paths.target[0]]), step_ns)
     venue = VenueSpec("sim", strategy_latency(v), int(v["message_service_ns"]))
     markets = [
         MarketSpec(_instrument("SIMA", "sim", v), market_participants(v), fair_value=0),
