@@ -28,8 +28,9 @@ from hft_core.rundir import LOCK_NAME
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")]
 
-LIMIT_S = 55.0
-"""The whole matrix's time limit (processes still alive then are killed and the test fails)."""
+LIMIT_S = 180.0
+"""The whole matrix's time limit, a guard against a hang, not a speed check (processes still alive then are killed
+and the test fails): five runs share two cores with the other tests, 25-50 s on a loaded machine."""
 EXIT_CODES: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
