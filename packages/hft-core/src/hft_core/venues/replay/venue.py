@@ -488,28 +488,7 @@ class ReplayVenue:
         )
         if len(live) > self._live_limit:
             self._forget_finished()
-        # `_send`, inlined (a call less per order): the request row, arriving after the entry latency
-        entry = self._constant_entry
-        arrival = now + (entry if entry is not None else self._sampler.entry(now))
-        if arrival < self._last_arrival:
-            arrival = self._last_arrival
-        self._last_arrival = arrival
-        count = stv[_S_REQ_COUNT]
-        size = self._req_rows
-        if count == size:
-            size = self._grow_requests()
-        _write_request(
-            self._req_flat,
-            (stv[_S_REQ_HEAD] + count) % size * _REQUEST_BYTES,
-            arrival,
-            _REQ_SUBMIT,
-            slot,
-            order_id,
-            instrument,
-            price,
-            qty,
-        )
-        stv[_S_REQ_COUNT] = count + 1
+        self._send(now, _REQ_SUBMIT, slot, order_id, instrument, price, qty)
 
     def acknowledged(self, order_id: int) -> bool:
         """True when order ``order_id`` is live, was accepted with its ACCEPTED report left out (`Watch.acks`), and
@@ -526,29 +505,7 @@ class ReplayVenue:
         if now < self._now or not 0 <= instrument < self._n_instruments or not self._started:
             self._check_request(now, instrument)
         # (the slot may be a finished order's, reused since: the kernel acts only if it still holds this live order)
-        # `_send`, inlined as in `submit`
-        entry = self._constant_entry
-        arrival = now + (entry if entry is not None else self._sampler.entry(now))
-        if arrival < self._last_arrival:
-            arrival = self._last_arrival
-        self._last_arrival = arrival
-        stv = self._stv
-        count = stv[_S_REQ_COUNT]
-        size = self._req_rows
-        if count == size:
-            size = self._grow_requests()
-        _write_request(
-            self._req_flat,
-            (stv[_S_REQ_HEAD] + count) % size * _REQUEST_BYTES,
-            arrival,
-            _REQ_CANCEL,
-            self._live.get(order_id, -1),
-            order_id,
-            instrument,
-            0,
-            0,
-        )
-        stv[_S_REQ_COUNT] = count + 1
+        self._send(now, _REQ_CANCEL, self._live.get(order_id, -1), order_id, instrument, 0, 0)
 
     def modify(self, now: int, instrument: int, order_id: int, price: int, qty: int) -> None:
         """Ask to change an order's price and open quantity (priority kept only on a pure size decrease)."""
@@ -665,7 +622,7 @@ class ReplayVenue:
 
     def _send(self, now: int, kind: int, slot: int, order_id: int, instrument: int, price: int, qty: int) -> None:
         """Queue a request for the kernel, arriving at the exchange after the entry latency (never before the
-        previous one: requests keep their order). `submit` and `cancel` run the same lines inlined."""
+        previous one: requests keep their order)."""
         stv = self._stv
         entry = self._constant_entry
         arrival = now + (entry if entry is not None else self._sampler.entry(now))
