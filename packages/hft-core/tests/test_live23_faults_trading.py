@@ -6,10 +6,19 @@ engine exactly once.
 
 One server on 127.0.0.1 (a free port) for the module; the fault is injected once the strategy has quoted a few
 times; every wait is bounded. Marked slow (about 20 s): `test_live_venue.py` has the same faults without trading.
+
+A slow consumer of the live venue's own reader, last: the venue's event loop stops reading while the strategy keeps
+trading. The server holds at most ``send_queue`` frames for it and drops the oldest (never buffering without bound);
+the venue, reading again, finds the ``seq`` gap and resyncs from a snapshot, so its book is one the server sent, and
+every fill of the server's records reaches the engine once. A small kernel send buffer at the server (``SO_SNDBUF``
+4 kB) makes the path fill in about 3 s (the client's kernel receive buffer, about 200 frames, then the server's
+64 kB write buffer) instead of the megabytes a loopback connection otherwise grows to. That test has a server of
+its own.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -33,11 +42,12 @@ SYMBOL = "ETHUSDT"
 
 
 class QuoteThenStop(Strategy):
-    """A market buy, then a bid and an ask two ticks outside the touch renewed every 0.1 s, for ``trade_s``
-    seconds; then it cancels until nothing is open."""
+    """A market buy, then a bid and an ask ``ticks_out`` ticks outside the touch renewed every 0.1 s, for
+    ``trade_s`` seconds; then it cancels until nothing is open (so no fill can land after the run)."""
 
-    def __init__(self, trade_s: float) -> None:
+    def __init__(self, trade_s: float, ticks_out: int = 2) -> None:
         self.trade_ns = int(trade_s * 1e9)
+        self.ticks_out = ticks_out
         self.fills: list[Fill] = []
         self.rounds = 0
         self.started: int | None = None
@@ -63,8 +73,8 @@ class QuoteThenStop(Strategy):
             ctx.buy(qty)
             return
         ctx.cancel_all()
-        ctx.buy(qty, round(bid - 2 * spec.tick_size, 10))
-        ctx.sell(qty, round(ask + 2 * spec.tick_size, 10))
+        ctx.buy(qty, round(bid - self.ticks_out * spec.tick_size, 10))
+        ctx.sell(qty, round(ask + self.ticks_out * spec.tick_size, 10))
 
     def on_fill(self, ctx: Context, fill: Fill) -> None:
         self.fills.append(fill)
@@ -169,3 +179,78 @@ def test_a_book_fault_while_trading_loses_and_duplicates_nothing(
     assert sorted(f.fill_id for f in venue.fills) == [f.fill_id for f in fills]
     inst = venue.instruments[0]
     assert sum(f.qty for f in strategy.fills) == pytest.approx(sum(inst.lots_to_qty(f.qty) for f in fills))
+
+
+SEND_QUEUE = 4
+
+
+class Stall:
+    """Stops the venue's event loop (its sockets' only reader) once it has read a few frames, until the server has
+    dropped a frame for it (at most ``limit_s``)."""
+
+    def __init__(self, venue: LiveVenue, exchange: MockExchange, limit_s: float) -> None:
+        self.venue, self.exchange, self.limit_s = venue, exchange, limit_s
+        self.released = threading.Event()
+        self.dropped_while_stalled = False
+        self.frames_before = 0
+        self.thread = threading.Thread(target=self._run, name="stall", daemon=True)
+
+    def _run(self) -> None:
+        if not wait_for(lambda: self.venue.stats.frames >= 5, 5.0):
+            return
+
+        async def stop_reading() -> None:
+            self.released.wait(self.limit_s + 1.0)  # blocks the loop: nothing is read, nothing is sent
+
+        self.frames_before = self.venue.stats.frames
+        asyncio.run_coroutine_threadsafe(stop_reading(), self.venue._loop)
+        self.dropped_while_stalled = wait_for(lambda: self.exchange.book_frames_dropped > 0, self.limit_s)
+        self.released.set()
+
+
+def test_a_live_venue_that_stops_reading_resyncs_after_a_gap_and_misses_no_fill() -> None:
+    config = ServeConfig(
+        load_exchanges(), seed=11, speed=5.0, session_s=3600.0, keys={KEY: SECRET}, rate=10_000.0, burst=10_000,
+        send_queue=SEND_QUEUE,
+    )  # fmt: skip
+    with BackgroundServer(config, send_buffer_bytes=4096) as server:
+        exchange: MockExchange = server.app.state.exchanges["binance"]
+        strategy = QuoteThenStop(trade_s=2.0, ticks_out=3)
+        with live_venue(
+            f"ws://127.0.0.1:{server.port}/binance/{SYMBOL}", api_key=KEY, secret=SECRET, interval_ms=10,
+            heartbeat_timeout_s=10.0, backoff_s=0.02, max_backoff_s=0.2,
+        ) as venue:  # fmt: skip
+            stall = Stall(venue, exchange, limit_s=6.0)
+            stall.thread.start()
+            result = Engine(strategy, venue, duration_s=8.0).run()
+            stall.released.set()
+            stall.thread.join(5.0)
+            gaps_after_stall = venue.stats.gaps
+            mine = f"{venue.session}-"
+            settled = wait_for(
+                lambda: (
+                    not any(
+                        r.status in OPEN_STATUSES
+                        for r in list(exchange.orders.values())
+                        if r.client_order_id.startswith(mine)
+                    )
+                ),
+                5.0,
+            )
+            assert stall.dropped_while_stalled, "the server never dropped a frame for the stalled reader"
+            assert settled, "orders of the run still open on the server"
+            # the server kept at most its queue: it dropped frames rather than hold them all
+            assert exchange.book_frames_dropped >= 1
+            # the venue noticed what it missed and resynced, without reconnecting (book and user stream: 2)
+            assert gaps_after_stall >= 1 and venue.stats.resyncs >= 2, (venue.stats, exchange.book_frames_dropped)
+            assert venue.stats.connects == 2 and venue.stats.heartbeat_timeouts == 0
+            assert wait_for(lambda: book_is_one_the_server_sent(exchange, venue), 2.0)
+            metrics = httpx.get(f"{server.url}/metrics", timeout=5.0).text
+            assert f'hft_serve_book_frames_dropped_total{{exchange="binance"}} {exchange.book_frames_dropped}.0' in (
+                metrics
+            )
+        fills = [f for f in exchange.fills if f.client_order_id.startswith(mine)]
+        inst = venue.instruments[0]
+        assert strategy.rounds > 5 and result.stats["fills"] == len(strategy.fills) == len(fills) >= 1
+        assert sorted(f.fill_id for f in venue.fills) == [f.fill_id for f in fills]  # each once
+        assert sum(f.qty for f in strategy.fills) == pytest.approx(sum(inst.lots_to_qty(f.qty) for f in fills))
