@@ -214,10 +214,18 @@ _MAX_EXACT_UNITS = 2**53
 
 
 def infer_float_grid(
-    prices: npt.NDArray[np.float64], sizes: npt.NDArray[np.float64], *, path: str, hint: str
+    prices: npt.NDArray[np.float64],
+    sizes: npt.NDArray[np.float64],
+    *,
+    path: str,
+    hint: str,
+    totals: tuple[int, int] | None = None,
 ) -> InferredGrid:
     """Tick and lot from binary float ``prices`` and ``sizes`` (zeros, negatives and non-finite values ignored;
     the loader refuses those itself): the greatest common divisor of the values' shortest decimal forms.
+
+    ``totals``, when given, are how many usable prices and sizes there were, the arrays holding only their
+    distinct values (a loader that reads a chunk at a time keeps no more).
 
     Fewer than two distinct non-zero values, or values whose decimals are float noise (a divisor that leaves the
     largest value more than 2**53 steps away), are a `DataError` naming the file and ``hint`` (what to pass).
@@ -225,11 +233,11 @@ def infer_float_grid(
     import numpy as np
 
     steps: list[InferredStep] = []
-    for values, what in ((prices, "price"), (sizes, "size")):
+    for index, (values, what) in enumerate(((prices, "price"), (sizes, "size"))):
         usable = values[np.isfinite(values) & (values > 0)]
         distinct = np.unique(usable)
         texts = [np.format_float_positional(float(v), unique=True, trim="-") for v in distinct]
-        step = infer_step(texts, total=len(usable))
+        step = infer_step(texts, total=len(usable) if totals is None else totals[index])
         if step is None or step.distinct < 2:
             shown = "none" if step is None else repr(step.step)
             raise DataError(

@@ -30,7 +30,7 @@ from hft_core.data._checks import MAX_TIMESTAMP_NS
 from hft_core.data.eventfile import atomic_output
 from hft_core.data.grids import InferredGrid, infer_float_grid
 from hft_core.errors import ConfigError, DataError
-from hft_core.events import BUY, EVENT_DTYPE, SELL, EventKind, Events, concat_chunks
+from hft_core.events import BUY, EVENT_DTYPE, SELL, EventKind, Events, empty_events
 from hft_core.instruments import Instrument, Rounding
 
 __all__ = [
@@ -99,6 +99,7 @@ _OUR_KIND_BY_TYPE = {
     FILL_EVENT: EventKind.FILL,
 }
 _TYPE_BY_OUR_KIND = {int(kind): event_type for event_type, kind in _OUR_KIND_BY_TYPE.items()}
+_INFER_CHUNK_SIZE = 1 << 20
 _TYPE_NAMES = {
     DEPTH_BBO_EVENT: "DEPTH_BBO_EVENT",
 }
@@ -190,15 +191,30 @@ def _by_field_name(array: npt.NDArray[Any], text: str) -> npt.NDArray[np.void]:
 
 def infer_hftbacktest_grid(path: str | os.PathLike[str]) -> InferredGrid:
     """Tick and lot of an hftbacktest file, inferred from the prices and sizes its loader converts: the rows the
-    local processor sees (exchange-only copies dropped) of every supported type but clears (`grids`)."""
+    local processor sees (exchange-only copies dropped) of every supported type but clears (`grids`).
+
+    The file is read a chunk at a time; only each chunk's distinct usable prices and sizes are kept."""
     source = Path(path)
-    data = load_hftbacktest_array(source)
-    flags = data["ev"]
-    exchange_only = (flags & np.uint64(EXCH_EVENT) != 0) & (flags & np.uint64(LOCAL_EVENT) == 0)
-    event_type = (flags & np.uint64(_TYPE_MASK)).astype(np.int64)
-    priced = np.isin(event_type, [code for code, kind in _OUR_KIND_BY_TYPE.items() if kind != EventKind.CLEAR])
-    rows = data[priced & ~exchange_only]
-    return infer_float_grid(rows["px"], rows["qty"], path=str(source), hint="pass --tick-size and --lot-size")
+    priced_types = np.array([code for code, kind in _OUR_KIND_BY_TYPE.items() if kind != EventKind.CLEAR])
+    distinct: tuple[list[npt.NDArray[np.float64]], list[npt.NDArray[np.float64]]] = ([], [])
+    totals = [0, 0]
+    for _, _, data in _raw_chunks(source, _INFER_CHUNK_SIZE):
+        flags = data["ev"]
+        exchange_only = (flags & np.uint64(EXCH_EVENT) != 0) & (flags & np.uint64(LOCAL_EVENT) == 0)
+        event_type = (flags & np.uint64(_TYPE_MASK)).astype(np.int64)
+        keep = np.isin(event_type, priced_types) & ~exchange_only
+        for index, name in enumerate(("px", "qty")):
+            values = data[name][keep]
+            usable = values[np.isfinite(values) & (values > 0)]
+            totals[index] += len(usable)
+            seen = distinct[index]
+            seen.append(np.unique(usable))
+            if len(seen) >= 16:
+                seen[:] = [np.unique(np.concatenate(seen))]
+    prices, sizes = (np.unique(np.concatenate(seen)) if seen else np.zeros(0) for seen in distinct)
+    return infer_float_grid(
+        prices, sizes, path=str(source), hint="pass --tick-size and --lot-size", totals=(totals[0], totals[1])
+    )
 
 
 def from_hftbacktest(
@@ -319,6 +335,82 @@ def from_hftbacktest(
     return events
 
 
+def _raw_chunks(path: Path, chunk_size: int) -> Iterator[tuple[int, int, npt.NDArray[np.void]]]:
+    """``(first row, rows in the file, rows)`` of an hftbacktest file as `HFTBACKTEST_EVENT_DTYPE` chunks, read a
+    chunk at a time from the ``.npy`` or the ``.npz`` member (stored or deflated) without holding the whole array;
+    a layout this reader does not stream (not one structured array, an unusual format version) goes through
+    `load_hftbacktest_array`, which gives the same rows or the same error. Each chunk is a fresh array."""
+    stream = _open_stream(path)
+    if stream is None:
+        data = load_hftbacktest_array(path)
+        for start in range(0, len(data), chunk_size):
+            yield start, len(data), data[start : start + chunk_size]
+        return
+    handle, closers, dtype, count = stream
+    text = str(path)
+    try:
+        if count == 0:
+            yield 0, 0, _by_field_name(np.zeros(0, dtype=dtype), text)
+            return
+        for start in range(0, count, chunk_size):
+            rows = min(chunk_size, count - start)
+            buffer = np.empty(rows, dtype=dtype)
+            try:
+                got = handle.readinto(buffer.view(np.uint8))
+                if got != rows * dtype.itemsize:
+                    raise EOFError(f"the array ends after {start + got // dtype.itemsize} of {count} rows")
+                if start + rows == count:
+                    handle.read(1)  # reaches the member's end, where zipfile checks its CRC
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+                raise DataError(f"damaged or unreadable array file: {exc}", path=text) from exc
+            yield start, count, buffer if dtype == HFTBACKTEST_EVENT_DTYPE else _by_field_name(buffer, text)
+    finally:
+        for closer in reversed(closers):
+            closer.close()
+
+
+def _open_stream(path: Path) -> tuple[Any, list[Any], np.dtype[Any], int] | None:
+    """The open array data of ``path`` positioned after its ``.npy`` header, the handles to close, its dtype and
+    row count; None where `load_hftbacktest_array` should read the file instead (it reports every error)."""
+    closers: list[Any] = []
+    try:
+        raw = path.open("rb")
+        closers.append(raw)
+        magic = raw.read(6)
+        raw.seek(0)
+        if magic[:4] == b"PK\x03\x04":
+            archive = zipfile.ZipFile(raw)
+            closers.append(archive)
+            names = archive.namelist()
+            arrays = [name for name in names if name.endswith(".npy")]
+            if "data.npy" in names:
+                member = "data.npy"
+            elif len(names) == 1 and arrays:
+                member = arrays[0]
+            else:
+                raise ValueError("no single array member")
+            handle: Any = archive.open(member)
+            closers.append(handle)
+        elif magic == b"\x93NUMPY":
+            handle = raw
+        else:
+            raise ValueError("not an .npy or .npz file")
+        version = np.lib.format.read_magic(handle)
+        if version == (1, 0):
+            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(handle)
+        elif version == (2, 0):
+            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(handle)
+        else:
+            raise ValueError(f"format version {version}")
+        if len(shape) != 1 or fortran_order or dtype.names is None or dtype.hasobject:
+            raise ValueError("not one structured array")
+        return handle, closers, dtype, int(shape[0])
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, NotImplementedError, zlib.error):
+        for closer in reversed(closers):
+            closer.close()
+        return None
+
+
 def iter_hftbacktest_npz(
     path: str | os.PathLike[str],
     instrument: Instrument,
@@ -327,26 +419,48 @@ def iter_hftbacktest_npz(
     stats: HftbacktestStats | None = None,
     **options: Any,
 ) -> Iterator[Events]:
-    """Our event chunks from an hftbacktest file (the file is loaded whole; conversion is chunked)."""
+    """Our event chunks from an hftbacktest file, read and converted a chunk at a time."""
+    for _, events in _converted_chunks(path, instrument, chunk_size, stats, options):
+        yield events
+
+
+def _converted_chunks(
+    path: str | os.PathLike[str],
+    instrument: Instrument,
+    chunk_size: int,
+    stats: HftbacktestStats | None,
+    options: dict[str, Any],
+) -> Iterator[tuple[int, Events]]:
+    """``(rows in the file, events)`` per non-empty converted chunk."""
     if chunk_size <= 0:
         raise ConfigError(f"chunk_size must be positive, got {chunk_size}")
-    data = load_hftbacktest_array(path)
     stats = stats if stats is not None else HftbacktestStats()
-    for start in range(0, len(data), chunk_size):
-        events = from_hftbacktest(
-            data[start : start + chunk_size], instrument, path=str(path), stats=stats, row_offset=start, **options
-        )
+    for start, total, data in _raw_chunks(Path(path), chunk_size):
+        events = from_hftbacktest(data, instrument, path=str(path), stats=stats, row_offset=start, **options)
         if len(events):
-            yield events
+            yield total, events
 
 
 def read_hftbacktest_npz(
-    path: str | os.PathLike[str], instrument: Instrument, **options: Any
+    path: str | os.PathLike[str], instrument: Instrument, *, chunk_size: int = DEFAULT_CHUNK_SIZE, **options: Any
 ) -> tuple[Events, HftbacktestStats]:
-    """All our events from an hftbacktest file and what was kept or dropped."""
+    """All our events from an hftbacktest file and what was kept or dropped.
+
+    Chunks are converted into one array sized for every row of the file, then shrunk in place to the events
+    kept, so the converted events are never held twice."""
     stats = HftbacktestStats()
-    events = concat_chunks(iter_hftbacktest_npz(path, instrument, stats=stats, **options))
-    return events, stats
+    whole: Events | None = None
+    filled = 0
+    for total, events in _converted_chunks(path, instrument, chunk_size, stats, options):
+        if whole is None:
+            whole = np.zeros(total, dtype=EVENT_DTYPE)
+        whole[filled : filled + len(events)] = events
+        filled += len(events)
+    if whole is None:
+        return empty_events(), stats
+    if filled < len(whole):
+        whole.resize(filled, refcheck=False)
+    return whole, stats
 
 
 def _step_decimals(step: float) -> int:
