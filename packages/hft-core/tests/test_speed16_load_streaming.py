@@ -55,8 +55,12 @@ def _write(kind: str, directory: Path, data: np.ndarray) -> Path:
         np.save(path, data)
     else:
         path = directory / "x.npz"
-        member = "events" if kind == "other-name" else "data"
-        (np.savez_compressed if kind == "compressed" else np.savez)(path, **{member: data})
+        if kind == "other-name":
+            np.savez(path, events=data)
+        elif kind == "compressed":
+            np.savez_compressed(path, data=data)
+        else:
+            np.savez(path, data=data)
     return path
 
 
