@@ -100,6 +100,11 @@ _OUR_KIND_BY_TYPE = {
 }
 _TYPE_BY_OUR_KIND = {int(kind): event_type for event_type, kind in _OUR_KIND_BY_TYPE.items()}
 _INFER_CHUNK_SIZE = 1 << 20
+# lookup tables over the 256 values of the event type byte: supported or not, and our kind
+_KNOWN_BY_TYPE = np.zeros(_TYPE_MASK + 1, dtype=bool)
+_KNOWN_BY_TYPE[list(_OUR_KIND_BY_TYPE)] = True
+_OUR_KIND_BY_CODE = np.zeros(_TYPE_MASK + 1, dtype=np.uint8)
+_OUR_KIND_BY_CODE[list(_OUR_KIND_BY_TYPE)] = [int(kind) for kind in _OUR_KIND_BY_TYPE.values()]
 _TYPE_NAMES = {
     DEPTH_BBO_EVENT: "DEPTH_BBO_EVENT",
 }
@@ -241,21 +246,29 @@ def from_hftbacktest(
     stats = stats if stats is not None else HftbacktestStats()
     if data.dtype != HFTBACKTEST_EVENT_DTYPE:
         data = _by_field_name(data, path)
-    flags = data["ev"]
+    ev = np.ascontiguousarray(data["ev"])
     stats.rows += len(data)
-    exchange_only = (flags & np.uint64(EXCH_EVENT) != 0) & (flags & np.uint64(LOCAL_EVENT) == 0)
-    stats.exchange_only_dropped += int(exchange_only.sum())
-    kept_rows = np.flatnonzero(~exchange_only)
-    rows = data[kept_rows]
-    event_type = (rows["ev"] & np.uint64(_TYPE_MASK)).astype(np.int64)
+    exchange_only = (ev & np.uint64(EXCH_EVENT) != 0) & (ev & np.uint64(LOCAL_EVENT) == 0)
+    dropped = int(exchange_only.sum())
+    stats.exchange_only_dropped += dropped
+    # source row of each kept row; None while every row is kept (the usual case: no index array, no copy)
+    kept_rows: npt.NDArray[np.intp] | None = None
+    if dropped:
+        kept_rows = np.flatnonzero(~exchange_only)
+        data = data[kept_rows]
+        ev = ev[kept_rows]
 
-    known = np.isin(event_type, list(_OUR_KIND_BY_TYPE))
+    def source_row(index: int) -> int:
+        return row_offset + (index if kept_rows is None else int(kept_rows[index]))
+
+    event_type = (ev & np.uint64(_TYPE_MASK)).astype(np.intp)
+    known = _KNOWN_BY_TYPE[event_type]
     if not known.all():
         if unsupported == "error":
             index = int(np.argmax(~known))
             code = int(event_type[index])
             raise DataError(
-                f"row {row_offset + int(kept_rows[index])}: event type {code} "
+                f"row {source_row(index)}: event type {code} "
                 f"({_TYPE_NAMES.get(code, 'user-defined' if code >= 100 else 'unknown')}) has no equivalent "
                 "in hft events; pass unsupported='skip' to drop such rows",
                 path=path,
@@ -264,48 +277,50 @@ def from_hftbacktest(
         for code, count in zip(*np.unique(event_type[~known], return_counts=True), strict=True):
             name = _TYPE_NAMES.get(int(code), f"type {int(code)}")
             stats.unsupported_skipped[name] = stats.unsupported_skipped.get(name, 0) + int(count)
-        kept_rows = kept_rows[known]
-        rows = rows[known]
-        event_type = event_type[known]
+        kept = np.flatnonzero(known)
+        kept_rows = kept if kept_rows is None else kept_rows[kept]
+        data = data[kept]
+        ev = ev[kept]
+        event_type = event_type[kept]
 
-    kind = np.zeros(len(rows), dtype=np.uint8)
-    for code, our_kind in _OUR_KIND_BY_TYPE.items():
-        kind[event_type == code] = int(our_kind)
-    is_buy = rows["ev"] & np.uint64(BUY_EVENT) != 0
-    is_sell = rows["ev"] & np.uint64(SELL_EVENT) != 0
+    kind = _OUR_KIND_BY_CODE[event_type]
+    is_buy = ev & np.uint64(BUY_EVENT) != 0
+    is_sell = ev & np.uint64(SELL_EVENT) != 0
     both_sides = is_buy & is_sell
     if both_sides.any():
         index = int(np.argmax(both_sides))
         raise DataError(
-            f"row {row_offset + int(kept_rows[index])}: both BUY_EVENT and SELL_EVENT are set",
+            f"row {source_row(index)}: both BUY_EVENT and SELL_EVENT are set",
             path=path,
             field="ev",
         )
-    side = np.where(is_buy, BUY, np.where(is_sell, SELL, 0)).astype(np.int8)
-    local_ts = rows["local_ts"]
-    for name in ("exch_ts", "local_ts"):
-        out_of_range = (rows[name] < 0) | (rows[name] >= MAX_TIMESTAMP_NS)
+    side = is_buy.view(np.int8) - is_sell.view(np.int8)
+    exch_ts = np.ascontiguousarray(data["exch_ts"])
+    local_ts = np.ascontiguousarray(data["local_ts"])
+    for name, stamps in (("exch_ts", exch_ts), ("local_ts", local_ts)):
+        out_of_range = (stamps < 0) | (stamps >= MAX_TIMESTAMP_NS)
         if out_of_range.any():
             index = int(np.argmax(out_of_range))
             raise DataError(
-                f"row {row_offset + int(kept_rows[index])}: {name} {int(rows[name][index])} is outside [0, 2**62) ns",
+                f"row {source_row(index)}: {name} {int(stamps[index])} is outside [0, 2**62) ns",
                 path=path,
                 field=name,
             )
-    backwards = np.flatnonzero(np.diff(local_ts) < 0)
+    backwards = np.flatnonzero(local_ts[1:] < local_ts[:-1])
     if len(backwards):
         index = int(backwards[0]) + 1
         raise DataError(
-            f"row {row_offset + int(kept_rows[index])}: local timestamp {int(local_ts[index])} is earlier than "
+            f"row {source_row(index)}: local timestamp {int(local_ts[index])} is earlier than "
             f"the previous row's {int(local_ts[index - 1])}",
             path=path,
             field="local_ts",
         )
-    order_id = rows["order_id"]
-    if (order_id > np.uint64(np.iinfo(np.int64).max)).any():
-        index = int(np.argmax(order_id > np.uint64(np.iinfo(np.int64).max)))
+    order_id = np.ascontiguousarray(data["order_id"])
+    too_large = order_id > np.uint64(np.iinfo(np.int64).max)
+    if too_large.any():
+        index = int(np.argmax(too_large))
         raise DataError(
-            f"row {row_offset + int(kept_rows[index])}: order id {int(order_id[index])} exceeds int64",
+            f"row {source_row(index)}: order id {int(order_id[index])} exceeds int64",
             path=path,
             field="order_id",
         )
@@ -314,16 +329,16 @@ def from_hftbacktest(
     def locate(row: int, which: Column) -> tuple[int | None, str | None]:
         # Rows have no lines; the row number goes in the field so the error still points at it.
         name = {"price": "px", "qty": "qty", "side": "ev"}[which]
-        return None, f"{name} (row {row_offset + int(kept_rows[row])})"
+        return None, f"{name} (row {source_row(row)})"
 
     events = build_events(
         kind=kind,
         side=side,
-        price=np.where(is_clear, 0.0, rows["px"]),
-        qty=np.where(is_clear, 0.0, rows["qty"]),
-        exch_ts=rows["exch_ts"],
+        price=np.where(is_clear, 0.0, data["px"]),
+        qty=np.where(is_clear, 0.0, data["qty"]),
+        exch_ts=exch_ts,
         local_ts=local_ts,
-        order_id=order_id.astype(np.int64),
+        order_id=order_id.view(np.int64),
         instrument=instrument,
         instrument_id=instrument_id,
         price_rounding=price_rounding,
