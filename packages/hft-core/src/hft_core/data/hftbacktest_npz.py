@@ -99,7 +99,6 @@ _OUR_KIND_BY_TYPE = {
     FILL_EVENT: EventKind.FILL,
 }
 _TYPE_BY_OUR_KIND = {int(kind): event_type for event_type, kind in _OUR_KIND_BY_TYPE.items()}
-_INFER_CHUNK_SIZE = 1 << 20
 # lookup tables over the 256 values of the event type byte: supported or not, and our kind
 _KNOWN_BY_TYPE = np.zeros(_TYPE_MASK + 1, dtype=bool)
 _KNOWN_BY_TYPE[list(_OUR_KIND_BY_TYPE)] = True
@@ -203,7 +202,7 @@ def infer_hftbacktest_grid(path: str | os.PathLike[str]) -> InferredGrid:
     priced_types = np.array([code for code, kind in _OUR_KIND_BY_TYPE.items() if kind != EventKind.CLEAR])
     distinct: tuple[list[npt.NDArray[np.float64]], list[npt.NDArray[np.float64]]] = ([], [])
     totals = [0, 0]
-    for _, _, data in _raw_chunks(source, _INFER_CHUNK_SIZE):
+    for _, _, data in _raw_chunks(source, DEFAULT_CHUNK_SIZE):  # chunks small enough to sort in cache
         flags = data["ev"]
         exchange_only = (flags & np.uint64(EXCH_EVENT) != 0) & (flags & np.uint64(LOCAL_EVENT) == 0)
         event_type = (flags & np.uint64(_TYPE_MASK)).astype(np.int64)
