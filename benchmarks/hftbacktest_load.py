@@ -10,7 +10,7 @@ reports wall time and the process's peak resident set (``VmHWM``, which includes
 
 - ``floor``: ``np.load(path)["data"]``, the array read whole. hftbacktest 2.4.4 reads its ``.npz`` inside its
   Rust backtest on the first step, with no Python entry point that only reads, so numpy's read of the same
-  member stands in for it (the issue's 0.35 s for hftbacktest was this order of cost);
+  member stands in for it;
 - ``given``: `hft_core.data.hftbacktest_npz.read_hftbacktest_npz` with the tick and lot given (what
   ``--tick-size``/``--lot-size`` do);
 - ``inferred``: `infer_hftbacktest_grid` first, then the same read on the grid it found (no ``--tick-size``).
