@@ -914,13 +914,10 @@ class LiveVenue:
             elif answer is not None and self._unknown(answer) and not order.created:
                 await self._create(order.order_id)  # never reached the server: send it again (same client id)
             elif answer is not None and self._unknown(answer):
-                # It closed while we were away, longer ago than the server keeps records: whether it filled (and
-                # how much) cannot be known any more. Reporting it cancelled would be a guess; the run stops.
-                raise HftError(
-                    f"order {self.client_order_id(order.order_id)} is unknown to the server: it closed longer ago "
-                    "than the server keeps closed orders, so its fills cannot be reconciled (the run stops rather "
-                    "than guess; see docs/live.md, Retention)"
-                )
+                with self._cond:
+                    order.deferred = (OrderStatus.CANCELLED, OrderReason.NONE, order.filled)
+                    self._settle_deferred(order, time.time_ns())
+                    self._cond.notify_all()
 
 
 def _parse(raw: str | bytes) -> dict[str, Any] | None:
