@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hft_core.data._checks import check_values
+from hft_core.data._npy import read_npy_header, stored_member_start
 from hft_core.errors import DataError
 from hft_core.events import EVENT_DTYPE, Events
 
@@ -197,20 +198,11 @@ def map_events(path: str | os.PathLike[str]) -> tuple[Events, dict[str, Any]]:
         if not stored:
             return load_events_npz(source, check=False)
         with source.open("rb") as handle:
-            handle.seek(member.header_offset)
-            local = handle.read(30)
-            if len(local) != 30 or local[:4] != b"PK\x03\x04":
-                raise DataError("damaged events file: bad zip member header", path=text)
-            name_length = int.from_bytes(local[26:28], "little")
-            extra_length = int.from_bytes(local[28:30], "little")
-            handle.seek(member.header_offset + 30 + name_length + extra_length)
-            version = np.lib.format.read_magic(handle)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
-            elif version == (2, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)
-            else:
+            stored_member_start(handle, member)
+            header = read_npy_header(handle)
+            if header is None:
                 return load_events_npz(source, check=False)
+            shape, fortran, dtype = header
             offset = handle.tell()
     except DataError:
         raise

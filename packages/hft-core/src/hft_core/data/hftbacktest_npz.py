@@ -27,6 +27,7 @@ import numpy.typing as npt
 
 from hft_core.data._builder import DEFAULT_CHUNK_SIZE, Column, build_events
 from hft_core.data._checks import MAX_TIMESTAMP_NS
+from hft_core.data._npy import read_npy_header, stored_member_start
 from hft_core.data.eventfile import atomic_output
 from hft_core.data.grids import InferredGrid, infer_float_grid
 from hft_core.errors import ConfigError, DataError
@@ -413,13 +414,10 @@ def _open_stream(path: Path) -> tuple[Any, list[Any], np.dtype[Any], int] | None
             handle = raw
         else:
             raise ValueError("not an .npy or .npz file")
-        version = np.lib.format.read_magic(handle)
-        if version == (1, 0):
-            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(handle)
-        elif version == (2, 0):
-            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(handle)
-        else:
-            raise ValueError(f"format version {version}")
+        header = read_npy_header(handle)
+        if header is None:
+            raise ValueError("an .npy format version other than 1.0 and 2.0")
+        shape, fortran_order, dtype = header
         if len(shape) != 1 or fortran_order or dtype.names is None or dtype.hasobject:
             raise ValueError("not one structured array")
         return handle, closers, dtype, int(shape[0])
@@ -434,13 +432,7 @@ class _StoredMember:
     zipfile's reader makes), its CRC-32 checked as zipfile does once the last byte is read."""
 
     def __init__(self, raw: Any, info: zipfile.ZipInfo) -> None:
-        raw.seek(info.header_offset)
-        header = raw.read(30)
-        if len(header) != 30 or header[:4] != b"PK\x03\x04":
-            raise zipfile.BadZipFile(f"bad local file header for {info.filename!r}")
-        raw.seek(
-            info.header_offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
-        )
+        stored_member_start(raw, info)
         self._raw = raw
         self._name = info.filename
         self._left = info.file_size
