@@ -150,16 +150,9 @@ def load_events_npz(path: str | os.PathLike[str], *, check: bool = True) -> tupl
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, NotImplementedError, zlib.error) as exc:
         # (a damaged zip directory can name a compression method zipfile does not know: NotImplementedError)
         raise DataError(f"damaged events file: {exc}", path=text) from exc
-    try:
-        record = json.loads(meta_bytes.tobytes().decode())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"damaged events file metadata: {exc}", path=text, field=_META_KEY) from exc
-    _check_version(record, text)
+    record, meta = _file_record(meta_bytes.tobytes(), text, _META_KEY)
     if events.dtype != EVENT_DTYPE:
         raise DataError(f"events have dtype {events.dtype}, expected {EVENT_DTYPE}", path=text, field=_EVENTS_KEY)
-    meta = record.get("meta")
-    if not isinstance(meta, dict):
-        raise DataError("damaged events file metadata: 'meta' is not an object", path=text, field=_META_KEY)
     if len(events) != record.get("rows") or record_digest(events, meta) != record.get("digest"):
         raise DataError(
             "events or metadata do not match their recorded digest: the file is damaged or was edited",
@@ -211,16 +204,9 @@ def map_events(path: str | os.PathLike[str]) -> tuple[Events, dict[str, Any]]:
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, NotImplementedError, zlib.error):
         return load_events_npz(source, check=False)  # (which names the damage)
     meta_array = np.load(io.BytesIO(meta_bytes), allow_pickle=False)
-    try:
-        record = json.loads(np.asarray(meta_array, dtype=np.uint8).tobytes().decode())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"damaged events file metadata: {exc}", path=text, field=_META_KEY) from exc
-    _check_version(record, text)
+    record, meta = _file_record(np.asarray(meta_array, dtype=np.uint8).tobytes(), text, _META_KEY)
     if dtype != EVENT_DTYPE or fortran or len(shape) != 1:
         raise DataError(f"events have dtype {dtype}, expected {EVENT_DTYPE}", path=text, field=_EVENTS_KEY)
-    meta = record.get("meta")
-    if not isinstance(meta, dict):
-        raise DataError("damaged events file metadata: 'meta' is not an object", path=text, field=_META_KEY)
     rows = int(shape[0])
     if rows != record.get("rows") or offset + rows * EVENT_DTYPE.itemsize > source.stat().st_size:
         raise DataError(
@@ -263,6 +249,20 @@ def _file_record_digest(source: Path, offset: int, rows: int, meta: Mapping[str,
     digest.update(column_digest.hexdigest().encode())
     digest.update(json.dumps(meta, sort_keys=True).encode())
     return digest.hexdigest()
+
+
+def _file_record(raw: bytes, text: str, field: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An events file's stored record (version, rows, digest, meta) and its ``meta``, from the JSON bytes kept in
+    ``field``: `DataError` when they do not decode, are of another version, or hold no ``meta`` object."""
+    try:
+        record = json.loads(raw.decode())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"damaged events file metadata: {exc}", path=text, field=field) from exc
+    _check_version(record, text)
+    meta = record.get("meta")
+    if not isinstance(meta, dict):
+        raise DataError("damaged events file metadata: 'meta' is not an object", path=text, field=field)
+    return record, meta
 
 
 def _check_version(record: Any, text: str) -> None:
@@ -324,14 +324,7 @@ def load_events_parquet(path: str | os.PathLike[str], *, check: bool = True) -> 
     raw_meta = schema_metadata.get(b"hft_events")
     meta: dict[str, Any] = {}
     if raw_meta:
-        try:
-            record = json.loads(raw_meta.decode())
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise DataError(f"damaged metadata: {exc}", path=text, field="hft_events") from exc
-        _check_version(record, text)
-        if not isinstance(record.get("meta"), dict):
-            raise DataError("damaged metadata: 'meta' is not an object", path=text, field="hft_events")
-        meta = record["meta"]
+        record, meta = _file_record(raw_meta, text, "hft_events")
         if record_digest(events, meta) != record.get("digest"):
             raise DataError(
                 "events or metadata do not match their recorded digest: the file is damaged or was edited",
@@ -395,12 +388,4 @@ def load_events_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
         except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, NotImplementedError, zlib.error) as exc:
             raise DataError(f"damaged events file: {exc}", path=text) from exc
         field = _META_KEY
-    try:
-        record = json.loads(raw.decode())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"damaged events file metadata: {exc}", path=text, field=field) from exc
-    _check_version(record, text)
-    meta = record.get("meta")
-    if not isinstance(meta, dict):
-        raise DataError("damaged events file metadata: 'meta' is not an object", path=text, field=field)
-    return meta
+    return _file_record(raw, text, field)[1]
