@@ -1,15 +1,39 @@
-"""``.npy`` arrays inside ``.npz`` archives read without zipfile's copies: where a stored (uncompressed) member's
-bytes begin, and the ``.npy`` header in front of an array's data. Used by the events file's memory map
-(`hft_core.data.eventfile.map_events`) and the hftbacktest reader's chunked stream."""
+"""Reading ``.npy``/``.npz`` files: what their damage raises, named once (`read_errors_as`), and, without
+zipfile's copies, where a stored (uncompressed) member's bytes begin and the ``.npy`` header in front of an array's
+data. Used by the events files (`hft_core.data.eventfile`) and the hftbacktest reader."""
 
 from __future__ import annotations
 
+import contextlib
 import zipfile
+import zlib
+from collections.abc import Iterator
 from typing import IO, Any
 
 import numpy as np
 
-__all__ = ["read_npy_header", "stored_member_start"]
+from hft_core.errors import DataError
+
+__all__ = ["UNREADABLE", "read_errors_as", "read_npy_header", "stored_member_start"]
+
+UNREADABLE = (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, NotImplementedError, zlib.error)
+"""What numpy and zipfile raise on a damaged ``.npy``/``.npz`` file (a damaged zip directory can name a compression
+method zipfile does not know: ``NotImplementedError``)."""
+
+
+@contextlib.contextmanager
+def read_errors_as(text: str, damaged: str) -> Iterator[None]:
+    """Inside, a missing file is `DataError` "file not found" and a damaged one `DataError` "<damaged>: <why>", both
+    naming ``text``; a `DataError` raised inside passes as it is."""
+    try:
+        yield
+    except DataError:
+        raise
+    except FileNotFoundError as exc:
+        raise DataError("file not found", path=text) from exc
+    except UNREADABLE as exc:
+        raise DataError(f"{damaged}: {exc}", path=text) from exc
+
 
 _LOCAL_HEADER = 30
 """Bytes of a zip local file header before its name and extra field."""

@@ -17,7 +17,6 @@ import json
 import os
 import tempfile
 import zipfile
-import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hft_core.data._checks import check_values
-from hft_core.data._npy import read_npy_header, stored_member_start
+from hft_core.data._npy import UNREADABLE, read_errors_as, read_npy_header, stored_member_start
 from hft_core.errors import DataError
 from hft_core.events import EVENT_DTYPE, Events
 
@@ -137,19 +136,11 @@ def load_events_npz(path: str | os.PathLike[str], *, check: bool = True) -> tupl
     same rows (the stream checks of `hft_core.data.formats`); the digest is always verified."""
     source = Path(path)
     text = str(source)
-    try:
-        with np.load(source, allow_pickle=False) as archive:
-            if _EVENTS_KEY not in archive.files or _META_KEY not in archive.files:
-                raise DataError(f"not an events file (members: {', '.join(archive.files) or 'none'})", path=text)
-            events = archive[_EVENTS_KEY]
-            meta_bytes: npt.NDArray[np.uint8] = archive[_META_KEY]
-    except DataError:
-        raise
-    except FileNotFoundError as exc:
-        raise DataError("file not found", path=text) from exc
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, NotImplementedError, zlib.error) as exc:
-        # (a damaged zip directory can name a compression method zipfile does not know: NotImplementedError)
-        raise DataError(f"damaged events file: {exc}", path=text) from exc
+    with read_errors_as(text, "damaged events file"), np.load(source, allow_pickle=False) as archive:
+        if _EVENTS_KEY not in archive.files or _META_KEY not in archive.files:
+            raise DataError(f"not an events file (members: {', '.join(archive.files) or 'none'})", path=text)
+        events = archive[_EVENTS_KEY]
+        meta_bytes: npt.NDArray[np.uint8] = archive[_META_KEY]
     record, meta = _file_record(meta_bytes.tobytes(), text, _META_KEY)
     if events.dtype != EVENT_DTYPE:
         raise DataError(f"events have dtype {events.dtype}, expected {EVENT_DTYPE}", path=text, field=_EVENTS_KEY)
@@ -201,7 +192,7 @@ def map_events(path: str | os.PathLike[str]) -> tuple[Events, dict[str, Any]]:
         raise
     except FileNotFoundError as exc:
         raise DataError("file not found", path=text) from exc
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, NotImplementedError, zlib.error):
+    except UNREADABLE:
         return load_events_npz(source, check=False)  # (which names the damage)
     meta_array = np.load(io.BytesIO(meta_bytes), allow_pickle=False)
     record, meta = _file_record(np.asarray(meta_array, dtype=np.uint8).tobytes(), text, _META_KEY)
@@ -376,16 +367,9 @@ def load_events_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
             return {}
         field = "hft_events"
     else:
-        try:
-            with np.load(source, allow_pickle=False) as archive:
-                if _META_KEY not in archive.files:
-                    raise DataError(f"not an events file (members: {', '.join(archive.files) or 'none'})", path=text)
-                raw = archive[_META_KEY].tobytes()
-        except DataError:
-            raise
-        except FileNotFoundError as exc:
-            raise DataError("file not found", path=text) from exc
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, NotImplementedError, zlib.error) as exc:
-            raise DataError(f"damaged events file: {exc}", path=text) from exc
+        with read_errors_as(text, "damaged events file"), np.load(source, allow_pickle=False) as archive:
+            if _META_KEY not in archive.files:
+                raise DataError(f"not an events file (members: {', '.join(archive.files) or 'none'})", path=text)
+            raw = archive[_META_KEY].tobytes()
         field = _META_KEY
     return _file_record(raw, text, field)[1]

@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from hft_core.data._builder import DEFAULT_CHUNK_SIZE, Column, build_events
 from hft_core.data._checks import MAX_TIMESTAMP_NS
-from hft_core.data._npy import read_npy_header, stored_member_start
+from hft_core.data._npy import read_errors_as, read_npy_header, stored_member_start
 from hft_core.data.eventfile import atomic_output
 from hft_core.data.grids import InferredGrid, infer_float_grid
 from hft_core.errors import ConfigError, DataError
@@ -128,7 +128,7 @@ def load_hftbacktest_array(path: str | os.PathLike[str]) -> npt.NDArray[np.void]
     """The event array of an hftbacktest ``.npz`` (member ``data``, or its only member) or ``.npy`` file."""
     source = Path(path)
     text = str(source)
-    try:
+    with read_errors_as(text, "damaged or unreadable array file"):
         loaded = np.load(source, allow_pickle=False)
         if isinstance(loaded, np.lib.npyio.NpzFile):
             with loaded:
@@ -143,12 +143,6 @@ def load_hftbacktest_array(path: str | os.PathLike[str]) -> npt.NDArray[np.void]
                     )
         else:
             array = np.asarray(loaded)
-    except DataError:
-        raise
-    except FileNotFoundError as exc:
-        raise DataError("file not found", path=text) from exc
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, NotImplementedError, zlib.error) as exc:
-        raise DataError(f"damaged or unreadable array file: {exc}", path=text) from exc
     return _by_field_name(array, text)
 
 
