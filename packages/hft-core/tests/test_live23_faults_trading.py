@@ -107,6 +107,13 @@ def server() -> Iterator[BackgroundServer]:
         yield running
 
 
+def none_open(exchange: MockExchange, prefix: str) -> bool:
+    """No order whose client id starts with ``prefix`` (a venue session's) is open on the server."""
+    return not any(
+        r.status in OPEN_STATUSES for r in list(exchange.orders.values()) if r.client_order_id.startswith(prefix)
+    )
+
+
 def book_is_one_the_server_sent(exchange: MockExchange, venue: LiveVenue) -> bool:
     ts, bids, asks = venue.book_snapshot(0)
     inst = venue.instruments[0]
@@ -160,16 +167,7 @@ def test_a_book_fault_while_trading_loses_and_duplicates_nothing(
         assert injected == [200], (injected, strategy.rounds, venue.stats)
         assert getattr(venue.stats, counter) >= 1, venue.stats
         mine = f"{venue.session}-"
-        assert wait_for(
-            lambda: (
-                not any(
-                    r.status in OPEN_STATUSES
-                    for r in list(exchange.orders.values())
-                    if r.client_order_id.startswith(mine)
-                )
-            ),
-            5.0,
-        )
+        assert wait_for(lambda: none_open(exchange, mine), 5.0)
         assert wait_for(lambda: book_is_one_the_server_sent(exchange, venue), 2.0)
         placed = sorted(r.client_order_id for r in exchange.orders.values() if r.client_order_id.startswith(mine))
         engine_orders = sorted(venue.client_order_id(order_id) for order_id in venue._orders)
@@ -227,16 +225,7 @@ def test_a_live_venue_that_stops_reading_resyncs_after_a_gap_and_misses_no_fill(
             stall.thread.join(5.0)
             gaps_after_stall = venue.stats.gaps
             mine = f"{venue.session}-"
-            settled = wait_for(
-                lambda: (
-                    not any(
-                        r.status in OPEN_STATUSES
-                        for r in list(exchange.orders.values())
-                        if r.client_order_id.startswith(mine)
-                    )
-                ),
-                5.0,
-            )
+            settled = wait_for(lambda: none_open(exchange, mine), 5.0)
             assert stall.dropped_while_stalled, "the server never dropped a frame for the stalled reader"
             assert settled, "orders of the run still open on the server"
             # the server kept at most its queue: it dropped frames rather than hold them all
