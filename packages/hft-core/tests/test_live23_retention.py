@@ -196,6 +196,57 @@ def test_hft_serve_answers_a_forgotten_order_as_unknown_in_both_apis(server: Bac
     assert 'hft_serve_orders_kept{exchange="binance"} 5.0' in metrics
 
 
+def test_a_live_venue_stops_when_an_order_it_missed_closing_is_forgotten(
+    server: BackgroundServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client away longer than the retention cannot know whether its order filled: the venue says so and the run
+    stops, instead of reporting the order cancelled (a guess that would be silently wrong had it filled)."""
+    import time
+
+    from hft_core.errors import HftError
+    from hft_core.events import BUY
+    from hft_core.matching.orders import OrderType
+    from hft_core.venues.live import live_venue
+
+    url = f"ws://127.0.0.1:{server.port}/binance/{SYMBOL}"
+    with (
+        live_venue(url, api_key=KEY, secret=SECRET, interval_ms=20) as venue,
+        httpx.Client(base_url=server.url, timeout=5.0) as http,
+    ):
+
+        def call(method: str, path: str, **params: Any) -> httpx.Response:
+            return http.request(method, f"{path}?{signed_query(SECRET, params)}", headers={"X-API-KEY": KEY})
+
+        venue.start()
+        bid = venue.top(0).bid_price
+        assert bid is not None
+        venue.submit(time.time_ns(), 0, 1, BUY, OrderType.LIMIT, bid - 50, 10)  # rests far below the touch
+        deadline = time.monotonic() + 10
+        while not any(r.order_id == 1 and r.status.name == "ACCEPTED" for r in venue._reports):
+            assert time.monotonic() < deadline, "the order was not accepted in time"
+            time.sleep(0.02)
+        # the venue misses what happens next (as over a dropped user stream): the order is cancelled on the server,
+        # then pushed out of its records by later closed orders (max_closed=5)
+        monkeypatch.setattr(venue, "_on_order", lambda event: None)
+        cancelled = call("DELETE", "/api/binance/order", symbol=SYMBOL, client_order_id=venue.client_order_id(1))
+        assert cancelled.status_code == 200, cancelled.text
+        order = {
+            "symbol": SYMBOL,
+            "side": "buy",
+            "qty": 0.01,
+            "price": round(venue.instruments[0].ticks_to_price(bid) * 0.9, 2),
+        }
+        for n in range(6):
+            assert call("POST", "/api/binance/order", client_order_id=f"later-{n}", **order).status_code == 201
+            assert call("DELETE", "/api/binance/order", symbol=SYMBOL, client_order_id=f"later-{n}").status_code == 200
+        gone = call("GET", "/api/binance/order", symbol=SYMBOL, client_order_id=venue.client_order_id(1))
+        assert gone.status_code == 404
+        monkeypatch.undo()
+        with pytest.raises(HftError, match=r"unknown to the server.*cannot be reconciled"):
+            asyncio.run_coroutine_threadsafe(venue._reconcile(), venue._loop).result(10)
+        assert [r.status.name for r in venue._reports if r.order_id == 1] == ["ACCEPTED"]  # never reported cancelled
+
+
 @pytest.mark.parametrize(
     ("option", "value", "message"),
     [("--retention", "-1", "retention_s must be within"), ("--send-queue", "0", "send_queue must be within")],

@@ -908,16 +908,23 @@ class LiveVenue:
                 o for o in self._orders.values() if not o.done and self.client_order_id(o.order_id) not in open_ids
             ]
         for order in believed:
+            # what the server had said of it *before* asking: its create may be answered while the query is in flight
+            # (the create sent, not yet processed when the query was), and that answer must not make "unknown" read
+            # as "forgotten"
+            created = order.created
             answer = await self._signed("GET", *self._order_request(order))
             if answer is not None and answer.status_code == 200:
                 self._on_order(self._order_event(answer.json()))
-            elif answer is not None and self._unknown(answer) and not order.created:
-                await self._create(order.order_id)  # never reached the server: send it again (same client id)
+            elif answer is not None and self._unknown(answer) and not created:
+                await self._create(order.order_id)  # not on the server yet: send it (again: same client id, idempotent)
             elif answer is not None and self._unknown(answer):
-                with self._cond:
-                    order.deferred = (OrderStatus.CANCELLED, OrderReason.NONE, order.filled)
-                    self._settle_deferred(order, time.time_ns())
-                    self._cond.notify_all()
+                # It closed while we were away, longer ago than the server keeps records: whether it filled (and
+                # how much) cannot be known any more. Reporting it cancelled would be a guess; the run stops.
+                raise HftError(
+                    f"order {self.client_order_id(order.order_id)} is unknown to the server: it closed longer ago "
+                    "than the server keeps closed orders, so its fills cannot be reconciled (the run stops rather "
+                    "than guess; see docs/live.md, Retention)"
+                )
 
 
 def _parse(raw: str | bytes) -> dict[str, Any] | None:
