@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from statistics import NormalDist
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import pytest
@@ -106,6 +106,15 @@ def test_state_round_trip_keeps_the_stream(seed: int, skip: int) -> None:
         rng.random()
     assert other.getstate() == rng.getstate()
     assert [other.random() for _ in range(5)] == [rng.random() for _ in range(5)]
+
+
+def test_mt_state_refuses_a_state_of_another_kind() -> None:
+    class OldState(random.Random):
+        def getstate(self) -> Any:
+            return (2, (0,) * 625, None)
+
+    with pytest.raises(ValueError, match="not an MT19937 state"):
+        k.mt_state(OldState(1))
 
 
 def test_set_mt_state_refuses_a_wrong_shape() -> None:
