@@ -60,7 +60,18 @@ QUEUES: list[QueueModel] = [
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
-def latency_model(kind: int, seed: int) -> LatencyModel:
+def latency_model(kind: int, seed: int, instruments: int = 1) -> LatencyModel | tuple[LatencyModel, ...]:
+    """Kinds 0-3: one model for every instrument (constant, two sampled, recorded); 4 and 5: a model per instrument
+    (independent links): a fast and a slow constant link, or each instrument a different kind (its own draws)."""
+    if kind == 4:
+        return tuple(ConstantLatency(seed % 5 + 60 * i, seed % 7 + 45 * i) for i in range(instruments))
+    if kind == 5:
+        return tuple(_stream(_one_model((seed + i) % 4, seed + i), i) for i in range(instruments))
+    return _one_model(kind, seed)
+
+
+def _one_model(kind: int, seed: int) -> LatencyModel:
+    """Kinds 0-3 of `latency_model`."""
     if kind == 0:
         return ConstantLatency(seed % 17, seed % 23)
     if kind == 1:
@@ -69,6 +80,10 @@ def latency_model(kind: int, seed: int) -> LatencyModel:
         return SampledLatency(Empirical(np.array([0, 3, 40])), Lognormal(5.0, 1.5, floor_ns=2), seed)
     times = np.array([0, 1_500, 3_000, 9_000])
     return RecordedLatency(times, np.array([5, 30, 2, 9]), np.array([1, 25, 7, 0]), "step" if seed % 2 else "linear")
+
+
+def _stream(model: LatencyModel, stream: int) -> LatencyModel:
+    return dataclasses.replace(model, stream=stream) if isinstance(model, SampledLatency) else model
 
 
 ACKS = st.sampled_from(["on", "off", "mixed"])
@@ -113,7 +128,7 @@ def assert_same(kernel: list[object], reference: list[object]) -> None:
     seed=st.integers(0, 2**32 - 1),
     instruments=st.integers(1, 2),
     queue=st.sampled_from(QUEUES),
-    latency=st.integers(0, 3),
+    latency=st.integers(0, 5),
     partial=st.booleans(),
     chunk=st.one_of(st.none(), st.integers(1, 120)),
     acks=ACKS,
@@ -133,7 +148,7 @@ def test_l2_kernel_matches_reference(
     data = random_l2_stream(rng, 250, instruments)
     actions = with_acks(random_actions(rng, 35, instruments), acks, seed, reports)
     kernel, reference = both(
-        data, instruments, actions, chunk, queue_model=queue, latency=latency_model(latency, seed),
+        data, instruments, actions, chunk, queue_model=queue, latency=latency_model(latency, seed, instruments),
         partial_fills=partial,
     )  # fmt: skip
     assert_same(kernel, reference)
@@ -167,7 +182,7 @@ def test_l3_kernel_matches_reference(
     seed=st.integers(0, 2**32 - 1),
     instruments=st.integers(1, 2),
     queue=st.sampled_from(QUEUES),
-    latency=st.integers(0, 3),
+    latency=st.integers(0, 5),
     partial=st.booleans(),
     chunk=st.sampled_from([7, 100, 513, 5_000, None]),
     span=st.sampled_from([256, 1 << 20]),
@@ -200,7 +215,7 @@ def test_long_l2_runs_match_reference(
     ]
     kernel, reference = both(
         data, instruments, with_acks(actions, acks, seed, reports), chunk, queue_model=queue,
-        latency=latency_model(latency, seed), partial_fills=partial, book_span_ticks=span,
+        latency=latency_model(latency, seed, instruments), partial_fills=partial, book_span_ticks=span,
     )  # fmt: skip
     assert_same(kernel, reference)
 

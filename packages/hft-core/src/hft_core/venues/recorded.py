@@ -147,7 +147,7 @@ def _as_instrument_zero(events: Events) -> Iterator[Events]:
 def replay_from_paths(
     paths: Sequence[str | os.PathLike[str]],
     *,
-    latency: LatencyModel | None = None,
+    latency: LatencyModel | Sequence[LatencyModel] | None = None,
     queue_model: QueueModel | None = None,
     partial_fills: bool | None = None,
     allow_unsynced: bool = False,
@@ -158,12 +158,15 @@ def replay_from_paths(
     """A `ReplayVenue` over the files in ``paths`` (see the module doc for merging and clock correction).
 
     ``replay`` (default `ReplayConfig()`: each instrument's standard fee tier, 1 ms each way, risk-averse queue,
-    partial fills) sets the venue's costs; its drawn latencies are seeded by ``seed``. ``latency``,
-    ``queue_model`` and ``partial_fills``, when given, replace the config's. ``overrides`` set the grid of a
+    partial fills) sets the venue's costs; its drawn latencies are seeded by ``seed``, and its ``*_by_data``
+    latencies give file ``i`` (instrument ``i``) a latency link of its own. ``latency`` (one model, or one per
+    file), ``queue_model`` and ``partial_fills``, when given, replace the config's. ``overrides`` set the grid of a
     single file. The venue's ``data_checks`` holds each file's book-check counters (counted repairs), and
     ``instrument_origins`` where each file's instrument came from, for the run's summary.
     """
     config = replay if replay is not None else ReplayConfig()
+    # (before any file is read: a per-file latency list of the wrong length is refused at once)
+    models = latency if latency is not None else config.latency_model(seed, len(paths))
     checks: dict[str, dict[str, Any]] = {}
     origins: dict[str, str] = {}
     data: Events | Iterator[Events]
@@ -193,7 +196,7 @@ def replay_from_paths(
         instruments,
         local_offset_ns=local_offset,
         total_events=total,
-        latency=latency if latency is not None else config.latency_model(seed),
+        latency=models,
         queue_model=queue_model if queue_model is not None else config.queue_model(),
         partial_fills=partial_fills if partial_fills is not None else config.partial_fills,
         name=f"replay:{label}" + (f" ({'; '.join(notes)})" if notes else ""),

@@ -1,7 +1,8 @@
 """The replay venue: a strategy's orders against recorded (or synthetic) L2/L3 market data.
 
 `ReplayVenue` implements `hft_core.venues.Venue` over `hft_core.events` chunks, with order latency models
-(`ConstantLatency`, `SampledLatency`, `RecordedLatency`) and queue-position models (`RiskAverseQueue`,
+(`ConstantLatency`, `SampledLatency`, `RecordedLatency`; one for every instrument, or a link per instrument:
+`latency_links`) and queue-position models (`RiskAverseQueue`,
 `PowerProbQueue`, `LogProbQueue`, `Power3ProbQueue`, `L3FifoQueue`). `hft_core.venues.recorded` builds one from
 data files. docs/replay.md describes the semantics.
 """
@@ -17,6 +18,7 @@ from hft_core.venues.replay.latency import (
     Lognormal,
     RecordedLatency,
     SampledLatency,
+    latency_links,
 )
 from hft_core.venues.replay.queue import (
     L3FifoQueue,
@@ -45,5 +47,6 @@ __all__ = [
     "ReplayVenue",
     "RiskAverseQueue",
     "SampledLatency",
+    "latency_links",
     "local_clock_offset",
 ]

@@ -70,7 +70,6 @@ S_REQ_HEAD = 11
 S_REQ_COUNT = 12
 S_REP_HEAD = 13
 S_REP_COUNT = 14
-S_LAST_DELIVERY = 15
 S_OUT_REPORTS = 16
 S_OUT_TRADES = 17
 S_N_ACTIVE = 18
@@ -80,10 +79,9 @@ S_FINISHED = 21
 S_GROW_BOOK = 22
 S_GROW_INST = 23
 S_GROW_PRICE = 24
-S_LAT_MODE = 25
-S_LAT_RESPONSE = 26
-S_LAT_CURSOR = 27
-S_LAT_STEP = 28
+S_LAT_EMPTY = 25
+"""1 when a sampled latency link has used its last drawn response (`NEED_SAMPLES` before the next happening).
+(15 and 26-28 are free: the latency state is per link, in ``inst``.)"""
 S_QUEUE_MODEL = 29
 S_PARTIAL = 30
 S_HALF_SPAN = 31
@@ -168,6 +166,8 @@ ST_RESTING = 2
 ST_DONE = 3
 
 # -- requests in flight to the exchange: ring ``req[k, field]`` -------------------------------------------------
+# In arrival order, ties in the order sent: the venue appends a request, or with a latency link per instrument
+# inserts it behind those arriving no later (`ReplayVenue._send_on_link`); `run` takes the head.
 RQ_ARRIVAL = 0
 RQ_KIND = 1
 RQ_SLOT = 2
@@ -197,7 +197,8 @@ REPORT_ROW_SIZE = 11
 
 # -- reports: in flight (ring ``rep``) and delivered (``out_rep``) ----------------------------------------------
 # A report row of the venue protocol (`hft_core.venues.base`, P_TS..P_MAKER), then the kernel's own columns, which
-# stay behind on delivery: ``out_rep`` rows are the protocol's rows exactly.
+# stay behind on delivery: ``out_rep`` rows are the protocol's rows exactly. In delivery order, ties in the order
+# queued (`_report` inserts a report due before ones queued on a slower link ahead of them); `run` takes the head.
 PQ_SLOT = REPORT_ROW_SIZE
 PQ_TERMINAL = REPORT_ROW_SIZE + 1
 PQ_SIZE = REPORT_ROW_SIZE + 2
@@ -237,7 +238,25 @@ I_REF_MID2 = 20
 """bid + ask when the trigger last fired or was set, NONE before both sides were seen."""
 I_FIRED = 21
 """Bits fired since the venue last read them (it clears them)."""
-I_SIZE = 22
+I_LINK = 22
+"""The latency link of the instrument's requests and reports: the row of ``inst`` whose ``I_LAT_*`` columns hold it
+(0 for every instrument when one latency model serves them all; ``i`` when each has its own)."""
+I_LAT_MODE = 23
+"""Of a link: ``LAT_CONSTANT``, ``LAT_SAMPLED`` or ``LAT_RECORDED``."""
+I_LAT_RESPONSE = 24
+"""Of a constant link: its response latency (ns)."""
+I_LAT_START = 25
+I_LAT_END = 26
+"""Of a sampled or recorded link: its columns ``[start, end)`` of the latency table ``lat`` (sampled: row 1 holds
+the current block of draws; recorded: row 0 the times and row 1 the response latencies)."""
+I_LAT_CURSOR = 27
+"""Of a sampled link: the column of its next draw."""
+I_LAT_STEP = 28
+"""Of a recorded link: 1 to hold each sample until the next, 0 to interpolate linearly."""
+I_LAST_DELIVERY = 29
+"""Of a link: the delivery time of its latest response (NONE before the first): responses on one link never
+overtake each other."""
+I_SIZE = 30
 """``I_BUY_LOW``..``I_SELL_HIGH``: price range of our resting orders per side (NO_ASK/NO_BID when none), so a market
 event that cannot touch them skips the per-order work. ``I_TRIG``..``I_FIRED``: the strategy's trigger, the rules of
 `hft_core.venues.base.TriggerState` (`_trigger_row`, `_trigger_report`)."""
@@ -307,6 +326,7 @@ Q_POWER3_HBT = 7
 """The probabilistic models with hftbacktest's arithmetic (`hft_core.venues.replay.queue`): codes 5-7."""
 LAT_CONSTANT = 0
 LAT_SAMPLED = 1
+LAT_RECORDED = 2
 
 MAX_SWEEP_LEVELS = 1000
 """A liquidity-taking order walks at most this many non-empty price levels."""
@@ -719,22 +739,26 @@ def _l3_apply(st, levels, bmeta, hkeys, hvals, l3, l3_free, b, kind, i, side, x,
 # Reports and latency
 # =============================================================================================================
 @_helper
-def _response_latency(st, lat, t):  # type: ignore[no-untyped-def]
-    mode = st[S_LAT_MODE]
+def _response_latency(st, inst, lat, link, t):  # type: ignore[no-untyped-def]
+    """The response latency of link ``link`` for a response emitted at exchange time ``t`` (a draw, when sampled)."""
+    mode = inst[link, I_LAT_MODE]
     if mode == LAT_CONSTANT:
-        return st[S_LAT_RESPONSE]
+        return inst[link, I_LAT_RESPONSE]
     if mode == LAT_SAMPLED:
-        c = st[S_LAT_CURSOR]
-        st[S_LAT_CURSOR] = c + 1
+        c = inst[link, I_LAT_CURSOR]
+        inst[link, I_LAT_CURSOR] = c + 1
+        if c + 1 == inst[link, I_LAT_END]:
+            st[S_LAT_EMPTY] = 1
         return lat[1, c]
     ts = lat[0]
-    n = ts.shape[0]
-    if t <= ts[0]:
-        return lat[1, 0]
-    if t >= ts[n - 1]:
-        return lat[1, n - 1]
-    lo = 0
-    hi = n - 1
+    first = inst[link, I_LAT_START]
+    last = inst[link, I_LAT_END] - 1
+    if t <= ts[first]:
+        return lat[1, first]
+    if t >= ts[last]:
+        return lat[1, last]
+    lo = first
+    hi = last
     while hi - lo > 1:  # ts[lo] <= t < ts[hi]
         mid = (lo + hi) // 2
         if ts[mid] <= t:
@@ -742,7 +766,7 @@ def _response_latency(st, lat, t):  # type: ignore[no-untyped-def]
         else:
             hi = mid
     j = lo
-    if st[S_LAT_STEP] != 0:
+    if inst[link, I_LAT_STEP] != 0:
         return lat[1, j]
     v0 = lat[1, j]
     v1 = lat[1, j + 1]
@@ -750,25 +774,38 @@ def _response_latency(st, lat, t):  # type: ignore[no-untyped-def]
 
 
 @_helper
-def _delivery(st, lat, t):  # type: ignore[no-untyped-def]
-    """When the reports of the happening at exchange time ``t`` reach the strategy: one response (one latency
-    draw) per happening, never before an earlier response."""
+def _delivery(st, inst, lat, i, t):  # type: ignore[no-untyped-def]
+    """When the reports of the happening at exchange time ``t`` (on instrument ``i``: a happening concerns one) reach
+    the strategy: one response (one latency draw) per happening, never before an earlier response on its link."""
     delivery = st[S_HAP_DELIVERY]
     if delivery == NONE:
-        delivery = t + _response_latency(st, lat, t)
-        if delivery < st[S_LAST_DELIVERY]:
-            delivery = st[S_LAST_DELIVERY]
-        st[S_LAST_DELIVERY] = delivery
+        link = inst[i, I_LINK]
+        delivery = t + _response_latency(st, inst, lat, link, t)
+        if delivery < inst[link, I_LAST_DELIVERY]:
+            delivery = inst[link, I_LAST_DELIVERY]
+        inst[link, I_LAST_DELIVERY] = delivery
         st[S_HAP_DELIVERY] = delivery
     return delivery
 
 
 @_helper
-def _report(st, rep, lat, t, i, oid, status, reason, side, price, leaves, fill_qty, fill_price, maker, slot, terminal):  # type: ignore[no-untyped-def]
-    """Queue a report emitted at exchange time ``t``; every report of one happening shares one response."""
-    delivery = _delivery(st, lat, t)
+def _report(st, rep, lat, inst, t, i, oid, status, reason, side, price, leaves, fqty, fprice, maker, slot, terminal):  # type: ignore[no-untyped-def]
+    """Queue a report emitted at exchange time ``t``; every report of one happening shares one response. The ring
+    stays in delivery order, ties in the order queued: a report due before ones already queued (another link's,
+    faster) is inserted ahead of them."""
+    delivery = _delivery(st, inst, lat, i, t)
     cap = rep.shape[0]
-    k = (st[S_REP_HEAD] + st[S_REP_COUNT]) % cap
+    head = st[S_REP_HEAD]
+    j = st[S_REP_COUNT]
+    k = (head + j) % cap
+    while j > 0:
+        before = (head + j - 1) % cap
+        if rep[before, P_TS] <= delivery:
+            break
+        for field in range(PQ_SIZE):
+            rep[k, field] = rep[before, field]
+        k = before
+        j -= 1
     st[S_REP_COUNT] += 1
     rep[k, P_TS] = delivery
     rep[k, P_INST] = i
@@ -778,8 +815,8 @@ def _report(st, rep, lat, t, i, oid, status, reason, side, price, leaves, fill_q
     rep[k, P_SIDE] = side
     rep[k, P_PRICE] = price
     rep[k, P_LEAVES] = leaves
-    rep[k, P_FILL_QTY] = fill_qty
-    rep[k, P_FILL_PRICE] = fill_price
+    rep[k, P_FILL_QTY] = fqty
+    rep[k, P_FILL_PRICE] = fprice
     rep[k, P_MAKER] = 1 if maker else 0
     rep[k, PQ_SLOT] = slot
     rep[k, PQ_TERMINAL] = 1 if terminal else 0
@@ -798,6 +835,7 @@ def _fill(st, rep, lat, ord_i, inst, s, qty, price, maker, t):  # type: ignore[n
         st,
         rep,
         lat,
+        inst,
         t,
         ord_i[s, O_INST],
         ord_i[s, O_ID],
@@ -815,11 +853,12 @@ def _fill(st, rep, lat, ord_i, inst, s, qty, price, maker, t):  # type: ignore[n
 
 
 @_helper
-def _simple_report(st, rep, lat, ord_i, s, status, reason, t, terminal):  # type: ignore[no-untyped-def]
+def _simple_report(st, rep, lat, inst, ord_i, s, status, reason, t, terminal):  # type: ignore[no-untyped-def]
     _report(
         st,
         rep,
         lat,
+        inst,
         t,
         ord_i[s, O_INST],
         ord_i[s, O_ID],
@@ -1259,14 +1298,14 @@ def _new_order(st, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, s, t):  
         reason = RJ_POST_ONLY_WOULD_CROSS
     if reason != RJ_NONE:
         ord_i[s, O_STATE] = ST_DONE
-        _simple_report(st, rep, lat, ord_i, s, OS_REJECTED, reason, t, True)
+        _simple_report(st, rep, lat, inst, ord_i, s, OS_REJECTED, reason, t, True)
         return
     if st[S_ACKS] != 0:
-        _simple_report(st, rep, lat, ord_i, s, OS_ACCEPTED, RJ_NONE, t, False)
+        _simple_report(st, rep, lat, inst, ord_i, s, OS_ACCEPTED, RJ_NONE, t, False)
     else:
         # Left out, but timed as if sent (the same latency draw, the same ordering floor for later responses), so
         # every other report is exactly as it would have been.
-        ord_i[s, O_ACK_TS] = _delivery(st, lat, t)
+        ord_i[s, O_ACK_TS] = _delivery(st, inst, lat, i, t)
     if typ in (OT_LIMIT, OT_POST_ONLY):
         if typ == OT_LIMIT and _crosses(bmeta, i, side, p):
             _sweep(st, levels, bmeta, rep, lat, ord_i, inst, s, True, p, t)
@@ -1275,12 +1314,12 @@ def _new_order(st, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, s, t):  
         return
     if typ == OT_FOK and _available(levels, bmeta, i, side, True, p, ord_i[s, O_LEAVES]) < ord_i[s, O_LEAVES]:
         ord_i[s, O_STATE] = ST_DONE
-        _simple_report(st, rep, lat, ord_i, s, OS_EXPIRED, RJ_FOK_UNFILLABLE, t, True)
+        _simple_report(st, rep, lat, inst, ord_i, s, OS_EXPIRED, RJ_FOK_UNFILLABLE, t, True)
         return
     _sweep(st, levels, bmeta, rep, lat, ord_i, inst, s, typ != OT_MARKET, p, t)
     if ord_i[s, O_LEAVES] > 0:
         ord_i[s, O_STATE] = ST_DONE
-        _simple_report(st, rep, lat, ord_i, s, OS_EXPIRED, RJ_IOC_REMAINDER, t, True)
+        _simple_report(st, rep, lat, inst, ord_i, s, OS_EXPIRED, RJ_IOC_REMAINDER, t, True)
 
 
 @_helper
@@ -1296,14 +1335,15 @@ def _arrival(st, levels, bmeta, ord_i, ord_f, active, req, rep, lat, inst, t):  
         return
     live = s >= 0 and ord_i[s, O_ID] == oid and ord_i[s, O_STATE] == ST_RESTING
     if not live:
-        _report(st, rep, lat, t, req[k, RQ_INST], oid, OS_REJECTED, RJ_UNKNOWN_ORDER, 0, 0, 0, 0, 0, False, -1, False)
+        i = req[k, RQ_INST]
+        _report(st, rep, lat, inst, t, i, oid, OS_REJECTED, RJ_UNKNOWN_ORDER, 0, 0, 0, 0, 0, False, -1, False)
         return
     i = ord_i[s, O_INST]
     if kind == REQ_CANCEL:
         ord_i[s, O_STATE] = ST_DONE
         inst[i, I_RESTING] -= 1
         _remove_active(st, ord_i, active, inst, s)
-        _simple_report(st, rep, lat, ord_i, s, OS_CANCELLED, RJ_REQUESTED, t, True)
+        _simple_report(st, rep, lat, inst, ord_i, s, OS_CANCELLED, RJ_REQUESTED, t, True)
         return
     new_price = req[k, RQ_PRICE]
     new_qty = req[k, RQ_QTY]
@@ -1313,6 +1353,7 @@ def _arrival(st, levels, bmeta, ord_i, ord_f, active, req, rep, lat, inst, t):  
             st,
             rep,
             lat,
+            inst,
             t,
             i,
             oid,
@@ -1334,6 +1375,7 @@ def _arrival(st, levels, bmeta, ord_i, ord_f, active, req, rep, lat, inst, t):  
             st,
             rep,
             lat,
+            inst,
             t,
             i,
             oid,
@@ -1352,7 +1394,7 @@ def _arrival(st, levels, bmeta, ord_i, ord_f, active, req, rep, lat, inst, t):  
     requeue = crosses or new_price != ord_i[s, O_PRICE] or new_qty > ord_i[s, O_LEAVES]
     ord_i[s, O_PRICE] = new_price
     ord_i[s, O_LEAVES] = new_qty
-    _simple_report(st, rep, lat, ord_i, s, OS_MODIFIED, RJ_NONE, t, False)
+    _simple_report(st, rep, lat, inst, ord_i, s, OS_MODIFIED, RJ_NONE, t, False)
     if not requeue:
         return
     inst[i, I_RESTING] -= 1
@@ -2013,7 +2055,7 @@ def run(  # type: ignore[no-untyped-def]
             and not skip_fast
             and not data_done
             and st[S_OUT_TRADES] < out_trd_cap
-            and (st[S_LAT_MODE] != LAT_SAMPLED or st[S_LAT_CURSOR] < lat.shape[1])
+            and st[S_LAT_EMPTY] == 0
             and rep.shape[0] - st[S_REP_COUNT] >= REPORT_HEADROOM + st[S_N_ACTIVE]
         ):
             # Only market rows are due: apply them in runs, up to the first other happening (a request arrives
@@ -2053,7 +2095,7 @@ def run(  # type: ignore[no-untyped-def]
 
         skip_fast = False
         if what == 1 or what == 2:
-            if st[S_LAT_MODE] == LAT_SAMPLED and st[S_LAT_CURSOR] >= lat.shape[1]:
+            if st[S_LAT_EMPTY] != 0:
                 status = NEED_SAMPLES
                 break
             if rep.shape[0] - st[S_REP_COUNT] < REPORT_HEADROOM + st[S_N_ACTIVE]:

@@ -20,7 +20,7 @@ from hft_core.events import EventKind, Events, iter_chunks
 from hft_core.instruments import Instrument
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
 from hft_core.venues.base import Advance, PublicTrade, Report, TopOfBook, TriggerSpec, TriggerState, Watch
-from hft_core.venues.replay.latency import ConstantLatency, LatencyModel
+from hft_core.venues.replay.latency import ConstantLatency, LatencyModel, latency_links
 from hft_core.venues.replay.queue import L3FifoQueue, QueueModel, RiskAverseQueue, hftbacktest_fill_lots
 from hft_core.venues.replay.venue import DEFAULT_BOOK_SPAN_TICKS, DEFAULT_CHUNK_SIZE, validate_chunk
 
@@ -106,6 +106,8 @@ class _L3Order:
 @dataclass(slots=True)
 class _Request:
     arrival: int
+    sent: int
+    """Its number in the order of sending (ties between links' arrivals go to the earlier sent)."""
     kind: str
     order_id: int
     instrument: int
@@ -122,7 +124,7 @@ class ReferenceReplayVenue:
         data: Events | Iterable[Events],
         instruments: Sequence[Instrument],
         *,
-        latency: LatencyModel | None = None,
+        latency: LatencyModel | Sequence[LatencyModel] | None = None,
         queue_model: QueueModel | None = None,
         partial_fills: bool = True,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
@@ -136,7 +138,11 @@ class ReferenceReplayVenue:
         self.queue_model = queue_model if queue_model is not None else RiskAverseQueue()
         self.partial_fills = partial_fills
         self._half_span = book_span_ticks // 2
-        self._sampler = (latency if latency is not None else ConstantLatency()).sampler()
+        given = tuple(latency) if isinstance(latency, Sequence) else latency if latency is not None else None
+        links = latency_links(given if given is not None else ConstantLatency(), len(self._instruments))
+        self._samplers = [model.sampler() for model in links]
+        self._link = [0 if len(links) == 1 else i for i in range(len(self._instruments))]
+        """The link of each instrument: the one model's for all, or its own."""
         chunks = iter_chunks(data, chunk_size) if isinstance(data, np.ndarray) else data
         self._rows: list[tuple[int, int, int, int, int, int, int, int]] = []
         first_row = 0
@@ -157,11 +163,15 @@ class ReferenceReplayVenue:
         self._seq = 0
         self._orders: dict[int, _Order] = {}
         self._active: list[_Order] = []
-        self._requests: deque[_Request] = deque()
-        self._last_arrival: int | None = None
-        self._in_flight: deque[tuple[int, Report, _Order | None]] = deque()  # (time, report, the order it closes)
+        # Per link: the requests on their way to the exchange, and the reports on their way back as (time, number
+        # in the order emitted, report, the order it closes), each in order; the next is the earliest link head.
+        self._requests: list[deque[_Request]] = [deque() for _ in links]
+        self._last_arrival: list[int | None] = [None] * len(links)
+        self._sent = 0
+        self._in_flight: list[deque[tuple[int, int, Report, _Order | None]]] = [deque() for _ in links]
+        self._emitted = 0
         self._acks = True
-        self._last_delivery: int | None = None
+        self._last_delivery: list[int | None] = [None] * len(links)
         self._delivery: int | None = None
         self._seen: list[tuple[int | None, int, int | None, int]] = [(None, 0, None, 0)] * n
         self._finished = False
@@ -228,11 +238,14 @@ class ReferenceReplayVenue:
     def _send(
         self, now: int, kind: str, order_id: int, instrument: int, price: int, qty: int, order: _Order | None
     ) -> None:
-        arrival = now + self._sampler.entry(now)
-        if self._last_arrival is not None and arrival < self._last_arrival:
-            arrival = self._last_arrival
-        self._last_arrival = arrival
-        self._requests.append(_Request(arrival, kind, order_id, instrument, price, qty, order))
+        link = self._link[instrument]
+        arrival = now + self._samplers[link].entry(now)
+        last = self._last_arrival[link]
+        if last is not None and arrival < last:
+            arrival = last
+        self._last_arrival[link] = arrival
+        self._sent += 1
+        self._requests[link].append(_Request(arrival, self._sent, kind, order_id, instrument, price, qty, order))
 
     def set_trigger(self, instrument: int, spec: TriggerSpec | None) -> None:
         """`ReplayVenue.set_trigger`: the trigger's rules as `TriggerState` states them."""
@@ -261,13 +274,15 @@ class ReferenceReplayVenue:
         while True:
             limit = until if stop_at is None or stop_at > until else stop_at
             candidates: list[tuple[int, int]] = []
-            if self._requests:
-                candidates.append((self._requests[0].arrival, 1))
+            request = min((q[0] for q in self._requests if q), key=lambda r: (r.arrival, r.sent), default=None)
+            if request is not None:
+                candidates.append((request.arrival, 1))
             if self._ex_pos < len(self._rows):
                 exch_ts = self._rows[self._ex_pos][0]
                 candidates.append((exch_ts if self._ex_time is None else max(exch_ts, self._ex_time), 2))
-            if self._in_flight:
-                candidates.append((self._in_flight[0][0], 3))
+            due = min((q for q in self._in_flight if q), key=lambda q: q[0][:2], default=None)
+            if due is not None:
+                candidates.append((due[0][0], 3))
             data_done = self._lo_pos >= len(self._rows)
             if not data_done:
                 local_ts = self._rows[self._lo_pos][1]
@@ -286,14 +301,17 @@ class ReferenceReplayVenue:
             self._now = t
             if what == 1:
                 self._delivery = None
-                self._arrival(self._requests.popleft(), t)
+                assert request is not None
+                self._requests[self._link[request.instrument]].popleft()
+                self._arrival(request, t)
             elif what == 2:
                 self._delivery = None
                 self._exchange_event(self._rows[self._ex_pos], t)
                 self._ex_time = t
                 self._ex_pos += 1
             elif what == 3:
-                _, report, closes = self._in_flight.popleft()
+                assert due is not None
+                _, _, report, closes = due.popleft()
                 reports.append(report)
                 if closes is not None:
                     closes.closed = True
@@ -363,7 +381,9 @@ class ReferenceReplayVenue:
         maker: bool = False,
         terminal: bool = False,
     ) -> None:
-        delivery = self._delivery_time(t)
+        concerned = order if order is not None else request
+        assert concerned is not None
+        delivery = self._delivery_time(t, concerned.instrument)
         if order is not None:
             report = Report(
                 delivery,
@@ -381,16 +401,20 @@ class ReferenceReplayVenue:
         else:
             assert request is not None
             report = Report(delivery, request.instrument, request.order_id, status, reason, 0, 0, 0)
-        self._in_flight.append((delivery, report, order if terminal else None))
+        self._emitted += 1
+        link = self._link[report.instrument]
+        self._in_flight[link].append((delivery, self._emitted, report, order if terminal else None))
 
-    def _delivery_time(self, t: int) -> int:
-        """When the reports of the happening at exchange time ``t`` reach the strategy (one response per happening,
-        never before an earlier one)."""
+    def _delivery_time(self, t: int, instrument: int) -> int:
+        """When the reports of the happening at exchange time ``t`` (on ``instrument``) reach the strategy (one
+        response per happening, never before an earlier one on its link)."""
         if self._delivery is None:
-            delivery = t + self._sampler.response(t)
-            if self._last_delivery is not None and delivery < self._last_delivery:
-                delivery = self._last_delivery
-            self._last_delivery = self._delivery = delivery
+            link = self._link[instrument]
+            delivery = t + self._samplers[link].response(t)
+            last = self._last_delivery[link]
+            if last is not None and delivery < last:
+                delivery = last
+            self._last_delivery[link] = self._delivery = delivery
         return self._delivery
 
     def _fill(self, order: _Order, qty: int, price: int, maker: bool, t: int) -> None:
@@ -490,7 +514,8 @@ class ReferenceReplayVenue:
         if self._acks:
             self._emit(t, order, OrderStatus.ACCEPTED)
         else:
-            order.ack_ts = self._delivery_time(t)  # left out, but timed (and its latency drawn) as if sent
+            # left out, but timed (and its latency drawn) as if sent
+            order.ack_ts = self._delivery_time(t, order.instrument)
         kind = order.order_type
         if kind in (OrderType.LIMIT, OrderType.POST_ONLY):
             if kind == OrderType.LIMIT and self._crosses(order.instrument, order.side, order.price):

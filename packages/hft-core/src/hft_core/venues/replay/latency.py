@@ -11,8 +11,10 @@ emits at exchange time ``T`` reaches the strategy at ``T + response``. Three mod
   (entry) and at the response's exchange time (response), linearly interpolated or stepped.
 
 Models are frozen configuration. A venue asks each for a fresh `LatencySampler` (its running state), so two
-venues given the same model see the same latencies. Requests and responses travel over one ordered session:
-the venue never lets a later request overtake an earlier one, or a later response an earlier one.
+venues given the same model see the same latencies. Requests and responses travel over ordered links: one model
+is one link for every instrument, a model per instrument (`latency_links`) one link per instrument (a venue each,
+as in a replay of two exchanges' captures). On a link the venue never lets a later request overtake an earlier
+one, or a later response an earlier one; links are independent of each other.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ __all__ = [
     "Lognormal",
     "RecordedLatency",
     "SampledLatency",
+    "latency_links",
 ]
 
 # Kernel codes for how response latencies are produced.
@@ -143,8 +146,9 @@ class LatencySampler:
             self.table = np.zeros((2, 1), dtype=np.int64)
         elif isinstance(model, SampledLatency):
             self.mode = MODE_SAMPLED
-            self._entry_rng = np.random.default_rng([model.seed, 0])
-            self._response_rng = np.random.default_rng([model.seed, 1])
+            extra = [model.stream] if model.stream else []
+            self._entry_rng = np.random.default_rng([model.seed, 0, *extra])
+            self._response_rng = np.random.default_rng([model.seed, 1, *extra])
             self.table = np.zeros((2, SAMPLE_BLOCK), dtype=np.int64)
             self.refill()
         else:
@@ -221,11 +225,21 @@ class ConstantLatency:
 
 @dataclass(frozen=True, slots=True)
 class SampledLatency:
-    """Entry and response latencies drawn independently from ``entry`` and ``response``, seeded by ``seed``."""
+    """Entry and response latencies drawn independently from ``entry`` and ``response``, seeded by ``seed``.
+
+    The draws come from numpy generators seeded ``[seed, 0]`` (entry) and ``[seed, 1]`` (response); a nonzero
+    ``stream`` appends itself to both seeds, so the links of one venue (one model per instrument, one seed) draw
+    independent latencies.
+    """
 
     entry: LatencyDistribution
     response: LatencyDistribution
     seed: int = 0
+    stream: int = 0
+
+    def __post_init__(self) -> None:
+        if self.stream < 0:
+            raise ValueError(f"stream must be >= 0, got {self.stream}")
 
     def sampler(self) -> LatencySampler:
         return LatencySampler(self)
@@ -273,3 +287,18 @@ class RecordedLatency:
 
 
 LatencyModel = ConstantLatency | SampledLatency | RecordedLatency
+
+
+def latency_links(latency: LatencyModel | tuple[LatencyModel, ...], instruments: int) -> tuple[LatencyModel, ...]:
+    """The model of each link of a venue with ``instruments`` instruments: ``latency`` itself, one link that every
+    instrument shares, or a tuple of one model per instrument (instrument ``i``'s link ``i``)."""
+    if not isinstance(latency, tuple):
+        return (latency,)
+    if len(latency) != instruments:
+        raise ValueError(
+            f"latency: {len(latency)} models for {instruments} instrument(s); give one model, or one per instrument"
+        )
+    for index, model in enumerate(latency):
+        if not isinstance(model, ConstantLatency | SampledLatency | RecordedLatency):
+            raise TypeError(f"latency[{index}]: expected a latency model, got {type(model).__name__}")
+    return latency

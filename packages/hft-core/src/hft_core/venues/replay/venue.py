@@ -40,7 +40,7 @@ from hft_core.venues.base import (
     Watch,
 )
 from hft_core.venues.replay import _kernel as k
-from hft_core.venues.replay.latency import ConstantLatency, LatencyModel, LatencySampler
+from hft_core.venues.replay.latency import ConstantLatency, LatencyModel, LatencySampler, latency_links
 from hft_core.venues.replay.queue import QueueModel, RiskAverseQueue
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "ReplayVenue", "local_clock_offset", "validate_chunk"]
@@ -152,8 +152,10 @@ class ReplayVenue:
 
     ``data`` holds `hft_core.events.EVENT_DTYPE` rows whose ``instrument`` field indexes ``instruments``, in
     exchange-time order (rows out of order are applied at the running maximum of their timestamps).
-    ``latency`` is the order entry/response model; feed latency comes from the data (``local_ts − exch_ts``,
-    after adding ``local_offset_ns`` to every ``local_ts``). ``queue_model`` estimates queue positions;
+    ``latency`` is the order entry/response model: one for every instrument (one ordered session), or a sequence of
+    one model per instrument (each instrument its own link: its requests and reports keep their order, the links
+    are independent); feed latency comes from the data (``local_ts − exch_ts``, after adding ``local_offset_ns`` to
+    every ``local_ts``). ``queue_model`` estimates queue positions;
     ``partial_fills=False`` fills a resting order completely as soon as a trade reaches it.
     ``book_span_ticks`` bounds the price range kept per book (levels further than half of it from the centre
     are ignored). ``total_events`` sizes `progress` when ``data`` is an iterator of unknown length.
@@ -169,7 +171,7 @@ class ReplayVenue:
         data: Events | Iterable[Events],
         instruments: Sequence[Instrument],
         *,
-        latency: LatencyModel | None = None,
+        latency: LatencyModel | Sequence[LatencyModel] | None = None,
         queue_model: QueueModel | None = None,
         partial_fills: bool = True,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
@@ -193,7 +195,10 @@ class ReplayVenue:
         """Where each file's instrument (grid, fees) came from, by file (set by `hft_core.venues.recorded`)."""
         self.clock_offset_ns = 0
         """What was added to the recorded local times (a lagging feed clock; set by `hft_core.venues.recorded`)."""
-        self.latency: LatencyModel = latency if latency is not None else ConstantLatency()
+        self.latency: LatencyModel | tuple[LatencyModel, ...] = (
+            tuple(latency) if isinstance(latency, Sequence) else latency if latency is not None else ConstantLatency()
+        )
+        links = latency_links(self.latency, len(self._instruments))
         self.queue_model: QueueModel = queue_model if queue_model is not None else RiskAverseQueue()
         self.partial_fills = partial_fills
         self.local_offset_ns = int(local_offset_ns)
@@ -211,8 +216,13 @@ class ReplayVenue:
         """The kernel's buffer is the caller's array, checked up to ``S_BUF_LEN`` (`_check_more` goes on)."""
         self._rows_read = 0
         self._started = False
-        self._sampler: LatencySampler = self.latency.sampler()
-        self._constant_entry = self.latency.entry_ns if isinstance(self.latency, ConstantLatency) else None
+        self._samplers: tuple[LatencySampler, ...] = tuple(model.sampler() for model in links)
+        self._sampler = self._samplers[0]
+        self._constant_entry = links[0].entry_ns if isinstance(links[0], ConstantLatency) else None
+        self._per_link = len(links) > 1
+        """Each instrument has its own link (a latency model per instrument): `_send_on_link` queues requests."""
+        self._link_arrival = [k.NONE] * len(links)
+        """The arrival time of each link's latest request (`_send_on_link`)."""
 
         n = len(self._instruments)
         st = np.zeros(k.S_SIZE, dtype=np.int64)
@@ -221,11 +231,7 @@ class ReplayVenue:
         st[k.S_ACKS] = 1
         st[k.S_EX_TIME] = k.NONE
         st[k.S_LO_TIME] = k.NONE
-        st[k.S_LAST_DELIVERY] = k.NONE
         st[k.S_HAP_DELIVERY] = k.NONE
-        st[k.S_LAT_MODE] = self._sampler.mode
-        st[k.S_LAT_RESPONSE] = self._sampler.constant_response
-        st[k.S_LAT_STEP] = 1 if self._sampler.step else 0
         st[k.S_QUEUE_MODEL] = self.queue_model.code
         st[k.S_PARTIAL] = 1 if partial_fills else 0
         st[k.S_HALF_SPAN] = self.book_span_ticks // 2
@@ -272,6 +278,7 @@ class ReplayVenue:
         inst[:, k.I_SELL_HIGH] = k.NO_BID
         self._inst = inst
         self._inst_flat = _flat(inst)
+        self._lat = _latency_table(self._samplers, inst)
         self._fired_at = range(k.I_FIRED, n * k.I_SIZE, k.I_SIZE)
         """Where each instrument's ``I_FIRED`` lies in ``_inst_flat``."""
         self._watch: Watch | None = None
@@ -436,8 +443,7 @@ class ReplayVenue:
             elif status == k.NEED_GROW:
                 self._grow_book(int(st[k.S_GROW_BOOK]), int(st[k.S_GROW_INST]), int(st[k.S_GROW_PRICE]))
             elif status == k.NEED_SAMPLES:
-                self._sampler.refill()
-                st[k.S_LAT_CURSOR] = 0
+                self._refill_latencies()
             elif status == k.NEED_REPORT_ROOM:
                 self._rep = _grow_ring(self._rep, st, k.S_REP_HEAD, k.S_REP_COUNT)
             elif status == k.OUTPUT_FULL:
@@ -584,7 +590,7 @@ class ReplayVenue:
             self._out_rep,
             self._out_trd,
             self._inst,
-            self._sampler.table,
+            self._lat,
             self._hkeys,
             self._hvals,
             self._l3,
@@ -623,6 +629,9 @@ class ReplayVenue:
     def _send(self, now: int, kind: int, slot: int, order_id: int, instrument: int, price: int, qty: int) -> None:
         """Queue a request for the kernel, arriving at the exchange after the entry latency (never before the
         previous one: requests keep their order)."""
+        if self._per_link:
+            self._send_on_link(now, kind, slot, order_id, instrument, price, qty)
+            return
         stv = self._stv
         entry = self._constant_entry
         arrival = now + (entry if entry is not None else self._sampler.entry(now))
@@ -645,6 +654,54 @@ class ReplayVenue:
             qty,
         )
         stv[_S_REQ_COUNT] = count + 1
+
+    def _send_on_link(
+        self, now: int, kind: int, slot: int, order_id: int, instrument: int, price: int, qty: int
+    ) -> None:
+        """`_send` with a link per instrument: never before the previous request on the same link; the ring stays
+        in arrival order (ties in the order sent), so a request may pass earlier ones on a slower link."""
+        link: int = self._inst_flat[instrument * _I_SIZE + k.I_LINK]
+        arrival = now + self._samplers[link].entry(now)
+        if arrival < self._link_arrival[link]:
+            arrival = self._link_arrival[link]
+        self._link_arrival[link] = arrival
+        stv = self._stv
+        count = stv[_S_REQ_COUNT]
+        size = self._req_rows
+        if count == size:
+            size = self._grow_requests()
+        head = stv[_S_REQ_HEAD]
+        req = self._req
+        place = count
+        if count and req[(head + count - 1) % size, k.RQ_ARRIVAL] > arrival:
+            # behind the last request arriving no later (the ring is sorted): the later ones move one row back
+            rows = (head + np.arange(count)) % size
+            place = int(np.searchsorted(req[rows, k.RQ_ARRIVAL], arrival, side="right"))
+            later = rows[place:]
+            req[(later + 1) % size] = req[later]
+        _write_request(
+            self._req_flat,
+            (head + place) % size * _REQUEST_BYTES,
+            arrival,
+            kind,
+            slot,
+            order_id,
+            instrument,
+            price,
+            qty,
+        )
+        stv[_S_REQ_COUNT] = count + 1
+
+    def _refill_latencies(self) -> None:
+        """Draw the next block of response latencies of every sampled link that has used its block."""
+        inst = self._inst
+        for link, sampler in enumerate(self._samplers):
+            start = int(inst[link, k.I_LAT_START])
+            if sampler.mode == k.LAT_SAMPLED and inst[link, k.I_LAT_CURSOR] == inst[link, k.I_LAT_END]:
+                sampler.refill()
+                self._lat[1, start : int(inst[link, k.I_LAT_END])] = sampler.table[1]
+                inst[link, k.I_LAT_CURSOR] = start
+        self._st[k.S_LAT_EMPTY] = 0
 
     def _grow_requests(self) -> int:
         """Double the request ring (it is full); returns its new number of rows."""
@@ -931,6 +988,27 @@ def _side_levels(
         near = far - 1 if side > 0 else far
         width *= 4
     return found
+
+
+def _latency_table(samplers: Sequence[LatencySampler], inst: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The kernel's latency table (each sampled or recorded link's columns side by side), and each link's
+    ``I_LAT_*`` columns in ``inst`` (link ``j`` in row ``j``); every instrument's ``I_LINK``."""
+    links = len(samplers)
+    inst[:, k.I_LINK] = 0 if links == 1 else np.arange(len(inst))
+    widths = [0 if s.mode == k.LAT_CONSTANT else s.table.shape[1] for s in samplers]
+    table = np.zeros((2, max(1, sum(widths))), dtype=np.int64)
+    start = 0
+    for link, (sampler, width) in enumerate(zip(samplers, widths, strict=True)):
+        row = inst[link]
+        row[k.I_LAT_MODE] = sampler.mode
+        row[k.I_LAT_RESPONSE] = sampler.constant_response
+        row[k.I_LAT_START] = row[k.I_LAT_CURSOR] = start
+        row[k.I_LAT_END] = start + width
+        row[k.I_LAT_STEP] = 1 if sampler.step else 0
+        row[k.I_LAST_DELIVERY] = k.NONE
+        table[:, start : start + width] = sampler.table
+        start += width
+    return table
 
 
 def _compiled_entry(dispatcher: Any, args: tuple[Any, ...]) -> Callable[..., int]:
