@@ -28,6 +28,9 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from hft_core.venues.simulated import latency as _latency
+from hft_core.venues.simulated import participants as _participants
+from hft_core.venues.simulated._kcache import key_on_sources
 from hft_core.venues.simulated.latency import _LOGNORMAL_SIGMA, _MAX_NS, _STANDARD_NORMAL, JITTER_KINDS
 from hft_core.venues.simulated.participants import _NS_PER_S
 
@@ -315,3 +318,7 @@ def link_arrival(state: StateArray, t: int, base_ns: int, jitter_ns: int, kind: 
     if arrival < last:
         arrival = last
     return arrival, arrival
+
+
+# the draws read constants of these files (frozen into the cached machine code): an edit of one recompiles
+key_on_sources(__name__, _latency, _participants)
