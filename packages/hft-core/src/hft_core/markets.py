@@ -100,6 +100,13 @@ Volatility = Annotated[
 ]
 FairStepMs = Annotated[int, Knob("fair-value path resolution", unit="ms", ge=1, le=60_000)]
 Record = Annotated[bool, Knob("keep the public feed for SimulatedVenue.recorded_market_data")]
+Compiled = Annotated[
+    bool,
+    Knob(
+        "run the market in compiled code: the same run as the Python market to the draw, 4-12x faster through the "
+        "engine; its first use on a machine compiles for minutes (cached after); no strategy triggers or message log"
+    ),
+]
 MarketLabel = Annotated[
     str, Knob("what this market is (e.g. the capture it was calibrated to): added to the venue name in run summaries")
 ]
@@ -279,6 +286,7 @@ class MarketConfig(Config):
     value_size_max: ValueSizeMax = 10
     value_latency_ns: ValueLatencyNs = 100_000
     record: Record = False
+    compiled: Compiled = False
     market_label: MarketLabel = ""
 
     def validate(self) -> None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from hft_core.events import BUY, SELL
 from hft_core.matching import OrderInfo, OrderType
@@ -43,6 +44,7 @@ __all__ = [
     "ParticipantSpec",
     "QuotingMaker",
     "ValueTrader",
+    "hawkes_arrivals",
 ]
 
 _NS_PER_S = 1_000_000_000
@@ -330,6 +332,32 @@ class NoiseTaker(ParticipantSpec):
         return _NoiseTakerAgent(self, market, owner, rng)
 
 
+def hawkes_arrivals(
+    spec: NoiseTaker, rng: random.Random, t0: int, end: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """A Hawkes noise taker's whole arrival path, from one draw of ``rng``: offsets from ``t0`` (ns) and sides.
+
+    The compiled simulated market (`hft_core.venues.simulated.compiled`) takes the same path as the agent here.
+    """
+    # Imported here: hft_core.flow pulls in numba and scipy, which the default (Poisson) market does not need.
+    from hft_core.flow.hawkes import MultivariateHawkes
+
+    beta = spec.hawkes_decay
+    baseline = spec.rate * (1.0 - spec.hawkes_branching)
+    own = spec.hawkes_branching * (1.0 - spec.hawkes_cross) * beta
+    other = spec.hawkes_branching * spec.hawkes_cross * beta
+    model = MultivariateHawkes(
+        [baseline * spec.buy_probability, baseline * (1.0 - spec.buy_probability)],
+        np.array([[own, other], [other, own]]),
+        beta,
+    )
+    horizon_s = max((end - t0) / _NS_PER_S, 1e-9)
+    events = model.simulate(horizon_s, seed=int(rng.random() * 2**53))
+    offsets = (events.times * _NS_PER_S).astype(np.int64)
+    sides = np.where(events.marks == 0, BUY, SELL).astype(np.int64)
+    return offsets, sides
+
+
 class _NoiseTakerAgent:
     __slots__ = ("_market", "_owner", "_rng", "_spec")
 
@@ -344,23 +372,8 @@ class _NoiseTakerAgent:
         if spec.hawkes_branching == 0.0:
             self._market.schedule(t0 + _waiting_ns(self._rng, spec.rate), self._poisson_arrival)
             return
-        # Imported here: hft_core.flow pulls in numba and scipy, which the default (Poisson) market does not need.
-        from hft_core.flow.hawkes import MultivariateHawkes
-
-        beta = spec.hawkes_decay
-        baseline = spec.rate * (1.0 - spec.hawkes_branching)
-        own = spec.hawkes_branching * (1.0 - spec.hawkes_cross) * beta
-        other = spec.hawkes_branching * spec.hawkes_cross * beta
-        model = MultivariateHawkes(
-            [baseline * spec.buy_probability, baseline * (1.0 - spec.buy_probability)],
-            np.array([[own, other], [other, own]]),
-            beta,
-        )
-        horizon_s = max((end - t0) / _NS_PER_S, 1e-9)
-        events = model.simulate(horizon_s, seed=int(self._rng.random() * 2**53))
-        offsets = (events.times * _NS_PER_S).astype(np.int64).tolist()
-        sides = np.where(events.marks == 0, BUY, SELL).tolist()
-        arrivals = deque(zip(offsets, sides, strict=True))
+        offsets, sides = hawkes_arrivals(spec, self._rng, t0, end)
+        arrivals = deque(zip(offsets.tolist(), sides.tolist(), strict=True))
         if arrivals:
             offset, _ = arrivals[0]
             self._market.schedule(t0 + 1 + offset, self._hawkes_arrival, (t0, arrivals))

@@ -236,11 +236,20 @@ def _gbm(seed: int, duration_s: float, v: Values) -> GbmFairValues:
     )
 
 
+def _venue_class(v: Values) -> type[SimulatedVenue]:
+    """The Python venue, or with the ``compiled`` knob its compiled twin (imported only then: it loads numba)."""
+    if not v.get("compiled", False):
+        return SimulatedVenue
+    from hft_core.venues.simulated.compiled import CompiledSimulatedVenue
+
+    return CompiledSimulatedVenue
+
+
 # -- the scenarios --------------------------------------------------------------------------------------------
 def _single(name: str, seed: int, duration_s: float, v: Values) -> SimulatedVenue:
     venue = VenueSpec("sim", strategy_latency(v), int(v["message_service_ns"]))
     market = MarketSpec(_instrument("SIM", "sim", v), market_participants(v))
-    return SimulatedVenue(
+    return _venue_class(v)(
         [market],
         [venue],
         _gbm(seed, duration_s, v),
@@ -290,7 +299,7 @@ def build_cointegrated_pair(seed: int, duration_s: float, v: Values) -> Simulate
         MarketSpec(_instrument("SIMA", "sim", v), market_participants(v), fair_value=0),
         MarketSpec(_instrument("SIMB", "sim", v), market_participants(v), fair_value=1),
     ]
-    return SimulatedVenue(
+    return _venue_class(v)(
         markets,
         [venue],
         fair_values,
@@ -342,7 +351,7 @@ def build_two_venue_market(
         MarketSpec(_instrument(fast_symbol, "fast", v, base), fast),
         MarketSpec(_instrument(slow_symbol, "slow", v, base), slow, fair_delay_ns=int(v["slow_fair_delay_ns"])),
     ]
-    return SimulatedVenue(
+    return _venue_class(v)(
         markets,
         venues,
         _gbm(seed, duration_s, v),
