@@ -7,9 +7,12 @@ Usage: python benchmarks/latency_arb_perf.py [--events 1000000] [--sim-seconds 1
    lag grid (±100 ms every 1 ms): the wall time of the estimate alone (no bootstrap) and with the default
    200-draw block bootstrap, and the lag found. Target: under 5 s.
 2. The default ``latency-race`` market (two venues, racers) through the engine (`hft_core.backtest`) with a
-   strategy that only subscribes to both books, for ``--sim-seconds`` of market time: engine messages (orders,
-   cancels, modifies processed on both venues), feed rows (the public market data of both) and both per wall
-   second. Target: 1M events/s. The simulated venue runs Python per message (docs/simulated-market.md).
+   strategy that only subscribes to both books (it wakes at every change of either top of book), for
+   ``--sim-seconds`` of market time, on the Python market and on the compiled one (``compiled=true``), each after
+   a one-second warm-up run in the same process: engine messages (orders, cancels, modifies processed on both
+   venues), feed rows (the public market data of both) and both per wall second. Target: 1M events/s.
+   `benchmarks/sim_market_perf.py` compares the two markets over a range of markets and decision rates, in
+   alternated processes; this is one cell of it, the pattern's own market.
 """
 
 from __future__ import annotations
@@ -67,18 +70,22 @@ def main() -> None:
         f"(interval {boot.ci_ns[0] / MS:+g} to {boot.ci_ns[1] / MS:+g} ms)"
     )
 
-    venue = create_scenario("latency-race", seed=1, duration_s=args.sim_seconds, record=True)
-    assert isinstance(venue, SimulatedVenue)
-    started = time.perf_counter()
-    backtest(_Watcher(), venue=venue, seed=1)
-    wall = time.perf_counter() - started
-    messages = sum(venue.gateway_stats(name).messages for name in ("fast", "slow"))
-    rows = len(venue.recorded_market_data())
-    print(
-        f"latency-race through the engine, {args.sim_seconds:g} s of market time: {messages:,} engine messages and "
-        f"{rows:,} feed rows in {wall:.1f} s = {messages / wall:,.0f} messages/s, {rows / wall:,.0f} feed rows/s, "
-        f"{(messages + rows) / wall:,.0f} events/s together; {args.sim_seconds / wall:.1f} s of market per wall second"
-    )
+    for compiled in (False, True):
+        backtest(_Watcher(), venue=create_scenario("latency-race", seed=1, duration_s=1.0, compiled=compiled), seed=1)
+        venue = create_scenario("latency-race", seed=1, duration_s=args.sim_seconds, record=True, compiled=compiled)
+        assert isinstance(venue, SimulatedVenue)
+        started = time.perf_counter()
+        backtest(_Watcher(), venue=venue, seed=1)
+        wall = time.perf_counter() - started
+        messages = sum(venue.gateway_stats(name).messages for name in ("fast", "slow"))
+        rows = len(venue.recorded_market_data())
+        print(
+            f"latency-race ({'compiled' if compiled else 'Python'} market) through the engine, "
+            f"{args.sim_seconds:g} s of market time: {messages:,} engine messages and {rows:,} feed rows in "
+            f"{wall:.2f} s = {messages / wall:,.0f} messages/s, {rows / wall:,.0f} feed rows/s, "
+            f"{(messages + rows) / wall:,.0f} events/s together; {args.sim_seconds / wall:.0f} s of market per wall "
+            "second"
+        )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ through the ``hft.commands`` entry point; bad input exits 2 with a one-line mess
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -136,7 +137,8 @@ def run_messages(run_dir: Path) -> tuple[Any, dict[int, str], tuple[str, ...], t
     owner's kind, the instruments' symbols and tick sizes, and the run's duration in seconds.
 
     Regenerating reruns the run from its ``config.toml`` with the venue's message log on (a run is a function of
-    its config and seed); the rerun's fills must equal the directory's ``fills.parquet``, or nothing is written.
+    its config and seed; a run on the compiled market reruns on the Python one, which keeps the log and runs the
+    same run); the rerun's fills must equal the directory's ``fills.parquet``, or nothing is written.
     """
     import pandas as pd
     from hft_core import SimulatedVenue, backtest, resolve_run
@@ -146,6 +148,9 @@ def run_messages(run_dir: Path) -> tuple[Any, dict[int, str], tuple[str, ...], t
     if meta.get("status") != "complete":
         raise ConfigError(f"{run_dir}: the run is {meta.get('status', 'of unknown status')}, not complete")
     spec = resolve_run(str(_run_table(config)["pattern"]), config_file=config)
+    if spec.scenario_config is not None and getattr(spec.scenario_config, "compiled", False):
+        # the compiled market keeps no message log; the Python market runs the same run to the draw
+        spec = dataclasses.replace(spec, scenario_config=spec.scenario_config.updated({"compiled": False}))
     venue = spec.build_venue()
     if not isinstance(venue, SimulatedVenue):
         raise ConfigError(f"{run_dir}: not a simulated run (no message log to race-analyse); give its data files")
