@@ -32,3 +32,16 @@ def test_a_compiled_run_is_the_python_run_and_has_the_same_races(tmp_path: Path,
     code, races, err = hft_cli(["races", str(compiled_run), "--json"])
     assert code == 0, err
     assert races == hft_cli(["races", str(python_run), "--json"])[1]
+
+
+def test_hft_run_prints_the_races_as_they_happen(tmp_path: Path, hft_cli: HftCli) -> None:
+    """The RACE lines the strategy logs reach the console in order with the FILL lines (and stay in log.txt)."""
+    code, out, err = hft_cli([*RUN[:2], "--duration", "20", "--seed", "2", "--out", str(tmp_path / "run")])
+    assert code == 0, err
+    lines = [line for line in out.splitlines() if line.startswith(("RACE", "FILL"))]
+    shot = next(i for i, line in enumerate(lines) if line.startswith("RACE shot"))
+    assert lines[shot + 1].startswith(("RACE won", "FILL"))  # the outcome follows the shot
+    logged = [line.split(" ", 1)[1] for line in (tmp_path / "run" / "log.txt").read_text().splitlines()]
+    assert [line for line in lines if line.startswith("RACE")] == [line for line in logged if line.startswith("RACE")]
+    code, quiet, _ = hft_cli([*RUN, "--out", str(tmp_path / "quiet")])
+    assert code == 0 and not any(line.startswith(("RACE", "FILL")) for line in quiet.splitlines())

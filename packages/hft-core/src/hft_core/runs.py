@@ -501,6 +501,7 @@ def execute_run(
     write: bool = True,
     on_progress: Callable[[float], None] | None = None,
     on_fill: Callable[[FillEvent], None] | None = None,
+    on_log: Callable[[int, str], None] | None = None,
 ) -> tuple[BacktestResult, RunDirectory | None]:
     """Run ``spec``; with ``write``, into a new run directory (``out`` exactly, else one under ``runs_root``).
 
@@ -516,7 +517,9 @@ def execute_run(
     strategy = spec.build_strategy()
     venue = spec.build_venue()
     with _closing(venue):
-        return _execute(spec, strategy, venue, out, runs_root, write, on_progress, on_fill, spec.text_feed(venue))
+        return _execute(
+            spec, strategy, venue, out, runs_root, write, on_progress, on_fill, spec.text_feed(venue), on_log
+        )
 
 
 @contextlib.contextmanager
@@ -540,6 +543,7 @@ def _execute(
     on_progress: Callable[[float], None] | None,
     on_fill: Callable[[FillEvent], None] | None,
     text: TextFeed | None = None,
+    on_log: Callable[[int, str], None] | None = None,
 ) -> tuple[BacktestResult, RunDirectory | None]:
     from hft_core.engine.loop import Engine
     from hft_core.engine.results import RecordJournal
@@ -552,6 +556,7 @@ def _execute(
         on_fill=on_fill,
         numeraire=spec.numeraire,
         text=text,
+        on_log=on_log,
     )
     data_checks = getattr(venue, "data_checks", None) or {}
     origins = getattr(venue, "instrument_origins", None) or {}

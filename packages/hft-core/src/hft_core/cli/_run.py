@@ -1,8 +1,8 @@
-"""``hft run``: resolve the run (`hft_core.runs`), then run it with a progress bar, FILL lines and a summary.
+"""``hft run``: resolve the run (`hft_core.runs`), then run it with a progress bar, FILL and log lines and a summary.
 
 Everything about *what* runs is decided by `hft_core.runs.resolve_run`, the same resolver a notebook's
-``backtest("pattern")`` uses; this module only adds the console: progress on stderr, one FILL line per fill and
-the summary table on stdout (or the summary as JSON).
+``backtest("pattern")`` uses; this module only adds the console: progress on stderr, one FILL line per fill, the
+strategy's log lines as it logs them and the summary table on stdout (or the summary as JSON).
 """
 
 from __future__ import annotations
@@ -43,6 +43,11 @@ class RunReporter:
             f"FILL {side} qty={fill.qty:g} px={fill.price:g}  inv={event.position:>2g}  pnl={event.pnl:.2f}",
             highlight=False,
         )
+
+    def log(self, ts: int, message: str) -> None:
+        """A line the strategy logged (``ctx.log``; also kept in the run's ``log.txt``), as it happens."""
+        if not self.quiet:
+            self.console.print(message, highlight=False, markup=False)
 
     def print_summary(self, pattern: str, summary: Mapping[str, Any], run_dir: Path) -> None:
         """The summary table and where the run's files are."""
@@ -130,6 +135,7 @@ def run_command(
                 out=out,
                 on_progress=lambda done: progress.update(task, completed=done),
                 on_fill=reporter.fill,
+                on_log=reporter.log,
             )
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP as RunInterrupted
             number = getattr(exc, "signal_number", signal.SIGINT)

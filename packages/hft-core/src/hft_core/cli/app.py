@@ -168,7 +168,7 @@ def run(
     lot_size: Annotated[
         float | None, typer.Option("--lot-size", help="--data: size grid (default: the file's, table's or inferred).")
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or FILL lines.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, FILL lines or log lines.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print only the summary, as JSON, to stdout (implies --quiet).")
     ] = False,

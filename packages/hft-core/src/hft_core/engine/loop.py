@@ -264,6 +264,7 @@ class Engine:
         on_fill: Callable[[FillEvent], None] | None = None,
         numeraire: str | None = None,
         text: TextFeed | None = None,
+        on_log: Callable[[int, str], None] | None = None,
     ) -> None:
         if sample_interval_s <= 0 or not math.isfinite(sample_interval_s):
             raise ValueError(f"sample_interval_s must be positive, got {sample_interval_s}")
@@ -289,6 +290,7 @@ class Engine:
         self._sample_ns = int(sample_interval_s * _NS)
         self._on_progress = on_progress
         self._on_fill_listener = on_fill
+        self._on_log = on_log
         self.now = 0
         self._local_reports: list[list[int]] = []
         self._refused_modifies: list[tuple[int, int, int, str]] = []  # (ts, instrument, order id, reason), to tell
@@ -343,6 +345,8 @@ class Engine:
 
     def log(self, message: str) -> None:
         self._logs.append(f"{self.now} {message}")
+        if self._on_log is not None:
+            self._on_log(self.now, message)
 
     def set_timer(self, interval_s: float) -> None:
         if not interval_s > 0 or not math.isfinite(interval_s):
