@@ -30,10 +30,14 @@ app = typer.Typer(add_completion=False, rich_markup_mode=None)
 
 
 def trades_of(path: Path, clock: str) -> tuple[np.ndarray, np.ndarray, str]:
-    """Trade times (ns) and prices of one capture, and its instrument's name."""
-    from hft_core import load_recorded
+    """Trade times (ns) and prices of one capture, and its instrument's name (a capture of trades alone will do: the
+    book is not read; a file the loaders refuse is a `ConfigError`, exit 2, naming it)."""
+    from hft_core import DataError, load_recorded
 
-    events, instruments = load_recorded([path])
+    try:
+        events, instruments = load_recorded([path], allow_unsynced=True)
+    except DataError as error:
+        raise ConfigError(str(error)) from None
     trades = events[events["kind"] == TRADE_KIND]
     if len(trades) < 3:
         raise ConfigError(f"{path}: {len(trades)} trades; a lead–lag estimate needs trades in both files")

@@ -129,7 +129,8 @@ def price_discovery(
     """Hasbrouck and Gonzalo–Granger shares of X and Y (see the module docstring).
 
     Raises `LeadLagError` for series that do not overlap, too short an overlap for the grid and lags, a grid step
-    of zero or below the timestamps' resolution, or prices that never move on the grid.
+    of zero or below the timestamps' resolution, prices that never move on the grid, or innovations so correlated
+    that their covariance is singular (a series and its copy).
     """
     if isinstance(lags, bool) or not isinstance(lags, int) or not 1 <= lags <= 100:
         raise LeadLagError(f"VECM lags must be an integer in [1, 100], got {lags!r}")
@@ -152,7 +153,13 @@ def price_discovery(
     if np.any(np.ptp(prices, axis=0) == 0):
         raise LeadLagError("a price never changes on the sampling grid: no price discovery to share")
     x, y = _design(prices, lags)
-    alpha, _, gg, lower, upper = vecm_shares(x, y)
+    try:
+        alpha, _, gg, lower, upper = vecm_shares(x, y)
+    except np.linalg.LinAlgError:
+        raise LeadLagError(
+            "the two prices' VECM innovations are perfectly correlated on the sampling grid (one series a copy of "
+            "the other, or a too coarse --interval-ms): information shares are not defined"
+        ) from None
     rows_per_block = min(max(int(block_s * 1e9 // interval_ns), 1), len(y))
     n_blocks = max(len(y) // rows_per_block, 1)
     rng = np.random.default_rng(seed)
