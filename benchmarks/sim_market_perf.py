@@ -34,6 +34,8 @@ CELLS: dict[str, tuple[str, float, str, dict[str, Any]]] = {
     "quiet-10ms": ("latency-race", 600.0, "0.01", {}),
     "default-every-change": ("single-instrument", 600.0, "0", {}),
     "calibrated-every-change": ("single-instrument", 120.0, "0", {"calibrated": True}),
+    "calibrated-10ms": ("single-instrument", 1200.0, "0.01", {"calibrated": True}),
+    "calibrated-none": ("single-instrument", 1200.0, "none", {"calibrated": True}),
     "busy-every-change": ("single-instrument", 60.0, "0", {"lp_order_rate": 1000.0, "noise_rate": 200.0}),
     "busy-10ms": ("single-instrument", 60.0, "0.01", {"lp_order_rate": 1000.0, "noise_rate": 200.0}),
     "busy-none": ("single-instrument", 60.0, "none", {"lp_order_rate": 1000.0, "noise_rate": 200.0}),
