@@ -1,23 +1,25 @@
 """The compiled simulated market: `SimulatedVenue`'s discrete-event simulation, run in numba, the same to the draw.
 
 `hft_core.venues.simulated.venue.SimulatedVenue` is the plain-Python reference: per message it runs Python (a heap
-of callbacks, `MatchingEngine`, participant objects), about 15k events a second. This module runs the same
-simulation inside one compiled loop: the event heap, the gateways and links, the participants
+of callbacks, `MatchingEngine`, participant objects), about 150k events a second once warm. This module runs the
+same simulation inside one compiled loop: the event heap, the gateways and links, the participants
 (`hft_core.venues.simulated.participants`, `.informed`, `.racers`), the exchange books
 (`hft_core.venues.simulated._kmatch`, the compiled twin of `MatchingEngine`) and the strategy's view of each book,
 with every random draw taken from the same Mersenne Twister streams in the same order
 (`hft_core.venues.simulated._kdraws`). Python runs only where the strategy decides: `CompiledSimulatedVenue`
-(`hft_core.venues.simulated.compiled`) calls `advance` here and turns what it leaves in the output buffers into
-`Report` and `PublicTrade` records. The tests hold both venues to the same fills, reports, feed and statistics.
+(`hft_core.venues.simulated.compiled`) calls `start` once and `run` once per `advance` here, and turns what they
+leave in the output buffers into `Report` and `PublicTrade` records. The tests hold both venues to the same fills,
+reports, feed and statistics.
 
 Each handler below names the Python method it mirrors; the order of heap pushes (which decides ties) and of random
 draws is the Python's, line for line. State: one `SimState` (a numba structref, so the kernel can grow its arrays
-and the compiled code is cached) holding int64/float64 tables whose columns are the constants below.
+and the compiled code is cached) holding int64/float64 tables whose columns are the constants below. `start` and
+`run` share one compiled entry (`_drive`): every entry compiles the whole handler graph.
 
-numba freezes the module-level constants a kernel reads into its cached machine code, and its cache notices edits
-of this file only: constants taken from other modules are restated here as literals, and the tests hold them equal.
+numba freezes the module-level constants a kernel reads into its cached machine code. Constants of other modules
+are restated here as literals (the tests hold them equal), and the cache's key covers the files whose code the
+entries compile in (`_kcache.key_on_sources`, at the end of this file).
 """
-
 from __future__ import annotations
 
 import math
@@ -1578,8 +1580,8 @@ def _agent_event(st, t, a, callback, arg):  # type: ignore[no-untyped-def]
 # =============================================================================================================
 # Entry points
 # =============================================================================================================
-@_entry
-def observe(st, observed, a):  # type: ignore[no-untyped-def]
+@_helper
+def _observe(st, observed, a):  # type: ignore[no-untyped-def]
     """`_Market.observe_top`: participant ``a`` starts watching market ``observed``'s best prices (the next row of
     ``observers``, which lists them in the order they start)."""
     row = st.reg[RG_N_OBSERVERS]
@@ -1594,8 +1596,8 @@ def observe(st, observed, a):  # type: ignore[no-untyped-def]
         mk[MK_OBSERVED] = 1
 
 
-@_entry
-def start(st, t0, end):  # type: ignore[no-untyped-def]
+@_helper
+def _start(st, t0, end):  # type: ignore[no-untyped-def]
     """`SimulatedVenue.start`: every participant's ``start`` in order, the opening book executed at once."""
     st.reg[RG_OPENING] = 1
     for a in range(st.ai.shape[0]):
@@ -1631,11 +1633,11 @@ def start(st, t0, end):  # type: ignore[no-untyped-def]
             if af[3] > 0:
                 _schedule(st, _next_fair_change(st, ai[A_MARKET], t0), a, CB_IT_REACT, 0)
         elif kind == K_LAGGING:
-            observe(st, ai[LM_LEAD], a)
+            _observe(st, ai[LM_LEAD], a)
             fair2 = int(np.rint(2.0 * _fair(st, ai[A_MARKET], t0)))
             _lm_quote(st, a, t0, fair2, True)
         else:
-            observe(st, ai[SN_LEAD], a)
+            _observe(st, ai[SN_LEAD], a)
     st.reg[RG_OPENING] = 0
 
 
@@ -1646,8 +1648,8 @@ def strategy_message(st, now, m, op, side, order_type, price, qty, order_id):  #
     _push(st, _arrival(st, st.gw[st.mk[m, MK_GATEWAY], G_ENTRY], now), E_ARRIVE, slot, 0, 0)
 
 
-@_entry
-def run(st, bound):  # type: ignore[no-untyped-def]
+@_helper
+def _run(st, bound):  # type: ignore[no-untyped-def]
     """The loop of `SimulatedVenue.advance`: every event at or before ``min(limit, bound)``, in (time, order).
     Returns the time of the next event (-1: none is left)."""
     reg = st.reg
@@ -1671,6 +1673,27 @@ def run(st, bound):  # type: ignore[no-untyped-def]
         else:
             _deliver_reports(st, t, event[H_A], event[H_B])
     return st.heap[0, H_T] if reg[RG_HEAP] > 0 else -1
+
+
+@_entry
+def _drive(st, starting, a, b):  # type: ignore[no-untyped-def]
+    """`start` (``starting``: t0 = ``a``, end = ``b``) or `run` (bound = ``a``), in one compiled entry: each entry
+    compiles the whole handler graph, so one entry for both halves the first use's compile time."""
+    if starting:
+        _start(st, a, b)
+        return -1
+    return _run(st, a)
+
+
+def start(st: SimState, t0: int, end: int) -> None:
+    """`SimulatedVenue.start`: every participant's ``start`` in order, the opening book executed at once."""
+    _drive(st, True, t0, end)
+
+
+def run(st: SimState, bound: int) -> int:
+    """The loop of `SimulatedVenue.advance`: every event at or before ``min(limit, bound)``, in (time, order).
+    Returns the time of the next event (-1: none is left)."""
+    return int(_drive(st, False, bound, 0))
 
 
 @_entry
