@@ -33,6 +33,7 @@ MS = 1_000_000
 
 EXPECTED_MARKETS = {
     "single-instrument": [("SIM", "sim")],
+    "btcusdt-perp": [("SIM", "sim")],
     "cointegrated-pair": [("SIMA", "sim"), ("SIMB", "sim")],
     "two-venues": [("SIM", "fast"), ("SIM", "slow")],
     "reactive": [("SIM", "sim")],
@@ -60,7 +61,8 @@ def test_every_scenario_builds_and_runs(name: str) -> None:
     assert scenario.summary and all(spec.help for spec in scenario.knobs())
     venue: Venue = scenario(seed=3, duration_s=5.0)
     assert isinstance(venue, SimulatedVenue)
-    assert venue.name == f"simulated:{name}" and venue.simulated
+    label = scenario.base().to_dict().get("market_label", "")
+    assert venue.name == f"simulated:{name}" + (f" [{label}]" if label else "") and venue.simulated
     assert [(i.symbol, i.venue) for i in venue.instruments] == EXPECTED_MARKETS[name]
     start = venue.start()
     for index in range(len(venue.instruments)):
@@ -206,6 +208,26 @@ def test_docs_tables_are_the_declared_market_knobs() -> None:
     assert markdown_table(MarketConfig.knobs()) in docs
     for extended in (PairMarketConfig, TwoVenueMarketConfig):
         assert markdown_table([spec for spec in extended.knobs() if spec.name not in base]) in docs
+
+
+def test_the_calibrated_scenario_is_the_shipped_calibration_file() -> None:
+    """``btcusdt-perp``'s defaults are the [scenario] table of the file ``hft calibrate`` wrote, every knob of it,
+    and its venue's name says which capture and which file the market comes from."""
+    import tomllib
+
+    file = Path(__file__).resolve().parents[1] / "src/hft_core/calibration/binance_btcusdt_perp.toml"
+    table = tomllib.loads(file.read_text())["scenario"]
+    perp = get_scenario("btcusdt-perp")
+    assert dict(perp.defaults) == table
+    assert {spec.name: spec.default for spec in perp.knobs()} | table == {
+        spec.name: spec.default for spec in perp.knobs()
+    }
+    assert perp.base() == MarketConfig().updated(table)
+    venue = simulated_market("btcusdt-perp", seed=1, duration_s=1.0)
+    assert venue.name == f"simulated:btcusdt-perp [{table['market_label']}]"
+    assert "usdm_btcusdt_20240808" in venue.name and "binance_btcusdt_perp.toml" in venue.name
+    assert venue.instruments[0].tick_size == table["tick_size"] and venue.instruments[0].lot_size == table["lot_size"]
+    assert venue.instruments[0].fees.maker == table["maker_fee"]
 
 
 def test_scenario_defaults_are_knob_values() -> None:

@@ -30,6 +30,7 @@ from hft_core.venues.simulated.participants import (
 from hft_core.venues.simulated.venue import MarketSpec, SimulatedVenue, StrategyLatency, VenueSpec
 
 __all__ = [
+    "build_btcusdt_perp",
     "build_cointegrated_pair",
     "build_reactive",
     "build_single_instrument",
@@ -263,6 +264,12 @@ def _single(name: str, seed: int, duration_s: float, v: Values) -> SimulatedVenu
 def build_single_instrument(seed: int, duration_s: float, v: Values) -> SimulatedVenue:
     """``single-instrument``: one instrument (SIM) on venue ``sim``."""
     return _single("single-instrument", seed, duration_s, v)
+
+
+def build_btcusdt_perp(seed: int, duration_s: float, v: Values) -> SimulatedVenue:
+    """``btcusdt-perp``: the single-instrument market at the shipped calibration's knobs (see `hft_core.scenarios`);
+    its ``market_label`` names the capture and the file, so the venue's name says which market a result is from."""
+    return _single("btcusdt-perp", seed, duration_s, v)
 
 
 def build_reactive(seed: int, duration_s: float, v: Values) -> SimulatedVenue:
