@@ -44,7 +44,7 @@ def test_json_summary_and_run_directory(tmp_path: Path) -> None:
     assert summary["run_dir"] == "r"
     run = tmp_path / "r"
     meta = json.loads((run / "run.json").read_text())
-    assert (meta["status"], meta["seed"], meta["scenario"]) == ("complete", 5, "single-instrument")
+    assert (meta["status"], meta["seed"], meta["scenario"]) == ("complete", 5, "btcusdt-perp")
     assert meta["versions"]["hft-passive-mm"]
     fills = pd.read_parquet(run / "fills.parquet")
     assert len(fills) == summary["fills"]
@@ -83,7 +83,7 @@ def test_saved_config_reproduces_the_run(tmp_path: Path) -> None:
     [
         (["--set", "half_spread=abc"], "--set half_spread=abc: 'half_spread' expected a price distance"),
         (["--set", "half_sprad=0.1"], "did you mean 'half_spread'"),
-        (["--set", "scenario.tick=0.1"], "key 'tick' for scenario 'single-instrument' (did you mean 'tick_size'?)"),
+        (["--set", "scenario.tick=0.1"], "key 'tick' for scenario 'btcusdt-perp' (did you mean 'tick_size'?)"),
         (["--seed", "-1"], "--seed: seed must be an integer in [0, 2**63), got -1"),
         (["--config", "missing.toml"], "config file not found"),
         (["--data", "nowhere.gz"], "--data: data file nowhere.gz: no such file"),

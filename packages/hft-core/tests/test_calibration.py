@@ -127,10 +127,13 @@ def test_calibrated_file_is_a_config_for_hft_run_and_reproducible(
     assert spec.scenario_config is not None
     resolved = spec.scenario_config.to_dict()
     assert all(resolved[key] == value for key, value in scenario.items())
+    # passive-mm's default market is the shipped calibration (btcusdt-perp): the file sets every knob that market
+    # sets, so nothing of the shipped calibration is left in a run on the user's own.
+    assert spec.scenario is not None and set(spec.scenario.defaults) <= set(scenario)
     assert run_cli("run", "passive-mm", "--config", str(out), "--duration", "5", "--out", str(tmp_path / "run")) == 0
     # The run's summary says which market its result comes from.
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
-    assert summary["venue"] == "simulated:single-instrument [calibrated to truth.npz (SIM, 300 s) by market.toml]"
+    assert summary["venue"] == "simulated:btcusdt-perp [calibrated to truth.npz (SIM, 300 s) by market.toml]"
 
 
 def test_direct_fits_recover_the_market_that_made_the_capture(capture: Path) -> None:

@@ -1,7 +1,8 @@
 """Issue #25: a run's summary states which market its result comes from, and its run directory records it.
 
-The built-in market is named by its scenario (``simulated:single-instrument``, no label: not calibrated); a
-calibrated one adds its ``market_label``: the capture it was fitted to and the calibration file.
+A simulated market is named by its scenario (``simulated:NAME``); a calibrated one adds its ``market_label``: the
+capture it was fitted to and the calibration file. passive-mm's default market is the shipped calibration
+(``btcusdt-perp``), so its default run says so; without a label only the scenario's name is left.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from hft_core.cli._main import main
 
 MARKET_FILE = Path(__file__).resolve().parents[1] / "src/hft_core/calibration/binance_btcusdt_perp.toml"
 CALIBRATED = (
-    "simulated:single-instrument [calibrated to usdm_btcusdt_20240808.gz (BTCUSDT, 344 s) "
+    "simulated:btcusdt-perp [calibrated to usdm_btcusdt_20240808.gz (BTCUSDT, 344 s) "
     "by hft_core/calibration/binance_btcusdt_perp.toml]"
 )
 
@@ -35,16 +36,25 @@ def _recorded(out: Path) -> tuple[str, str, str]:
     return str(summary["venue"]), str(run["scenario"]), str(config["scenario"]["market_label"])
 
 
-def test_the_default_market_is_named_by_its_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _run(tmp_path / "run")
-    assert "simulated:single-instrument" in capsys.readouterr().out
-    assert _recorded(tmp_path / "run") == ("simulated:single-instrument", "single-instrument", "")
+def _printed(capsys: pytest.CaptureFixture[str]) -> str:
+    """The run's output without the layout's spaces and borders (the table may wrap and fold a long name)."""
+    return "".join(capsys.readouterr().out.replace("│", "").split())
 
 
-def test_the_calibrated_market_names_its_capture_and_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _run(tmp_path / "run", "--config", str(MARKET_FILE))
-    # The table may wrap (and fold) the long name: compare without the layout's spaces and borders.
-    printed = "".join(capsys.readouterr().out.replace("│", "").split())
-    assert "".join(CALIBRATED.split()) in printed
+@pytest.mark.parametrize("args", [(), ("--config", str(MARKET_FILE))], ids=["default", "calibration-file"])
+def test_the_calibrated_market_names_its_capture_and_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...]
+) -> None:
+    """The default run and a run given the calibration file itself trade the same market and both say so."""
+    _run(tmp_path / "run", *args)
+    assert "".join(CALIBRATED.split()) in _printed(capsys)
     label = CALIBRATED.split(" [", 1)[1].rstrip("]")
-    assert _recorded(tmp_path / "run") == (CALIBRATED, "single-instrument", label)
+    assert label == tomllib.loads(MARKET_FILE.read_text())["scenario"]["market_label"]
+    assert _recorded(tmp_path / "run") == (CALIBRATED, "btcusdt-perp", label)
+
+
+def test_a_market_without_a_label_is_named_by_its_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _run(tmp_path / "run", "--set", "scenario.market_label=")
+    printed = _printed(capsys)
+    assert "simulated:btcusdt-perp" in printed and "calibratedto" not in printed
+    assert _recorded(tmp_path / "run") == ("simulated:btcusdt-perp", "btcusdt-perp", "")

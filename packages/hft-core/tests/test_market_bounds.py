@@ -115,6 +115,8 @@ def test_hft_run_on_a_market_without_a_book_ends_partial_with_the_reason(
     monkeypatch.delenv("HFT_DEBUG", raising=False)
     out = tmp_path / "run"
     settings = ["scenario.lp_order_rate=1e-6", "scenario.lp_lifetime_s=0.001", "scenario.noise_rate=0"]
+    # passive-mm's default market (btcusdt-perp) also has a quoting maker at the touch: switch it off too.
+    settings += ["scenario.mm_requote_rate=0"]
     with pytest.raises(SystemExit) as exited:
         main(["run", "passive-mm", "--duration", "3", "-q", "--out", str(out), "--set", *settings])
     assert exited.value.code != 0

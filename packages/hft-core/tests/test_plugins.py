@@ -130,8 +130,9 @@ def test_a_config_that_fails_to_import_or_lacks_a_knob_breaks_its_plugin() -> No
 
 def test_builtin_markets_are_registered_through_the_same_hook() -> None:
     host = PluginHost(discover=False, extra=[("mine", _scenarios("my-market"))])
-    assert list(host.scenarios()) == ["single-instrument", "cointegrated-pair", "two-venues", "reactive", "my-market"]
-    assert host.records()[0].scenarios == ("single-instrument", "cointegrated-pair", "two-venues", "reactive")
+    builtin = ("single-instrument", "btcusdt-perp", "cointegrated-pair", "two-venues", "reactive")
+    assert list(host.scenarios()) == [*builtin, "my-market"]
+    assert host.records()[0].scenarios == builtin
     with pytest.raises(ConfigError, match=r"unknown market scenario 'reactve' \(did you mean reactive\?\)"):
         host.scenario("reactve")
 

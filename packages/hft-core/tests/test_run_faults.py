@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from hft_core.engine.results import JOURNAL_FILES
 from hft_core.errors import ConfigError, HftError
 from hft_core.report import load_run
 from hft_core.rundir import LOCK_NAME, atomic_write_text, create_run_directory
@@ -41,7 +42,10 @@ def _wait_until_running(out: Path, process: subprocess.Popen[str], limit_s: floa
     deadline = time.monotonic() + limit_s
     for _ in range(int(limit_s / 0.05)):
         meta = out / "run.json"
-        if meta.exists() and json.loads(meta.read_text())["status"] == "running":
+        # The equity journal opens at the engine's first sample: the market has started, whatever it cost to set
+        # up (passive-mm's calibrated market loads the Hawkes kernels first, seconds on a busy machine).
+        journal = out / JOURNAL_FILES["equity"]
+        if meta.exists() and json.loads(meta.read_text())["status"] == "running" and journal.exists():
             time.sleep(1.0)  # well inside engine.run()
             return
         assert process.poll() is None, process.communicate()

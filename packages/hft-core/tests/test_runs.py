@@ -3,6 +3,7 @@ knob, for every installed pattern, exits 2 naming the knob and its bound and lea
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import sys
@@ -133,7 +134,8 @@ def test_size_zero_from_the_command_line() -> None:
 
 def test_a_refused_market_setting_leaves_no_run_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "run"
-    code, err = _hft(capsys, "run", "passive-mm", "--set", "scenario.lp_size_min=9", "--out", str(out))
+    settings = ("--set", "scenario.lp_size_max=3", "scenario.lp_size_min=9")
+    code, err = _hft(capsys, "run", "passive-mm", *settings, "--out", str(out))
     assert code == 2 and "lp_size_min (9) must be <= lp_size_max (3)" in err
     assert not out.exists()
 
@@ -234,8 +236,12 @@ def test_a_config_written_for_another_pattern_is_refused(tmp_path: Path) -> None
 def test_resolution_layers_apply_in_order(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text('half_spread = "2ticks"\ntick_ms = 20\n[scenario]\nvolatility = 0.001\ntick_size = 0.1\n')
+    # passive-mm with scenario_params of its own (it ships none), under the file's [scenario] table
+    pattern = dataclasses.replace(
+        PluginHost().get("passive-mm"), scenario_params={"lp_size_max": 3, "volatility": 1e-4}
+    )
     spec = resolve_run(
-        "passive-mm",
+        pattern,
         config_file=config,
         values={"tick_ms": 30},
         assignments=["tick_ms=40", "scenario.tick_size=0.02"],
@@ -245,7 +251,8 @@ def test_resolution_layers_apply_in_order(tmp_path: Path) -> None:
     market = spec.scenario_config
     assert market is not None
     assert (market.volatility, market.tick_size, market.noise_rate) == (0.001, 0.02, 2.0)  # type: ignore[attr-defined]
-    assert market.lp_size_max == 3  # type: ignore[attr-defined]  # passive-mm's own scenario default
+    assert market.lp_size_max == 3  # type: ignore[attr-defined]  # the pattern's own scenario default
+    assert spec.scenario is not None and market.lot_size == spec.scenario.base().lot_size  # type: ignore[attr-defined]
     assert spec.seed == 1 and spec.duration_s is None
 
 

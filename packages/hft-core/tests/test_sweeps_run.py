@@ -59,7 +59,8 @@ GRID = SweepDefinition(
     pattern="passive-mm",
     duration_s=2.0,
     assignments=("size=2lots",),
-    grid=(("half_spread", ("1ticks", "2ticks")), ("inv_limit", ("1", "5"))),  # inv_limit=1 < size: fails at run
+    # inv_limit=0.001 (BTC on passive-mm's default market) < size (2 lots of 0.001): fails at run
+    grid=(("half_spread", ("1ticks", "2ticks")), ("inv_limit", ("0.001", "5"))),
 )
 
 
@@ -68,10 +69,10 @@ def test_a_local_sweep_writes_what_hft_run_writes_and_records_failures(tmp_path:
     outcome = run_sweep(GRID, out, workers=1, host=HOST)
     assert len(outcome.points) == 4 and len(outcome.ran) == 4
     assert len(outcome.failed) == 2
-    assert all("inv_limit (1 = 1) must be >= size" in error for error in outcome.failed.values())
+    assert all("inv_limit (0.001 = 0.001) must be >= size" in error for error in outcome.failed.values())
     for key in outcome.failed:
         record = json.loads((out / "failed" / f"{key}.json").read_text())
-        assert record["values"]["inv_limit"] == "1" and "must be >= size" in record["error"]
+        assert record["values"]["inv_limit"] == "0.001" and "must be >= size" in record["error"]
 
     # every complete point is byte for byte what `hft run` writes for the same inputs
     done = [p for p in outcome.points if p.key not in outcome.failed]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hft_core import ConfigError, Distance, Size, backtest
@@ -18,6 +19,18 @@ from hft_passive_mm.strategy import PassiveMarketMaker
 PACKAGE = Path(__file__).resolve().parents[1]
 CONFIG = PACKAGE / "Config.toml"
 DOCS = PACKAGE.parents[1] / "docs" / "passive-mm.md"
+GENERIC_MARKET: dict[str, Any] = {
+    "tick_size": 0.05,
+    "volatility": 4e-4,
+    "lp_half_spread_ticks": 1.0,
+    "lp_distance_ticks": 2.0,
+    "lp_order_rate": 5.0,
+    "lp_size_max": 3,
+    "noise_rate": 3.0,
+    "noise_size_max": 20,
+}
+"""A generic ``single-instrument`` market near 100 where quotes a few ticks from the mid trade (passive-mm's
+default market before the calibrated ``btcusdt-perp``): a 0.05 tick, a thinner book and larger takers."""
 
 
 def _hft(*args: str) -> str:
@@ -84,8 +97,10 @@ def test_inventory_limit_below_size_is_rejected() -> None:
 def test_quotes_follow_the_market_not_the_strategys_own_orders(seed: int) -> None:
     """On the simulated market a side of the book sometimes holds only our quote. The models quote around the
     others' mid, so Avellaneda-Stoikov with its σ estimated online stays at the market (quoting around the book's
-    mid, it chased its own quote up to ten-digit prices, and background market orders filled it there)."""
-    result = backtest("passive-mm", config={"model": "avellaneda-stoikov", "gamma": 0.1}, seed=seed)
+    mid, it chased its own quote up to ten-digit prices, and background market orders filled it there). On a
+    generic market near 100, where γ = 0.1 per price unit makes a spread of a few ticks."""
+    config = PassiveMMConfig().updated({"model": "avellaneda-stoikov", "gamma": 0.1})
+    result = backtest(PASSIVE_MM.build(config), scenario="single-instrument", seed=seed, **GENERIC_MARKET)
     prices = result.fills["price"]
     assert len(prices) > 100
     assert prices.between(90, 110).all() and result.equity["mid"].between(90, 110).all()
