@@ -44,7 +44,7 @@ def test_the_default_market_is_the_calibrated_one() -> None:
 
 @pytest.mark.slow
 def test_a_slower_maker_is_picked_off_more_and_earns_less_on_the_default_market() -> None:
-    """1 ms (the market's own), 20 ms and 50 ms each way, five seeds of 120 s each (about 40 s)."""
+    """1 ms (the market's own), 20 ms and 50 ms each way, five seeds of 120 s each (15-20 s)."""
     rows = {latency: _at_latency(latency) for latency in (1, 20, 50)}
     pnl, markout_1s, markout_10s = (tuple(row[column] for row in rows.values()) for column in range(3))
     assert markout_1s[0] < 0 and markout_10s[0] < 0, rows
