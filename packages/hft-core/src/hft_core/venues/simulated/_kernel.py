@@ -20,6 +20,7 @@ numba freezes the module-level constants a kernel reads into its cached machine 
 are restated here as literals (the tests hold them equal), and the cache's key covers the files whose code the
 entries compile in (`_kcache.key_on_sources`, at the end of this file).
 """
+
 from __future__ import annotations
 
 import math
