@@ -4,7 +4,8 @@ Usage: python benchmarks/sim_market_perf.py [--repeats 3] [--cells NAME,...] [--
 
 Each cell is a market (a scenario and knobs), a length of market time and a strategy that subscribes to every book
 with a throttle (``none``: it subscribes to nothing and only starts and stops; ``0``: it wakes on every change of a
-top of book it watches). The two implementations run the same cell in separate processes, alternated (reference,
+top of book it watches), or ``passive-mm``: that pattern at its defaults (quoting on a 50 ms timer; the package
+must be installed). The two implementations run the same cell in separate processes, alternated (reference,
 compiled, reference, ...), ``--repeats`` times each. A process first runs the cell's market for one second of
 market time (loading modules and numba's cache, so the measured run is warm), then the measured run:
 ``hft_core.backtest`` from venue construction to the end. Events are the engine messages the venues processed (every
@@ -25,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 CELLS: dict[str, tuple[str, float, str, dict[str, Any]]] = {
@@ -33,9 +35,10 @@ CELLS: dict[str, tuple[str, float, str, dict[str, Any]]] = {
     "quiet-every-change": ("latency-race", 600.0, "0", {}),
     "quiet-10ms": ("latency-race", 600.0, "0.01", {}),
     "default-every-change": ("single-instrument", 600.0, "0", {}),
-    "calibrated-every-change": ("single-instrument", 120.0, "0", {"calibrated": True}),
-    "calibrated-10ms": ("single-instrument", 1200.0, "0.01", {"calibrated": True}),
-    "calibrated-none": ("single-instrument", 1200.0, "none", {"calibrated": True}),
+    "calibrated-every-change": ("btcusdt-perp", 120.0, "0", {}),
+    "calibrated-10ms": ("btcusdt-perp", 1200.0, "0.01", {}),
+    "calibrated-none": ("btcusdt-perp", 1200.0, "none", {}),
+    "calibrated-passive-mm": ("btcusdt-perp", 1200.0, "passive-mm", {}),
     "busy-every-change": ("single-instrument", 60.0, "0", {"lp_order_rate": 1000.0, "noise_rate": 200.0}),
     "busy-10ms": ("single-instrument", 60.0, "0.01", {"lp_order_rate": 1000.0, "noise_rate": 200.0}),
     "busy-none": ("single-instrument", 60.0, "none", {"lp_order_rate": 1000.0, "noise_rate": 200.0}),
@@ -46,22 +49,14 @@ CELLS: dict[str, tuple[str, float, str, dict[str, Any]]] = {
         {"lp_order_rate": 1000.0, "noise_rate": 200.0, "message_service_ns": 1_000},
     ),
 }
-CALIBRATED = "hft_core/calibration/binance_btcusdt_perp.toml"
 
 
 def _child(cell: str, compiled: bool) -> dict[str, Any]:
     """One measured run of ``cell`` in this process (the child's side)."""
     started = time.perf_counter()
-    import tomllib
-    from importlib import resources
-
     from hft_core import Context, Strategy, backtest, create_scenario
 
     scenario, seconds, throttle, knobs = CELLS[cell]
-    knobs = dict(knobs)
-    if knobs.pop("calibrated", False):
-        text = resources.files("hft_core").joinpath(CALIBRATED.removeprefix("hft_core/")).read_text()
-        knobs = tomllib.loads(text)["scenario"] | knobs
 
     class Watcher(Strategy):
         def on_start(self, ctx: Context) -> None:
@@ -69,10 +64,21 @@ def _child(cell: str, compiled: bool) -> dict[str, Any]:
                 for symbol in ctx.instruments:
                     ctx.subscribe(symbol, throttle_s=float(throttle))
 
+    strategy: Callable[[], Strategy]
+
+    if throttle == "passive-mm":
+        from hft_passive_mm.config import PassiveMMConfig
+        from hft_passive_mm.plugin import PASSIVE_MM
+
+        def strategy() -> Strategy:
+            return PASSIVE_MM.build(PassiveMMConfig())
+    else:
+        strategy = Watcher
+
     def run(duration: float) -> tuple[Any, float]:
         venue = create_scenario(scenario, seed=1, duration_s=duration, record=True, compiled=compiled, **knobs)
         began = time.perf_counter()
-        backtest(Watcher(), venue=venue, seed=1)
+        backtest(strategy(), venue=venue, seed=1)
         return venue, time.perf_counter() - began
 
     run(1.0)
