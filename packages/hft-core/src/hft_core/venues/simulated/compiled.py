@@ -86,7 +86,6 @@ class CompiledSimulatedVenue(SimulatedVenue):
         self._state: Any = None
         self._reg = self._mk = self._gw = self._counts = np.zeros((0, 0), dtype=np.int64)
         """The kernel state's fixed tables (`_kernel.tables`), set at `start`."""
-        self._now = start_ns
         self._lookahead_ns = 0
         self._fair_chunks: list[int] = [-1, -1]  # the chunk range [first, last] the kernel holds
         self._depth_prices = np.zeros(64, dtype=np.int64)
