@@ -3,7 +3,8 @@
 Same scenario, same seed, a scripted strategy sending random orders, cancels and modifies (unknown ids
 included), with random watches: every `advance` must return the same stop, reports, public trades and book
 changes; the strategy's view (`top`, `depth`), the fair value, every participant's and gateway's statistics and the
-recorded feed must be equal to the byte. The markets cover every participant the kernel runs: the default crowd,
+recorded feed must be equal to the byte; the strategy sets, replaces and clears random triggers as it goes, and
+the bits that fire must be equal too. The markets cover every participant the kernel runs: the default crowd,
 the reactive one (Hawkes noise, a gateway queue), two instruments, two venues with a delayed fair value, informed
 takers with a requoting maker, and the latency racers (lagging makers and snipers on jittered links).
 """
@@ -19,7 +20,8 @@ import pytest
 from hft_core.matching import OrderType
 from hft_core.matching.feed import ROW_WIDTH
 from hft_core.scenarios import BUILTIN_SCENARIOS
-from hft_core.venues.base import T_MID, Report, TriggerSpec, Watch
+from hft_core.venues import base
+from hft_core.venues.base import Report, TopOfBook, TriggerSpec, Watch
 from hft_core.venues.simulated import _kdraws as kd
 from hft_core.venues.simulated import _kernel as kn
 from hft_core.venues.simulated import _kmatch as km
@@ -54,6 +56,8 @@ def drive(sim: SimulatedVenue, seed: int, decisions: int = 1_500) -> list[object
     ``decisions`` stops the strategy watches nothing more and sends nothing (its reports still stop the venue)."""
     rng = random.Random(seed)
     n = len(sim.instruments)
+    if rng.random() < 0.5:  # a trigger set before the market opens starts from an empty book
+        sim.set_trigger(0, _random_trigger(rng, sim.top(0)))
     seen: list[object] = [sim.start()]
     sent: list[list[int]] = [[] for _ in range(n)]
     next_id = 1
@@ -71,13 +75,16 @@ def drive(sim: SimulatedVenue, seed: int, decisions: int = 1_500) -> list[object
             watch, until = Watch(reports=False, rows=watch.rows), sim.end_ns
         step = sim.advance(until, watch)
         reports = step.reports if step.report_rows is None else _as_reports(step.report_rows)
-        seen.append((step.now, reports, step.trades, step.book_changed, step.finished))
+        seen.append((step.now, reports, step.trades, step.book_changed, step.finished, step.triggered))
         for i in range(n):
             seen.append((sim.top(i), sim.depth(i, 1, 4), sim.depth(i, -1, 12), round(sim.fair_price(i), 9)))
         if step.finished:
             return seen
         if decision > decisions:
             continue
+        if rng.random() < 0.1:
+            i = rng.randrange(n)
+            sim.set_trigger(i, _random_trigger(rng, sim.top(i)) if rng.random() < 0.8 else None)
         for _ in range(rng.choice((0, 0, 1, 3))):
             i = rng.randrange(n)
             top = sim.top(i)
@@ -101,6 +108,26 @@ def drive(sim: SimulatedVenue, seed: int, decisions: int = 1_500) -> list[object
                     else round(sim.fair_price(i) / sim.instruments[i].tick_size)
                 )
                 sim.modify(sim.now, i, order_id, max(1, top_price + rng.randint(-3, 3)), rng.randint(1, 8))
+
+
+def _random_trigger(rng: random.Random, top: TopOfBook) -> TriggerSpec:
+    """A trigger of one to three random conditions, its thresholds near the book the strategy sees."""
+    mid2 = (top.bid_price or 0) + (top.ask_price or 0) if top.bid_price and top.ask_price else 20_000
+    price = mid2 // 2
+    flags = 0
+    for _ in range(rng.randint(1, 3)):
+        flags |= 1 << rng.randrange(10)
+    return TriggerSpec(
+        flags,
+        mid_ticks=rng.randint(1, 3),
+        microprice_ticks=rng.choice((0.25, 1.0, 2.5)),
+        mid_above=mid2 + rng.randint(-2, 4),
+        mid_below=mid2 - rng.randint(-2, 4),
+        best_qty_below=rng.randint(1, 30),
+        imbalance=rng.choice((0.2, 0.5, 0.9, 1.0)),
+        trade_above=price + rng.randint(-1, 3),
+        trade_below=price - rng.randint(-1, 3),
+    )
 
 
 def both(case: str, seed: int) -> tuple[SimulatedVenue, SimulatedVenue]:
@@ -176,9 +203,6 @@ def test_what_the_compiled_market_refuses_names_the_reference() -> None:
         fast.record_messages()
     with pytest.raises(RuntimeError, match="reference SimulatedVenue"):
         fast.exchange_engine(0)
-    with pytest.raises(RuntimeError, match="reference SimulatedVenue"):
-        fast.set_trigger(0, TriggerSpec(T_MID, mid_ticks=1))
-    fast.set_trigger(0, None)  # (no trigger: nothing to refuse)
 
 
 def test_the_kernels_restate_their_constants() -> None:
@@ -195,6 +219,10 @@ def test_the_kernels_restate_their_constants() -> None:
         market.OP_STRATEGY_SUBMIT, market.OP_STRATEGY_CANCEL, market.OP_STRATEGY_MODIFY,
     )  # fmt: skip
     assert kn.OS_REJECTED == OrderStatus.REJECTED and kn.RJ_UNKNOWN_ORDER == OrderReason.UNKNOWN_ORDER
+    bits = ("MID", "MICROPRICE", "MID_ABOVE", "MID_BELOW", "BEST_QTY", "IMBALANCE", "TRADE_ABOVE", "TRADE_BELOW")
+    assert [getattr(kn, f"TG_{name}") for name in (*bits, "FILL", "REJECT")] == [
+        getattr(base, f"T_{name}") for name in (*bits, "FILL", "REJECT")
+    ]
     assert compiled._STATUS[kn.OS_REJECTED] is OrderStatus.REJECTED
     assert set(kd.JITTER_CODES) == set(JITTER_KINDS)
     assert (km.KE_EXCH_TS, km.KE_LOCAL_TS, km.KE_SIZE) == (0, 1, ROW_WIDTH)  # `flat_rows_to_events` reads these

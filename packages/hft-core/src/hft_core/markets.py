@@ -103,8 +103,8 @@ Record = Annotated[bool, Knob("keep the public feed for SimulatedVenue.recorded_
 Compiled = Annotated[
     bool,
     Knob(
-        "run the market in compiled code: the same run as the Python market to the draw, 4-12x faster through the "
-        "engine; its first use on a machine compiles for minutes (cached after); no strategy triggers or message log"
+        "run the market in compiled code: the same run as the Python market to the draw, 4-15x faster through the "
+        "engine; its first use on a machine compiles for minutes (cached after); no message log"
     ),
 ]
 MarketLabel = Annotated[

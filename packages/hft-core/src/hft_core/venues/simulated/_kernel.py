@@ -134,7 +134,34 @@ MK_WATCH_BOOK = 12
 MK_WATCH_TRADES = 13
 MK_VIEW_BIDS = 14  # levels in views[2m] (bids, best first) and views[2m + 1] (asks, best first)
 MK_VIEW_ASKS = 15
-MK_SIZE = 16
+# the strategy's trigger on the market (`TriggerState`; floats in tgf[m, TGF_*]): MK_TG_FLAGS 0 = none
+MK_TG_FLAGS = 16
+MK_TG_MID_TICKS = 17
+MK_TG_MID_ABOVE = 18
+MK_TG_MID_BELOW = 19
+MK_TG_BEST_QTY = 20
+MK_TG_TRADE_ABOVE = 21
+MK_TG_TRADE_BELOW = 22
+MK_TG_HELD = 23  # the edge conditions held at the last row
+MK_TG_HAS_REF = 24  # whether the mid and microprice references are set
+MK_TG_REF_MID2 = 25
+MK_TG_FIRED = 26  # the bits fired since the last advance
+MK_SIZE = 27
+TGF_MICRO_TICKS = 0
+TGF_IMBALANCE = 1
+TGF_REF_MICRO = 2
+TGF_SIZE = 3
+# trigger bits (`hft_core.venues.base.T_*`)
+TG_MID = 1
+TG_MICROPRICE = 2
+TG_MID_ABOVE = 4
+TG_MID_BELOW = 8
+TG_BEST_QTY = 16
+TG_IMBALANCE = 32
+TG_TRADE_ABOVE = 64
+TG_TRADE_BELOW = 128
+TG_FILL = 256
+TG_REJECT = 512
 
 # -- gateways: gw[g, G_*] (a venue's message queue and the strategy's three links to it) --------------------------
 G_SERVICE = 0
@@ -326,6 +353,7 @@ _FIELDS = (
     "msg",
     "mk",
     "fair",
+    "tgf",
     "gw",
     "links",
     "stats",
@@ -354,6 +382,7 @@ def new_state(
     start_ns: int,
     mk: np.ndarray,
     fair: np.ndarray,
+    tgf: np.ndarray,
     gw: np.ndarray,
     links: np.ndarray,
     n_owners: int,
@@ -402,6 +431,7 @@ def new_state(
         msg,
         mk,
         fair,
+        tgf,
         gw,
         links,
         np.zeros((n_owners, S_SIZE), dtype=np.int64),
@@ -970,6 +1000,60 @@ def _view_best(st, m, side):  # type: ignore[no-untyped-def]
 
 
 @_helper
+def _microprice(bid, bid_qty, ask, ask_qty):  # type: ignore[no-untyped-def]
+    """`hft_core.venues.base.microprice`, operation for operation."""
+    total = bid_qty + ask_qty
+    if total <= 0:
+        return (float(bid) + float(ask)) * 0.5
+    return (float(bid) * float(ask_qty) + float(ask) * float(bid_qty)) / float(total)
+
+
+@_helper
+def _trigger_row(st, m, traded, trade_price):  # type: ignore[no-untyped-def]
+    """`TriggerState.on_row` on the strategy's view of market ``m`` (``traded``: the row printed at
+    ``trade_price``): the bits that fire."""
+    mk = st.mk[m]
+    tgf = st.tgf[m]
+    flags = mk[MK_TG_FLAGS]
+    bid, bid_qty = _view_best(st, m, BUY)
+    ask, ask_qty = _view_best(st, m, SELL)
+    two_sided = bid_qty >= 0 and ask_qty >= 0
+    bid_qty = max(bid_qty, 0)
+    ask_qty = max(ask_qty, 0)
+    held = 0
+    if two_sided:
+        mid2 = bid + ask
+        if flags & TG_MID_ABOVE and mid2 >= mk[MK_TG_MID_ABOVE]:
+            held |= TG_MID_ABOVE
+        if flags & TG_MID_BELOW and mid2 <= mk[MK_TG_MID_BELOW]:
+            held |= TG_MID_BELOW
+    if flags & TG_BEST_QTY and (bid_qty < mk[MK_TG_BEST_QTY] or ask_qty < mk[MK_TG_BEST_QTY]):
+        held |= TG_BEST_QTY
+    total = bid_qty + ask_qty
+    if flags & TG_IMBALANCE and total > 0 and abs(float(bid_qty - ask_qty)) >= tgf[TGF_IMBALANCE] * float(total):
+        held |= TG_IMBALANCE
+    fired = held & ~mk[MK_TG_HELD]
+    mk[MK_TG_HELD] = held
+    if two_sided:
+        if flags & TG_MID and mk[MK_TG_HAS_REF] and abs(bid + ask - mk[MK_TG_REF_MID2]) >= 2 * mk[MK_TG_MID_TICKS]:
+            fired |= TG_MID
+        if flags & TG_MICROPRICE:
+            micro = _microprice(bid, bid_qty, ask, ask_qty)
+            if mk[MK_TG_HAS_REF] and abs(micro - tgf[TGF_REF_MICRO]) >= tgf[TGF_MICRO_TICKS]:
+                fired |= TG_MICROPRICE
+    if traded:
+        if flags & TG_TRADE_ABOVE and trade_price >= mk[MK_TG_TRADE_ABOVE]:
+            fired |= TG_TRADE_ABOVE
+        if flags & TG_TRADE_BELOW and trade_price <= mk[MK_TG_TRADE_BELOW]:
+            fired |= TG_TRADE_BELOW
+    if not mk[MK_TG_HAS_REF] and two_sided:  # `_rearm`
+        mk[MK_TG_REF_MID2] = bid + ask
+        tgf[TGF_REF_MICRO] = _microprice(bid, bid_qty, ask, ask_qty)
+        mk[MK_TG_HAS_REF] = 1
+    return fired
+
+
+@_helper
 def _deliver_feed(st, t, m, count):  # type: ignore[no-untyped-def]
     """`_Clock.deliver_feed`: ``count`` rows of market ``m`` reach the strategy."""
     mk = st.mk[m]
@@ -986,6 +1070,16 @@ def _deliver_feed(st, t, m, count):  # type: ignore[no-untyped-def]
         if mk[MK_WATCH_BOOK]:
             book_from = reg[RG_BOOK_FROM]
             reg[RG_LIMIT] = t if t >= book_from else min(reg[RG_LIMIT], book_from)
+    if mk[MK_TG_FLAGS]:
+        # a feed message is one update of the view: the trigger sees the book after it, and each trade in it
+        fired = _trigger_row(st, m, False, 0)
+        for k in range(count):
+            row = q[(head + k) % cap]
+            if ((row[km.KE_TAG] >> 32) & 0xFF) == KIND_TRADE:
+                fired |= _trigger_row(st, m, True, row[km.KE_PRICE])
+        if fired:
+            mk[MK_TG_FIRED] |= fired
+            reg[RG_LIMIT] = t
     if mk[MK_WATCH_TRADES]:
         traded = False
         for k in range(count):
@@ -1024,7 +1118,14 @@ def _deliver_reports(st, t, g, count):  # type: ignore[no-untyped-def]
         out = _grown(out, n)
     st.out_rep = out
     for k in range(count):
-        out[n + k] = q[(head + k) % cap]
+        row = q[(head + k) % cap]
+        out[n + k] = row
+        mk = st.mk[row[R_INST]]
+        if mk[MK_TG_FLAGS]:  # `TriggerState.on_report`
+            if mk[MK_TG_FLAGS] & TG_FILL and row[R_FILL_QTY] > 0:
+                mk[MK_TG_FIRED] |= TG_FILL
+            if mk[MK_TG_FLAGS] & TG_REJECT and row[R_STATUS] == OS_REJECTED:
+                mk[MK_TG_FIRED] |= TG_REJECT
     reg[RG_N_REPORTS] = n + count
     gw[G_REP_HEAD] = (head + count) % cap
     gw[G_REP_COUNT] -= count
@@ -1699,9 +1800,9 @@ def run(st: SimState, bound: int) -> int:
 
 @_entry
 def tables(st):  # type: ignore[no-untyped-def]
-    """The state's fixed tables, shared with the caller: ``reg``, ``mk``, ``gw``, ``stats`` (the kernel never
-    replaces them)."""
-    return st.reg, st.mk, st.gw, st.stats
+    """The state's fixed tables, shared with the caller: ``reg``, ``mk``, ``gw``, ``stats``, ``tgf`` (the kernel
+    never replaces them)."""
+    return st.reg, st.mk, st.gw, st.stats, st.tgf
 
 
 @_entry

@@ -3,9 +3,10 @@
 It is a `SimulatedVenue` in every respect the strategy, the engine and the run records can see: the same
 constructor, the same markets, participants, latencies and seeds, the same fills, reports, public feed and
 participant statistics, to the draw (`hft_core.venues.simulated._kernel` mirrors the Python venue's handlers, and the
-tests hold the two together). The Python `SimulatedVenue` stays the reference implementation and the one that keeps
-a message log (`record_messages`) and evaluates strategy triggers (`set_trigger`): this venue refuses both with a
-message naming the reference. Its exchange books are compiled state: `exchange_engine` is the reference's.
+tests hold the two together), strategy triggers included (`set_trigger`: the kernel evaluates them by
+`TriggerState`'s rules). The Python `SimulatedVenue` stays the reference implementation and the one that keeps a
+message log (`record_messages`): this venue refuses it with a message naming the reference. Its exchange books are
+compiled state: `exchange_engine` is the reference's.
 
 How it runs: the constructor is `SimulatedVenue`'s (validation, participants and their random streams); `start`
 copies all of it into one `_kernel.SimState` (parameters as integer/float tables, each participant's Mersenne
@@ -27,7 +28,16 @@ import numpy.typing as npt
 from hft_core.events import Events, empty_events
 from hft_core.matching import MatchingEngine, OrderReason, OrderStatus, OrderType
 from hft_core.matching.feed import flat_rows_to_events
-from hft_core.venues.base import Advance, PublicTrade, Report, TopOfBook, TriggerSpec, Watch
+from hft_core.venues.base import (
+    Advance,
+    PublicTrade,
+    Report,
+    TopOfBook,
+    TriggerSpec,
+    TriggerState,
+    Watch,
+    microprice,
+)
 from hft_core.venues.simulated import _kdraws as kd
 from hft_core.venues.simulated import _kernel as kn
 from hft_core.venues.simulated import _kmatch as km
@@ -85,7 +95,10 @@ class CompiledSimulatedVenue(SimulatedVenue):
         self._record = record
         self._state: Any = None
         self._reg = self._mk = self._gw = self._counts = np.zeros((0, 0), dtype=np.int64)
+        self._tgf = np.zeros((0, 0), dtype=np.float64)
         """The kernel state's fixed tables (`_kernel.tables`), set at `start`."""
+        self._triggers: list[TriggerState | None] = [None] * len(self._markets)
+        """The strategy's triggers as set (`set_trigger`), for the kernel's tables at `start`."""
         self._lookahead_ns = 0
         self._fair_chunks: list[int] = [-1, -1]  # the chunk range [first, last] the kernel holds
         self._depth_prices = np.zeros(64, dtype=np.int64)
@@ -98,7 +111,9 @@ class CompiledSimulatedVenue(SimulatedVenue):
             raise RuntimeError("the simulated venue has already started")
         self._started = True
         self._state = self._build_state()
-        self._reg, self._mk, self._gw, self._counts = kn.tables(self._state)
+        self._reg, self._mk, self._gw, self._counts, self._tgf = kn.tables(self._state)
+        for index, trigger in enumerate(self._triggers):
+            self._write_trigger(index, trigger)
         self._load_fair(self._start)
         kn.start(self._state, self._start, self._end)
         return self._start
@@ -234,6 +249,7 @@ class CompiledSimulatedVenue(SimulatedVenue):
             start_ns=self._start,
             mk=mk,
             fair=np.zeros((len(markets), 1), dtype=np.float64),
+            tgf=np.zeros((len(markets), kn.TGF_SIZE), dtype=np.float64),
             gw=gw,
             links=link_table,
             n_owners=len(self._stats),
@@ -343,16 +359,47 @@ class CompiledSimulatedVenue(SimulatedVenue):
         if n_trades:
             public = [PublicTrade(*row) for row in out_trd[:n_trades].tolist()]
             reg[kn.RG_N_TRADES] = 0
-        return Advance(now, reports, public, book_changed, now >= self._end, rows)
+        triggered: tuple[tuple[int, int], ...] = ()
+        fired = mk[:, kn.MK_TG_FIRED]
+        if fired.any():
+            triggered = tuple((i, bits) for i, bits in enumerate(fired.tolist()) if bits)
+            for i, _ in triggered:  # `TriggerState.woke`: the references move to the book the strategy sees now
+                bid, bid_qty, ask, ask_qty = self.top(i)
+                if bid is not None and ask is not None:
+                    mk[i, kn.MK_TG_REF_MID2] = bid + ask
+                    self._tgf[i, kn.TGF_REF_MICRO] = microprice(bid, bid_qty, ask, ask_qty)
+                    mk[i, kn.MK_TG_HAS_REF] = 1
+            fired[:] = 0
+        return Advance(now, reports, public, book_changed, now >= self._end, rows, triggered)
 
     def set_trigger(self, instrument: int, spec: TriggerSpec | None) -> None:
-        """Triggers are evaluated by the reference `SimulatedVenue` only (the compiled kernel has none yet)."""
-        self._check_instrument(instrument)
-        if spec is not None:
-            raise RuntimeError(
-                "the compiled simulated market does not evaluate strategy triggers: run on the reference "
-                "SimulatedVenue (venue knob 'compiled' off)"
-            )
+        """`SimulatedVenue.set_trigger`: the kernel evaluates the trigger (`_kernel._trigger_row`, the rules of
+        `TriggerState`), which starts from the book the strategy sees now."""
+        index = self._check_instrument(instrument)
+        trigger = None if spec is None else TriggerState(spec, self.top(index))
+        self._triggers[index] = trigger
+        if self._state is not None:
+            self._write_trigger(index, trigger)
+
+    def _write_trigger(self, index: int, trigger: TriggerState | None) -> None:
+        """``trigger`` (its spec and state) into the kernel's tables for market ``index``; None: no trigger."""
+        row, floats = self._mk[index], self._tgf[index]
+        row[kn.MK_TG_FIRED] = 0
+        if trigger is None:
+            row[kn.MK_TG_FLAGS] = 0
+            return
+        spec = trigger.spec
+        row[kn.MK_TG_FLAGS] = spec.flags
+        row[kn.MK_TG_MID_TICKS], row[kn.MK_TG_MID_ABOVE], row[kn.MK_TG_MID_BELOW] = (
+            spec.mid_ticks, spec.mid_above, spec.mid_below,
+        )  # fmt: skip
+        row[kn.MK_TG_BEST_QTY] = spec.best_qty_below
+        row[kn.MK_TG_TRADE_ABOVE], row[kn.MK_TG_TRADE_BELOW] = spec.trade_above, spec.trade_below
+        floats[kn.TGF_MICRO_TICKS], floats[kn.TGF_IMBALANCE] = spec.microprice_ticks, spec.imbalance
+        row[kn.MK_TG_HELD] = trigger.held
+        row[kn.MK_TG_HAS_REF] = trigger.ref_mid2 is not None
+        row[kn.MK_TG_REF_MID2] = trigger.ref_mid2 or 0
+        floats[kn.TGF_REF_MICRO] = trigger.ref_micro or 0.0
 
     def submit(
         self, now: int, instrument: int, order_id: int, side: int, order_type: OrderType, price: int, qty: int
