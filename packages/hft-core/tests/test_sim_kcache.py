@@ -26,7 +26,8 @@ import numpy as np
 from hft_core.venues.simulated import _kdraws as kd, _kernel as kn, _kmatch as km
 assert kn.__file__.startswith(sys.argv[1]), kn.__file__
 state = kn.new_state(
-    start_ns=0, mk=np.zeros((1, kn.MK_SIZE), np.int64), fair=np.zeros((1, 1)), gw=np.zeros((1, kn.G_SIZE), np.int64),
+    start_ns=0, mk=np.zeros((1, kn.MK_SIZE), np.int64), fair=np.zeros((1, 1)), tgf=np.zeros((1, kn.TGF_SIZE)),
+    gw=np.zeros((1, kn.G_SIZE), np.int64),
     links=np.zeros((1, kn.L_SIZE), np.int64), n_owners=2, ai=np.zeros((0, kn.A_SIZE), np.int64),
     af=np.zeros((0, kn.F_SIZE)), mt=np.zeros((1, kd.MT_STATE_SIZE), np.uint32), aux=[], engines=[km.new_state(0)],
     observers=np.full((1, 2), -1, np.int64), record=False,
