@@ -23,8 +23,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from types import MappingProxyType
@@ -75,7 +74,8 @@ class Scenario:
             raise ValueError(f"scenario name {self.name!r} must be kebab-case")
         if not self.summary.strip():
             raise ValueError(f"scenario {self.name!r} needs a one-line summary")
-        object.__setattr__(self, "defaults", MappingProxyType(dict(self.defaults)))
+        if isinstance(self.defaults, dict):  # (a caller's dict: frozen as it is now; other mappings are read-only)
+            object.__setattr__(self, "defaults", MappingProxyType(dict(self.defaults)))
 
     def config_class(self) -> type[Config]:
         """The config class (imported on first use)."""
@@ -135,6 +135,8 @@ declaration of the ``btcusdt-perp`` scenario's values."""
 
 def calibrated_defaults(resource: str = CALIBRATED_MARKET) -> dict[str, bool | int | float | str]:
     """The ``[scenario]`` table of a calibration file shipped in ``hft_core`` (``resource``, relative to it)."""
+    import tomllib
+
     text = resources.files("hft_core").joinpath(resource).read_text(encoding="utf-8")
     table = tomllib.loads(text).get("scenario")
     if not isinstance(table, dict) or not table:
@@ -142,7 +144,27 @@ def calibrated_defaults(resource: str = CALIBRATED_MARKET) -> dict[str, bool | i
     return dict(table)
 
 
-_BTCUSDT = calibrated_defaults()
+class _CalibratedDefaults(Mapping[str, bool | int | float | str]):
+    """A calibration file's ``[scenario]`` table, read on first use (listing the scenarios, as ``hft --help`` and
+    ``hft list`` do, reads no file)."""
+
+    def __init__(self, resource: str) -> None:
+        self._resource = resource
+        self._table: dict[str, bool | int | float | str] | None = None
+
+    def _values(self) -> dict[str, bool | int | float | str]:
+        if self._table is None:
+            self._table = calibrated_defaults(self._resource)
+        return self._table
+
+    def __getitem__(self, key: str) -> bool | int | float | str:
+        return self._values()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return len(self._values())
 
 
 BUILTIN_SCENARIOS: tuple[Scenario, ...] = (
@@ -155,12 +177,11 @@ BUILTIN_SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "btcusdt-perp",
-        f"one instrument calibrated to the shared Binance BTCUSDT perpetual capture (price {_BTCUSDT['price']:g}, "
-        f"tick {_BTCUSDT['tick_size']:g}, lot {_BTCUSDT['lot_size']:g}): Hawkes noise takers and informed takers "
-        f"that pick off stale quotes, every knob from hft_core/{CALIBRATED_MARKET}",
+        "one instrument calibrated to the shared Binance BTCUSDT perpetual capture: Hawkes noise takers and informed "
+        f"takers that pick off stale quotes, every knob (price, tick, lot, ...) from hft_core/{CALIBRATED_MARKET}",
         MarketConfig,
         f"{_BUILDERS}:build_btcusdt_perp",
-        defaults=_BTCUSDT,
+        defaults=_CalibratedDefaults(CALIBRATED_MARKET),
     ),
     Scenario(
         "cointegrated-pair",

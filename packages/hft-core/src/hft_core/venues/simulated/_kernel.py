@@ -38,7 +38,6 @@ from hft_core.venues.simulated._kcache import key_on_sources
 
 __all__ = [
     "SimState",
-    "fair_at",
     "new_state",
     "outputs",
     "run",
@@ -47,6 +46,7 @@ __all__ = [
     "strategy_message",
     "tables",
     "view_depth",
+    "view_top",
 ]
 
 _jit: Any = njit
@@ -1819,9 +1819,11 @@ def set_fair(st, fair):  # type: ignore[no-untyped-def]
 
 
 @_entry
-def fair_at(st, m, t):  # type: ignore[no-untyped-def]
-    """The fair value in ticks market ``m``'s participants see at ``t``."""
-    return _fair(st, m, t)
+def view_top(st, m):  # type: ignore[no-untyped-def]
+    """The strategy's view of market ``m``'s best levels: bid, bid qty, ask, ask qty (qty -1: an empty side)."""
+    bid, bid_qty = _view_best(st, m, BUY)
+    ask, ask_qty = _view_best(st, m, SELL)
+    return bid, bid_qty, ask, ask_qty
 
 
 @_entry

@@ -90,9 +90,6 @@ class CompiledSimulatedVenue(SimulatedVenue):
         super().__init__(
             markets, venues, fair_values, seed=seed, duration_s=duration_s, start_ns=start_ns, name=name, record=record
         )
-        self._specs = tuple(markets)
-        self._fair_values = fair_values
-        self._record = record
         self._state: Any = None
         self._reg = self._mk = self._gw = self._counts = np.zeros((0, 0), dtype=np.int64)
         self._tgf = np.zeros((0, 0), dtype=np.float64)
@@ -101,6 +98,8 @@ class CompiledSimulatedVenue(SimulatedVenue):
         """The strategy's triggers as set (`set_trigger`), for the kernel's tables at `start`."""
         self._lookahead_ns = 0
         self._fair_chunks: list[int] = [-1, -1]  # the chunk range [first, last] the kernel holds
+        self._fair_bound = 0
+        """The latest time (ns) the kernel may run to with the fair values it holds (`_load_fair`)."""
         self._depth_prices = np.zeros(64, dtype=np.int64)
         self._depth_qtys = np.zeros(64, dtype=np.int64)
 
@@ -114,7 +113,7 @@ class CompiledSimulatedVenue(SimulatedVenue):
         self._reg, self._mk, self._gw, self._counts, self._tgf = kn.tables(self._state)
         for index, trigger in enumerate(self._triggers):
             self._write_trigger(index, trigger)
-        self._load_fair(self._start)
+        self._fair_bound = self._load_fair(self._start)
         kn.start(self._state, self._start, self._end)
         return self._start
 
@@ -259,7 +258,7 @@ class CompiledSimulatedVenue(SimulatedVenue):
             aux=aux,
             engines=engines,
             observers=np.array(observers if observers else [(-1, -1)], dtype=np.int64).reshape(-1, 2),
-            record=self._record,
+            record=self._recording,
         )
 
     # -- the fair-value window -------------------------------------------------------------------------------------
@@ -274,7 +273,7 @@ class CompiledSimulatedVenue(SimulatedVenue):
         The kernel reads a market's fair value at ``t − 1`` ns, ``t`` and ``t + lookahead`` (an informed taker's
         horizon) for every event time ``t`` it reaches: it holds whole chunks from the one ``now − 1`` lies in.
         """
-        source = self._fair_values
+        source = self._markets[0]._fair_source  # (one source for every market: `SimulatedVenue`'s fair_values)
         chunk_points = source.chunk_points
         markets = self._markets
         first = min(self._point(m, now - 1) for m in range(len(markets))) // chunk_points
@@ -288,7 +287,7 @@ class CompiledSimulatedVenue(SimulatedVenue):
             fair = np.zeros((len(markets), points), dtype=np.float64)
             for m, market in enumerate(markets):
                 tick = market.instrument.tick_size
-                path = self._specs[m].fair_value
+                path = market._fair_path
                 if isinstance(source, FairValuePaths):
                     fair[m] = source.prices[path][first * chunk_points : first * chunk_points + points] / tick
                 else:
@@ -330,7 +329,9 @@ class CompiledSimulatedVenue(SimulatedVenue):
             limit = min(limit, max(watch.book_from, now))
         reg[kn.RG_LIMIT] = max(limit, now)
         while True:
-            bound = self._load_fair(int(reg[kn.RG_NOW]))
+            if reg[kn.RG_NOW] >= self._fair_bound:
+                self._fair_bound = self._load_fair(int(reg[kn.RG_NOW]))
+            bound = self._fair_bound
             next_event = kn.run(state, bound)
             if reg[kn.RG_LIMIT] <= bound or next_event < 0 or next_event > reg[kn.RG_LIMIT]:
                 break
@@ -429,14 +430,12 @@ class CompiledSimulatedVenue(SimulatedVenue):
         index = self._check_instrument(instrument)
         if self._state is None:
             return TopOfBook(None, 0, None, 0)
-        prices, qtys = self._depth_prices, self._depth_qtys
-        has_bid = kn.view_depth(self._state, index, 1, prices[:1], qtys[:1]) > 0
-        has_ask = kn.view_depth(self._state, index, -1, prices[1:2], qtys[1:2]) > 0
+        bid, bid_qty, ask, ask_qty = kn.view_top(self._state, index)
         return TopOfBook(
-            int(prices[0]) if has_bid else None,
-            int(qtys[0]) if has_bid else 0,
-            int(prices[1]) if has_ask else None,
-            int(qtys[1]) if has_ask else 0,
+            int(bid) if bid_qty >= 0 else None,
+            max(int(bid_qty), 0),
+            int(ask) if ask_qty >= 0 else None,
+            max(int(ask_qty), 0),
         )
 
     def depth(self, instrument: int, side: int, levels: int) -> list[tuple[int, int]]:
@@ -468,11 +467,8 @@ class CompiledSimulatedVenue(SimulatedVenue):
 
     def fair_price(self, instrument: int) -> float:
         """The fair value of a market now, in price units, as its participants see it."""
-        index = self._check_instrument(instrument)
-        if self._state is None:
-            return super().fair_price(instrument)
-        ticks = float(kn.fair_at(self._state, index, self.now))
-        return ticks * self._markets[index].instrument.tick_size
+        market = self._markets[self._check_instrument(instrument)]
+        return market.fair_ticks(self.now) * market.instrument.tick_size
 
     def participant_stats(self) -> tuple[ParticipantStats, ...]:
         """Every participant's record (the strategy first), in owner-id order."""
@@ -505,7 +501,7 @@ class CompiledSimulatedVenue(SimulatedVenue):
 
     def recorded_market_data(self) -> Events:
         """The public feed of every market so far, ``local_ts`` = when the strategy sees it, sorted by ``local_ts``."""
-        if not self._record:
+        if not self._recording:
             raise RuntimeError("construct the venue with record=True to keep its market data")
         if self._state is None or not self._reg[kn.RG_N_TAPE]:
             return empty_events()
@@ -524,6 +520,11 @@ class CompiledSimulatedVenue(SimulatedVenue):
         raise RuntimeError(
             "the compiled simulated market keeps no message log: run on the reference SimulatedVenue to record one"
         )
+
+    @property
+    def _recording(self) -> bool:
+        """Whether the venue was built with ``record=True`` (its markets keep a tape)."""
+        return self._markets[0].tape is not None
 
     def _strategy_market(self, now: int, instrument: int) -> Any:
         if not self._started:
