@@ -335,9 +335,9 @@ class Blotter:
             marks.append(mids())
         return bs[_B_OUTCOME]
 
-    def last_fill(self) -> tuple[list[int], float]:
-        """The latest fill row and its fee."""
-        n = self._bs[s.SB_FILLS] - 1
+    def fill(self, at: int = -1) -> tuple[list[int], float]:
+        """Fill row number ``at`` (in booking order; -1: the latest) and its fee."""
+        n = self._bs[s.SB_FILLS] - 1 if at < 0 else at
         return self.fills_i[n].tolist(), float(self.fills_f[n])
 
     def _error(self, status: int, row: list[int]) -> HftError:

@@ -223,6 +223,10 @@ def _trade(ts: int, instrument: str, price: float, qty: float, side: Side | None
     return trade
 
 
+_PYTHON_DECISIONS = ("on_book", "on_trade", "on_fill", "on_order", "on_timer", "on_text", "on_trigger")
+"""The hooks a compiled strategy's numba hook replaces (`Engine._loop_compiled` refuses a strategy defining one)."""
+
+
 def _overrides(strategy: Strategy, hook: str) -> bool:
     return getattr(type(strategy), hook) is not getattr(Strategy, hook)
 
@@ -547,9 +551,9 @@ class Engine:
             self.context, _order_update(ts, inst.symbol, order_id, status, reason, inst.lots_to_qty(leaves))
         )
 
-    def _tell_fill(self) -> None:
-        """The fill just settled, to the fill listener and the strategy's `on_fill`."""
-        (ts, index, order_id, side, price, qty, maker, lots, _), fee = self.blotter.last_fill()
+    def _tell_fill(self, at: int = -1) -> None:
+        """The fill just settled (or fill number ``at``), to the fill listener and the strategy's `on_fill`."""
+        (ts, index, order_id, side, price, qty, maker, lots, _), fee = self.blotter.fill(at)
         inst = self.instruments[index]
         fill = _fill(
             ts,
@@ -679,7 +683,10 @@ class Engine:
         stop = STOP if threading.current_thread() is threading.main_thread() else StopRequest()
         stop.armed += 1
         try:
-            self._loop(start, end, next_sample, next_text, stop)
+            if getattr(self.strategy, "compiled_hook", None) is not None:
+                self._loop_compiled(start, end, next_sample, next_text, stop)
+            else:
+                self._loop(start, end, next_sample, next_text, stop)
         finally:
             stop.armed -= 1
         if stop.pending is not None:  # (asked for during the last turn: the run stops before its final records)
@@ -757,6 +764,78 @@ class Engine:
                 if done - last_progress >= 0.005:
                     last_progress = done
                     on_progress(min(1.0, done))
+
+    def _loop_compiled(self, start: int, end: int, next_sample: int, next_text: int, stop: StopRequest) -> None:
+        """`_loop` for a strategy whose decisions are a numba hook (`hft_core.compiled`): the venue's compiled driver
+        runs the turns (advance, settlement, the hook at each timer tick and trigger) between two equity samples,
+        in the same order `_loop` does; Python runs the samples, the bounds and the services."""
+        strategy: Any = self.strategy
+        factory = getattr(self.venue, "compiled_driver", None)
+        if factory is None:
+            raise HftError(
+                f"{self.venue.name} cannot run a compiled strategy: its hook runs inside the replay venue's compiled "
+                "code (run it on recorded data, or write the strategy in Python)"
+            )
+        subscribed = any(self._watch_book) or any(self._watch_trades)
+        refusals = [
+            what
+            for what, applies in (
+                ("risk limits (its orders skip the risk gate)", self.risk.checks_orders or self._max_loss is not None),
+                ("subscriptions (it wakes on its timer and triggers)", subscribed),
+                ("a text feed", self._hears_text),
+            )
+            if applies
+        ]
+        if refusals:
+            raise HftError(f"a compiled strategy runs without {' and '.join(refusals)}: remove them from the run")
+        ignored = [hook for hook in _PYTHON_DECISIONS if _overrides(strategy, hook)]
+        if ignored:
+            raise HftError(
+                f"{type(strategy).__name__} defines {', '.join(ignored)}, which a compiled strategy never calls: its "
+                "hook makes the decisions (on_start and on_stop run in Python)"
+            )
+        driver = factory(self.blotter, strategy.compiled_hook, strategy.state, self._timer_ns, self._next_timer)
+        blotter = self.blotter
+        mids_for_fills, refused_request = self._mids_for_fills, self._refused_request
+
+        def settle(rows: npt.NDArray[np.int64]) -> None:
+            blotter.settle(rows, mids_for_fills, refused_request)
+
+        last_progress = -1.0
+        finished = False
+        fills_told = blotter.fill_count
+        tells_fills = self._on_fill_listener is not None
+        try:
+            while not finished:
+                if stop.pending is not None:
+                    self._stop_here()
+                while self._local_reports or self._refused_modifies:
+                    self._settle_local_reports()
+                now = self.now
+                if now >= next_sample:
+                    self._sample()
+                    next_sample += self._sample_ns * max(1, (now - next_sample) // self._sample_ns + 1)
+                if now >= end:
+                    break
+                finished = driver.run(
+                    min(next_sample, end, next_text), self._last_mid, settle, refused_request, mids_for_fills
+                )
+                self.now = driver.now
+                if tells_fills:
+                    for at in range(fills_told, blotter.fill_count):
+                        self._tell_fill(at)
+                    fills_told = blotter.fill_count
+                if self._on_progress is not None:
+                    duration = self._duration_ns
+                    done = self.venue.progress() if duration is None else (self.now - start) / duration
+                    if done - last_progress >= 0.005:
+                        last_progress = done
+                        self._on_progress(min(1.0, done))
+        finally:
+            driver.close()
+            if self._timer_ns is not None:
+                self._next_timer = driver.next_timer
+            strategy.decisions = driver.decisions
 
     def _check_a_book_formed(self) -> None:
         """A market that never showed a bid and an ask (checked at every equity sample) gave the strategy nothing

@@ -19,12 +19,12 @@ import math
 import mmap
 import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import numpy.typing as npt
 
-from hft_core.errors import DataError
+from hft_core.errors import DataError, HftError
 from hft_core.events import EVENT_DTYPE, EventKind, Events, iter_chunks
 from hft_core.instruments import Instrument
 from hft_core.matching.orders import OrderReason, OrderStatus, OrderType
@@ -42,6 +42,10 @@ from hft_core.venues.base import (
 from hft_core.venues.replay import _kernel as k
 from hft_core.venues.replay.latency import ConstantLatency, LatencyModel, LatencySampler, latency_links
 from hft_core.venues.replay.queue import QueueModel, RiskAverseQueue
+
+if TYPE_CHECKING:
+    from hft_core.engine.blotter import Blotter
+    from hft_core.venues.replay._drive import CompiledDriver
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "ReplayVenue", "local_clock_offset", "validate_chunk"]
 
@@ -423,6 +427,67 @@ class ReplayVenue:
         self._report_triggers = bool((flags & T_REPORTS).any())
         if self._watch is not None:
             self._set_watch(self._watch)
+
+    def compiled_driver(
+        self, blotter: Blotter, hook: Any, user: npt.NDArray[np.float64], timer_ns: int | None, next_timer: int
+    ) -> CompiledDriver:
+        """A driver that runs numba function ``hook`` as the strategy's decisions inside compiled code, booking into
+        the engine's ``blotter`` (`hft_core.venues.replay._drive`; the engine's compiled strategy path)."""
+        from hft_core.venues.replay._drive import CompiledDriver
+
+        if self._per_link or self._constant_entry is None:
+            raise HftError(
+                "a compiled strategy needs a constant order entry latency on one link (ConstantLatency); this "
+                f"replay has {', '.join(type(model).__name__ for model in latency_links(self.latency, 1))}"
+            )
+        if not self._started:
+            raise RuntimeError("call start() before driving a compiled strategy")
+        watch = Watch(
+            (False,) * self._n_instruments, (False,) * self._n_instruments, 0, reports=False, acks=False, rows=True
+        )
+        self._set_watch(watch)
+        return CompiledDriver(self, blotter, hook, user, timer_ns, next_timer, self._constant_entry)
+
+    def _kernel_arrays(self) -> tuple[Any, ...]:
+        """The kernel's arguments as they are now (`_prepare_kernel_call`)."""
+        return (self._kernel_call or self._prepare_kernel_call())[1]
+
+    def _serve_rows(self, status: int) -> npt.NDArray[np.int64] | None:
+        """`advance`'s service branch for the compiled driver: serve ``status`` until the kernel's run is done and
+        return the report rows it output (None if none)."""
+        self._tops[:] = self._no_tops
+        self._row_blocks = []
+        reports: list[Report] = []
+        trades: list[PublicTrade] = []
+        self._serve(status, reports, trades)
+        if self._stv[_S_OUT_REPORTS] or self._stv[_S_OUT_TRADES]:
+            self._drain(reports, trades, final=True)
+        blocks = self._row_blocks
+        self._row_blocks = []
+        if not blocks:
+            return None
+        return blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+
+    def _reserve_requests(self, want: int) -> None:
+        """Room for ``want`` more requests in the ring and ``want`` free order slots (the compiled driver's)."""
+        while self._req_rows - self._stv[_S_REQ_COUNT] < want:
+            self._grow_requests()
+        while True:
+            free, slot = 0, self._stv[_S_FREE_SLOT]
+            while slot >= 0 and free < want:
+                free += 1
+                slot = self._ord_flat[slot * _O_SIZE + _O_NEXT_FREE]
+            if free >= want:
+                return
+            self._grow_orders()
+
+    def _after_compiled(self, last_arrival: int) -> None:
+        """The venue's Python state after the compiled driver returns: its clock, the request order, the top cache
+        (the driver's orders join `_live` when it closes)."""
+        self._last_arrival = last_arrival
+        self._now = self._stv[_S_NOW]
+        self._finished = self._stv[_S_FINISHED] != 0
+        self._tops[:] = self._no_tops
 
     def _advance_refused(self, until: int) -> Advance:
         """`advance` before `start`, after the end, or back in time."""
