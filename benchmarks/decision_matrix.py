@@ -25,7 +25,11 @@ same orders, fills, and time, mid and position at every decision). ``--strategie
 - ``trigger``: quotes whenever the mid moved by at least one tick since it last quoted; ours declares a compiled
   trigger (``Trigger(mid_ticks=1)``) so Python runs only then, hftbacktest steps its feed
   (``wait_next_feed``) and compares the mid in its numba strategy. Its events per decision is whatever the data
-  gives (one row of the table).
+  gives (one row of the table);
+- ``quote-hook``, ``depth-hook``, ``trigger-hook``: the same three quoters written as a numba hook on the compiled
+  strategy path (`hft_core.compiled`, `hook_quoter`): the engine calls it inside compiled code, as hftbacktest runs
+  its numba strategy. Each shares its hftbacktest runs with the Python row of the same rules, and must make the
+  same decisions, orders and fills. The hook compiles in each process's warm-up (reported below the table).
 
 ``trace``: one cell (``--strategy``, default ``trigger``, and ``--events-per-decision``) on both sides in one
 process, (local time, mid, position) recorded at each decision, and the first decision where the two differ;
@@ -345,7 +349,9 @@ def order_parts(args: argparse.Namespace) -> None:
 ORDER_LOTS = 10
 LIMIT_LOTS = 100  # ten orders' worth of inventory either way
 DEPTH_LEVELS = 5
-STRATEGIES = ("quote", "depth", "trigger")
+HOOK = "-hook"
+"""A strategy's name with this suffix: the same rules as a numba hook on the compiled strategy path (`HookQuoter`)."""
+STRATEGIES = ("quote", "depth", "trigger", "quote-hook", "depth-hook", "trigger-hook")
 EVENTS_PER_DECISION = (20, 100, 500, 1000)
 
 
@@ -443,6 +449,109 @@ class AckedMatrixQuoter(MatrixQuoter):
         self.tracks_acks = True
 
 
+# -- the same quoter as a numba hook (`hft_core.compiled`): the issue's "compiled strategy path" ----------------------
+_H_DECISIONS, _H_TRACKS_ACKS, _H_DEPTH, _H_CANCELLING = 0, 1, 2, 3
+_CANCEL_SLOTS = 32
+"""``state[_H_CANCELLING:]``: ids of orders this quoter asked to cancel (the Python quoter's ``cancelling`` set)."""
+
+
+def _hook_functions() -> Any:
+    """The hook, compiled on first use (numba is imported only by the runs that need it)."""
+    if "decide" in _HOOK:
+        return _HOOK["decide"]
+    import hft_core.compiled as hc
+    from numba import njit
+
+    @njit
+    def want(low: float, high: float, position: int) -> tuple[int, int]:
+        skew = int(np.floor(2.0 * position / LIMIT_LOTS))
+        return int(np.floor(low)) - 2 - skew, int(np.ceil(high)) + 2 - skew
+
+    @njit
+    def cancelling(state: Any, order_id: int) -> bool:
+        for j in range(_H_CANCELLING, _H_CANCELLING + _CANCEL_SLOTS):  # noqa: SIM110 (numba: no any() of a generator)
+            if state[j] == order_id:
+                return True
+        return False
+
+    @njit
+    def decide(h: Any, event: int, instrument: int, fired: int) -> None:
+        bid = hc.best_bid(h, 0)
+        ask = hc.best_ask(h, 0)
+        if bid == hc.NO_BID or ask == hc.NO_ASK:
+            return
+        state = hc.state(h)
+        state[_H_DECISIONS] += 1
+        position = hc.position(h, 0)
+        if state[_H_DEPTH] != 0:
+            size = 0
+            weighted = 0
+            for side, price in ((hc.BUY, bid), (hc.SELL, ask)):
+                for _ in range(DEPTH_LEVELS):
+                    if price == hc.NO_BID or price == hc.NO_ASK:
+                        break
+                    lots = hc.level_qty(h, 0, side, price)
+                    size += lots
+                    weighted += price * lots
+                    price = hc.next_level(h, 0, side, price)
+            fair = weighted / size
+            want_bid, want_ask = want(fair, fair, position)
+        else:
+            mid = (bid + ask) / 2.0
+            want_bid, want_ask = want(mid, mid, position)
+        for j in range(_H_CANCELLING, _H_CANCELLING + _CANCEL_SLOTS):  # the cancelling set, kept to open orders
+            if state[j] != 0 and hc.order_leaves(h, int(state[j])) == 0:
+                state[j] = 0
+        tracks_acks = state[_H_TRACKS_ACKS] != 0
+        have_bid = False
+        have_ask = False
+        order_id = hc.next_open_order(h, 0)
+        while order_id:
+            if not (cancelling(state, order_id) or (tracks_acks and hc.order_status(h, order_id) == hc.SENT)):
+                side = hc.order_side(h, order_id)
+                price = hc.order_price(h, order_id)
+                if side > 0 and price == want_bid and position < LIMIT_LOTS:
+                    have_bid = True
+                elif side < 0 and price == want_ask and position > -LIMIT_LOTS:
+                    have_ask = True
+                else:
+                    hc.cancel(h, order_id)
+                    for j in range(_H_CANCELLING, _H_CANCELLING + _CANCEL_SLOTS):
+                        if state[j] == 0:
+                            state[j] = order_id
+                            break
+            order_id = hc.next_open_order(h, order_id)
+        if not have_bid and position < LIMIT_LOTS:
+            hc.buy(h, 0, want_bid, ORDER_LOTS, hc.POST_ONLY)
+        if not have_ask and position > -LIMIT_LOTS:
+            hc.sell(h, 0, want_ask, ORDER_LOTS, hc.POST_ONLY)
+
+    _HOOK["decide"] = decide
+    return decide
+
+
+_HOOK: dict[str, Any] = {}
+
+
+def hook_quoter(mode: str, interval_s: float, tracks_acks: bool) -> Strategy:
+    """`MatrixQuoter`'s rules (``mode`` quote, depth or trigger) as a `hft_core.compiled.CompiledStrategy`."""
+    from hft_core.compiled import CompiledStrategy
+
+    class HookQuoter(CompiledStrategy):
+        def on_start(self, ctx: Context) -> None:
+            if mode == "trigger":
+                from hft_core.strategy import Trigger
+
+                ctx.set_trigger(Trigger(mid_ticks=1))
+            else:
+                ctx.set_timer(interval_s)
+
+    state = np.zeros(_H_CANCELLING + _CANCEL_SLOTS)
+    state[_H_TRACKS_ACKS] = 1.0 if tracks_acks else 0.0
+    state[_H_DEPTH] = 1.0 if mode == "depth" else 0.0
+    return HookQuoter(_hook_functions(), state)
+
+
 def run_ours(
     events: Events,
     mode: str,
@@ -456,16 +565,22 @@ def run_ours(
     matched hftbacktest (the ``trace`` mode's comparison); ``trace`` collects `MatrixQuoter.trace`."""
     from hft_core.engine import Engine
 
-    tracks = ack_rule and mode == "trigger"
-    strategy = AckedMatrixQuoter(mode, interval_s) if tracks else MatrixQuoter(mode, interval_s)
-    strategy.trace = trace
+    base = mode.removesuffix(HOOK)
+    tracks = ack_rule and base == "trigger"
+    strategy: Any
+    if mode.endswith(HOOK):
+        strategy = hook_quoter(base, interval_s, tracks)
+    else:
+        strategy = AckedMatrixQuoter(mode, interval_s) if tracks else MatrixQuoter(mode, interval_s)
+        strategy.trace = trace
     venue = _venue(events, hftbacktest_queue=hftbacktest_queue)
     started = time.perf_counter()
     result = Engine(strategy, venue, sample_interval_s=1.0).run()
     seconds = time.perf_counter() - started
+    decisions = int(strategy.state[_H_DECISIONS]) if mode.endswith(HOOK) else strategy.decisions
     return {
         "seconds": seconds,
-        "decisions": strategy.decisions,
+        "decisions": decisions,
         "fills": int(result.stats["fills"]),
         "orders": int(result.stats["orders"]),
     }
@@ -659,6 +774,8 @@ def trace(args: argparse.Namespace) -> None:
     events = np.load(path)
     ack_rule, hbt_queue = not args.no_ack_rule, args.queue == "hftbacktest"
     mode = args.strategy or "trigger"
+    if mode.endswith(HOOK):
+        raise SystemExit("trace follows the Python quoter decision by decision; the hook rows' totals are the matrix's")
     interval_s = args.events_per_decision / args.rate
     ours_rows: list[tuple[int, int, int]] = []
     ours = run_ours(events, mode, interval_s, ack_rule=ack_rule, hftbacktest_queue=hbt_queue, trace=ours_rows)
@@ -698,8 +815,11 @@ def matrix_worker(args: argparse.Namespace) -> dict[str, Any]:
     warm = min(50_000, args.events)
     if args.tool == "ours":
         events = np.load(path)
+        started = time.perf_counter()
         run_ours(events[:warm], args.strategy, interval_s)
+        warm_up = time.perf_counter() - started
         result = run_ours(events, args.strategy, interval_s)
+        result["warm_up_seconds"] = warm_up
     else:
         price_range = _price_range(path)
         with np.load(path.parent / "hftbacktest.npz") as archive:
@@ -721,13 +841,17 @@ def matrix(args: argparse.Namespace) -> None:
     chosen = args.strategies.split(",")
     if unknown := set(chosen) - set(STRATEGIES):
         raise SystemExit(f"--strategies: unknown {', '.join(sorted(unknown))} (choose from {', '.join(STRATEGIES)})")
-    cells = [(s, e) for s in ("quote", "depth") if s in chosen for e in EVENTS_PER_DECISION]
-    cells += [("trigger", 0)] if "trigger" in chosen else []
-    tools = ["ours", "hftbacktest"] if have_hbt else ["ours"]
+    cells = [(s, e) for s in chosen if s.removesuffix(HOOK) != "trigger" for e in EVENTS_PER_DECISION]
+    cells += [(s, 0) for s in chosen if s.removesuffix(HOOK) == "trigger"]
+    # one hftbacktest run per rule set and decision rate, shared by our Python and hook rows of it
+    groups: dict[tuple[str, int], list[str]] = {}
+    for strategy, epd in cells:
+        groups.setdefault((strategy.removesuffix(HOOK), epd), []).append(strategy)
     runs: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
     for repeat in range(args.runs):
-        for strategy, epd in cells:
-            for tool in tools if repeat % 2 == 0 else tools[::-1]:  # alternated, process by process
+        for (base, epd), ours in groups.items():
+            jobs = [("ours", s) for s in ours] + ([("hftbacktest", base)] if have_hbt else [])
+            for tool, strategy in jobs if repeat % 2 == 0 else jobs[::-1]:  # alternated, process by process
                 command = [
                     sys.executable, __file__, "worker", "--tool", tool, "--strategy", strategy,
                     "--events-per-decision", str(epd or 1), "--events", str(args.events), "--rate", str(args.rate),
@@ -748,7 +872,7 @@ def matrix(args: argparse.Namespace) -> None:
         cols = []
         rates = {}
         for tool in ("ours", "hftbacktest"):
-            found = runs.get((strategy, tool, epd))
+            found = runs.get((strategy if tool == "ours" else strategy.removesuffix(HOOK), tool, epd))
             if not found:
                 cols.append("-")
                 continue
@@ -757,7 +881,7 @@ def matrix(args: argparse.Namespace) -> None:
             cols.append(f"{statistics.median(r):.2f} ({min(r):.2f}-{max(r):.2f})")
             row[tool] = {"rates_m": r, "runs": found}
         ours_runs = runs[(strategy, "ours", epd)]
-        theirs = runs.get((strategy, "hftbacktest", epd), [{}])
+        theirs = runs.get((strategy.removesuffix(HOOK), "hftbacktest", epd), [{}])
         shown_epd = epd or f"~{args.events / max(ours_runs[0]['decisions'], 1):.0f} (every >=1-tick mid move)"
         ratio = f"**{rates['ours'] / rates['hftbacktest']:.2f}x**" if "hftbacktest" in rates else "-"
         rss = [f"{statistics.median(x['peak_rss_mib'] for x in rs):.0f}" if rs and rs[0] else "-"
@@ -768,6 +892,10 @@ def matrix(args: argparse.Namespace) -> None:
               f"{ours_runs[0]['fills']:,}/{theirs[0].get('fills', 0):,} |")  # fmt: skip
         row["events_per_decision"] = epd
         table.append(row)
+    hooks = [x["warm_up_seconds"] for (s, tool, _), rs in runs.items() if s.endswith(HOOK) for x in rs]
+    if hooks:
+        print(f"(a hook row's process compiles its hook and the driver during the warm-up: {min(hooks):.1f}-"
+              f"{max(hooks):.1f} s for the warm-up, 50k events, compile included)")  # fmt: skip
     if args.json:
         print(json.dumps(table))
 

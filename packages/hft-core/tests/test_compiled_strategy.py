@@ -334,3 +334,66 @@ def test_orders_that_cannot_be_sent_return_minus_one_and_leave_no_trace() -> Non
     assert orders["order_id"].tolist() == [1]
     assert orders["qty"].tolist() == [2.0]
     assert orders["status"].tolist() == ["accepted"]  # resting at the end: its acknowledgement was settled
+
+
+_LEVELS = 4
+_DECISIONS = 150
+
+
+@njit
+def _reads_depth(h, event, instrument, fired):  # type: ignore[no-untyped-def]
+    state = hc.state(h)
+    n = int(state[0])
+    if n >= _DECISIONS:
+        return
+    state[0] = n + 1
+    at = 1 + n * (2 * _LEVELS * 2 + 1)
+    state[at] = hc.now(h)
+    at += 1
+    for side, price in ((hc.BUY, hc.best_bid(h, 1)), (hc.SELL, hc.best_ask(h, 1))):
+        for _ in range(_LEVELS):
+            if price == hc.NO_BID or price == hc.NO_ASK:
+                state[at] = state[at + 1] = -1
+            else:
+                state[at] = price
+                state[at + 1] = hc.level_qty(h, 1, side, price)
+                price = hc.next_level(h, 1, side, price)
+            at += 2
+
+
+class ReadsDepth(Strategy):
+    def __init__(self) -> None:
+        self.rows: list[float] = []
+
+    def on_start(self, ctx: Context) -> None:
+        ctx.set_timer(4e-7)
+
+    def on_timer(self, ctx: Context) -> None:
+        if len(self.rows) >= _DECISIONS * (2 * _LEVELS * 2 + 1):
+            return
+        self.rows.append(float(ctx.now))
+        spec = ctx.instrument_spec("BBB")
+        for side in ("bid", "ask"):
+            levels = ctx.book("BBB").depth(side, _LEVELS)  # type: ignore[arg-type]
+            for k in range(_LEVELS):
+                if k < len(levels):
+                    price, qty = levels[k]
+                    self.rows += [round(price / spec.tick_size), round(qty / spec.lot_size)]
+                else:
+                    self.rows += [-1.0, -1.0]
+
+
+def test_a_hook_reads_the_depth_python_reads() -> None:
+    data = random_l2_stream(np.random.default_rng(5), 6_000, instruments=2)
+    python = ReadsDepth()
+    _run(python, data)
+
+    class Compiled(CompiledStrategy):
+        def on_start(self, ctx: Context) -> None:
+            ctx.set_timer(4e-7)
+
+    compiled = Compiled(_reads_depth, np.zeros(1 + _DECISIONS * (2 * _LEVELS * 2 + 1)))
+    _run(compiled, data)
+    assert compiled.state[0] == _DECISIONS
+    assert compiled.state[1:].tolist() == python.rows
+    assert sum(1 for value in python.rows if value == -1.0) < len(python.rows) // 4  # mostly full books

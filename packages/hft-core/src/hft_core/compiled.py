@@ -97,6 +97,7 @@ __all__ = [
     "buy",
     "cancel",
     "level_qty",
+    "next_level",
     "next_open_order",
     "now",
     "order_filled",
@@ -110,8 +111,11 @@ __all__ = [
 ]
 
 _jit: Any = njit
+_helper = _jit(_nrt=False)
+"""The functions below: compiled once per process (the hook's handle has one type), inlined by LLVM."""
 _inline = _jit(inline="always")
-"""Each function below compiles into the hook that calls it (numba's own inlining): no call per use."""
+"""`state`, which returns an array: the hook runs without numba's reference counting (as the driver does), where
+only an array the function was handed may be returned, so it is inlined into the hook (numba's own inlining)."""
 
 TIMER = d.EVENT_TIMER
 """``event``: the strategy's timer ticked."""
@@ -149,32 +153,61 @@ _LOCAL = k.LOCAL_BOOK
 
 
 # -- the market, as the strategy sees it ------------------------------------------------------------------------
-@_inline
+@_helper
 def now(h):  # type: ignore[no-untyped-def]
     """The strategy's local time (ns)."""
     return h[_H_ST][k.S_NOW]
 
 
-@_inline
+@_helper
 def best_bid(h, instrument):  # type: ignore[no-untyped-def]
     """The best bid (ticks) of the strategy's view of ``instrument``'s book, or `NO_BID`."""
     return h[_H_BMETA][_LOCAL, instrument, k.M_BEST_BID]
 
 
-@_inline
+@_helper
 def best_ask(h, instrument):  # type: ignore[no-untyped-def]
     """The best ask (ticks), or `NO_ASK`."""
     return h[_H_BMETA][_LOCAL, instrument, k.M_BEST_ASK]
 
 
-@_inline
+@_helper
 def level_qty(h, instrument, side, price):  # type: ignore[no-untyped-def]
     """Lots resting at ``price`` (ticks) on ``side`` (`BUY`: bids, `SELL`: asks) of the strategy's view; 0 outside
     the book."""
     return k._level(h[_H_LEVELS], h[_H_BMETA], _LOCAL, instrument, side, price)
 
 
-@_inline
+@_helper
+def next_level(h, instrument, side, price):  # type: ignore[no-untyped-def]
+    """The next non-empty price level of ``side`` strictly behind ``price`` (lower bids for `BUY`, higher asks for
+    `SELL`), or `NO_BID` / `NO_ASK` when there is none: from the best, the levels of `Context.book().depth` in
+    order::
+
+        price = hc.best_bid(h, 0)
+        while price != hc.NO_BID:
+            lots = hc.level_qty(h, 0, hc.BUY, price)
+            ...
+            price = hc.next_level(h, 0, hc.BUY, price)
+    """
+    bmeta = h[_H_BMETA]
+    base = bmeta[_LOCAL, instrument, k.M_BASE]
+    cap = bmeta[_LOCAL, instrument, k.M_CAP]
+    idx = price - base
+    if side > 0:
+        if idx > cap:
+            idx = cap
+        if idx <= 0:
+            return k.NO_BID
+        return k._scan_down(h[_H_LEVELS], bmeta[_LOCAL, instrument, k.M_OFF_BID], idx - 1, base)
+    if idx < -1:
+        idx = -1
+    if idx >= cap - 1:
+        return k.NO_ASK
+    return k._scan_up(h[_H_LEVELS], bmeta[_LOCAL, instrument, k.M_OFF_ASK], idx + 1, cap, base)
+
+
+@_helper
 def bid_qty(h, instrument):  # type: ignore[no-untyped-def]
     """Lots at the best bid (0 without one)."""
     bid = h[_H_BMETA][_LOCAL, instrument, k.M_BEST_BID]
@@ -183,7 +216,7 @@ def bid_qty(h, instrument):  # type: ignore[no-untyped-def]
     return k._level(h[_H_LEVELS], h[_H_BMETA], _LOCAL, instrument, 1, bid)
 
 
-@_inline
+@_helper
 def ask_qty(h, instrument):  # type: ignore[no-untyped-def]
     """Lots at the best ask (0 without one)."""
     ask = h[_H_BMETA][_LOCAL, instrument, k.M_BEST_ASK]
@@ -199,13 +232,13 @@ def state(h):  # type: ignore[no-untyped-def]
     return h[_H_USER]
 
 
-@_inline
+@_helper
 def position(h, instrument):  # type: ignore[no-untyped-def]
     """Position in lots, from the reports that have reached the strategy (`Context.position`)."""
     return h[_H_INST_I][instrument, s.SI_POSITION]
 
 
-@_inline
+@_helper
 def next_open_order(h, after):  # type: ignore[no-untyped-def]
     """The smallest id above ``after`` of an order the strategy has open (sent and not yet known to be done), or 0:
     ``next_open_order(h, 0)`` and on, the ids of `Context.open_orders` in the same ascending order."""
@@ -218,32 +251,32 @@ def next_open_order(h, after):  # type: ignore[no-untyped-def]
     return best
 
 
-@_inline
+@_helper
 def order_status(h, order_id):  # type: ignore[no-untyped-def]
     """`SENT`, `ACCEPTED`, `PARTIALLY_FILLED`, `FILLED`, `CANCELLED`, `EXPIRED` or `REJECTED` as
     `Context.order_status` tells it; -1 for an id the strategy never sent."""
     return d.order_status(h, order_id)
 
 
-@_inline
+@_helper
 def order_side(h, order_id):  # type: ignore[no-untyped-def]
     """`BUY` or `SELL` of a sent order."""
     return h[_H_ORDERS][order_id - 1, s.SO_SIDE]
 
 
-@_inline
+@_helper
 def order_price(h, order_id):  # type: ignore[no-untyped-def]
     """The limit price (ticks) of a sent order (0 for a market order)."""
     return h[_H_ORDERS][order_id - 1, s.SO_PRICE]
 
 
-@_inline
+@_helper
 def order_filled(h, order_id):  # type: ignore[no-untyped-def]
     """Lots of a sent order filled so far."""
     return h[_H_ORDERS][order_id - 1, s.SO_FILLED]
 
 
-@_inline
+@_helper
 def order_leaves(h, order_id):  # type: ignore[no-untyped-def]
     """Lots of a sent order still open, as far as the strategy knows (0 once it is done)."""
     row = order_id - 1
@@ -253,20 +286,20 @@ def order_leaves(h, order_id):  # type: ignore[no-untyped-def]
     return orders[row, s.SO_QTY] - orders[row, s.SO_FILLED]
 
 
-@_inline
+@_helper
 def buy(h, instrument, price, lots, order_type):  # type: ignore[no-untyped-def]
     """Send a buy of ``lots`` at ``price`` ticks (ignored for `MARKET`) of type `GTC`, `IOC`, `FOK`, `POST_ONLY` or
     `MARKET`; returns the order's id, or -1 when it was not sent (no size, no price, unknown instrument)."""
     return d.submit(h, instrument, 1, order_type, price, lots)
 
 
-@_inline
+@_helper
 def sell(h, instrument, price, lots, order_type):  # type: ignore[no-untyped-def]
     """Send a sell; as `buy`."""
     return d.submit(h, instrument, -1, order_type, price, lots)
 
 
-@_inline
+@_helper
 def cancel(h, order_id):  # type: ignore[no-untyped-def]
     """Ask to cancel an order the strategy has open (`Context.cancel`); False when it has not (nothing is sent)."""
     return d.cancel(h, order_id)
