@@ -460,22 +460,24 @@ def _hook_functions() -> Any:
     if "decide" in _HOOK:
         return _HOOK["decide"]
     import hft_core.compiled as hc
-    from numba import njit
+    import numba
+
+    njit: Any = numba.njit
 
     @njit
-    def want(low: float, high: float, position: int) -> tuple[int, int]:
+    def want(low, high, position):  # type: ignore[no-untyped-def]
         skew = int(np.floor(2.0 * position / LIMIT_LOTS))
         return int(np.floor(low)) - 2 - skew, int(np.ceil(high)) + 2 - skew
 
     @njit
-    def cancelling(state: Any, order_id: int) -> bool:
+    def cancelling(state, order_id):  # type: ignore[no-untyped-def]
         for j in range(_H_CANCELLING, _H_CANCELLING + _CANCEL_SLOTS):  # noqa: SIM110 (numba: no any() of a generator)
             if state[j] == order_id:
                 return True
         return False
 
     @njit
-    def decide(h: Any, event: int, instrument: int, fired: int) -> None:
+    def decide(h, event, instrument, fired):  # type: ignore[no-untyped-def]
         bid = hc.best_bid(h, 0)
         ask = hc.best_ask(h, 0)
         if bid == hc.NO_BID or ask == hc.NO_ASK:

@@ -374,7 +374,7 @@ class ReadsDepth(Strategy):
         self.rows.append(float(ctx.now))
         spec = ctx.instrument_spec("BBB")
         for side in ("bid", "ask"):
-            levels = ctx.book("BBB").depth(side, _LEVELS)  # type: ignore[arg-type]
+            levels = ctx.book("BBB").depth(side, _LEVELS)
             for k in range(_LEVELS):
                 if k < len(levels):
                     price, qty = levels[k]
