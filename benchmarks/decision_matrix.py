@@ -158,6 +158,38 @@ class Replace(Wake):
             self.last = ctx.buy(0.01, bid - 5 * TICK, tif="post-only")
 
 
+def _fixed_cost_hook(replace: bool, interval_s: float) -> Strategy:
+    """`Wake` (``replace`` False) or `Replace` as a numba hook on the compiled strategy path (`hft_core.compiled`):
+    the framework's cost of a decision there, with the hook's own code a few compiled instructions."""
+    import hft_core.compiled as hc
+    import numba
+
+    if "wake" not in _HOOK:
+        njit: Any = numba.njit
+
+        @njit
+        def wake(h, event, instrument, fired):  # type: ignore[no-untyped-def]
+            hc.state(h)[0] += 1
+
+        @njit
+        def replace_one(h, event, instrument, fired):  # type: ignore[no-untyped-def]
+            state = hc.state(h)
+            state[0] += 1
+            bid = hc.best_bid(h, 0)
+            if state[1] > 0:
+                hc.cancel(h, int(state[1]))
+            if bid != hc.NO_BID:
+                state[1] = hc.buy(h, 0, bid - 5, 10, hc.POST_ONLY)
+
+        _HOOK["wake"], _HOOK["replace"] = wake, replace_one
+
+    class Timed(hc.CompiledStrategy):
+        def on_start(self, ctx: Context) -> None:
+            ctx.set_timer(interval_s)
+
+    return Timed(_HOOK["replace" if replace else "wake"], [0.0, 0.0])
+
+
 class _StubBook:
     best_bid = 100.0
 
@@ -193,17 +225,25 @@ def fixed_cost(args: argparse.Namespace) -> None:
     path = workload(args.events, args.rate, args.seed)
     events = np.load(path)
     interval_s = args.events_per_decision / args.rate
-    kinds: dict[str, type[Strategy]] = {"kernel only": Idle, "wake": Wake, "wake + replace an order": Replace}
+    kinds: dict[str, Callable[[], Strategy]] = {
+        "kernel only": Idle,
+        "wake": lambda: Wake(interval_s),
+        "wake + replace an order": lambda: Replace(interval_s),
+        "wake (hook)": lambda: _fixed_cost_hook(False, interval_s),
+        "wake + replace an order (hook)": lambda: _fixed_cost_hook(True, interval_s),
+    }
 
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
 
     def once(kind: str) -> tuple[float, int, int]:
-        strategy = kinds[kind]() if kinds[kind] is Idle else kinds[kind](interval_s)  # type: ignore[call-arg]
+        strategy = kinds[kind]()
         venue = _venue(events)
         started = clock()
         result = Engine(strategy, venue, sample_interval_s=1.0).run()
         seconds = clock() - started
-        return seconds, getattr(strategy, "decisions", 0), int(result.stats["orders"])
+        state = getattr(strategy, "state", None)
+        decisions = int(state[0]) if state is not None else getattr(strategy, "decisions", 0)
+        return seconds, decisions, int(result.stats["orders"])
 
     for kind in kinds:  # warm-up: compile or load the kernels, touch every page of the data
         once(kind)
@@ -214,14 +254,18 @@ def fixed_cost(args: argparse.Namespace) -> None:
             seconds, decisions, orders = once(kind)
             times[kind].append(seconds)
             counts[kind] = (decisions, orders)
-    hook = {"wake": _hook_seconds(Wake(interval_s), 200_000, clock), "wake + replace an order": 0.0}
-    hook["wake + replace an order"] = _hook_seconds(Replace(interval_s), 200_000, clock)
+    hook = {
+        "wake": _hook_seconds(Wake(interval_s), 200_000, clock),
+        "wake + replace an order": _hook_seconds(Replace(interval_s), 200_000, clock),
+        "wake (hook)": 0.0,  # (a few compiled instructions: not measured apart)
+        "wake + replace an order (hook)": 0.0,
+    }
     base = statistics.median(times["kernel only"])
     print(f"{args.events:,} events in memory, a decision every {args.events_per_decision} events "
           f"({interval_s * 1e3:.1f} ms of market time); medians of {args.runs} runs, {args.clock} time")  # fmt: skip
     print(f"  kernel only: {base:.3f} s ({args.events / base / 1e6:.1f} M events/s)")
     out: dict[str, Any] = {"kernel_s": base}
-    for kind in ("wake", "wake + replace an order"):
+    for kind in list(kinds)[1:]:
         decisions, orders = counts[kind]
         per = [(t - base) / decisions for t in times[kind]]
         framework = statistics.median(per) - hook[kind]

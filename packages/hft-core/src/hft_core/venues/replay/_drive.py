@@ -62,8 +62,9 @@ C_SETTLE_FILLS = 11
 """1 when that stopped settlement had booked fills before it stopped (their mark row is owed)."""
 C_DECISIONS = 12
 """Hook calls so far."""
-C_HOOK_EVENT = 13
-C_HOOK_INSTRUMENT = 14
+C_SLOTS_KNOWN = 13
+"""Free order slots of the kernel known to exist (the free list only grows between the hook's orders): `_room`
+walks the list only when this falls short."""
 C_SIZE = 16
 
 P_RUN = 0
@@ -131,7 +132,9 @@ def _room(cs, st, ord_i, req, orders, fills_i, bs, oslot, calls):  # type: ignor
         return False
     if fills_i.shape[0] - bs[s.SB_FILLS] < want:
         return False
-    return _free_slots(st, ord_i, want) >= want
+    if cs[C_SLOTS_KNOWN] < want:
+        cs[C_SLOTS_KNOWN] = _free_slots(st, ord_i, 8 * want)  # (counted well past the need: walked now and then)
+    return cs[C_SLOTS_KNOWN] >= want
 
 
 @_jit(_nrt=False)
@@ -326,6 +329,7 @@ def submit(h, instrument, side, order_type, price, lots):  # type: ignore[no-unt
     orders[row, s.SO_MODIFYING] = 0
     bs[s.SB_ORDERS] = order_id
     # the venue's order slot
+    cs[C_SLOTS_KNOWN] -= 1
     slot = st[k.S_FREE_SLOT]
     st[k.S_FREE_SLOT] = ord_i[slot, k.O_NEXT_FREE]
     ord_i[slot, k.O_ID] = order_id
@@ -513,6 +517,7 @@ class CompiledDriver:
             blotter._grow_fills()
         self._learn_python_orders()
         self._venue._reserve_requests(want)
+        self._cs[C_SLOTS_KNOWN] = 0  # (counted again by the next `_room`)
 
     def _take_over_settlement(self, settle: Any, refused: Any, mids: Any) -> None:
         """The settlement of the last advance's reports stopped at a row (a refused modify, room for fills, an
