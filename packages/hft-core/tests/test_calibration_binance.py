@@ -6,6 +6,7 @@ Slow (about a minute): one calibration, one simulated run of the capture's lengt
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -34,9 +35,21 @@ def knobs() -> dict[str, Any]:
     return scenario
 
 
+_NUMBER = re.compile(r"-?\d+\.\d+(?:e-?\d+)?")
+
+
 def test_the_shipped_market_file_is_this_calibration(calibrated: Calibration) -> None:
-    """scripts/calibrate_defaults.py wrote the file from the same capture: calibrating again gives it byte for byte."""
-    assert calibrated.to_toml(Path(CAPTURE).name, MARKET_NAME) == MARKET_FILE.read_text()
+    """scripts/calibrate_defaults.py wrote the file from the same capture: calibrating again gives it line for line,
+    each number to 1e-6 of its value. (Byte for byte on one machine; across processors the Hawkes fit's optimiser
+    sums in another order and the branching ratio moves in its eighth digit, e.g. 0.66371992855 against
+    0.66371989385 on an AMD EPYC, and the knobs derived from it follow.)"""
+    made = calibrated.to_toml(Path(CAPTURE).name, MARKET_NAME).splitlines()
+    shipped = MARKET_FILE.read_text().splitlines()
+    assert len(made) == len(shipped)
+    for line, (ours, theirs) in enumerate(zip(made, shipped, strict=True), start=1):
+        assert _NUMBER.sub("#", ours) == _NUMBER.sub("#", theirs), f"line {line}"
+        for a, b in zip(_NUMBER.findall(ours), _NUMBER.findall(theirs), strict=True):
+            assert float(a) == pytest.approx(float(b), rel=1e-6), f"line {line}: {ours!r} against {theirs!r}"
 
 
 def test_calibrated_market_matches_the_capture_within_25_percent(calibrated: Calibration) -> None:

@@ -223,6 +223,11 @@ def _trade(ts: int, instrument: str, price: float, qty: float, side: Side | None
     return trade
 
 
+SO_TS, SO_DONE_TS, SO_INST, SO_SIDE = _settle.SO_TS, _settle.SO_DONE_TS, _settle.SO_INST, _settle.SO_SIDE
+SO_TYPE, SO_STATUS, SS_REJECTED = _settle.SO_TYPE, _settle.SO_STATUS, _settle.SS_REJECTED
+_RESTING_TYPES = (int(OrderType.LIMIT), int(OrderType.POST_ONLY))
+"""The order types that can rest on a book (`hft_core.engine.stats.resting_orders`' ``limit`` and ``post_only``)."""
+
 _PYTHON_DECISIONS = ("on_book", "on_trade", "on_fill", "on_order", "on_timer", "on_text", "on_trigger")
 """The hooks a compiled strategy's numba hook replaces (`Engine._loop_compiled` refuses a strategy defining one)."""
 
@@ -891,6 +896,12 @@ class Engine:
         multipliers = {inst.symbol: inst.multiplier for inst in self.instruments}
         trips = round_trips_frame(fills, multipliers)
         accepted, filled_orders, rejected = blotter.order_counts()
+        # the orders' codes, read from the blotter: the table's string columns cost a conversion per use (tens of ms
+        # for a quoting run's orders); each is the code its label was made from
+        codes = blotter.orders[: len(blotter)]
+        status = codes[:, SO_STATUS]
+        rejected_rows = np.flatnonzero(status == SS_REJECTED)
+        resting = np.isin(codes[:, SO_TYPE], _RESTING_TYPES) & (status != SS_REJECTED)
         n_fills = blotter.fill_count
         qty = fills["qty"].to_numpy(dtype=np.float64)
         price = fills["price"].to_numpy(dtype=np.float64)
@@ -920,7 +931,7 @@ class Engine:
             "notional": round(run_stats.sequential_sum(price * qty), 6),
             "orders": len(blotter),
             "rejected": rejected,
-            "rejected_by_reason": run_stats.rejections_by_reason(orders["status"], orders["reason"]),
+            "rejected_by_reason": run_stats.reason_counts(orders["reason"].take(rejected_rows).tolist()),
             "fill_ratio": round(filled_orders / accepted, 6) if accepted else 0.0,
             "order_to_trade": round(len(blotter) / n_fills, 6) if n_fills else None,
             **run_stats.fill_quality(
@@ -939,11 +950,11 @@ class Engine:
             "final_position": {s: self.position(i) for i, s in enumerate(self._symbols)},
             "quote_uptime": run_stats.quote_uptimes(
                 self._symbols,
-                orders["instrument"].to_numpy(dtype=object),
-                orders["ts"].to_numpy(dtype=np.int64),
-                orders["done_ts"].to_numpy(dtype=np.int64),
-                run_stats.side_signs(orders["side"]),
-                run_stats.resting_orders(orders["order_type"], orders["status"]),
+                np.asarray(self._symbols, dtype=object)[codes[:, SO_INST]],
+                codes[:, SO_TS],
+                codes[:, SO_DONE_TS],
+                codes[:, SO_SIDE],
+                resting,
                 start,
                 self.now,
             ),

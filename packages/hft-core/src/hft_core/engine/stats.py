@@ -82,6 +82,7 @@ __all__ = [
     "mids_at",
     "quote_uptime",
     "quote_uptimes",
+    "reason_counts",
     "reason_kind",
     "rejections_by_reason",
     "resting_orders",
@@ -194,9 +195,13 @@ def reason_kind(reason: str) -> str:
 def rejections_by_reason(status: npt.ArrayLike, reason: npt.ArrayLike) -> dict[str, int]:
     """Rejected orders (``status == "rejected"``) counted by `reason_kind`, keys sorted."""
     statuses = np.asarray(status, dtype=object)
-    reasons = np.asarray(reason, dtype=object)[statuses == "rejected"]
+    return reason_counts(np.asarray(reason, dtype=object)[statuses == "rejected"].tolist())
+
+
+def reason_counts(reasons: Sequence[object]) -> dict[str, int]:
+    """The rejected orders' ``reasons`` counted by `reason_kind`, keys sorted (`rejections_by_reason`)."""
     counts: dict[str, int] = {}
-    for text in reasons.tolist():
+    for text in reasons:
         kind = reason_kind(text if isinstance(text, str) else "")
         counts[kind] = counts.get(kind, 0) + 1
     return dict(sorted(counts.items()))
@@ -335,13 +340,11 @@ def quote_uptimes(
 ) -> dict[str, dict[str, float | None]]:
     """`quote_uptime` of each of ``instruments`` from the orders table's columns (``resting``: `resting_orders`)."""
     names = np.asarray(instrument, dtype=object)
-    return {
-        name: quote_uptime(
-            ts[resting & (names == name)], done_ts[resting & (names == name)], side[resting & (names == name)],
-            start, end,
-        )
-        for name in instruments
-    }  # fmt: skip
+    uptimes = {}
+    for name in instruments:
+        mine = resting & (names == name)
+        uptimes[name] = quote_uptime(ts[mine], done_ts[mine], side[mine], start, end)
+    return uptimes
 
 
 # -- round trips -----------------------------------------------------------------------------------------------

@@ -1887,14 +1887,22 @@ def _merged_rows(  # type: ignore[no-untyped-def]
         x = buf[k]["price"]
         q = buf[k]["qty"]
         reported = False
+        top_may_move = False  # (for a trigger: whether this local row can have changed the top, prices or sizes)
         if kind in (K_DEPTH, K_SNAPSHOT):
+            bb = bmeta[LOCAL_BOOK, i, M_BEST_BID]
+            ba = bmeta[LOCAL_BOOK, i, M_BEST_ASK]
             prev = _fast_level(st, levels, bmeta, u, i, side, x, q, half_span)
             if prev == LEVEL_GROW:
                 special = True
                 break
             if u == 0 and prev != LEVEL_IGNORED and inst[i, I_RESTING] > 0 and _touches(inst, i, side, x, q):
                 reported = _orders_see(st, fp, rep, lat, ord_i, ord_f, active, inst, kind, i, side, x, prev, q, t)
+            if u:
+                nb = bmeta[LOCAL_BOOK, i, M_BEST_BID]
+                na = bmeta[LOCAL_BOOK, i, M_BEST_ASK]
+                top_may_move = nb != bb or na != ba or x in (nb, na)
         elif kind == K_TRADE:
+            top_may_move = (inst[i, I_TRIG] & (TG_TRADE_ABOVE | TG_TRADE_BELOW)) != 0
             if u:
                 if inst[i, I_WATCH_TRADES] != 0:
                     special = True
@@ -1912,7 +1920,14 @@ def _merged_rows(  # type: ignore[no-untyped-def]
         lo_time = t if u else lo_time
         if reported:
             break
-        if u and inst[i, I_TRIG] != 0 and _trigger_row(st, fp, levels, bmeta, inst, i, kind == K_TRADE, x, t) != 0:
+        # A row that left the top as it was cannot fire a trigger, nor change what its edges hold (every row that moves
+        # the top is evaluated): only the others are (trades only for the trade conditions).
+        if (
+            u
+            and top_may_move
+            and inst[i, I_TRIG] != 0
+            and _trigger_row(st, fp, levels, bmeta, inst, i, kind == K_TRADE, x, t) != 0
+        ):
             break
         if u and inst[i, I_WATCH_BOOK] != 0 and _top_differs(levels, bmeta, inst, i):
             if t >= book_from:
