@@ -23,6 +23,8 @@ from pathlib import Path
 
 SAMPLE = "lobster-amzn-2012-06-21-l1"
 STEM = "AMZN_2012-06-21_34200000_57600000"
+MESSAGES_PER_DAY = 57_515
+"""LOBSTER messages in the day (its seed and reveal snapshot rows not counted)."""
 
 
 def _find_sample(explicit: str | None) -> Path:
@@ -63,9 +65,8 @@ def main() -> None:
         tick_size=0.005,
     )
     load_seconds = time.perf_counter() - start
-    messages_per_day = 57_515
     stream = np.tile(day, args.copies)
-    messages = messages_per_day * args.copies
+    messages = MESSAGES_PER_DAY * args.copies
 
     warmup = np.zeros(1, dtype=EVENT_DTYPE)
     warmup["kind"] = EventKind.TRADE

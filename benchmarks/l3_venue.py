@@ -34,6 +34,7 @@ as a busy instrument's (at ``--speed 1000``, 2,458 messages a second of market t
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import resource
 import statistics
@@ -44,22 +45,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-SAMPLE = "lobster-amzn-2012-06-21-l1"
-STEM = "AMZN_2012-06-21_34200000_57600000"
-MESSAGES_PER_DAY = 57_515
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+_day: Any = importlib.import_module("l3_replay")  # the LOBSTER day's files, found as l3_replay.py finds them
+SAMPLE, STEM, MESSAGES_PER_DAY, _find_sample = _day.SAMPLE, _day.STEM, _day.MESSAGES_PER_DAY, _day._find_sample
+
 TICK = 0.005
 LATENCY_NS = 1_000_000
-
-
-def _find_sample(explicit: str | None) -> Path:
-    if explicit:
-        return Path(explicit)
-    from hft_core.data.samples import shared_data_path
-
-    try:
-        return shared_data_path(SAMPLE)
-    except FileNotFoundError as exc:
-        sys.exit(f"{exc}; or pass --data-dir")
 
 
 def _stream(day: Any, copies: int, speed: float) -> Any:

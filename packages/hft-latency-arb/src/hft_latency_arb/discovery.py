@@ -24,6 +24,7 @@ replacement, the VECM is re-estimated and the shares recomputed; percentile inte
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,6 +63,11 @@ def vecm_shares(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray, F
     residuals = y - x @ coefficients
     alpha = coefficients[1]
     omega = np.cov(residuals, rowvar=False)
+    # Singular, or singular but for rounding (a series and its copy: Cholesky fails on some processors and not on
+    # others, where the rounding leaves a last digit of independence): shares are not defined either way.
+    scale = math.sqrt(max(float(omega[0, 0] * omega[1, 1]), 0.0))
+    if not scale > 0 or abs(float(omega[0, 1])) >= scale * (1 - 1e-9):
+        raise np.linalg.LinAlgError("the innovations' covariance matrix is singular")
     perpendicular = np.array([alpha[1], -alpha[0]])
     total = float(perpendicular.sum())
     gg = perpendicular / total if total != 0 else np.full(2, np.nan)

@@ -722,16 +722,10 @@ class Engine:
         settle = self.blotter.settle
         mids_for_fills = self._mids_for_fills
         refused_request = self._refused_request
+        between_turns = self._between_turns
         while not finished:
-            if stop.pending is not None:
-                self._stop_here()
-            while self._local_reports or self._refused_modifies:
-                self._settle_local_reports()
-            now = self.now
-            if now >= next_sample:
-                self._sample()
-                next_sample += self._sample_ns * max(1, (now - next_sample) // self._sample_ns + 1)
-            if now >= end:
+            next_sample = between_turns(next_sample, end, stop)
+            if next_sample < 0:
                 break
             watch = self._watch
             if watch is None or watch.book_from != self._book_from:
@@ -812,15 +806,8 @@ class Engine:
         tells_fills = self._on_fill_listener is not None
         try:
             while not finished:
-                if stop.pending is not None:
-                    self._stop_here()
-                while self._local_reports or self._refused_modifies:
-                    self._settle_local_reports()
-                now = self.now
-                if now >= next_sample:
-                    self._sample()
-                    next_sample += self._sample_ns * max(1, (now - next_sample) // self._sample_ns + 1)
-                if now >= end:
+                next_sample = self._between_turns(next_sample, end, stop)
+                if next_sample < 0:
                     break
                 finished = driver.run(
                     min(next_sample, end, next_text), self._last_mid, settle, refused_request, mids_for_fills
@@ -841,6 +828,19 @@ class Engine:
             if self._timer_ns is not None:
                 self._next_timer = driver.next_timer
             strategy.decisions = driver.decisions
+
+    def _between_turns(self, next_sample: int, end: int, stop: StopRequest) -> int:
+        """What each turn of the loop starts with: a stop asked for, the engine's own reports, the equity sample when
+        due. Returns the next sample's time, or -1 when the run has reached ``end``."""
+        if stop.pending is not None:
+            self._stop_here()
+        while self._local_reports or self._refused_modifies:
+            self._settle_local_reports()
+        now = self.now
+        if now >= next_sample:
+            self._sample()
+            next_sample += self._sample_ns * max(1, (now - next_sample) // self._sample_ns + 1)
+        return -1 if now >= end else next_sample
 
     def _check_a_book_formed(self) -> None:
         """A market that never showed a bid and an ask (checked at every equity sample) gave the strategy nothing
