@@ -49,7 +49,8 @@ sample). The engine stops for a signal at those returns too.
 
 Do not give a hook ``cache=True``: numba would key its cached machine code on the hook's file alone, while the
 functions here compile in the engine's layout constants; the engine refuses a cached hook. The hook and the loop
-that calls it compile in each process (a few seconds; the replay kernel itself comes from numba's cache).
+that calls it compile in each process: about 6 s for the loop, and 1-2 s for each of this module's functions the
+hook calls (the replay kernel itself comes from numba's cache; docs/replay.md, "Compiled strategies").
 """
 
 from __future__ import annotations
@@ -318,7 +319,7 @@ class CompiledStrategy(Strategy):
         if cache is not None and not isinstance(cache, NullCache):
             raise HftError(
                 f"hook {hook.py_func.__qualname__} is compiled with cache=True: its cached machine code would not "
-                "follow changes of hft-core's layout; drop cache=True (it compiles in a few seconds)"
+                "follow changes of hft-core's layout; drop cache=True (it then compiles in each process)"
             )
         self.compiled_hook = hook
         array = state if isinstance(state, np.ndarray) and state.dtype == np.float64 else None
