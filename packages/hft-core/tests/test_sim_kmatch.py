@@ -602,10 +602,13 @@ _WANTED = (
     "pool grew",
     "table grew",
     "window grew",
-    "output grew",
     "recentred",
     "slid",
 )
+"""What the random requests must have met. Not the output buffers' growth (``output grew``, still counted): the
+random runs met it on one machine and not, under pytest-xdist, on another (an AMD EPYC, where each run alone met
+it), and `test_growth_of_every_buffer_in_one_long_book` grows every output buffer request by request against the
+Python engine."""
 
 
 @pytest.mark.slow
