@@ -12,7 +12,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from hft_core.events import BUY, SELL, EventKind, Events, iter_chunks
+from hft_core.events import BUY, SELL, EventKind, iter_chunks
 from hft_core.matching.orders import OrderType
 from hft_core.venues.base import Watch
 from hft_core.venues.replay import (
@@ -36,7 +36,9 @@ from hft_core.venues.replay._reference import ReferenceReplayVenue
 from hft_core.venues.replay._scenarios import (
     INSTRUMENTS,
     Action,
+    assert_same_steps,
     drive,
+    drive_both,
     events,
     random_actions,
     random_l2_stream,
@@ -106,21 +108,7 @@ def with_acks(actions: list[Action], acks: str, seed: int, reports: str = "on") 
     ]
 
 
-def both(
-    data: Events, instruments: int, actions: list[Action], chunk: int | None = None, **options: object
-) -> tuple[list[object], list[object]]:
-    """``drive`` on both implementations; the kernel's venue streams ``data`` in chunks of ``chunk`` rows, or replays
-    the array in place when ``chunk`` is None."""
-    source = data if chunk is None else iter_chunks(data, chunk)
-    kernel = drive(ReplayVenue(source, INSTRUMENTS[:instruments], **options), actions, instruments)  # type: ignore[arg-type]
-    reference = drive(ReferenceReplayVenue(data, INSTRUMENTS[:instruments], **options), actions, instruments)  # type: ignore[arg-type]
-    return kernel, reference
-
-
-def assert_same(kernel: list[object], reference: list[object]) -> None:
-    for step, (mine, theirs) in enumerate(zip(kernel, reference, strict=False)):
-        assert mine == theirs, f"step {step} differs"
-    assert len(kernel) == len(reference)
+both, assert_same = drive_both, assert_same_steps
 
 
 @SETTINGS

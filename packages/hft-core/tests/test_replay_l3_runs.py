@@ -19,7 +19,15 @@ from hft_core.venues.base import Watch
 from hft_core.venues.replay import ConstantLatency, L3FifoQueue, PowerProbQueue, ReplayVenue, SampledLatency
 from hft_core.venues.replay._kernel import PASS_BLOCK
 from hft_core.venues.replay._reference import ReferenceReplayVenue
-from hft_core.venues.replay._scenarios import INSTRUMENTS, Action, drive, events, random_actions, with_triggers
+from hft_core.venues.replay._scenarios import (
+    INSTRUMENTS,
+    Action,
+    assert_same_steps,
+    drive_both,
+    events,
+    random_actions,
+    with_triggers,
+)
 from hft_core.venues.replay.latency import ClippedNormal, Lognormal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -83,12 +91,7 @@ def lobster_like_stream(rng: np.random.Generator, n: int, instruments: int = 1) 
 
 
 def _both(data: Events, instruments: int, actions: list[Action], chunk: int | None, **options: object) -> None:
-    source = data if chunk is None else iter_chunks(data, chunk)
-    kernel = drive(ReplayVenue(source, INSTRUMENTS[:instruments], **options), actions, instruments)  # type: ignore[arg-type]
-    reference = drive(ReferenceReplayVenue(data, INSTRUMENTS[:instruments], **options), actions, instruments)  # type: ignore[arg-type]
-    for step, (mine, theirs) in enumerate(zip(kernel, reference, strict=False)):
-        assert mine == theirs, f"step {step} differs"
-    assert len(kernel) == len(reference)
+    assert_same_steps(*drive_both(data, instruments, actions, chunk, **options))
 
 
 @SETTINGS

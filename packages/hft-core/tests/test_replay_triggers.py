@@ -32,7 +32,8 @@ from hft_core.venues.replay._reference import ReferenceReplayVenue
 from hft_core.venues.replay._scenarios import (
     INSTRUMENTS,
     Action,
-    drive,
+    assert_same_steps,
+    drive_both,
     events,
     random_actions,
     random_l2_stream,
@@ -47,12 +48,7 @@ D, T = EventKind.DEPTH, EventKind.TRADE
 
 
 def _both(data: Events, instruments: int, actions: list[Action], chunk: int | None, **options: object) -> None:
-    source = data if chunk is None else [data[i : i + chunk] for i in range(0, len(data), chunk)]
-    kernel = drive(ReplayVenue(source, INSTRUMENTS[:instruments], **options), actions, instruments)  # type: ignore[arg-type]
-    reference = drive(ReferenceReplayVenue(data, INSTRUMENTS[:instruments], **options), actions, instruments)  # type: ignore[arg-type]
-    for step, (mine, theirs) in enumerate(zip(kernel, reference, strict=False)):
-        assert mine == theirs, f"step {step} differs"
-    assert len(kernel) == len(reference)
+    assert_same_steps(*drive_both(data, instruments, actions, chunk, **options))
 
 
 @SETTINGS

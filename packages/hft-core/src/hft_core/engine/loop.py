@@ -223,10 +223,8 @@ def _trade(ts: int, instrument: str, price: float, qty: float, side: Side | None
     return trade
 
 
-SO_TS, SO_DONE_TS, SO_INST, SO_SIDE = _settle.SO_TS, _settle.SO_DONE_TS, _settle.SO_INST, _settle.SO_SIDE
-SO_TYPE, SO_STATUS, SS_REJECTED = _settle.SO_TYPE, _settle.SO_STATUS, _settle.SS_REJECTED
-_RESTING_TYPES = (int(OrderType.LIMIT), int(OrderType.POST_ONLY))
-"""The order types that can rest on a book (`hft_core.engine.stats.resting_orders`' ``limit`` and ``post_only``)."""
+_SO_TS, _SO_DONE_TS, _SO_INST, _SO_SIDE = _settle.SO_TS, _settle.SO_DONE_TS, _settle.SO_INST, _settle.SO_SIDE
+_SO_TYPE, _SO_STATUS, _SS_REJECTED = _settle.SO_TYPE, _settle.SO_STATUS, _settle.SS_REJECTED
 
 _PYTHON_DECISIONS = ("on_book", "on_trade", "on_fill", "on_order", "on_timer", "on_text", "on_trigger")
 """The hooks a compiled strategy's numba hook replaces (`Engine._loop_compiled` refuses a strategy defining one)."""
@@ -899,9 +897,9 @@ class Engine:
         # the orders' codes, read from the blotter: the table's string columns cost a conversion per use (tens of ms
         # for a quoting run's orders); each is the code its label was made from
         codes = blotter.orders[: len(blotter)]
-        status = codes[:, SO_STATUS]
-        rejected_rows = np.flatnonzero(status == SS_REJECTED)
-        resting = np.isin(codes[:, SO_TYPE], _RESTING_TYPES) & (status != SS_REJECTED)
+        status = codes[:, _SO_STATUS]
+        rejected_rows = np.flatnonzero(status == _SS_REJECTED)
+        resting = np.isin(codes[:, _SO_TYPE], run_stats.RESTING_ORDER_TYPES) & (status != _SS_REJECTED)
         n_fills = blotter.fill_count
         qty = fills["qty"].to_numpy(dtype=np.float64)
         price = fills["price"].to_numpy(dtype=np.float64)
@@ -950,10 +948,10 @@ class Engine:
             "final_position": {s: self.position(i) for i, s in enumerate(self._symbols)},
             "quote_uptime": run_stats.quote_uptimes(
                 self._symbols,
-                np.asarray(self._symbols, dtype=object)[codes[:, SO_INST]],
-                codes[:, SO_TS],
-                codes[:, SO_DONE_TS],
-                codes[:, SO_SIDE],
+                np.asarray(self._symbols, dtype=object)[codes[:, _SO_INST]],
+                codes[:, _SO_TS],
+                codes[:, _SO_DONE_TS],
+                codes[:, _SO_SIDE],
                 resting,
                 start,
                 self.now,

@@ -66,10 +66,13 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from hft_core.matching.orders import OrderType
+
 __all__ = [
     "MARKOUT_HORIZONS_S",
     "MIN_SHARPE_SAMPLES",
     "QTY_DECIMALS",
+    "RESTING_ORDER_TYPES",
     "ROUND_TRIP_COLUMNS",
     "edge_summary",
     "edges",
@@ -120,7 +123,9 @@ ROUND_TRIP_COLUMNS = (
 """`round_trips`' columns. ``side``: ``long`` (entered with a buy) or ``short``; ``gross_pnl``: (exit − entry)
 × qty × multiplier, sign-flipped for a short; ``fees``: the entry's and the exit's fees, each fill's fee split
 over its quantity; ``pnl`` = gross_pnl − fees; ``holding_s``: (exit_ts − entry_ts) in seconds."""
-_RESTING_TYPES = ("limit", "post_only")
+RESTING_ORDER_TYPES = (OrderType.LIMIT, OrderType.POST_ONLY)
+"""The order types that can rest on a book (`resting_orders`; the engine compares the blotter's codes with them)."""
+_RESTING_TYPES = tuple(order_type.name.lower() for order_type in RESTING_ORDER_TYPES)
 _BP = 1e4
 
 

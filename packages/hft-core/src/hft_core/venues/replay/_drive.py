@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from hft_core.engine.blotter import Blotter
     from hft_core.venues.replay.venue import ReplayVenue
 
-__all__ = ["CompiledDriver"]
+__all__ = ["CompiledDriver", "free_slots"]
 
 _jit: Any = njit
 
@@ -112,7 +112,7 @@ _MARK_ROWS = 256
 
 
 @_jit(_nrt=False)
-def _free_slots(st, ord_i, want):  # type: ignore[no-untyped-def]
+def free_slots(st, ord_i, want):  # type: ignore[no-untyped-def]
     """Free order slots of the kernel, counted up to ``want``."""
     n = 0
     slot = st[k.S_FREE_SLOT]
@@ -133,7 +133,7 @@ def _room(cs, st, ord_i, req, orders, fills_i, bs, oslot, calls):  # type: ignor
     if fills_i.shape[0] - bs[s.SB_FILLS] < want:
         return False
     if cs[C_SLOTS_KNOWN] < want:
-        cs[C_SLOTS_KNOWN] = _free_slots(st, ord_i, 8 * want)  # (counted well past the need: walked now and then)
+        cs[C_SLOTS_KNOWN] = free_slots(st, ord_i, 8 * want)  # (counted well past the need: walked now and then)
     return cs[C_SLOTS_KNOWN] >= want
 
 

@@ -1888,16 +1888,19 @@ def _merged_rows(  # type: ignore[no-untyped-def]
         q = buf[k]["qty"]
         reported = False
         top_may_move = False  # (for a trigger: whether this local row can have changed the top, prices or sizes)
+        triggered = u and inst[i, I_TRIG] != 0
+        bb = ba = 0
         if kind in (K_DEPTH, K_SNAPSHOT):
-            bb = bmeta[LOCAL_BOOK, i, M_BEST_BID]
-            ba = bmeta[LOCAL_BOOK, i, M_BEST_ASK]
+            if triggered:
+                bb = bmeta[LOCAL_BOOK, i, M_BEST_BID]
+                ba = bmeta[LOCAL_BOOK, i, M_BEST_ASK]
             prev = _fast_level(st, levels, bmeta, u, i, side, x, q, half_span)
             if prev == LEVEL_GROW:
                 special = True
                 break
             if u == 0 and prev != LEVEL_IGNORED and inst[i, I_RESTING] > 0 and _touches(inst, i, side, x, q):
                 reported = _orders_see(st, fp, rep, lat, ord_i, ord_f, active, inst, kind, i, side, x, prev, q, t)
-            if u:
+            if triggered:
                 nb = bmeta[LOCAL_BOOK, i, M_BEST_BID]
                 na = bmeta[LOCAL_BOOK, i, M_BEST_ASK]
                 top_may_move = nb != bb or na != ba or x in (nb, na)
@@ -1922,12 +1925,7 @@ def _merged_rows(  # type: ignore[no-untyped-def]
             break
         # A row that left the top as it was cannot fire a trigger, nor change what its edges hold (every row that moves
         # the top is evaluated): only the others are (trades only for the trade conditions).
-        if (
-            u
-            and top_may_move
-            and inst[i, I_TRIG] != 0
-            and _trigger_row(st, fp, levels, bmeta, inst, i, kind == K_TRADE, x, t) != 0
-        ):
+        if triggered and top_may_move and _trigger_row(st, fp, levels, bmeta, inst, i, kind == K_TRADE, x, t) != 0:
             break
         if u and inst[i, I_WATCH_BOOK] != 0 and _top_differs(levels, bmeta, inst, i):
             if t >= book_from:

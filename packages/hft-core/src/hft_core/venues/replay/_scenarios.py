@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hft_core.events import EVENT_DTYPE, EventKind, Events
+from hft_core.events import EVENT_DTYPE, EventKind, Events, iter_chunks
 from hft_core.instruments import Instrument
 from hft_core.matching.orders import OrderType
 from hft_core.venues.base import T_ALL, Advance, TriggerSpec, Watch
@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 __all__ = [
     "INSTRUMENTS",
     "Action",
+    "assert_same_steps",
     "drive",
+    "drive_both",
     "events",
     "random_actions",
     "random_l2_stream",
@@ -259,3 +261,24 @@ def drive(venue: ReplayVenue | ReferenceReplayVenue, actions: Sequence[Action], 
         now = advance.now
         if advance.finished:
             return log
+
+
+def drive_both(
+    data: Events, instruments: int, actions: Sequence[Action], chunk: int | None = None, **options: object
+) -> tuple[list[object], list[object]]:
+    """`drive` on the kernel's venue and on the plain reference; the kernel's venue streams ``data`` in chunks of
+    ``chunk`` rows, or replays the array in place when ``chunk`` is None."""
+    from hft_core.venues.replay._reference import ReferenceReplayVenue
+    from hft_core.venues.replay.venue import ReplayVenue
+
+    source = data if chunk is None else iter_chunks(data, chunk)
+    kernel = drive(ReplayVenue(source, INSTRUMENTS[:instruments], **options), actions, instruments)  # type: ignore[arg-type]
+    reference = drive(ReferenceReplayVenue(data, INSTRUMENTS[:instruments], **options), actions, instruments)  # type: ignore[arg-type]
+    return kernel, reference
+
+
+def assert_same_steps(kernel: Sequence[object], reference: Sequence[object]) -> None:
+    """The two implementations' observations agree step for step (`drive_both`)."""
+    for step, (mine, theirs) in enumerate(zip(kernel, reference, strict=False)):
+        assert mine == theirs, f"step {step} differs"
+    assert len(kernel) == len(reference)

@@ -470,15 +470,11 @@ class ReplayVenue:
 
     def _reserve_requests(self, want: int) -> None:
         """Room for ``want`` more requests in the ring and ``want`` free order slots (the compiled driver's)."""
+        from hft_core.venues.replay._drive import free_slots
+
         while self._req_rows - self._stv[_S_REQ_COUNT] < want:
             self._grow_requests()
-        while True:
-            free, slot = 0, self._stv[_S_FREE_SLOT]
-            while slot >= 0 and free < want:
-                free += 1
-                slot = self._ord_flat[slot * _O_SIZE + _O_NEXT_FREE]
-            if free >= want:
-                return
+        while free_slots(self._st, self._ord_i, want) < want:
             self._grow_orders()
 
     def _after_compiled(self, last_arrival: int) -> None:
