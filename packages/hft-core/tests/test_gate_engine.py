@@ -185,3 +185,25 @@ def test_honest_strategies_run_anywhere_and_declared_simulator_only_ones_stay_so
         with pytest.raises(ConfigError, match="simulator-only"):
             Engine(strategy, _replay())
     Engine(Undeclared(), _simulated())
+
+
+def test_a_wheel_installed_distribution_names_its_top_level_packages_from_its_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without ``top_level.txt`` (what wheels built by hatchling install), a distribution's importable top-level
+    names come from the files its RECORD lists: packages and single modules, not its metadata, .pth files or
+    scripts installed outside site-packages."""
+    from hft_core.gate import _top_level_names
+
+    info = tmp_path / "gated_demo-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: gated-demo\nVersion: 1.0\n")
+    (info / "RECORD").write_text(
+        "gated_demo_pkg/__init__.py,,\ngated_demo_pkg/strategies/spoof.py,,\ngated_demo_single.py,,\n"
+        "gated_demo-1.0.dist-info/METADATA,,\n_gated_demo.pth,,\n../../bin/gated-demo,,\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert _top_level_names("gated-demo") == ["gated_demo_pkg", "gated_demo_single"]
+    (info / "top_level.txt").write_text("gated_demo_pkg\n")
+    assert _top_level_names("gated-demo") == ["gated_demo_pkg"]
+    assert _top_level_names("no-such-distribution-here") == []

@@ -29,7 +29,7 @@ import os
 import types
 from collections.abc import Iterator
 from importlib.machinery import PathFinder
-from importlib.metadata import entry_points, packages_distributions
+from importlib.metadata import Distribution, PackageNotFoundError, distribution, entry_points
 from pathlib import Path
 
 from hft_core.errors import ConfigError, HftError
@@ -103,16 +103,35 @@ def _gated_packages() -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
             dist = ep.dist.metadata["Name"] if ep.dist is not None else ep.name
             tops[ep.value.split(":")[0].strip().split(".")[0]] = dist
             dists.add(dist)
-    for top, owners in packages_distributions().items():
-        for owner in owners:
-            if owner in dists:
-                tops.setdefault(top, owner)
+    for name in sorted(dists):
+        for top in _top_level_names(name):
+            tops.setdefault(top, name)
     dirs = []
     for top, dist in tops.items():
         spec = PathFinder.find_spec(top)  # sys.path only: a stub in sys.modules does not move the package
         for location in (spec.submodule_search_locations or []) if spec is not None else []:
             dirs.append((str(Path(location).resolve()) + os.sep, dist))
     return tops, tuple(dirs)
+
+
+def _top_level_names(name: str) -> list[str]:
+    """The importable top-level packages and modules the installed distribution ``name`` provides: its
+    ``top_level.txt``, else the first part of each file it installed. Only the gated distributions are read;
+    scanning every installed distribution (`importlib.metadata.packages_distributions`) cost 0.3 s per process."""
+    try:
+        dist: Distribution = distribution(name)
+    except PackageNotFoundError:
+        return []
+    listed = dist.read_text("top_level.txt")
+    if listed is not None:
+        return sorted({line.strip() for line in listed.splitlines() if line.strip()})
+    names = set()
+    for file in dist.files or ():
+        first = file.parts[0] if file.parts else ""
+        top = first.removesuffix(".py") if len(file.parts) == 1 else first
+        if top and top.isidentifier():  # not a .dist-info directory, a .pth file or a script outside site-packages
+            names.add(top)
+    return sorted(names)
 
 
 @functools.lru_cache(maxsize=4096)
