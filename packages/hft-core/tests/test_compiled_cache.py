@@ -190,6 +190,16 @@ def test_the_key_follows_the_hooks_file_its_helpers_files_and_constants_imported
     assert {"compiled.py", "_drive.py", "_kernel.py", "_settle.py", f"{module}.py", f"{helpers}.py"} <= parts
 
 
+def test_a_file_edited_after_its_import_does_not_lend_its_key_to_the_old_code(on_path: Path) -> None:
+    module, helpers, _ = _modules(on_path)
+    hook = importlib.import_module(module).quote
+    (on_path / f"{helpers}.py").write_text(_HELPERS.format(step=2))  # this process still holds step 1
+    held = hk.hook_key(hook)
+    importlib.reload(importlib.import_module(helpers))
+    fresh = importlib.reload(importlib.import_module(module)).quote  # what a new process would compile
+    assert hk.hook_key(fresh) != held
+
+
 def test_a_global_the_key_cannot_vouch_for_turns_caching_off(on_path: Path) -> None:
     name = f"odd_{uuid.uuid4().hex[:10]}"
     (on_path / f"{name}.py").write_text(

@@ -19,6 +19,7 @@ own cache and is linked in).
 
 from __future__ import annotations
 
+import logging
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     from hft_core.venues.replay.venue import ReplayVenue
 
 __all__ = ["CompiledDriver", "free_slots"]
+
+log = logging.getLogger(__name__)
 
 _jit: Any = njit
 
@@ -421,6 +424,8 @@ class CompiledDriver:
 
         entry, self.not_cached = _hookcache.entry_for(self._hook)
         self.cached = entry is not None
+        if entry is None:
+            log.debug("the compiled strategy's driver compiles in this process: %s", self.not_cached)
         if entry is not None:
             with warnings.catch_warnings():
                 # (numba warns when typing a call whose first argument is a function: `drive`'s, typed as in the

@@ -19,7 +19,9 @@ module's name carries a digest (`hook_key`) of everything compiled into it:
 - the versions of Python, numba, llvmlite and numpy (whose functions are keyed by name only), and this module's
   file (the generated module's template).
 
-An edit of any of these gives a new name, hence a fresh compile; the old entry stays on disk unused (delete the
+The functions' code as this process holds it is keyed too (its bytecode and constants), so a file edited after
+its module was imported cannot lend its new key to the old code. An edit of any of these gives a new name, hence a
+fresh compile; the old entry stays on disk unused (delete the
 folder at any time). What the key cannot see: code reached another way than through globals (a function that
 numba's ``@overload`` implements elsewhere, a library other than numpy and numba edited in place). A global of a
 kind whose compiled form the key cannot vouch for (a dict, an arbitrary object) turns caching off for that hook
@@ -189,6 +191,7 @@ class _Key:
         self.files.add(code.co_filename)
         names = _names(code)
         where = f"{func.__module__}.{func.__qualname__}"
+        self.values.add(f"{where}=code {_code_digest(code)}")  # (the code this process compiles, as well as its file)
         namespace = func.__globals__
         for name in sorted(names):
             if name in namespace:
@@ -258,6 +261,27 @@ def _names(code: CodeType) -> frozenset[str]:
         if isinstance(const, CodeType):
             names |= _names(const)
     return frozenset(names)
+
+
+def _code_digest(code: CodeType) -> str:
+    """A digest of what ``code`` does (its bytecode, constants and names, nested functions included), the same in
+    every process: a file edited after its module was imported gives another key than the file itself."""
+    digest = hashlib.sha256()
+
+    def add(code: CodeType) -> None:
+        digest.update(code.co_code)
+        digest.update(repr((code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars)).encode())
+        for const in code.co_consts:
+            if isinstance(const, CodeType):
+                add(const)
+            elif isinstance(const, frozenset):  # (its order follows string hashing, which differs by process)
+                digest.update(repr(sorted(repr(item) for item in const)).encode())
+            else:
+                digest.update(repr(const).encode())
+            digest.update(b"\0")
+
+    add(code)
+    return digest.hexdigest()
 
 
 def _library(module: str) -> bool:
