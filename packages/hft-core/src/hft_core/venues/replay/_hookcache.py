@@ -61,7 +61,7 @@ from numba.extending import intrinsic
 __all__ = ["constant", "entry_for", "hook_cache_dir", "hook_key", "importable"]
 
 _MAX_FUNCTIONS = 2000
-"""Functions the key walks at most (hft-core's driver alone is about 150): beyond, the hook is not cached."""
+"""Functions the key walks at most (hft-core's driver alone is about 70): beyond, the hook is not cached."""
 
 _LIBRARIES = frozenset({"numpy", "numba", "llvmlite"}) | sys.stdlib_module_names
 """Top-level packages keyed by their version (and Python's) rather than walked."""
