@@ -29,7 +29,13 @@ same orders, fills, and time, mid and position at every decision). ``--strategie
 - ``quote-hook``, ``depth-hook``, ``trigger-hook``: the same three quoters written as a numba hook on the compiled
   strategy path (`hft_core.compiled`, `hook_quoter`): the engine calls it inside compiled code, as hftbacktest runs
   its numba strategy. Each shares its hftbacktest runs with the Python row of the same rules, and must make the
-  same decisions, orders and fills. The hook compiles in each process's warm-up (reported below the table).
+  same decisions, orders and fills. The hook (`matrix_hook.decide`) and the driver compile in the first hook
+  process's warm-up and are loaded from the engine's hook cache in the others (the warm-up is reported below the
+  table).
+
+``hook-compile``: a hook process's warm-up (its first run, 20k events) with the driver compiled in the process as
+before the hook cache (``HFT_HOOK_CACHE=0``), compiled into an empty hook cache, and loaded from a filled one; each
+in a process of its own, alternated, ``--runs`` times (default 3).
 
 ``trace``: one cell (``--strategy``, default ``trigger``, and ``--events-per-decision``) on both sides in one
 process, (local time, mid, position) recorded at each decision, and the first decision where the two differ;
@@ -57,6 +63,7 @@ Compile times are excluded (a warm-up per process). ``--quick`` runs a small wor
     python benchmarks/decision_matrix.py trace                # the trigger cell decision by decision, both sides
     python benchmarks/decision_matrix.py rss                  # peak RSS, 1M vs 30M events, mmap and stream
     python benchmarks/decision_matrix.py compile              # the replay kernel's cold compile, then its cache
+    python benchmarks/decision_matrix.py hook-compile         # a hook process's warm-up, with and without the cache
 
 hftbacktest is an optional, benchmark-only dependency (``uv pip install --no-deps hftbacktest==2.4.4``).
 """
@@ -85,6 +92,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 _peer: Any = importlib.import_module("replay_vs_hftbacktest")  # the workload and hftbacktest's setup live there
 INSTRUMENT, ORDER_LATENCY_NS, TICK, LOT = _peer.INSTRUMENT, _peer.ORDER_LATENCY_NS, _peer.TICK, _peer.LOT
 generate, write_hftbacktest_file = _peer.generate, _peer.write_hftbacktest_file
+_rules: Any = importlib.import_module("matrix_hook")  # the hook rows' quoter, and the rules' sizes
 
 WORKDIR = Path(tempfile.gettempdir()) / "hft-decision-benchmark"
 
@@ -162,32 +170,12 @@ def _fixed_cost_hook(replace: bool, interval_s: float) -> Strategy:
     """`Wake` (``replace`` False) or `Replace` as a numba hook on the compiled strategy path (`hft_core.compiled`):
     the framework's cost of a decision there, with the hook's own code a few compiled instructions."""
     import hft_core.compiled as hc
-    import numba
-
-    if "wake" not in _HOOK:
-        njit: Any = numba.njit
-
-        @njit
-        def wake(h, event, instrument, fired):  # type: ignore[no-untyped-def]
-            hc.state(h)[0] += 1
-
-        @njit
-        def replace_one(h, event, instrument, fired):  # type: ignore[no-untyped-def]
-            state = hc.state(h)
-            state[0] += 1
-            bid = hc.best_bid(h, 0)
-            if state[1] > 0:
-                hc.cancel(h, int(state[1]))
-            if bid != hc.NO_BID:
-                state[1] = hc.buy(h, 0, bid - 5, 10, hc.POST_ONLY)
-
-        _HOOK["wake"], _HOOK["replace"] = wake, replace_one
 
     class Timed(hc.CompiledStrategy):
         def on_start(self, ctx: Context) -> None:
             ctx.set_timer(interval_s)
 
-    return Timed(_HOOK["replace" if replace else "wake"], [0.0, 0.0])
+    return Timed(_rules.replace_one if replace else _rules.wake, [0.0, 0.0])
 
 
 class _StubBook:
@@ -390,9 +378,7 @@ def order_parts(args: argparse.Namespace) -> None:
 # =============================================================================================================
 # matrix: ours against hftbacktest across decision rates
 # =============================================================================================================
-ORDER_LOTS = 10
-LIMIT_LOTS = 100  # ten orders' worth of inventory either way
-DEPTH_LEVELS = 5
+ORDER_LOTS, LIMIT_LOTS, DEPTH_LEVELS = _rules.ORDER_LOTS, _rules.LIMIT_LOTS, _rules.DEPTH_LEVELS
 HOOK = "-hook"
 """A strategy's name with this suffix: the same rules as a numba hook on the compiled strategy path (`HookQuoter`)."""
 STRATEGIES = ("quote", "depth", "trigger", "quote-hook", "depth-hook", "trigger-hook")
@@ -494,89 +480,7 @@ class AckedMatrixQuoter(MatrixQuoter):
 
 
 # -- the same quoter as a numba hook (`hft_core.compiled`): the issue's "compiled strategy path" ----------------------
-_H_DECISIONS, _H_TRACKS_ACKS, _H_DEPTH, _H_CANCELLING = 0, 1, 2, 3
-_CANCEL_SLOTS = 32
-"""``state[_H_CANCELLING:]``: ids of orders this quoter asked to cancel (the Python quoter's ``cancelling`` set)."""
-
-
-def _hook_functions() -> Any:
-    """The hook, compiled on first use (numba is imported only by the runs that need it)."""
-    if "decide" in _HOOK:
-        return _HOOK["decide"]
-    import hft_core.compiled as hc
-    import numba
-
-    njit: Any = numba.njit
-
-    @njit
-    def want(low, high, position):  # type: ignore[no-untyped-def]
-        skew = int(np.floor(2.0 * position / LIMIT_LOTS))
-        return int(np.floor(low)) - 2 - skew, int(np.ceil(high)) + 2 - skew
-
-    @njit
-    def cancelling(state, order_id):  # type: ignore[no-untyped-def]
-        for j in range(_H_CANCELLING, _H_CANCELLING + _CANCEL_SLOTS):  # noqa: SIM110 (numba: no any() of a generator)
-            if state[j] == order_id:
-                return True
-        return False
-
-    @njit
-    def decide(h, event, instrument, fired):  # type: ignore[no-untyped-def]
-        bid = hc.best_bid(h, 0)
-        ask = hc.best_ask(h, 0)
-        if bid == hc.NO_BID or ask == hc.NO_ASK:
-            return
-        state = hc.state(h)
-        state[_H_DECISIONS] += 1
-        position = hc.position(h, 0)
-        if state[_H_DEPTH] != 0:
-            size = 0
-            weighted = 0
-            for side, price in ((hc.BUY, bid), (hc.SELL, ask)):
-                for _ in range(DEPTH_LEVELS):
-                    if price == hc.NO_BID or price == hc.NO_ASK:
-                        break
-                    lots = hc.level_qty(h, 0, side, price)
-                    size += lots
-                    weighted += price * lots
-                    price = hc.next_level(h, 0, side, price)
-            fair = weighted / size
-            want_bid, want_ask = want(fair, fair, position)
-        else:
-            mid = (bid + ask) / 2.0
-            want_bid, want_ask = want(mid, mid, position)
-        for j in range(_H_CANCELLING, _H_CANCELLING + _CANCEL_SLOTS):  # the cancelling set, kept to open orders
-            if state[j] != 0 and hc.order_leaves(h, int(state[j])) == 0:
-                state[j] = 0
-        tracks_acks = state[_H_TRACKS_ACKS] != 0
-        have_bid = False
-        have_ask = False
-        order_id = hc.next_open_order(h, 0)
-        while order_id:
-            if not (cancelling(state, order_id) or (tracks_acks and hc.order_status(h, order_id) == hc.SENT)):
-                side = hc.order_side(h, order_id)
-                price = hc.order_price(h, order_id)
-                if side > 0 and price == want_bid and position < LIMIT_LOTS:
-                    have_bid = True
-                elif side < 0 and price == want_ask and position > -LIMIT_LOTS:
-                    have_ask = True
-                else:
-                    hc.cancel(h, order_id)
-                    for j in range(_H_CANCELLING, _H_CANCELLING + _CANCEL_SLOTS):
-                        if state[j] == 0:
-                            state[j] = order_id
-                            break
-            order_id = hc.next_open_order(h, order_id)
-        if not have_bid and position < LIMIT_LOTS:
-            hc.buy(h, 0, want_bid, ORDER_LOTS, hc.POST_ONLY)
-        if not have_ask and position > -LIMIT_LOTS:
-            hc.sell(h, 0, want_ask, ORDER_LOTS, hc.POST_ONLY)
-
-    _HOOK["decide"] = decide
-    return decide
-
-
-_HOOK: dict[str, Any] = {}
+# (the hook is `matrix_hook.decide`, in a module of its own: importable by name, so the engine caches its driver)
 
 
 def hook_quoter(mode: str, interval_s: float, tracks_acks: bool) -> Strategy:
@@ -592,10 +496,10 @@ def hook_quoter(mode: str, interval_s: float, tracks_acks: bool) -> Strategy:
             else:
                 ctx.set_timer(interval_s)
 
-    state = np.zeros(_H_CANCELLING + _CANCEL_SLOTS)
-    state[_H_TRACKS_ACKS] = 1.0 if tracks_acks else 0.0
-    state[_H_DEPTH] = 1.0 if mode == "depth" else 0.0
-    return HookQuoter(_hook_functions(), state)
+    state = np.zeros(_rules.H_CANCELLING + _rules.CANCEL_SLOTS)
+    state[_rules.H_TRACKS_ACKS] = 1.0 if tracks_acks else 0.0
+    state[_rules.H_DEPTH] = 1.0 if mode == "depth" else 0.0
+    return HookQuoter(_rules.decide, state)
 
 
 def run_ours(
@@ -623,7 +527,7 @@ def run_ours(
     started = time.perf_counter()
     result = Engine(strategy, venue, sample_interval_s=1.0).run()
     seconds = time.perf_counter() - started
-    decisions = int(strategy.state[_H_DECISIONS]) if mode.endswith(HOOK) else strategy.decisions
+    decisions = int(strategy.state[_rules.H_DECISIONS]) if mode.endswith(HOOK) else strategy.decisions
     return {
         "seconds": seconds,
         "decisions": decisions,
@@ -940,8 +844,8 @@ def matrix(args: argparse.Namespace) -> None:
         table.append(row)
     hooks = [x["warm_up_seconds"] for (s, tool, _), rs in runs.items() if s.endswith(HOOK) for x in rs]
     if hooks:
-        print(f"(a hook row's process compiles its hook and the driver during the warm-up: {min(hooks):.1f}-"
-              f"{max(hooks):.1f} s for the warm-up, 50k events, compile included)")  # fmt: skip
+        print(f"(a hook row's process compiles its hook and the driver in the warm-up, or loads them from the hook "
+              f"cache: {min(hooks):.1f}-{max(hooks):.1f} s for the warm-up, 50k events, compile included)")  # fmt: skip
     if args.json:
         print(json.dumps(table))
 
@@ -1047,6 +951,70 @@ def compile_times(args: argparse.Namespace) -> None:
             print(f"replay venue's first advance, {what}: {found['cpu_s']:.1f} s CPU ({found['wall_s']:.1f} s wall)")
 
 
+# =============================================================================================================
+# hook-compile: a hook process's warm-up, compiling the driver with the hook or loading it from the hook cache
+# =============================================================================================================
+def hook_compile_worker(args: argparse.Namespace) -> dict[str, Any]:
+    """A ``quote-hook`` process's warm-up: its first run (20k events), the driver and the hook compiled, or loaded
+    from the hook cache (`hft_core.venues.replay._hookcache`); the replay kernel comes from numba's cache."""
+    import resource
+
+    from hft_core.venues.replay import _hookcache
+
+    events = np.load(workload(args.events, args.rate, args.seed))[:20_000]
+    cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime
+    started = time.perf_counter()
+    run_ours(events, "quote-hook", 20 / args.rate)
+    wall = time.perf_counter() - started
+    entry, why = _hookcache.entry_for(_rules.decide)
+    return {
+        "wall_s": wall,
+        "cpu_s": resource.getrusage(resource.RUSAGE_SELF).ru_utime - cpu,
+        "cache_hits": sum(entry.stats.cache_hits.values()) if entry is not None else 0,
+        "not_cached": why,
+    }
+
+
+def hook_compile_times(args: argparse.Namespace) -> None:
+    """Per process, alternated: the driver compiled in the process (``HFT_HOOK_CACHE=0``, as before the cache), into
+    an empty hook cache (compiled and saved), and from a filled one."""
+    import os
+
+    workload(args.events, args.rate, args.seed)
+    runs = args.runs or 3
+    kinds = ("in the process (HFT_HOOK_CACHE=0)", "cold (empty hook cache)", "from the hook cache")
+    found: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
+    with tempfile.TemporaryDirectory() as root:
+        filled = str(Path(root) / "filled")
+
+        def worker(env: dict[str, str]) -> dict[str, Any]:
+            command = [sys.executable, __file__, "hook-compile-worker", "--events", str(args.events),
+                       "--rate", str(args.rate), "--seed", str(args.seed)]  # fmt: skip
+            done = subprocess.run(command, capture_output=True, text=True, check=False, env={**os.environ, **env})
+            if done.returncode != 0:
+                raise SystemExit(f"hook compile worker failed:\n{done.stderr[-3000:]}")
+            result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+            return result
+
+        worker({"HFT_HOOK_CACHE_DIR": filled})  # (fills the cache; the replay kernel's cache too, if it was cold)
+        for repeat in range(runs):
+            for kind in kinds if repeat % 2 == 0 else kinds[::-1]:
+                env = {
+                    kinds[0]: {"HFT_HOOK_CACHE": "0"},
+                    kinds[1]: {"HFT_HOOK_CACHE_DIR": str(Path(root) / f"cold-{repeat}")},
+                    kinds[2]: {"HFT_HOOK_CACHE_DIR": filled},
+                }[kind]
+                found[kind].append(worker(env))
+    print(f"a quote-hook process's first run (20k events, compile included), {runs} processes each, alternated: "
+          "median (min-max)")  # fmt: skip
+    for kind, results in found.items():
+        wall = [r["wall_s"] for r in results]
+        cpu = [r["cpu_s"] for r in results]
+        hits = sorted({r["cache_hits"] for r in results})
+        print(f"  {kind:36s} {statistics.median(wall):5.1f} s wall ({min(wall):.1f}-{max(wall):.1f}), "
+              f"{statistics.median(cpu):5.1f} s CPU ({min(cpu):.1f}-{max(cpu):.1f}); cache hits {hits}")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument(
@@ -1058,9 +1026,11 @@ def main(argv: list[str] | None = None) -> None:
             "trace",
             "rss",
             "compile",
+            "hook-compile",
             "worker",
             "rss-worker",
             "compile-worker",
+            "hook-compile-worker",
         ],
     )
     parser.add_argument("--no-ack-rule", action="store_true", help="trace: ours cancels unacknowledged orders")
@@ -1109,6 +1079,11 @@ def main(argv: list[str] | None = None) -> None:
         compile_times(args)
     elif args.what == "compile-worker":
         print(json.dumps(compile_worker(args)))
+    elif args.what == "hook-compile":
+        args.events = args.events or 400_000
+        hook_compile_times(args)
+    elif args.what == "hook-compile-worker":
+        print(json.dumps(hook_compile_worker(args)))
     else:
         print(json.dumps(matrix_worker(args)))
 

@@ -47,10 +47,13 @@ ticks or less, is not sent: `buy`/`sell` return -1 and nothing is recorded (wher
 rejected order). The fill listener of `hft run` hears the fills when the run next returns to Python (at each equity
 sample). The engine stops for a signal at those returns too.
 
-Do not give a hook ``cache=True``: numba would key its cached machine code on the hook's file alone, while the
-functions here compile in the engine's layout constants; the engine refuses a cached hook. The hook and the loop
-that calls it compile in each process: about 6 s for the loop, and 1-2 s for each of this module's functions the
-hook calls (the replay kernel itself comes from numba's cache; docs/replay.md, "Compiled strategies").
+The hook and the loop that calls it compile together: about 6 s for the loop, and 1-2 s for each of this module's
+functions the hook calls (the replay kernel itself comes from numba's cache). For a hook that can be imported by its
+module and name, the engine caches that machine code on disk, keyed on the files and constants compiled into it
+(`hft_core.venues.replay._hookcache`), so later processes load it; a hook defined in ``__main__``, a notebook or a
+function compiles in each process (docs/replay.md, "Compiled strategies"). Do not give a hook ``cache=True``: numba
+would key its own cached machine code on the hook's file alone, while the functions here compile in the engine's
+layout constants; the engine refuses a cached hook.
 """
 
 from __future__ import annotations
@@ -319,7 +322,8 @@ class CompiledStrategy(Strategy):
         if cache is not None and not isinstance(cache, NullCache):
             raise HftError(
                 f"hook {hook.py_func.__qualname__} is compiled with cache=True: its cached machine code would not "
-                "follow changes of hft-core's layout; drop cache=True (it then compiles in each process)"
+                "follow changes of hft-core's layout; drop cache=True (the engine caches a hook it can import by "
+                "name, keyed on hft-core's files too)"
             )
         self.compiled_hook = hook
         array = state if isinstance(state, np.ndarray) and state.dtype == np.float64 else None

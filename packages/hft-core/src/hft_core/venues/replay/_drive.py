@@ -10,18 +10,23 @@ data, more room), which `CompiledDriver` performs with the venue's and the blott
 `drive` again. The sequence of advances, settlements and hook calls is the Python loop's, turn for turn, so a hook
 and a Python strategy with the same logic send the same orders at the same times (tests/test_compiled_strategy.py).
 
-`drive` is compiled for each hook (numba specialises it on the hook's type) and not cached: numba cannot cache a
-function that takes another as an argument, and the layout constants the hook's helpers read would go stale in a
-cache keyed on the hook's own file. The replay kernel itself comes from its cache and is linked in (a few seconds).
+`drive` is compiled for each hook (numba specialises it on the hook's type). numba cannot cache a function that
+takes another as an argument, so `_hookcache` generates, per hook, a module whose cached ``entry`` calls `drive` with
+the hook as a global, keyed on every file and constant compiled into it; a hook that cannot be imported by name is
+compiled in the process (about 6 s for `drive`, 1-2 s per helper the hook calls; the replay kernel comes from its
+own cache and is linked in).
 """
 
 from __future__ import annotations
 
+import logging
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 from numba import njit
+from numba.core.errors import NumbaExperimentalFeatureWarning
 
 from hft_core.engine import _settle as s
 from hft_core.errors import HftError
@@ -32,6 +37,8 @@ if TYPE_CHECKING:
     from hft_core.venues.replay.venue import ReplayVenue
 
 __all__ = ["CompiledDriver", "free_slots"]
+
+log = logging.getLogger(__name__)
 
 _jit: Any = njit
 
@@ -404,6 +411,29 @@ class CompiledDriver:
         self._oslot = np.full(len(blotter.orders), -1, dtype=np.int64)
         self._entry: Any = None
         """`drive`'s machine code for these argument types (`ReplayVenue._compiled_entry`'s shortcut)."""
+        self.cached = False
+        """Whether `drive` runs from the hook cache's entry (`_hookcache.entry_for`), known after the first call."""
+        self.not_cached = ""
+        """Why it does not, when it does not."""
+
+    def _compile(self, args: tuple[Any, ...]) -> Any:
+        """`drive`'s machine code for the types of ``args`` (`drive`'s arguments after the hook) and this hook: the
+        cached entry's (`_hookcache`), else compiled here. Every array keeps its type when grown or replaced, so it
+        is looked up once."""
+        from hft_core.venues.replay import _hookcache
+
+        entry, self.not_cached = _hookcache.entry_for(self._hook)
+        self.cached = entry is not None
+        if entry is None:
+            log.debug("the compiled strategy's driver compiles in this process: %s", self.not_cached)
+        if entry is not None:
+            with warnings.catch_warnings():
+                # (numba warns when typing a call whose first argument is a function: `drive`'s, typed as in the
+                # uncached path)
+                warnings.simplefilter("ignore", NumbaExperimentalFeatureWarning)
+                return entry.compile(tuple(entry.typeof_pyval(a) for a in args))
+        with_hook = (self._hook, *args)
+        return drive.compile(tuple(drive.typeof_pyval(a) for a in with_hook))
 
     @property
     def decisions(self) -> int:
@@ -443,7 +473,6 @@ class CompiledDriver:
             while True:
                 cs[C_MARK_BASE] = len(blotter._mids)
                 args = (
-                    self._hook,
                     cs,
                     self._user,
                     self._marks,
@@ -459,9 +488,8 @@ class CompiledDriver:
                     blotter.state,
                 )
                 if self._entry is None:
-                    # (every array keeps its type when grown or replaced: the machine code is looked up once)
-                    self._entry = drive.compile(tuple(drive.typeof_pyval(a) for a in args))
-                status = int(self._entry(*args))
+                    self._entry = self._compile(args)
+                status = int(self._entry(*args) if self.cached else self._entry(self._hook, *args))
                 self._hand_over_marks()
                 if status in (R_UNTIL, R_FINISHED):
                     return status == R_FINISHED
