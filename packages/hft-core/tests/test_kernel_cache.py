@@ -64,3 +64,26 @@ def test_the_kernels_compile_only_constants_of_their_own_file(kernel: ModuleType
     source = Path(str(kernel.__file__)).read_text()
     imported = [line for line in source.splitlines() if line.startswith(("from ", "import "))]
     assert imported and all(not line.startswith(("from hft_core", "import hft_core")) for line in imported)
+
+
+def test_a_kernel_helper_compiles_once_for_every_constant_and_narrow_integer_it_is_called_with() -> None:
+    """numba compiles a callee again for each literal constant and integer width it is called with (the report
+    writer was compiled 11 times in one cold compile of `run`); the kernel's helpers take one overload for all."""
+    import numpy as np
+    from numba import njit, types
+
+    def scale(a, b):  # type: ignore[no-untyped-def]
+        return a * b
+
+    plain = njit(scale)
+    once = _kernel.once_per_types(njit(scale))
+
+    @njit  # type: ignore[misc]
+    def caller(x, narrow):  # type: ignore[no-untyped-def]
+        return plain(x, 2) + plain(x, 3) + once(x, 2) + once(x, 3) + once(x, narrow) + once(narrow, True)
+
+    assert caller(5, np.int32(7)) == 10 + 15 + 10 + 15 + 35 + 7
+    assert len(plain.signatures) == 2  # what numba does alone: one overload per constant
+    assert once.signatures == [(types.int64, types.int64), (types.int64, types.boolean)]
+    for helper in (_kernel._report, _kernel._simple_report, _kernel._level, _kernel._fill):
+        assert helper.get_call_template.__qualname__.startswith("once_per_types"), helper

@@ -30,15 +30,46 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit
+from numba import njit, types
 
-__all__ = ["first_bad_row", "rehash", "run"]
+__all__ = ["first_bad_row", "once_per_types", "rehash", "run"]
+
+
+def once_per_types(dispatcher: Any) -> Any:
+    """``dispatcher`` (a numba function) compiled once per argument *types* when compiled code calls it.
+
+    numba types a constant argument at a call site as its literal value (``Literal[int](2)``) and compiles the
+    callee again for each combination of constants it is called with: the kernel's report writer was compiled 11
+    times, and each copy costs type inference, lowering and LLVM optimisation. The calls' types are made
+    non-literal before numba looks for an overload, so every call site shares one; LLVM still folds a constant where
+    it inlines the call. (This replaces the dispatcher's ``get_call_template``, the step numba's typing of a call
+    goes through.) Integers narrower than 64 bits are passed as ``int64`` for the same reason (`_widened`)."""
+    template = dispatcher.get_call_template
+
+    def get_call_template(args: tuple[Any, ...], kws: dict[str, Any]) -> Any:
+        return template(tuple(_widened(a) for a in args), {k: _widened(v) for k, v in kws.items()})
+
+    dispatcher.get_call_template = get_call_template
+    return dispatcher
+
+
+def _widened(argument: Any) -> Any:
+    """A call's argument type as `once_per_types` compiles for it: not literal, and an integer narrower than 64 bits
+    (a record field's ``int32`` instrument, ``uint8`` kind) as ``int64``, which holds every value it can have."""
+    plain = types.unliteral(argument)
+    return types.int64 if isinstance(plain, types.Integer) and plain.bitwidth < 64 else plain
+
 
 # NRT (numba's reference counting) is off: the kernel allocates nothing, and array reference counting on every
 # helper call would cost more than the market logic itself. Only `run` and `rehash` are cached entry points;
-# the helpers compile into them (and can be inlined there).
+# the helpers compile into them (and can be inlined there), once per argument types (`once_per_types`).
 _jit: Any = njit
-_helper = _jit(_nrt=False)
+
+
+def _helper(function: Any) -> Any:
+    return once_per_types(_jit(_nrt=False)(function))
+
+
 _inlined = _jit(_nrt=False, inline="always")
 _entry = _jit(cache=True, _nrt=False)
 
@@ -1631,7 +1662,7 @@ def _orders_see(st, fp, rep, lat, ord_i, ord_f, active, inst, kind, i, side, x, 
     return st[S_REP_COUNT] != count
 
 
-@_helper
+@_jit(_nrt=False)  # compiled for each book on purpose: the book's index is a constant in the per-row loop
 def _pass_one(buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, b, k, clock, end, bound, half_span):  # type: ignore[no-untyped-def]
     """`_pass_many` for the only instrument, with its book in registers.
 

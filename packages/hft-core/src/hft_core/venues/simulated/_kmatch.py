@@ -61,6 +61,7 @@ from hft_core.matching.orders import (
     PostOnlyMode,
     StpMode,
 )
+from hft_core.venues.replay._kernel import once_per_types
 
 __all__ = [
     "ANY_OWNER",
@@ -85,7 +86,12 @@ __all__ = [
 ]
 
 _jit: Any = njit
-_helper = _jit
+
+
+def _helper(function: Any) -> Any:
+    return once_per_types(_jit(function))  # one overload per argument types, not per constant
+
+
 _inlined = _jit(inline="always")
 _entry = _jit(cache=True)
 
