@@ -78,7 +78,7 @@ def test_a_kernel_helper_compiles_once_for_every_constant_and_narrow_integer_it_
     plain = njit(scale)
     once = _kernel.once_per_types(njit(scale))
 
-    @njit  # type: ignore[misc]
+    @njit
     def caller(x, narrow):  # type: ignore[no-untyped-def]
         return plain(x, 2) + plain(x, 3) + once(x, 2) + once(x, 3) + once(x, narrow) + once(narrow, True)
 

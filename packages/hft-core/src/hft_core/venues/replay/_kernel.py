@@ -56,8 +56,9 @@ def once_per_types(dispatcher: Any) -> Any:
 def _widened(argument: Any) -> Any:
     """A call's argument type as `once_per_types` compiles for it: not literal, and an integer narrower than 64 bits
     (a record field's ``int32`` instrument, ``uint8`` kind) as ``int64``, which holds every value it can have."""
-    plain = types.unliteral(argument)
-    return types.int64 if isinstance(plain, types.Integer) and plain.bitwidth < 64 else plain
+    plain: Any = types.unliteral(argument)  # type: ignore[no-untyped-call]
+    narrow = isinstance(plain, types.Integer) and getattr(plain, "bitwidth", 64) < 64
+    return types.int64 if narrow else plain
 
 
 # NRT (numba's reference counting) is off: the kernel allocates nothing, and array reference counting on every
