@@ -1084,6 +1084,11 @@ def _on_depth_change(st, fp, rep, lat, ord_i, ord_f, active, inst, i, side, x, p
         _compact_active(st, ord_i, active, inst)
 
 
+_on_depth_change_called = _helper(_on_depth_change.py_func)
+"""`_on_depth_change` called rather than inlined, where the general step needs it (inlined at five sites it cost
+the cold compile about 6 s; inlined it stays where the runs of rows call it, `_orders_see`)."""
+
+
 @_inlined
 def _on_trade(st, rep, lat, ord_i, ord_f, active, inst, i, aggressor, x, q, l3_fill, l3_seq, t):  # type: ignore[no-untyped-def]
     """A trade of ``q`` lots at ``x``: through our price fills us; at our price it works through the queue."""
@@ -1135,6 +1140,10 @@ def _on_trade(st, rep, lat, ord_i, ord_f, active, inst, i, aggressor, x, q, l3_f
         _compact_active(st, ord_i, active, inst)
 
 
+_on_trade_called = _helper(_on_trade.py_func)
+"""`_on_trade` called rather than inlined, in the general step (as `_on_depth_change_called`)."""
+
+
 @_helper
 def _on_l3_removed(st, ord_i, ord_f, active, i, side, x, seq, removed):  # type: ignore[no-untyped-def]
     """L3 FIFO: an order at our level left (some of) its place; it counts only if it was ahead of ours."""
@@ -1176,12 +1185,12 @@ def _exchange_event(buf, k, st, fp, levels, bmeta, ord_i, ord_f, active, rep, la
         if touches:
             prev = _level(levels, bmeta, EXCH_BOOK, i, side, x)
             _store(levels, bmeta, EXCH_BOOK, i, side, x, q)
-            _on_depth_change(st, fp, rep, lat, ord_i, ord_f, active, inst, i, side, x, prev, q, t)
+            _on_depth_change_called(st, fp, rep, lat, ord_i, ord_f, active, inst, i, side, x, prev, q, t)
         else:
             _store(levels, bmeta, EXCH_BOOK, i, side, x, q)
     elif kind == K_TRADE:
         if (side <= 0 and x <= inst[i, I_BUY_HIGH]) or (side >= 0 and x >= inst[i, I_SELL_LOW]):
-            _on_trade(st, rep, lat, ord_i, ord_f, active, inst, i, side, x, q, False, 0, t)
+            _on_trade_called(st, rep, lat, ord_i, ord_f, active, inst, i, side, x, q, False, 0, t)
     elif kind == K_CLEAR:
         _clear(levels, bmeta, EXCH_BOOK, i, side)
     elif kind >= K_ADD and kind <= K_FILL:
@@ -1193,13 +1202,13 @@ def _exchange_event(buf, k, st, fp, levels, bmeta, ord_i, ord_f, active, rep, la
         if not has_orders:
             return DONE
         if kind == K_FILL:
-            _on_trade(st, rep, lat, ord_i, ord_f, active, inst, i, -oside, x1, removed, True, oseq, t)
+            _on_trade_called(st, rep, lat, ord_i, ord_f, active, inst, i, -oside, x1, removed, True, oseq, t)
         elif st[S_QUEUE_MODEL] == Q_L3_FIFO and (kind in (K_CANCEL, K_MODIFY)) and removed > 0:
             _on_l3_removed(st, ord_i, ord_f, active, i, oside, x1, oseq, removed)
         if x1 != NONE:
-            _on_depth_change(st, fp, rep, lat, ord_i, ord_f, active, inst, i, oside, x1, prev1, new1, t)
+            _on_depth_change_called(st, fp, rep, lat, ord_i, ord_f, active, inst, i, oside, x1, prev1, new1, t)
         if x2 != NONE:
-            _on_depth_change(st, fp, rep, lat, ord_i, ord_f, active, inst, i, oside, x2, prev2, new2, t)
+            _on_depth_change_called(st, fp, rep, lat, ord_i, ord_f, active, inst, i, oside, x2, prev2, new2, t)
     return DONE
 
 
@@ -1652,8 +1661,8 @@ def _trade_touches(inst, i, side, x):  # type: ignore[no-untyped-def]
 @_helper
 def _orders_see(st, fp, rep, lat, ord_i, ord_f, active, inst, kind, i, side, x, prev, q, t):  # type: ignore[no-untyped-def]
     """Our resting orders against an exchange-side L2 row already applied to the book (a trade, or a level from
-    ``prev`` to ``q`` lots), as in `_exchange_event`. Returns whether that queued reports. (Callers pass variables,
-    not constants: each distinct constant argument would compile another copy.)"""
+    ``prev`` to ``q`` lots), as in `_exchange_event`. Returns whether that queued reports. The runs of rows call
+    it; `_on_trade` and `_on_depth_change` are inlined here, where a touched order is checked at market speed."""
     count = st[S_REP_COUNT]
     st[S_HAP_DELIVERY] = NONE
     if kind == K_TRADE:
