@@ -30,7 +30,6 @@ import numpy as np
 from numba import njit, types
 from numba.experimental import structref
 
-from hft_core.venues.replay._kernel import once_per_types
 from hft_core.venues.simulated import _kdraws as kd
 from hft_core.venues.simulated import _kmatch as km
 from hft_core.venues.simulated import latency as _latency
@@ -51,12 +50,7 @@ __all__ = [
 ]
 
 _jit: Any = njit
-
-
-def _helper(function: Any) -> Any:
-    return once_per_types(_jit(function))  # one overload per argument types, not per constant
-
-
+_helper = _jit
 _entry = _jit(cache=True)
 
 # -- restated constants (tests hold them equal to their sources) -------------------------------------------------

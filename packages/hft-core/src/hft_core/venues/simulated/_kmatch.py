@@ -61,7 +61,6 @@ from hft_core.matching.orders import (
     PostOnlyMode,
     StpMode,
 )
-from hft_core.venues.replay._kernel import once_per_types
 
 __all__ = [
     "ANY_OWNER",
@@ -86,12 +85,7 @@ __all__ = [
 ]
 
 _jit: Any = njit
-
-
-def _helper(function: Any) -> Any:
-    return once_per_types(_jit(function))  # one overload per argument types, not per constant
-
-
+_helper = _jit
 _inlined = _jit(inline="always")
 _entry = _jit(cache=True)
 
