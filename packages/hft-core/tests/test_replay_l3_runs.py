@@ -21,9 +21,7 @@ from hft_core.venues.replay._kernel import PASS_BLOCK
 from hft_core.venues.replay._reference import ReferenceReplayVenue
 from hft_core.venues.replay._scenarios import (
     INSTRUMENTS,
-    Action,
-    assert_same_steps,
-    drive_both,
+    assert_kernel_agrees,
     events,
     random_actions,
     with_triggers,
@@ -90,10 +88,6 @@ def lobster_like_stream(rng: np.random.Generator, n: int, instruments: int = 1) 
     return events(rows)
 
 
-def _both(data: Events, instruments: int, actions: list[Action], chunk: int | None, **options: object) -> None:
-    assert_same_steps(*drive_both(data, instruments, actions, chunk, **options))
-
-
 @SETTINGS
 @given(
     seed=st.integers(0, 2**32 - 1),
@@ -119,7 +113,9 @@ def test_l3_runs_match_reference(
         actions = with_triggers(actions, seed, 0.3)
     latency = SampledLatency(Lognormal(8.0, 0.8), ClippedNormal(10.0, 6.0), seed) if sampled else ConstantLatency(5, 7)
     queue = L3FifoQueue() if fifo else PowerProbQueue(2.0)
-    _both(data, instruments, actions, chunk, queue_model=queue, latency=latency, partial_fills=bool(seed % 2))
+    assert_kernel_agrees(
+        data, instruments, actions, chunk, queue_model=queue, latency=latency, partial_fills=bool(seed % 2)
+    )
 
 
 @pytest.mark.parametrize("instruments", [1, 2])
@@ -171,4 +167,4 @@ def test_lobster_day_opening_matches_reference() -> None:
     mid = int(day["price"][1] + day["price"][2]) // 2  # the seed's best bid and ask
     rng = np.random.default_rng(16)
     actions = [dataclasses.replace(a, price=a.price - 100 + mid, watch_book=False) for a in random_actions(rng, 80)]
-    _both(day, 1, actions, 1_000, queue_model=L3FifoQueue(), latency=ConstantLatency(20, 20))
+    assert_kernel_agrees(day, 1, actions, 1_000, queue_model=L3FifoQueue(), latency=ConstantLatency(20, 20))

@@ -31,9 +31,7 @@ from hft_core.venues.replay import ConstantLatency, PowerProbQueue, ReplayVenue,
 from hft_core.venues.replay._reference import ReferenceReplayVenue
 from hft_core.venues.replay._scenarios import (
     INSTRUMENTS,
-    Action,
-    assert_same_steps,
-    drive_both,
+    assert_kernel_agrees,
     events,
     random_actions,
     random_l2_stream,
@@ -45,10 +43,6 @@ from hypothesis import strategies as st
 
 SETTINGS = settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 D, T = EventKind.DEPTH, EventKind.TRADE
-
-
-def _both(data: Events, instruments: int, actions: list[Action], chunk: int | None, **options: object) -> None:
-    assert_same_steps(*drive_both(data, instruments, actions, chunk, **options))
 
 
 @SETTINGS
@@ -68,7 +62,7 @@ def test_l2_triggers_match_reference(
     if quiet:  # nothing else watched: only triggers (and reports, if asked) stop the waits
         actions = [dataclasses.replace(a, wait=a.wait * 10, watch_book=False, watch_trades=False) for a in actions]
     actions = [dataclasses.replace(a, reports=reports, acks=reports) for a in with_triggers(actions, seed, 0.4)]
-    _both(
+    assert_kernel_agrees(
         data, instruments, actions, chunk, queue_model=PowerProbQueue(2.0), latency=ConstantLatency(seed % 17, 5),
         partial_fills=bool(seed % 2),
     )  # fmt: skip
@@ -80,7 +74,7 @@ def test_l3_triggers_match_reference(seed: int, chunk: int | None) -> None:
     rng = np.random.default_rng(seed)
     data = random_l3_stream(rng, 300)
     actions = with_triggers(random_actions(rng, 30), seed, 0.4)
-    _both(data, 1, actions, chunk, queue_model=RiskAverseQueue(), latency=ConstantLatency(3, 4))
+    assert_kernel_agrees(data, 1, actions, chunk, queue_model=RiskAverseQueue(), latency=ConstantLatency(3, 4))
 
 
 def _book(*extra: tuple[int, ...]) -> Events:

@@ -115,14 +115,9 @@ __all__ = [
 ]
 
 _jit: Any = njit
-
-
-def _helper(function: Any) -> Any:
-    """The functions below: compiled once per process (the hook's handle has one type, and constant arguments such
-    as an instrument's index do not make copies: `_kernel.once_per_types`), inlined by LLVM."""
-    return k.once_per_types(_jit(_nrt=False)(function))
-
-
+_helper = k._helper
+"""The functions below: compiled once per process (the hook's handle has one type, and constant arguments such as an
+instrument's index do not make copies: `_kernel.once_per_types`), inlined by LLVM."""
 _inline = _jit(inline="always")
 """`state`, which returns an array: the hook runs without numba's reference counting (as the driver does), where
 only an array the function was handed may be returned, so it is inlined into the hook (numba's own inlining)."""

@@ -42,12 +42,6 @@ log = logging.getLogger(__name__)
 
 _jit: Any = njit
 
-
-def _once(function: Any) -> Any:
-    """A function the hook's helpers call with constants: compiled once, not once per constant (`k.once_per_types`)."""
-    return k.once_per_types(_jit(_nrt=False)(function))
-
-
 # -- the driver's state (``cs``) ----------------------------------------------------------------------------------
 C_PHASE = 0
 """Where `drive` resumes: P_RUN, P_SETTLE or P_DECIDE."""
@@ -269,7 +263,8 @@ def drive(  # type: ignore[no-untyped-def]
 
 
 # -- what the hook's helpers do (`hft_core.compiled` wraps these) -------------------------------------------------
-@_once
+# (kernel helpers: `hft_core.compiled` calls them with constants, and each compiles once, not once per constant)
+@k._helper
 def request(h, kind, slot, order_id, instrument, price, qty):  # type: ignore[no-untyped-def]
     """Queue a request in the kernel's ring, arriving after the entry latency, never before the previous one (the
     venue's `_send` with a constant latency); False when the hook's budget for this call is spent."""
@@ -297,7 +292,7 @@ def request(h, kind, slot, order_id, instrument, price, qty):  # type: ignore[no
     return True
 
 
-@_once
+@k._helper
 def submit(h, instrument, side, order_type, price, lots):  # type: ignore[no-untyped-def]
     """`Engine.send` without a risk gate (`Blotter.add_open`) and `ReplayVenue.submit`; the order's id, or -1."""
     st = h[H_ST]
@@ -360,7 +355,7 @@ def submit(h, instrument, side, order_type, price, lots):  # type: ignore[no-unt
     return order_id
 
 
-@_once
+@k._helper
 def cancel(h, order_id):  # type: ignore[no-untyped-def]
     """`Engine.cancel`: a cancel request for an order the blotter has open; False when it has not."""
     orders = h[H_ORDERS]
@@ -370,7 +365,7 @@ def cancel(h, order_id):  # type: ignore[no-untyped-def]
     return request(h, k.REQ_CANCEL, h[H_OSLOT][row], order_id, orders[row, s.SO_INST], 0, 0)
 
 
-@_once
+@k._helper
 def order_status(h, order_id):  # type: ignore[no-untyped-def]
     """`Engine.order_status` as a code (`_settle.SS_*`, -1 for an unknown id): "sent" becomes "accepted" once the
     acknowledgement the venue left out would have come back (`ReplayVenue.acknowledged`)."""
@@ -432,14 +427,13 @@ class CompiledDriver:
         self.cached = entry is not None
         if entry is None:
             log.debug("the compiled strategy's driver compiles in this process: %s", self.not_cached)
-        if entry is not None:
-            with warnings.catch_warnings():
-                # (numba warns when typing a call whose first argument is a function: `drive`'s, typed as in the
-                # uncached path)
-                warnings.simplefilter("ignore", NumbaExperimentalFeatureWarning)
-                return entry.compile(tuple(entry.typeof_pyval(a) for a in args))
-        with_hook = (self._hook, *args)
-        return drive.compile(tuple(drive.typeof_pyval(a) for a in with_hook))
+            with_hook = (self._hook, *args)
+            return drive.compile(tuple(drive.typeof_pyval(a) for a in with_hook))
+        with warnings.catch_warnings():
+            # (numba warns when typing a call whose first argument is a function: `drive`'s, typed as in the uncached
+            # path)
+            warnings.simplefilter("ignore", NumbaExperimentalFeatureWarning)
+            return entry.compile(tuple(entry.typeof_pyval(a) for a in args))
 
     @property
     def decisions(self) -> int:

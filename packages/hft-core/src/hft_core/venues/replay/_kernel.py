@@ -68,6 +68,8 @@ _jit: Any = njit
 
 
 def _helper(function: Any) -> Any:
+    """A function compiled code calls: without NRT, once per argument types (the kernel's helpers, and the compiled
+    strategy path's: `_drive`, `hft_core.compiled`)."""
     return once_per_types(_jit(_nrt=False)(function))
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "INSTRUMENTS",
     "Action",
+    "assert_kernel_agrees",
     "assert_same_steps",
     "drive",
     "drive_both",
@@ -282,3 +283,10 @@ def assert_same_steps(kernel: Sequence[object], reference: Sequence[object]) -> 
     for step, (mine, theirs) in enumerate(zip(kernel, reference, strict=False)):
         assert mine == theirs, f"step {step} differs"
     assert len(kernel) == len(reference)
+
+
+def assert_kernel_agrees(
+    data: Events, instruments: int, actions: Sequence[Action], chunk: int | None = None, **options: object
+) -> None:
+    """`drive_both`, then `assert_same_steps`."""
+    assert_same_steps(*drive_both(data, instruments, actions, chunk, **options))
