@@ -27,6 +27,7 @@ import numpy.typing as npt
 
 from hft_core.data._builder import DEFAULT_CHUNK_SIZE, Column, build_events
 from hft_core.data._checks import MAX_TIMESTAMP_NS
+from hft_core.data._distinct import distinct_positive
 from hft_core.data._npy import read_errors_as, read_npy_header, stored_member_start
 from hft_core.data.eventfile import atomic_output
 from hft_core.data.grids import InferredGrid, infer_float_grid
@@ -207,10 +208,10 @@ def infer_hftbacktest_grid(path: str | os.PathLike[str]) -> InferredGrid:
             usable = values[np.isfinite(values) & (values > 0)]
             totals[index] += len(usable)
             seen = distinct[index]
-            seen.append(np.unique(usable))
+            seen.append(distinct_positive(usable))
             if len(seen) >= 16:
-                seen[:] = [np.unique(np.concatenate(seen))]
-    prices, sizes = (np.unique(np.concatenate(seen)) if seen else np.zeros(0) for seen in distinct)
+                seen[:] = [distinct_positive(np.concatenate(seen))]
+    prices, sizes = (distinct_positive(np.concatenate(seen)) if seen else np.zeros(0) for seen in distinct)
     return infer_float_grid(
         prices, sizes, path=str(source), hint="pass --tick-size and --lot-size", totals=(totals[0], totals[1])
     )
