@@ -537,9 +537,7 @@ def _labels(names: Sequence[str], codes: npt.NDArray[np.int64]) -> Any:
     """``names[code]`` for each code, as a column of strings of the dtype pandas would give them."""
     if isinstance(_STRINGS, pd.StringDtype) and _STRINGS.storage == "pyarrow":
         # straight into Arrow: converting a column of Python strings costs about ten times more
-        pool = pa.system_memory_pool()
-        table = pa.array(names, type=pa.large_string(), memory_pool=pool)
-        return pd.array(pc.take(table, pa.array(codes, memory_pool=pool), memory_pool=pool), dtype=_STRINGS)
+        return pd.array(pc.take(pa.array(names, type=pa.large_string()), pa.array(codes)), dtype=_STRINGS)
     return np.array(names, dtype=object)[codes]
 
 
