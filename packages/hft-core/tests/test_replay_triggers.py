@@ -185,17 +185,23 @@ def test_fills_and_rejects_wake_without_stopping_for_other_reports(implementatio
     response=st.sampled_from([0, 1, 6, 40]),
     reports=st.booleans(),
     sampled=st.booleans(),
+    squeeze=st.sampled_from([1, 16]),
 )
 def test_trigger_blocks_match_reference(
-    seed: int, chunk: int | None, response: int, reports: bool, sampled: bool
+    seed: int, chunk: int | None, response: int, reports: bool, sampled: bool, squeeze: int
 ) -> None:
     """One instrument, a trigger on most waits and nothing watched: the kernel's runs of rows for a trigger (the local
     side first, `_kernel._trigger_passes`), with reports as happenings (``reports``: up to the least response latency
-    ahead, 0 when sampled) or handed over at each stop, orders resting and in flight, every wait's bound a timer."""
+    ahead, 0 when sampled) or handed over at each stop, orders resting and in flight, every wait's bound a timer;
+    ``squeeze`` divides every time, so that rows, reports and requests often fall on the same or the next ns."""
     rng = np.random.default_rng(seed)
     data = random_l2_stream(rng, 400)
+    data["exch_ts"] //= squeeze
+    data["local_ts"] //= squeeze
     actions = [
-        dataclasses.replace(a, wait=a.wait * 10, watch_book=False, watch_trades=False, reports=reports, acks=reports)
+        dataclasses.replace(
+            a, wait=a.wait * 10 // squeeze, watch_book=False, watch_trades=False, reports=reports, acks=reports
+        )
         for a in with_triggers(random_actions(rng, 30), seed, 0.8)
     ]
     latency: ConstantLatency | SampledLatency = ConstantLatency(seed % 17, response)
