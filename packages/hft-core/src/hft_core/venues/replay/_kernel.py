@@ -1690,9 +1690,11 @@ def _pass_one(  # type: ignore[no-untyped-def]
     a new level, so it is crossed after it exactly when best bid >= best ask. The bid/ask choices are selects, not
     branches (the side is a coin flip). Called with the book as a constant: one compiled copy per book.
 
-    ``trig`` (a constant too; True only on the local side, `_trigger_passes`): the instrument's trigger is evaluated
-    after each row that can have moved the top, as `_merged_rows` does, and the run stops right after a row where it
-    fires (PASS_FIRED). A third compiled copy, so that the plain loops carry no test of it.
+    ``trig`` (a constant too) for the copies `_trigger_passes` calls: on the local side the instrument's trigger is
+    evaluated after each row that can have moved the top, as `_merged_rows` does, and the run stops right after a
+    row where it fires (PASS_FIRED); the exchange side's is the plain loop compiled once more. So the plain copies
+    carry no test of it and keep `run` as their only caller (shared with `_trigger_passes`, the exchange side's copy
+    cost a quoting hook deciding every 20 events about 5%).
     """
     base = bmeta[b, 0, M_BASE]
     cap = bmeta[b, 0, M_CAP]
@@ -1711,6 +1713,7 @@ def _pass_one(  # type: ignore[no-untyped-def]
     ba = bmeta[b, 0, M_BEST_ASK]
     orders = b == EXCH_BOOK and inst[0, I_RESTING] > 0
     watch_trades = b == LOCAL_BOOK and inst[0, I_WATCH_TRADES] != 0
+    trig = trig and b == LOCAL_BOOK  # (the exchange side has no trigger)
     trade_trig = trig and (inst[0, I_TRIG] & (TG_TRADE_ABOVE | TG_TRADE_BELOW)) != 0
     stop = PASS_END
     while k < end:
@@ -1939,17 +1942,20 @@ def _trigger_passes(  # type: ignore[no-untyped-def]
     lo_time,
     ex_bound,
     lo_bound,
-    lead,
 ):
     """Market rows of the only instrument while its trigger is set and nothing is watched (`run` knows): runs of
     rows as in `_passes`, the local side first. A firing stops the call at its row's time, after every happening up
     to that time and none after, so the exchange side must not pass a local row that may fire; the local side needs
     nothing from the exchange side but the reports its rows queue, which reach the strategy ``lead`` ns or more
-    after the row (INF: reports are handed over when the call ends, `S_STOP_ON_REPORTS` 0). So, in rounds: the local
-    side's rows (PASS_BLOCK at most) up to ``lead`` - 1 ns after the exchange side's next row, stopping right after
-    a row where the trigger fires; then the exchange side's rows up to the local side's next row (ties go to the
-    exchange) or up to the firing. Returns as `_passes`; the local side may stop ahead of the exchange side, which
-    `run` takes first."""
+    after the row (the least response latency; INF when reports are handed over as the call ends,
+    `S_STOP_ON_REPORTS` 0). So, in rounds: the local side's rows (PASS_BLOCK at most) up to ``lead`` - 1 ns after
+    the exchange side's next row, stopping right after a row where the trigger fires; then the exchange side's rows
+    up to the local side's next row (ties go to the exchange) or up to the firing. Returns as `_passes`; the local
+    side may stop ahead of the exchange side, which `run` takes first."""
+    lead = INF
+    if st[S_STOP_ON_REPORTS] != 0:
+        link = inst[0, I_LINK]
+        lead = inst[link, I_LAT_RESPONSE] if inst[link, I_LAT_MODE] == LAT_CONSTANT else 0
     ex_stop = PASS_END
     lo_stop = PASS_END
     while True:
@@ -1971,7 +1977,7 @@ def _trigger_passes(  # type: ignore[no-untyped-def]
             ex_end = INF
         ex, ex_time, ex_stop = _pass_one(
             buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
-            EXCH_BOOK, ex, ex_time, n, min(ex_bound, ex_end), half_span, False,
+            EXCH_BOOK, ex, ex_time, n, min(ex_bound, ex_end), half_span, True,
         )  # fmt: skip
         if lo_stop != PASS_END or ex_stop != PASS_END or lo >= n or (lo == lo0 and ex == ex0):
             break
@@ -2135,13 +2141,8 @@ def run(  # type: ignore[no-untyped-def]
     # Reports nobody stops for are handed over in one go when the call ends (`_deliver_due`), not as happenings of
     # their own: the same rows in the same order, without splitting the runs of market rows at each one.
     eager_reports = st[S_STOP_ON_REPORTS] != 0
-    # A trigger on the only instrument, nothing watched: runs of rows, the local side first (`_trigger_passes`), up to
-    # ``lead`` ns past the exchange side's next row: the least response latency, when reports are happenings.
+    # A trigger on the only instrument, nothing watched: runs of rows, the local side first (`_trigger_passes`).
     trigger_blocks = triggers and not watching_books and not watching_trades and st[S_N_INST] == 1
-    lead = INF
-    if eager_reports:
-        link = inst[0, I_LINK]
-        lead = inst[link, I_LAT_RESPONSE] if inst[link, I_LAT_MODE] == LAT_CONSTANT else 0
     finish = False
     status = DONE
     skip_fast = False
@@ -2244,7 +2245,7 @@ def run(  # type: ignore[no-untyped-def]
                 if trigger_blocks:
                     ex, lo, ex_time, lo_time, skip_fast = _trigger_passes(
                         buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, n, eof, half_span,
-                        ex, lo, ex_time, lo_time, ex_bound, lo_bound, lead,
+                        ex, lo, ex_time, lo_time, ex_bound, lo_bound,
                     )  # fmt: skip
                 else:
                     ex, lo, ex_time, lo_time, skip_fast = _passes(
