@@ -21,8 +21,8 @@ throttle's wake already pending), a block of the exchange side's rows and then t
 next exchange row: the two books are independent, so this is the merge by time (`_passes`, with a single
 instrument's book in registers). With a strategy trigger set on the only instrument and nothing watched, the local
 side's rows first, up to a row where the trigger fires (`_trigger_row`), then the exchange side's up to there
-(`_trigger_passes`: a firing ends the call at its row's time, and the local side's rows need nothing from the
-exchange side's but their reports, which come a response latency later). Otherwise (a book or trades watched, or
+(`_trigger_passes`: a firing ends the call at its row's time, and the local side needs nothing from the exchange
+side's rows but the reports those queue, which come a response latency later). Otherwise (a book or trades watched, or
 triggers with several instruments: `_trigger_row` runs after each local row of a triggered instrument) both sides
 merged a row at a time (`_merged_rows`). A run ends before any other happening, after a row that queued reports, and
 at a row that needs more (growth, L3, CLEAR, a watched trade): the general step takes that one.
