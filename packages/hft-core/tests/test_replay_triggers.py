@@ -27,7 +27,15 @@ from hft_core.venues.base import (
     TriggerSpec,
     Watch,
 )
-from hft_core.venues.replay import ConstantLatency, PowerProbQueue, ReplayVenue, RiskAverseQueue
+from hft_core.venues.replay import (
+    ClippedNormal,
+    ConstantLatency,
+    Lognormal,
+    PowerProbQueue,
+    ReplayVenue,
+    RiskAverseQueue,
+    SampledLatency,
+)
 from hft_core.venues.replay._reference import ReferenceReplayVenue
 from hft_core.venues.replay._scenarios import (
     INSTRUMENTS,
@@ -168,3 +176,75 @@ def test_fills_and_rejects_wake_without_stopping_for_other_reports(implementatio
     second = venue.advance(500, Watch(reports=False))
     assert (second.now, second.triggered) == (55, ((0, T_FILL),))  # the trade at 50, its report 5 ns later
     assert second.report_rows is None and [r.fill_qty for r in second.reports] == [2]
+
+
+@SETTINGS
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    chunk=st.one_of(st.none(), st.integers(1, 120)),
+    response=st.sampled_from([0, 1, 6, 40]),
+    reports=st.booleans(),
+    sampled=st.booleans(),
+    squeeze=st.sampled_from([1, 16]),
+)
+def test_trigger_blocks_match_reference(
+    seed: int, chunk: int | None, response: int, reports: bool, sampled: bool, squeeze: int
+) -> None:
+    """One instrument, a trigger on most waits and nothing watched: the kernel's runs of rows for a trigger (the local
+    side first, `_kernel._trigger_passes`), with reports as happenings (``reports``: up to the least response latency
+    ahead, 0 when sampled) or handed over at each stop, orders resting and in flight, every wait's bound a timer;
+    ``squeeze`` divides every time, so that rows, reports and requests often fall on the same or the next ns."""
+    rng = np.random.default_rng(seed)
+    data = random_l2_stream(rng, 400)
+    data["exch_ts"] //= squeeze
+    data["local_ts"] //= squeeze
+    actions = [
+        dataclasses.replace(
+            a, wait=a.wait * 10 // squeeze, watch_book=False, watch_trades=False, reports=reports, acks=reports
+        )
+        for a in with_triggers(random_actions(rng, 30), seed, 0.8)
+    ]
+    latency: ConstantLatency | SampledLatency = ConstantLatency(seed % 17, response)
+    if sampled:
+        latency = SampledLatency(Lognormal(8.0, 0.8), ClippedNormal(10.0, 8.0), seed=seed % 5)
+    assert_kernel_agrees(
+        data, 1, actions, chunk, queue_model=PowerProbQueue(2.0), latency=latency, partial_fills=bool(seed % 2)
+    )
+
+
+@pytest.mark.parametrize("implementation", [ReplayVenue, ReferenceReplayVenue])
+def test_the_exchange_side_stops_at_the_firing(implementation: type[ReplayVenue]) -> None:
+    """A firing ends the call at its row's time: an exchange row one nanosecond later is not applied yet."""
+    rows = [(20, 30, T, 1, 101, 1), (31, 40, D, 1, 98, 7), (32, 50, D, 1, 97, 3)]
+    venue = implementation(_book(*rows, (1_000, 1_000, D, 1, 50, 1)), INSTRUMENTS[:1])
+    venue.start()
+    venue.advance(10, Watch())
+    venue.set_trigger(0, TriggerSpec(T_TRADE_ABOVE, trade_above=101))
+    advance = venue.advance(500, Watch())
+    assert (advance.now, advance.triggered) == (30, ((0, T_TRADE_ABOVE),))
+    assert venue.exchange_depth(0, 1, 5) == [(99, 5)]
+    advance = venue.advance(35, Watch())
+    assert (advance.now, venue.exchange_depth(0, 1, 5)) == (35, [(99, 5), (98, 7), (97, 3)])
+    assert venue.depth(0, 1, 5) == [(99, 5)]
+
+
+@pytest.mark.parametrize("implementation", [ReplayVenue, ReferenceReplayVenue])
+def test_the_local_side_stops_short_of_a_report_it_cannot_know_yet(implementation: type[ReplayVenue]) -> None:
+    """Reports as happenings (`Watch.reports`), a response latency of 10: the fill at exchange time 50 is reported
+    at 60, where the call stops, so the local rows up to 60 are applied and the one at 61 is not."""
+    rows = [
+        (50, 52, T, -1, 99, 9),  # a seller through our bid at 99 (risk-averse: 5 lots ahead of us)
+        (51, 59, D, -1, 101, 4),
+        (51, 60, D, -1, 101, 3),
+        (51, 61, D, -1, 101, 2),
+    ]
+    venue = implementation(
+        _book(*rows, (1_000, 1_000, D, 1, 50, 1)), INSTRUMENTS[:1], latency=ConstantLatency(5, 10), partial_fills=True
+    )
+    venue.start()
+    venue.advance(10, Watch())
+    venue.set_trigger(0, TriggerSpec(T_MID, mid_ticks=5))  # (never fires: the runs of rows for a trigger)
+    venue.submit(10, 0, 1, 1, OrderType.LIMIT, 99, 2)
+    advance = venue.advance(500, Watch(reports=True, acks=False))
+    assert advance.now == 60 and [r.fill_qty for r in advance.reports] == [2]
+    assert venue.depth(0, -1, 1) == [(101, 3)]

@@ -19,10 +19,13 @@ Most of the time only market events are due, and `run` applies them in runs of r
 turn of its loop. While nothing on the local side can stop the run (nothing watched, or only books and the
 throttle's wake already pending), a block of the exchange side's rows and then the local side's rows before the
 next exchange row: the two books are independent, so this is the merge by time (`_passes`, with a single
-instrument's book in registers). Otherwise (a book or trades watched, or a strategy trigger set: `_trigger_row` runs
-after each local row of a triggered instrument) both sides merged a row at a time (`_merged_rows`). A run ends before
-any other happening, after a row that queued reports, and at a row that needs more (growth, L3, CLEAR, a watched
-trade): the general step takes that one.
+instrument's book in registers). With a strategy trigger set on the only instrument and nothing watched, the local
+side's rows first, up to a row where the trigger fires (`_trigger_row`), then the exchange side's up to there
+(`_trigger_passes`: a firing ends the call at its row's time, and the local side needs nothing from the exchange
+side's rows but the reports those queue, which come a response latency later). Otherwise (a book or trades watched, or
+triggers with several instruments: `_trigger_row` runs after each local row of a triggered instrument) both sides
+merged a row at a time (`_merged_rows`). A run ends before any other happening, after a row that queued reports, and
+at a row that needs more (growth, L3, CLEAR, a watched trade): the general step takes that one.
 """
 
 from __future__ import annotations
@@ -371,7 +374,8 @@ PASS_BLOCK = 4096
 PASS_END = 0
 PASS_SPECIAL = 1
 PASS_REPORTS = 2
-"""Why a run of market rows stopped (`_pass_many`)."""
+PASS_FIRED = 3
+"""Why a run of market rows stopped (`_pass_many`; PASS_FIRED: the trigger fired at the last row, `_pass_one`)."""
 LEVEL_IGNORED = -1
 LEVEL_GROW = -2
 """`_fast_level`'s answers besides a level's previous size."""
@@ -1675,7 +1679,9 @@ def _orders_see(st, fp, rep, lat, ord_i, ord_f, active, inst, kind, i, side, x, 
 
 
 @_jit(_nrt=False)  # compiled for each book on purpose: the book's index is a constant in the per-row loop
-def _pass_one(buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, b, k, clock, end, bound, half_span):  # type: ignore[no-untyped-def]
+def _pass_one(  # type: ignore[no-untyped-def]
+    buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, b, k, clock, end, bound, half_span, trig
+):
     """`_pass_many` for the only instrument, with its book in registers.
 
     A book's best prices lie in its segment, so unless the segment is wider than ``half_span`` a level inside it is
@@ -1683,10 +1689,18 @@ def _pass_one(buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, 
     between the sentinels, NO_BID and NO_ASK compare like any price outside it; and a book is never crossed before
     a new level, so it is crossed after it exactly when best bid >= best ask. The bid/ask choices are selects, not
     branches (the side is a coin flip). Called with the book as a constant: one compiled copy per book.
+
+    ``trig`` (a constant too) for the copies `_trigger_passes` calls: on the local side the instrument's trigger is
+    evaluated after each row that can have moved the top, as `_merged_rows` does, and the run stops right after a
+    row where it fires (PASS_FIRED); the exchange side's is the plain loop compiled once more. So the plain copies
+    carry no test of it and keep `run` as their only caller (shared with `_trigger_passes`, the exchange side's copy
+    cost a quoting hook deciding every 20 events about 5%).
     """
     base = bmeta[b, 0, M_BASE]
     cap = bmeta[b, 0, M_CAP]
     if base <= NO_BID or base + cap >= NO_ASK:
+        if trig:  # (`_pass_many` evaluates no trigger: the general step takes the row)
+            return k, clock, PASS_SPECIAL
         book = np.int64(b)  # (a variable: `_pass_many` compiles once for both books)
         return _pass_many(
             buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, book, k, clock, end, bound, half_span
@@ -1699,6 +1713,8 @@ def _pass_one(buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, 
     ba = bmeta[b, 0, M_BEST_ASK]
     orders = b == EXCH_BOOK and inst[0, I_RESTING] > 0
     watch_trades = b == LOCAL_BOOK and inst[0, I_WATCH_TRADES] != 0
+    trig = trig and b == LOCAL_BOOK  # (the exchange side has no trigger)
+    trade_trig = trig and (inst[0, I_TRIG] & (TG_TRADE_ABOVE | TG_TRADE_BELOW)) != 0
     stop = PASS_END
     while k < end:
         row = np.uint64(k)
@@ -1713,6 +1729,8 @@ def _pass_one(buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, 
         bid = buf[row]["side"] > 0
         if kind in (K_DEPTH, K_SNAPSHOT):
             prev = 0
+            bb0 = bb
+            ba0 = ba
             if np.uint64(x - base) < ucap:
                 if wide and q > 0 and _far(bb, ba, x, half_span):
                     st[S_IGNORED] += 1
@@ -1752,6 +1770,14 @@ def _pass_one(buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, 
                     clock = t
                     k += 1
                     break
+            if trig and (bb != bb0 or ba != ba0 or x in (bb, ba)):
+                bmeta[b, 0, M_BEST_BID] = bb
+                bmeta[b, 0, M_BEST_ASK] = ba
+                if _trigger_row(st, fp, levels, bmeta, inst, 0, False, x, t) != 0:
+                    stop = PASS_FIRED
+                    clock = t
+                    k += 1
+                    break
         elif kind == K_TRADE:
             if orders:
                 side = np.int64(buf[row]["side"])
@@ -1766,6 +1792,14 @@ def _pass_one(buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, 
             elif watch_trades:
                 stop = PASS_SPECIAL
                 break
+            elif trade_trig:
+                bmeta[b, 0, M_BEST_BID] = bb
+                bmeta[b, 0, M_BEST_ASK] = ba
+                if _trigger_row(st, fp, levels, bmeta, inst, 0, True, x, t) != 0:
+                    stop = PASS_FIRED
+                    clock = t
+                    k += 1
+                    break
         else:
             stop = PASS_SPECIAL
             break
@@ -1860,7 +1894,7 @@ def _passes(  # type: ignore[no-untyped-def]
         if one:
             ex, ex_time, ex_stop = _pass_one(
                 buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
-                EXCH_BOOK, ex, ex_time, block_end, ex_bound, half_span,
+                EXCH_BOOK, ex, ex_time, block_end, ex_bound, half_span, False,
             )  # fmt: skip
         else:
             ex, ex_time, ex_stop = _pass_many(
@@ -1874,7 +1908,7 @@ def _passes(  # type: ignore[no-untyped-def]
         if one:
             lo, lo_time, lo_stop = _pass_one(
                 buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
-                LOCAL_BOOK, lo, lo_time, ex, lo_end, half_span,
+                LOCAL_BOOK, lo, lo_time, ex, lo_end, half_span, False,
             )  # fmt: skip
         else:
             lo, lo_time, lo_stop = _pass_many(
@@ -1882,6 +1916,70 @@ def _passes(  # type: ignore[no-untyped-def]
                 np.int64(LOCAL_BOOK), lo, lo_time, ex, lo_end, half_span,
             )  # fmt: skip
         if ex != block_end or ex >= n or lo_stop != PASS_END:
+            break
+    return ex, lo, ex_time, lo_time, ex_stop == PASS_SPECIAL or lo_stop == PASS_SPECIAL
+
+
+@_helper
+def _trigger_passes(  # type: ignore[no-untyped-def]
+    buf,
+    st,
+    fp,
+    levels,
+    bmeta,
+    ord_i,
+    ord_f,
+    active,
+    rep,
+    lat,
+    inst,
+    n,
+    eof,
+    half_span,
+    ex,
+    lo,
+    ex_time,
+    lo_time,
+    ex_bound,
+    lo_bound,
+):
+    """Market rows of the only instrument while its trigger is set and nothing is watched (`run` knows): runs of
+    rows as in `_passes`, the local side first. A firing stops the call at its row's time, after every happening up
+    to that time and none after, so the exchange side must not pass a local row that may fire; the local side needs
+    nothing from the exchange side but the reports its rows queue, which reach the strategy ``lead`` ns or more
+    after the row (the least response latency; INF when reports are handed over as the call ends,
+    `S_STOP_ON_REPORTS` 0). So, in rounds: the local side's rows (PASS_BLOCK at most) up to ``lead`` - 1 ns after
+    the exchange side's next row, stopping right after a row where the trigger fires; then the exchange side's rows
+    up to the local side's next row (ties go to the exchange) or up to the firing. Returns as `_passes`; the local
+    side may stop ahead of the exchange side, which `run` takes first."""
+    lead = INF
+    if st[S_STOP_ON_REPORTS] != 0:
+        link = inst[0, I_LINK]
+        lead = inst[link, I_LAT_RESPONSE] if inst[link, I_LAT_MODE] == LAT_CONSTANT else 0
+    ex_stop = PASS_END
+    lo_stop = PASS_END
+    while True:
+        ex0 = ex
+        lo0 = lo
+        lo_end = lo_bound
+        if lead < INF:
+            next_ex = max(buf[ex]["exch_ts"], ex_time) if ex < n else INF if eof else ex_time
+            lo_end = min(lo_end, next_ex + lead - 1)
+        lo, lo_time, lo_stop = _pass_one(
+            buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
+            LOCAL_BOOK, lo, lo_time, min(n, lo + PASS_BLOCK), lo_end, half_span, True,
+        )  # fmt: skip
+        if lo_stop == PASS_FIRED or (lo >= n and not eof):
+            ex_end = lo_time  # (the rows of the next chunk come no earlier)
+        elif lo < n:
+            ex_end = max(buf[lo]["local_ts"], lo_time)
+        else:
+            ex_end = INF
+        ex, ex_time, ex_stop = _pass_one(
+            buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
+            EXCH_BOOK, ex, ex_time, n, min(ex_bound, ex_end), half_span, True,
+        )  # fmt: skip
+        if lo_stop != PASS_END or ex_stop != PASS_END or lo >= n or (lo == lo0 and ex == ex0):
             break
     return ex, lo, ex_time, lo_time, ex_stop == PASS_SPECIAL or lo_stop == PASS_SPECIAL
 
@@ -2043,6 +2141,8 @@ def run(  # type: ignore[no-untyped-def]
     # Reports nobody stops for are handed over in one go when the call ends (`_deliver_due`), not as happenings of
     # their own: the same rows in the same order, without splitting the runs of market rows at each one.
     eager_reports = st[S_STOP_ON_REPORTS] != 0
+    # A trigger on the only instrument, nothing watched: runs of rows, the local side first (`_trigger_passes`).
+    trigger_blocks = triggers and not watching_books and not watching_trades and st[S_N_INST] == 1
     finish = False
     status = DONE
     skip_fast = False
@@ -2127,7 +2227,11 @@ def run(  # type: ignore[no-untyped-def]
             if pending:
                 ex_bound = min(ex_bound, t_wake)
                 lo_bound = min(lo_bound, t_wake)
-            if watching_trades or triggers or (watching_books and not (pending and t < book_from)):
+            if (
+                watching_trades
+                or (triggers and not trigger_blocks)
+                or (watching_books and not (pending and t < book_from))
+            ):
                 ex, lo, ex_time, lo_time, now, events_done, skip_fast = _merged_rows(
                     buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, n, eof, half_span, book_from,
                     ex, lo, ex_time, lo_time, t_ex, t_lo, now, events_done, ex_bound, lo_bound,
@@ -2138,10 +2242,16 @@ def run(  # type: ignore[no-untyped-def]
                     lo_bound = min(lo_bound, book_from - 1)
                 ex0 = ex
                 lo0 = lo
-                ex, lo, ex_time, lo_time, skip_fast = _passes(
-                    buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, n, eof, half_span,
-                    ex, lo, ex_time, lo_time, ex_bound, lo_bound,
-                )  # fmt: skip
+                if trigger_blocks:
+                    ex, lo, ex_time, lo_time, skip_fast = _trigger_passes(
+                        buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, n, eof, half_span,
+                        ex, lo, ex_time, lo_time, ex_bound, lo_bound,
+                    )  # fmt: skip
+                else:
+                    ex, lo, ex_time, lo_time, skip_fast = _passes(
+                        buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, n, eof, half_span,
+                        ex, lo, ex_time, lo_time, ex_bound, lo_bound,
+                    )  # fmt: skip
                 events_done += lo - lo0
                 if ex != ex0:
                     now = max(now, ex_time)
