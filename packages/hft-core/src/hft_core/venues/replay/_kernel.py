@@ -1696,6 +1696,7 @@ def _pass_one(  # type: ignore[no-untyped-def]
     carry no test of it and keep `run` as their only caller (shared with `_trigger_passes`, the exchange side's copy
     cost a quoting hook deciding every 20 events about 5%).
     """
+    trig = trig and b == LOCAL_BOOK  # (the exchange side has no trigger)
     base = bmeta[b, 0, M_BASE]
     cap = bmeta[b, 0, M_CAP]
     if base <= NO_BID or base + cap >= NO_ASK:
@@ -1713,7 +1714,6 @@ def _pass_one(  # type: ignore[no-untyped-def]
     ba = bmeta[b, 0, M_BEST_ASK]
     orders = b == EXCH_BOOK and inst[0, I_RESTING] > 0
     watch_trades = b == LOCAL_BOOK and inst[0, I_WATCH_TRADES] != 0
-    trig = trig and b == LOCAL_BOOK  # (the exchange side has no trigger)
     trade_trig = trig and (inst[0, I_TRIG] & (TG_TRADE_ABOVE | TG_TRADE_BELOW)) != 0
     stop = PASS_END
     while k < end:
