@@ -5,6 +5,7 @@ rows it must skip, and the 2^62 bounds."""
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -180,3 +181,23 @@ def test_a_closed_order_is_not_open_and_a_stray_report_leaves_the_open_list_alon
     _settle(blotter, _row(2, 0, never_sent, V.CANCELLED, BUY, 10, 0))  # about an order that was never opened
     assert blotter.open_orders(None, 1) == [second] and blotter.open_instrument(second) == 0
     assert blotter.open_instrument(never_sent) == -1
+
+
+def test_marks_grow_past_their_first_rows_and_keep_every_batchs_mids() -> None:
+    # 2,500 batches of one maker fill each (the marks start with room for 1,024 and double), with a batch without
+    # fills (no mark) after each: fill n is marked at its own batch's mid, 100 + (n mod 11) / 2
+    blotter = Blotter((BTC_USDT,))
+    no_rows = np.zeros((0, len(_row(0, 0, 1, V.FILLED, BUY, 1, 0))), dtype=np.int64)
+    expected: list[float] = []
+    cash = position = 0
+    for n in range(2_500):
+        side, price, mid = (BUY if n % 2 == 0 else SELL), 100 + n % 7, 100 + n % 11 * 0.5
+        order = blotter.add(n, 0, side, OrderType.LIMIT, price, 1)
+        blotter.open(order)
+        fill = np.array([_row(n, 0, order, V.FILLED, side, price, 0, 1, price, 1)])
+        blotter.settle(fill, functools.partial(list, [mid]), print)
+        blotter.settle(no_rows, lambda: [NAN], print)
+        cash, position = cash - side * price, position + side
+        expected.append(cash + position * mid)  # (maker fills: no fee)
+    assert blotter.mark_count == 2_500
+    assert blotter.fill_pnls().tolist() == expected

@@ -14,6 +14,7 @@ import pytest
 from hft_core import Context, Strategy
 from hft_core.engine import Engine
 from hft_core.engine import stats as st
+from hft_core.engine._columns import STRINGS
 from hft_core.engine.results import BacktestResult, round_trips_frame
 from hft_core.instruments import Instrument
 from hft_core.venues.replay import ReplayVenue
@@ -183,6 +184,50 @@ def test_markouts_use_each_instruments_own_mids_and_multiplier() -> None:
     assert quality["markouts"]["1s"]["adverse_selection_bp"] == pytest.approx(2.0 / 11.0 * 1e4)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    hs.lists(
+        hs.tuples(
+            hs.integers(0, 40), hs.integers(-1, 40), hs.sampled_from([1, -1, 0]), hs.integers(-1, 2), hs.booleans()
+        ),
+        max_size=14,
+    )
+)
+def test_covered_time_by_instrument_matches_counting_each_unit(orders: list[tuple[int, int, int, int, bool]]) -> None:
+    # orders of three instruments (code -1: none of them), some not resting, sides +1/-1 (0: neither), in time order
+    orders = sorted(orders)
+    ts, done, side, codes, resting = (_i([o[j] for o in orders]) for j in range(5))
+    resting = resting.astype(np.bool_)
+    start, end = 5, 35
+    expected = np.zeros((3, 3), dtype=np.int64)
+    for code in range(3):
+        for unit in range(start, end):
+            sides = {
+                s for t, d, s, c, r in orders if r and c == code and t <= unit and (d < 0 or d > unit) and s in (1, -1)
+            }
+            expected[code] += [1 in sides, -1 in sides, bool(sides)]
+    for covered_time in (st.covered_time_py, st.covered_time):
+        covered = np.zeros((3, 3), dtype=np.int64)
+        covered_time(ts, done, side, codes, resting, start, end, covered)
+        assert covered.tolist() == expected.tolist()
+    uptimes = st.coded_quote_uptimes(("A", "B", "C"), codes, ts, done, side, resting, start, end)
+    by_name = st.quote_uptimes(("A", "B", "C"), ["ABC"[c] if c >= 0 else "Z" for c in codes.tolist()], ts, done,
+                               side, resting, start, end)  # fmt: skip
+    assert uptimes == by_name
+    assert uptimes["B"] == {
+        "bid": pytest.approx(expected[1, 0] / 30),
+        "ask": pytest.approx(expected[1, 1] / 30),
+        "two_sided": pytest.approx((expected[1, 0] + expected[1, 1] - expected[1, 2]) / 30),
+    }
+
+
+def test_side_signs_of_a_column_and_of_a_list() -> None:
+    sides = ["buy", "sell", "sell", "buy"]
+    assert st.side_signs(sides).tolist() == [1, -1, -1, 1]
+    assert st.side_signs(pd.Series(sides)).tolist() == [1, -1, -1, 1]
+    assert st.side_signs(pd.Series(sides, dtype=object)).tolist() == [1, -1, -1, 1]
+
+
 def test_resting_orders() -> None:
     types = ["limit", "post_only", "ioc", "fok", "market", "limit"]
     status = ["filled", "cancelled", "expired", "filled", "filled", "rejected"]
@@ -195,6 +240,10 @@ def test_quote_uptime_by_hand() -> None:
     done = _i([30, 50, 60, -1])
     side = _i([1, 1, -1, -1])
     assert st.quote_uptime(ts, done, side, 0, 100) == {"bid": 0.5, "ask": 0.3, "two_sided": 0.1}
+    # an overlap that reaches one unit further; one that ends where the next begins; one inside another
+    assert st.quote_uptime(_i([0, 5]), _i([10, 11]), _i([1, 1]), 0, 100)["bid"] == 0.11
+    assert st.quote_uptime(_i([0, 10]), _i([10, 20]), _i([-1, -1]), 0, 100)["ask"] == 0.2
+    assert st.quote_uptime(_i([0, 2, 30]), _i([20, 5, 31]), _i([1, 1, 1]), 0, 100)["bid"] == 0.21
     # an order from before the start counts from the start
     assert st.quote_uptime(_i([-50]), _i([25]), _i([1]), 0, 100) == {"bid": 0.25, "ask": 0.0, "two_sided": 0.0}
     assert st.quote_uptime(_i([]), _i([]), _i([]), 0, 100) == {"bid": 0.0, "ask": 0.0, "two_sided": 0.0}
@@ -237,11 +286,15 @@ def test_quote_uptime_matches_counting_each_unit_of_time(orders: list[tuple[int,
         ask += -1 in covering
         both += 1 in covering and -1 in covering
     span = end - start
-    assert st.quote_uptime(ts, done, side, start, end) == {
+    expected = {
         "bid": pytest.approx(bid / span),
         "ask": pytest.approx(ask / span),
         "two_sided": pytest.approx(both / span),
     }
+    assert st.quote_uptime(ts, done, side, start, end) == expected
+    # in time order, as the engine's orders come (no sort on that path)
+    order = np.argsort(ts, kind="stable")
+    assert st.quote_uptime(ts[order], done[order], side[order], start, end) == expected
 
 
 # -- round trips --------------------------------------------------------------------------------------------------
@@ -334,6 +387,20 @@ def test_round_trip_pnls_add_up_to_the_pnl_of_a_run_that_ends_flat(raw: list[tup
         }
     )
     trips = round_trips_frame(fills, multiplier)
+    # the frame matches by instrument code (`coded_round_trips`), `round_trips` by name: the same round trips
+    by_name = st.round_trips(
+        fills["ts"].to_numpy(),
+        fills["instrument"].tolist(),
+        st.side_signs(fills["side"].tolist()),
+        fills["price"].to_numpy(),
+        fills["qty"].to_numpy(),
+        fills["fee"].to_numpy(),
+        np.array([multiplier[name] for name in fills["instrument"]]),
+    )
+    assert list(by_name) == list(st.ROUND_TRIP_COLUMNS)
+    for column, values in by_name.items():
+        assert trips[column].tolist() == values.tolist(), column
+    assert trips["instrument"].dtype == trips["side"].dtype == STRINGS  # (strings as pandas keeps them, even none)
     # flat at the end: PnL = cash from trading less fees
     pnl = sum(-side * qty * price * multiplier[name] - fee for name, side, qty, price, fee in rows)
     assert trips["pnl"].sum() == pytest.approx(pnl, abs=1e-9)

@@ -219,14 +219,14 @@ def _decimals(step: float) -> int:
 def _round_multiples(counts: npt.ArrayLike, step: float) -> npt.NDArray[np.float64]:
     """``round(count * step, decimals(step))`` for every count, vectorized."""
     places = _decimals(step)
-    values = np.asarray(counts, dtype=np.int64) * step
+    values = np.multiply(np.asarray(counts, dtype=np.int64), step)
     if not _decimal_scale(step):
         return np.array([round(v, places) for v in values.tolist()], dtype=np.float64)
     # numpy rounds by scaling by 10^places and back: exact below _EXACT_SCALED, as in the scalar conversions
-    rounded: npt.NDArray[np.float64] = np.round(values, places)
     huge = np.flatnonzero(~(np.abs(values) * 10.0**places < _EXACT_SCALED))
-    for k in huge.tolist():
-        rounded[k] = round(float(values[k]), places)
+    exact = [round(float(value), places) for value in values[huge].tolist()]
+    rounded: npt.NDArray[np.float64] = np.round(values, places, out=values)  # (in place: one array per column)
+    rounded[huge] = exact
     return rounded
 
 

@@ -21,10 +21,9 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from hft_core.engine import _settle as s
+from hft_core.engine._columns import labels as _labels
 from hft_core.engine.results import FILL_COLUMNS, ORDER_COLUMNS, frame_from_rows
 from hft_core.errors import HftError
 from hft_core.events import BUY
@@ -37,14 +36,13 @@ __all__ = ["Blotter", "SettleError", "grid_to_floats", "side_names"]
 
 _INITIAL_ORDERS = 1024
 _INITIAL_FILLS = 1024
+_INITIAL_MARKS = 1024
 _INT64_MAX = 2**63 - 1
 
 _TYPE_NAMES = [next((t.name.lower() for t in OrderType if t == code), "") for code in range(max(OrderType) + 1)]
 _STATUS_NAMES = list(s.STATUS_NAMES)
 _REASON_NAMES = [""] + [r.name.lower() for r in sorted(OrderReason) if r != OrderReason.NONE]
 _SIDE_NAMES = ["buy", "sell"]
-_STRINGS = pd.DataFrame({"name": np.array(["buy"], dtype=object)})["name"].dtype
-"""The dtype pandas gives a column of strings (Arrow-backed from pandas 3 on, object before)."""
 _NOT_ACCEPTED = (s.SS_PENDING, s.SS_SENT, s.SS_REJECTED)
 
 _O, _I, _F, _L = s.SO_SIZE, s.SI_SIZE, s.SF_SIZE, s.SL_SIZE
@@ -75,6 +73,12 @@ class SettleError(HftError, ValueError):
 def _flat(array: npt.NDArray[np.int64]) -> memoryview:
     """A flat, writable view of a C-contiguous int64 array, indexed with plain ints from Python."""
     return memoryview(cast(Any, array)).cast("B").cast("q")
+
+
+def _flat_floats(array: npt.NDArray[np.float64]) -> Any:
+    """A flat, writable view of a C-contiguous float64 array, written with Python floats (typed Any: typeshed's
+    memoryview takes only ints)."""
+    return memoryview(cast(Any, array)).cast("B").cast("d")
 
 
 class Blotter:
@@ -109,8 +113,11 @@ class Blotter:
         """Reasons the engine wrote itself, by row (local rejections)."""
         self._oversized: dict[int, tuple[int, int]] = {}
         """Price and size, by row, of orders rejected for counts beyond 64 bits (the table still shows them)."""
-        self._mids: list[list[float]] = []
-        """The mids of every instrument when each batch with fills was settled (rows of `fill_pnls`' marks)."""
+        self._marks = np.empty((_INITIAL_MARKS, max(n, 1)), dtype=np.float64)
+        """Row b: the mids (ticks) of every instrument when batch b of fills was settled (`fill_pnls`' marks); the
+        first `mark_count` rows are written."""
+        self._marks_flat = _flat_floats(self._marks)
+        self._n_marks = 0
 
     # -- orders ---------------------------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -307,8 +314,7 @@ class Blotter:
         if stop is None:
             stop = len(rows)
         fills_before = bs[_B_FILLS]
-        marks = self._mids
-        bs[_B_BATCH] = len(marks)
+        bs[_B_BATCH] = self._n_marks
         while True:
             status = _settle_rows(
                 rows,
@@ -332,8 +338,32 @@ class Blotter:
             else:
                 raise self._error(status, rows[start].tolist())
         if bs[_B_FILLS] != fills_before:
-            marks.append(mids())
+            self.add_mark(mids())
         return bs[_B_OUTCOME]
+
+    @property
+    def mark_count(self) -> int:
+        """Batches of fills marked so far (`add_mark`)."""
+        return self._n_marks
+
+    def add_mark(self, mids: Sequence[float]) -> None:
+        """The mids (ticks, NaN: none yet) of every instrument at which the latest batch of fills is marked."""
+        row = self._n_marks
+        if row == len(self._marks):
+            self._grow_marks()
+        flat, at = self._marks_flat, row * len(self.instruments)
+        for value in mids:
+            flat[at] = float(value)
+            at += 1
+        self._n_marks = row + 1
+
+    def add_marks(self, rows: npt.NDArray[np.float64]) -> None:
+        """`add_mark` for several batches at once (rows of every instrument's mid)."""
+        count = len(rows)
+        while self._n_marks + count > len(self._marks):
+            self._grow_marks()
+        self._marks[self._n_marks : self._n_marks + count] = rows
+        self._n_marks += count
 
     def fill(self, at: int = -1) -> tuple[list[int], float]:
         """Fill row number ``at`` (in booking order; -1: the latest) and its fee."""
@@ -365,7 +395,7 @@ class Blotter:
         if not n:
             return frame_from_rows([], ORDER_COLUMNS)
         orders = self.orders[:n]
-        codes = orders[:, s.SO_INST].copy()
+        codes = orders[:, s.SO_INST]
         prices: _Counts = orders[:, s.SO_PRICE]
         qtys: _Counts = orders[:, s.SO_QTY]
         if self._oversized:
@@ -373,26 +403,27 @@ class Blotter:
             for row, (price, qty) in self._oversized.items():
                 exact_prices[row], exact_qtys[row] = price, qty
             prices, qtys = exact_prices, exact_qtys
-        reason_codes = np.maximum(orders[:, s.SO_REASON], 0)
         texts = list(self._texts.items())
-        reason_codes[[row for row, _ in texts]] = np.arange(len(_REASON_NAMES), len(_REASON_NAMES) + len(texts))
         instruments = self.instruments
-        return pd.DataFrame(
-            {
-                "order_id": np.arange(1, n + 1, dtype=np.int64),
-                "ts": orders[:, s.SO_TS].copy(),
-                "done_ts": orders[:, s.SO_DONE_TS].copy(),
-                "instrument": _labels(_symbols(instruments), codes),
-                "side": side_names(orders[:, s.SO_SIDE]),
-                "order_type": _labels(_TYPE_NAMES, orders[:, s.SO_TYPE]),
-                "price": grid_to_floats(codes, prices, instruments, prices=True, absent=math.nan),
-                "qty": grid_to_floats(codes, qtys, instruments, prices=False, absent=0.0),
-                "status": _labels(_STATUS_NAMES, orders[:, s.SO_STATUS]),
-                "reason": _labels(_REASON_NAMES + [text for _, text in texts], reason_codes),
-                "filled_qty": grid_to_floats(codes, orders[:, s.SO_FILLED], instruments, prices=False),
-            },
-            columns=list(ORDER_COLUMNS),
-        )
+        # one column at a time, each one's scratch arrays gone before the next (a long run's peak memory is here)
+        columns = {
+            "order_id": np.arange(1, n + 1, dtype=np.int64),
+            "ts": orders[:, s.SO_TS].copy(),
+            "done_ts": orders[:, s.SO_DONE_TS].copy(),
+            "instrument": _labels(_symbols(instruments), codes),
+            "side": side_names(orders[:, s.SO_SIDE]),
+            "order_type": _labels(_TYPE_NAMES, orders[:, s.SO_TYPE]),
+            "price": grid_to_floats(codes, prices, instruments, prices=True, absent=math.nan),
+            "qty": grid_to_floats(codes, qtys, instruments, prices=False, absent=0.0),
+            "status": _labels(_STATUS_NAMES, orders[:, s.SO_STATUS]),
+        }
+        reason_codes = np.maximum(orders[:, s.SO_REASON], 0)
+        reason_codes[[row for row, _ in texts]] = np.arange(len(_REASON_NAMES), len(_REASON_NAMES) + len(texts))
+        columns["reason"] = _labels(_REASON_NAMES + [text for _, text in texts], reason_codes)
+        del reason_codes
+        columns["filled_qty"] = grid_to_floats(codes, orders[:, s.SO_FILLED], instruments, prices=False)
+        # (arrays made here for the frame: kept as they are, not copied into blocks by dtype)
+        return pd.DataFrame(columns, columns=list(ORDER_COLUMNS), copy=False)
 
     def order_counts(self) -> tuple[int, int, int]:
         """(orders the venue accepted, orders with a fill, orders rejected)."""
@@ -414,13 +445,13 @@ class Blotter:
             return frame_from_rows([], FILL_COLUMNS)
         columns = self.fill_columns(0, n)
         columns["pnl"] = self.fill_pnls()
-        return pd.DataFrame(columns, columns=list(FILL_COLUMNS))
+        return pd.DataFrame(columns, columns=list(FILL_COLUMNS), copy=False)  # (as in `orders_table`)
 
     def fill_columns(self, start: int, stop: int) -> dict[str, Any]:
         """Fills ``start`` to ``stop`` (in booking order) as columns: `FILL_COLUMNS` but ``pnl`` (which the
         fills' marks give only from the first fill on: `fill_pnls`)."""
         fills = self.fills_i[start:stop]
-        codes = fills[:, s.SL_INST].copy()
+        codes = fills[:, s.SL_INST]
         instruments = self.instruments
         return {
             "ts": fills[:, s.SL_TS].copy(),
@@ -438,7 +469,7 @@ class Blotter:
         """Each fill's account PnL right after it, at the mids of its batch."""
         n = self._bs[s.SB_FILLS]
         out = np.zeros(n, dtype=np.float64)
-        mids = np.array(self._mids, dtype=np.float64).reshape(len(self._mids), len(self.instruments))
+        mids = self._marks[: self._n_marks, : len(self.instruments)]
         stopped = s.fill_pnls(self.fills_i, self.fills_f, n, mids, self.inst_f, out)
         if stopped >= 0:
             self._exact_pnls(mids, out)
@@ -480,6 +511,36 @@ class Blotter:
         self.fills_i = _doubled(self.fills_i)
         self.fills_f = _doubled(self.fills_f)
 
+    def compact(self) -> None:
+        """Give back the room the tables grew into but never used (up to half of each, from doubling): for the end
+        of a run, when the frames are made next to them. Growing again works as before."""
+        # the flat views export the arrays' buffers, which would pin them: made again after
+        for view in (self._of, self._open_flat, self._marks_flat):
+            view.release()
+        orders, fills = max(1, self._bs[_B_ORDERS]), max(1, self._bs[_B_FILLS])
+        for name, rows in (
+            ("orders", orders),
+            ("open_ids", orders),
+            ("fills_i", fills),
+            ("fills_f", fills),
+            ("_marks", max(1, self._n_marks)),
+        ):
+            shape = (rows, *getattr(self, name).shape[1:])
+            if shape[0] >= len(getattr(self, name)):
+                continue
+            try:  # in place, when nothing else holds the array: the allocator takes the tail back, no copy
+                getattr(self, name).resize(shape)
+            except (ValueError, BufferError):  # (referenced elsewhere)
+                setattr(self, name, getattr(self, name)[:rows].copy())
+        self._order_rows = len(self.orders)
+        self._of = _flat(self.orders)
+        self._open_flat = _flat(self.open_ids)
+        self._marks_flat = _flat_floats(self._marks)
+
+    def _grow_marks(self) -> None:
+        self._marks = _doubled(self._marks)
+        self._marks_flat = _flat_floats(self._marks)
+
 
 def _doubled(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
     grown = np.empty((2 * len(array), *array.shape[1:]), dtype=array.dtype)
@@ -508,7 +569,7 @@ def grid_to_floats(
 ) -> npt.NDArray[np.float64]:
     """Tick (``prices``) or lot counts as floats by each row's instrument; ``absent`` where a count is <= 0."""
     try:
-        counts = np.array(values, dtype=np.int64)
+        counts = np.asarray(values, dtype=np.int64)  # (an array's column as it is: no copy)
     except OverflowError:  # a count beyond int64 (an absurd order the engine rejected): one at a time
         return np.array(
             [
@@ -519,10 +580,13 @@ def grid_to_floats(
             ],
             dtype=np.float64,
         )
-    out = np.empty(len(counts), dtype=np.float64)
-    for index, inst in enumerate(instruments):
-        rows = slice(None) if len(instruments) == 1 else codes == index
-        out[rows] = inst.ticks_to_prices(counts[rows]) if prices else inst.lots_to_qtys(counts[rows])
+    if len(instruments) == 1:
+        out = instruments[0].ticks_to_prices(counts) if prices else instruments[0].lots_to_qtys(counts)
+    else:
+        out = np.empty(len(counts), dtype=np.float64)
+        for index, inst in enumerate(instruments):
+            rows = codes == index
+            out[rows] = inst.ticks_to_prices(counts[rows]) if prices else inst.lots_to_qtys(counts[rows])
     if absent is not None:
         out[counts <= 0] = absent
     return out
@@ -531,14 +595,6 @@ def grid_to_floats(
 def side_names(sides: _Counts) -> Any:
     """``"buy"``/``"sell"`` for each side code, as a column of strings."""
     return _labels(_SIDE_NAMES, (np.asarray(sides, dtype=np.int64) != BUY).astype(np.int64))
-
-
-def _labels(names: Sequence[str], codes: npt.NDArray[np.int64]) -> Any:
-    """``names[code]`` for each code, as a column of strings of the dtype pandas would give them."""
-    if isinstance(_STRINGS, pd.StringDtype) and _STRINGS.storage == "pyarrow":
-        # straight into Arrow: converting a column of Python strings costs about ten times more
-        return pd.array(pc.take(pa.array(names, type=pa.large_string()), pa.array(codes)), dtype=_STRINGS)
-    return np.array(names, dtype=object)[codes]
 
 
 def _symbols(instruments: tuple[Instrument, ...]) -> list[str]:

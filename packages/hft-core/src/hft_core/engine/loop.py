@@ -18,6 +18,7 @@ import dataclasses
 import gc
 import math
 import threading
+from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -25,9 +26,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from hft_core.engine import _settle
 from hft_core.engine import stats as run_stats
+from hft_core.engine._columns import labels
 from hft_core.engine.accounts import Accounts
 from hft_core.engine.blotter import Blotter
 from hft_core.engine.book_view import VenueBookView
@@ -36,7 +39,6 @@ from hft_core.engine.results import (
     BacktestResult,
     RecordJournal,
     SeriesRecorder,
-    frame_from_rows,
     round_trips_frame,
     with_time,
 )
@@ -225,6 +227,7 @@ def _trade(ts: int, instrument: str, price: float, qty: float, side: Side | None
 
 _SO_TS, _SO_DONE_TS, _SO_INST, _SO_SIDE = _settle.SO_TS, _settle.SO_DONE_TS, _settle.SO_INST, _settle.SO_SIDE
 _SO_TYPE, _SO_STATUS, _SS_REJECTED = _settle.SO_TYPE, _settle.SO_STATUS, _settle.SS_REJECTED
+_SL_INST, _SL_SIDE = _settle.SL_INST, _settle.SL_SIDE
 
 _PYTHON_DECISIONS = ("on_book", "on_trade", "on_fill", "on_order", "on_timer", "on_text", "on_trigger")
 """The hooks a compiled strategy's numba hook replaces (`Engine._loop_compiled` refuses a strategy defining one)."""
@@ -310,7 +313,12 @@ class Engine:
         self._book_from = 0
         self._watch: Watch | None = None  # rebuilt when a subscription or the book throttle changes
         self._last_mid: list[float] = [math.nan] * len(self.instruments)
-        self._equity_rows: list[tuple[Any, ...]] = []
+        # the equity samples, a row per instrument per sample (`EQUITY_COLUMNS`), as columns of machine numbers
+        self._equity_at: array[int] = array("q")
+        self._equity_instrument: array[int] = array("q")
+        self._equity_mid: array[float] = array("d")
+        self._equity_position: array[float] = array("d")
+        self._equity_pnl: array[float] = array("d")
         self._equity_ts: list[int] = []
         self._equity_total: list[float] = []
         self._logs: list[str] = []
@@ -614,7 +622,11 @@ class Engine:
             pnl = pnls[index]
             total += pnl
             mid = mark * inst.tick_size if math.isfinite(mark) else math.nan
-            self._equity_rows.append((self.now, inst.symbol, mid, self.position(index), pnl))
+            self._equity_at.append(self.now)
+            self._equity_instrument.append(index)
+            self._equity_mid.append(mid)
+            self._equity_position.append(self.position(index))
+            self._equity_pnl.append(pnl)
         self._equity_ts.append(self.now)
         self._equity_total.append(total)
         journal = self._journal
@@ -627,10 +639,21 @@ class Engine:
         if fills > self._journaled_fills:
             journal.append("fills", self.blotter.fill_columns(self._journaled_fills, fills))
             self._journaled_fills = fills
-        first = self._journaled_samples * len(self.instruments)
-        rows = self._equity_rows[first:]
-        journal.append("equity", {name: [row[k] for row in rows] for k, name in enumerate(EQUITY_COLUMNS)})
+        columns = self._equity_columns(self._journaled_samples * len(self.instruments))
+        columns["instrument"] = np.array(self._symbols, dtype=object)[columns["instrument"]]
+        journal.append("equity", columns)
         self._journaled_samples = len(self._equity_ts)
+
+    def _equity_columns(self, first: int = 0) -> dict[str, Any]:
+        """The equity rows from row ``first`` on as `EQUITY_COLUMNS`, ``instrument`` as each row's instrument index
+        (copies: the samples may go on)."""
+        return {
+            "ts": np.array(self._equity_at[first:], dtype=np.int64),
+            "instrument": np.array(self._equity_instrument[first:], dtype=np.int64),
+            "mid": np.array(self._equity_mid[first:], dtype=np.float64),
+            "position": np.array(self._equity_position[first:], dtype=np.float64),
+            "pnl": np.array(self._equity_pnl[first:], dtype=np.float64),
+        }
 
     def _check_kill_switch(self) -> None:
         if self._max_loss is None:
@@ -888,11 +911,15 @@ class Engine:
         """The run's frames and stats (definitions: `hft_core.engine.stats`)."""
         self._settle_acknowledgements()
         blotter = self.blotter
-        orders = with_time(blotter.orders_table())
+        blotter.compact()  # (the tables' unused room goes before the frames are made beside them)
         fills = with_time(blotter.fills_table())
-        equity = with_time(frame_from_rows(self._equity_rows, EQUITY_COLUMNS))
         multipliers = {inst.symbol: inst.multiplier for inst in self.instruments}
         trips = round_trips_frame(fills, multipliers)
+        sampled = self._equity_columns()
+        sampled_instruments = sampled["instrument"]
+        sampled["instrument"] = labels(self._symbols, sampled_instruments)
+        equity = with_time(pd.DataFrame(sampled, columns=list(EQUITY_COLUMNS), copy=False))
+        del sampled
         accepted, filled_orders, rejected = blotter.order_counts()
         # the orders' codes, read from the blotter: the table's string columns cost a conversion per use (tens of ms
         # for a quoting run's orders); each is the code its label was made from
@@ -901,9 +928,10 @@ class Engine:
         rejected_rows = np.flatnonzero(status == _SS_REJECTED)
         resting = np.isin(codes[:, _SO_TYPE], run_stats.RESTING_ORDER_TYPES) & (status != _SS_REJECTED)
         n_fills = blotter.fill_count
+        fill_instruments = blotter.fills_i[:n_fills, _SL_INST]
         qty = fills["qty"].to_numpy(dtype=np.float64)
         price = fills["price"].to_numpy(dtype=np.float64)
-        max_inventory = max((abs(row[3]) for row in self._equity_rows), default=0.0)
+        max_inventory = max(map(abs, self._equity_position), default=0.0)
         if n_fills:
             max_inventory = max(max_inventory, float(np.abs(fills["position"].to_numpy(dtype=np.float64)).max()))
         fees_paid, rebates, fees_net = run_stats.fee_totals(fills["fee"].to_numpy(dtype=np.float64))
@@ -929,26 +957,27 @@ class Engine:
             "notional": round(run_stats.sequential_sum(price * qty), 6),
             "orders": len(blotter),
             "rejected": rejected,
-            "rejected_by_reason": run_stats.reason_counts(orders["reason"].take(rejected_rows).tolist()),
+            "rejected_by_reason": run_stats.reason_counts([blotter.reason(row + 1) for row in rejected_rows.tolist()]),
             "fill_ratio": round(filled_orders / accepted, 6) if accepted else 0.0,
             "order_to_trade": round(len(blotter) / n_fills, 6) if n_fills else None,
+            # (instruments as the engine's indices: no Python string per fill)
             **run_stats.fill_quality(
                 fills["ts"].to_numpy(dtype=np.int64),
-                fills["instrument"].to_numpy(dtype=object),
-                run_stats.side_signs(fills["side"]),
+                fill_instruments,
+                blotter.fills_i[:n_fills, _SL_SIDE],
                 price,
                 qty,
-                np.array([multipliers[name] for name in fills["instrument"].tolist()], dtype=np.float64),
+                np.array([inst.multiplier for inst in self.instruments], dtype=np.float64)[fill_instruments],
                 equity["ts"].to_numpy(dtype=np.int64),
-                equity["instrument"].to_numpy(dtype=object),
+                sampled_instruments,
                 equity["mid"].to_numpy(dtype=np.float64),
             ),
             # inventory and risk
             "max_inventory": max_inventory,
             "final_position": {s: self.position(i) for i, s in enumerate(self._symbols)},
-            "quote_uptime": run_stats.quote_uptimes(
+            "quote_uptime": run_stats.coded_quote_uptimes(
                 self._symbols,
-                np.asarray(self._symbols, dtype=object)[codes[:, _SO_INST]],
+                codes[:, _SO_INST],
                 codes[:, _SO_TS],
                 codes[:, _SO_DONE_TS],
                 codes[:, _SO_SIDE],
@@ -964,6 +993,9 @@ class Engine:
         stats.update(self.accounts.stats(blotter))  # numeraire, balances per asset, conversion paths
         if self._text is not None:
             stats["text"] = self._text_stats()
+        # The orders' frame last, as no stat reads it: a long run's peak memory is at its making, and the stats'
+        # scratch arrays come and go before it.
+        orders = with_time(blotter.orders_table())
         return BacktestResult(orders, fills, equity, stats, list(self._logs), trips, self.series.frame())
 
 

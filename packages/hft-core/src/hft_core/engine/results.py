@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hft_core.engine.stats import ROUND_TRIP_COLUMNS, round_trips, side_signs
+from hft_core.engine.stats import ROUND_TRIP_COLUMNS, coded_round_trips, side_signs
 from hft_core.rundir import atomic_output, atomic_write_text
 
 __all__ = [
@@ -236,18 +236,29 @@ def round_trips_frame(fills: pd.DataFrame, multipliers: Mapping[str, float] | No
 
     ``multipliers``: each instrument's contract multiplier (1 for an instrument not named).
     """
+    from hft_core.engine._columns import codes, labels  # (pyarrow: loaded by the engine, not by this module's readers)
+
     multipliers = multipliers or {}
-    names = fills["instrument"].to_numpy(dtype=object)
-    columns = round_trips(
+    names, coded = codes(fills["instrument"])
+    columns, traded, direction = coded_round_trips(
         fills["ts"].to_numpy(dtype=np.int64),
-        names,
-        side_signs(fills["side"].to_numpy(dtype=object)),
+        coded,
+        len(names),
+        side_signs(fills["side"]),
         fills["price"].to_numpy(dtype=np.float64),
         fills["qty"].to_numpy(dtype=np.float64),
         fills["fee"].to_numpy(dtype=np.float64),
-        np.array([multipliers.get(name, 1.0) for name in names.tolist()], dtype=np.float64),
+        np.array([multipliers.get(name, 1.0) for name in names], dtype=np.float64)[coded],
     )
-    frame = pd.DataFrame(columns, columns=list(ROUND_TRIP_COLUMNS))
+    frame = pd.DataFrame(
+        {
+            "instrument": labels(names, traded),
+            "side": labels(["long", "short"], (direction < 0).astype(np.int64)),
+            **columns,
+        },
+        columns=list(ROUND_TRIP_COLUMNS),
+        copy=False,  # (arrays made for the frame: kept as they are, not stacked into blocks by dtype)
+    )
     frame = with_time(frame, "entry_ts", "entry_time")
     return with_time(frame, "exit_ts", "exit_time")
 

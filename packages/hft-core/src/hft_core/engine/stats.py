@@ -64,6 +64,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from numba import njit
 
 from hft_core.matching.orders import OrderType
@@ -74,6 +75,10 @@ __all__ = [
     "QTY_DECIMALS",
     "RESTING_ORDER_TYPES",
     "ROUND_TRIP_COLUMNS",
+    "coded_quote_uptimes",
+    "coded_round_trips",
+    "covered_time",
+    "covered_time_py",
     "edge_summary",
     "edges",
     "fee_totals",
@@ -131,7 +136,14 @@ _BP = 1e4
 
 def side_signs(sides: Sequence[str] | npt.ArrayLike) -> IntArray:
     """+1 for each ``"buy"``, −1 for anything else (``"sell"``)."""
-    return np.where(np.asarray(sides, dtype=object) == "buy", 1, -1).astype(np.int64)
+    if isinstance(sides, pd.Series):  # (by the column's codes: no Python string per row)
+        from hft_core.engine._columns import codes
+
+        names, coded = codes(sides)
+        buys = np.array([name == "buy" for name in names], dtype=np.bool_)[coded]
+    else:
+        buys = np.asarray(sides, dtype=object) == "buy"
+    return np.where(buys, 1, -1).astype(np.int64)
 
 
 def sequential_sum(values: npt.NDArray[np.float64]) -> float:
@@ -309,28 +321,10 @@ def quote_uptime(ts: IntArray, done_ts: IntArray, side: IntArray, start: int, en
     ``ts``, ``done_ts`` and ``side`` describe the resting orders of one instrument (`resting_orders`). None when
     the run has no duration.
     """
-    if end <= start:
-        return {"bid": None, "ask": None, "two_sided": None}
-    ts = np.asarray(ts, dtype=np.int64)
-    done = np.asarray(done_ts, dtype=np.int64)
-    begins = np.clip(ts, start, end)
-    ends = np.clip(np.where(done < 0, end, done), start, end)
-    # (repeated points only add empty segments; np.sort is several times faster than np.unique here)
-    points = np.sort(np.concatenate([begins, ends, np.array([start, end], dtype=np.int64)]))
-    lengths = np.diff(points).astype(np.float64)
-    left = points[:-1]
-    covered = []
-    for sign in (1, -1):
-        mine = side == sign
-        b, e = np.sort(begins[mine]), np.sort(ends[mine])
-        # orders resting on [left, next point): begun at or before it, not yet done at it
-        covered.append(np.searchsorted(b, left, side="right") - np.searchsorted(e, left, side="right") > 0)
-    span = float(end - start)
-    return {
-        "bid": _rounded(float(lengths[covered[0]].sum()) / span),
-        "ask": _rounded(float(lengths[covered[1]].sum()) / span),
-        "two_sided": _rounded(float(lengths[covered[0] & covered[1]].sum()) / span),
-    }
+    n = len(ts)
+    return coded_quote_uptimes(
+        ("one",), np.zeros(n, dtype=np.int64), ts, done_ts, side, np.ones(n, dtype=np.bool_), start, end
+    )["one"]
 
 
 def quote_uptimes(
@@ -344,12 +338,97 @@ def quote_uptimes(
     end: int,
 ) -> dict[str, dict[str, float | None]]:
     """`quote_uptime` of each of ``instruments`` from the orders table's columns (``resting``: `resting_orders`)."""
+    index = {name: code for code, name in enumerate(instruments)}
     names = np.asarray(instrument, dtype=object)
-    uptimes = {}
-    for name in instruments:
-        mine = resting & (names == name)
-        uptimes[name] = quote_uptime(ts[mine], done_ts[mine], side[mine], start, end)
-    return uptimes
+    codes = np.array([index.get(name, -1) for name in names.tolist()], dtype=np.int64)
+    return coded_quote_uptimes(instruments, codes, ts, done_ts, side, resting, start, end)
+
+
+def coded_quote_uptimes(
+    instruments: Sequence[str],
+    codes: IntArray,
+    ts: IntArray,
+    done_ts: IntArray,
+    side: IntArray,
+    resting: npt.NDArray[np.bool_],
+    start: int,
+    end: int,
+) -> dict[str, dict[str, float | None]]:
+    """`quote_uptimes` with each order's instrument as its index in ``instruments`` (−1: none of them)."""
+    if end <= start:
+        return {name: {"bid": None, "ask": None, "two_sided": None} for name in instruments}
+    ts = np.asarray(ts, dtype=np.int64)
+    done = np.asarray(done_ts, dtype=np.int64)
+    side = np.asarray(side, dtype=np.int64)
+    codes = np.asarray(codes, dtype=np.int64)
+    resting = np.asarray(resting, dtype=np.bool_)
+    if len(ts) > 1 and not bool((ts[1:] >= ts[:-1]).all()):  # (an engine's orders come in time order already)
+        order = np.argsort(ts, kind="stable")
+        ts, done, side, codes, resting = ts[order], done[order], side[order], codes[order], resting[order]
+    covered = np.zeros((len(instruments), 3), dtype=np.int64)
+    covered_time(ts, done, side, codes, resting, start, end, covered)
+    span = float(end - start)
+    return {
+        name: {
+            "bid": _rounded(int(bid) / span),
+            "ask": _rounded(int(ask) / span),
+            "two_sided": _rounded(int(bid + ask - either) / span),
+        }
+        for name, (bid, ask, either) in zip(instruments, covered.tolist(), strict=True)
+    }
+
+
+def covered_time_py(
+    ts: IntArray,
+    done: IntArray,
+    side: IntArray,
+    codes: IntArray,
+    resting: npt.NDArray[np.bool_],
+    start: int,
+    end: int,
+    covered: IntArray,
+) -> None:
+    """For each instrument code c, ``covered[c]`` = the time in [start, end] covered by its resting orders on the
+    bid, on the ask, and on either side (the length of each union of intervals [ts, done), ``done`` −1: ``end``).
+
+    One pass over the orders in time order (``ts`` ascending): an interval that begins after every earlier one of
+    its union has ended starts a new stretch, which lasts to the latest end before the next one starts; no
+    temporary arrays. `covered_time` is this function compiled.
+    """
+    n_codes = covered.shape[0]
+    first = np.zeros((n_codes, 3), dtype=np.int64)  # the current stretch of each union: its start ...
+    reach = np.zeros((n_codes, 3), dtype=np.int64)  # ... and the latest end in it
+    seen = np.zeros((n_codes, 3), dtype=np.bool_)
+    for k in range(len(ts)):
+        c = codes[k]
+        if not resting[k] or c < 0 or c >= n_codes:
+            continue
+        if side[k] == 1:
+            own = 0
+        elif side[k] == -1:
+            own = 1
+        else:
+            continue
+        b = min(max(ts[k], start), end)
+        e = end if done[k] < 0 else done[k]
+        e = max(min(max(e, start), end), b)
+        for u in (own, 2):
+            if seen[c, u] and b <= reach[c, u]:
+                if e > reach[c, u]:
+                    reach[c, u] = e
+            else:
+                if seen[c, u]:
+                    covered[c, u] += reach[c, u] - first[c, u]
+                seen[c, u] = True
+                first[c, u] = b
+                reach[c, u] = e
+    for c in range(n_codes):
+        for u in range(3):
+            if seen[c, u]:
+                covered[c, u] += reach[c, u] - first[c, u]
+
+
+covered_time = njit(cache=True)(covered_time_py)
 
 
 # -- round trips -----------------------------------------------------------------------------------------------
@@ -394,7 +473,7 @@ def match_fifo_py(
             queue[tail[i]] = k
             left[tail[i]] = rest
             tail[i] += 1
-    return entries[:m], exits[:m], matched[:m]
+    return entries[:m].copy(), exits[:m].copy(), matched[:m].copy()  # (not views keeping the 2n rows alive)
 
 
 match_fifo = njit(cache=True)(match_fifo_py)
@@ -416,25 +495,57 @@ def round_trips(
     − 0.1 is 0.1, not 0.09999999999999998); a matched quantity is its units / 10^QTY_DECIMALS. Fills of no
     positive size are left out.
     """
+    names = np.asarray(instrument, dtype=object)
+    labels, codes = np.unique(names.astype(str), return_inverse=True) if len(names) else (np.array([]), names)
+    columns, traded, direction = coded_round_trips(
+        ts, np.asarray(codes, dtype=np.int64), len(labels), side, price, qty, fee, multiplier
+    )
+    return {
+        "instrument": labels.astype(object)[traded],
+        "side": np.where(direction > 0, "long", "short").astype(object),
+        **columns,
+    }
+
+
+def coded_round_trips(
+    ts: IntArray,
+    codes: IntArray,
+    n_codes: int,
+    side: IntArray,
+    price: FloatArray,
+    qty: FloatArray,
+    fee: FloatArray,
+    multiplier: FloatArray,
+) -> tuple[dict[str, npt.NDArray[Any]], IntArray, IntArray]:
+    """`round_trips` with each fill's instrument as a code (0 … ``n_codes`` − 1): the columns of
+    `ROUND_TRIP_COLUMNS` but ``instrument`` and ``side``, each round trip's instrument code, and its direction
+    (+1 long, −1 short). (The engine's frames take it from codes: no Python string per fill.)"""
     sizes = np.asarray(qty, dtype=np.float64)
     keep = sizes > 0
-    names = np.asarray(instrument, dtype=object)[keep]
+    everything = bool(keep.all())  # (an engine's fills all have a size: no copies of the columns then)
+
+    def kept(values: npt.ArrayLike, dtype: type[np.generic]) -> npt.NDArray[Any]:
+        array = np.asarray(values, dtype=dtype)
+        return array if everything else array[keep]
+
     scale = 10.0**QTY_DECIMALS
-    units = np.rint(sizes[keep] * scale).astype(np.int64)
-    labels, codes = np.unique(names.astype(str), return_inverse=True) if len(names) else (np.array([]), names)
-    entry, exit_, matched = match_fifo(
-        np.asarray(codes, dtype=np.int64), np.asarray(side, dtype=np.int64)[keep], units, len(labels)
-    )
-    t = np.asarray(ts, dtype=np.int64)[keep]
-    p = np.asarray(price, dtype=np.float64)[keep]
-    unit_fee = np.asarray(fee, dtype=np.float64)[keep] / units
-    direction = np.asarray(side, dtype=np.int64)[keep][entry]
+    scaled = kept(sizes, np.float64) * scale
+    units = np.rint(scaled, out=scaled).astype(np.int64)
+    del scaled
+    coded = kept(codes, np.int64)
+    signs = kept(side, np.int64)
+    entry, exit_, matched = match_fifo(coded, signs, units, n_codes)
+    t = kept(ts, np.int64)
+    p = kept(price, np.float64)
+    unit_fee = kept(fee, np.float64) / units
+    direction = signs[entry]
     size = matched / scale
-    gross = (p[exit_] - p[entry]) * size * np.asarray(multiplier, dtype=np.float64)[keep][exit_] * direction
-    fees = (unit_fee[entry] + unit_fee[exit_]) * matched
-    return {
-        "instrument": names[exit_],
-        "side": np.where(direction > 0, "long", "short").astype(object),
+    gross = (p[exit_] - p[entry]) * size
+    gross *= kept(multiplier, np.float64)[exit_]
+    gross *= direction
+    fees = unit_fee[entry] + unit_fee[exit_]
+    fees *= matched
+    columns = {
         "qty": size,
         "entry_ts": t[entry],
         "exit_ts": t[exit_],
@@ -445,6 +556,7 @@ def round_trips(
         "pnl": gross - fees,
         "holding_s": (t[exit_] - t[entry]) / _NS,
     }
+    return columns, coded[exit_], direction
 
 
 def round_trip_summary(pnl: FloatArray, holding_s: FloatArray) -> dict[str, Any]:

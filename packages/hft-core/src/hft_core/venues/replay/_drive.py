@@ -60,7 +60,7 @@ C_BUDGET = 6
 C_OVERFLOW = 7
 """1 when the hook tried to send more than `ROOM` requests in one call."""
 C_MARK_BASE = 8
-"""Mark rows the blotter already holds (``len(Blotter._mids)``) when `drive` was called."""
+"""Mark rows the blotter already holds (`Blotter.mark_count`) when `drive` was called."""
 C_MARKS = 9
 """Mark rows written to ``marks`` by this call and not yet handed to the blotter."""
 C_SETTLE_STATUS = 10
@@ -471,7 +471,7 @@ class CompiledDriver:
         self._learn_python_orders()
         try:
             while True:
-                cs[C_MARK_BASE] = len(blotter._mids)
+                cs[C_MARK_BASE] = blotter.mark_count
                 args = (
                     cs,
                     self._user,
@@ -532,7 +532,7 @@ class CompiledDriver:
         cs = self._cs
         count = int(cs[C_MARKS])
         if count:
-            self._blotter._mids.extend(self._marks[:count].tolist())
+            self._blotter.add_marks(self._marks[:count])
             cs[C_MARKS] = 0
 
     def _grow(self) -> None:
@@ -556,7 +556,7 @@ class CompiledDriver:
         rows = venue._out_rep[: venue._st[k.S_OUT_REPORTS]].copy()
         at = int(blotter.state[s.SB_AT])
         if cs[C_SETTLE_FILLS]:
-            blotter._mids.append(mids())  # (the fills booked before the stop: their batch's mark)
+            blotter.add_mark(mids())  # (the fills booked before the stop: their batch's mark)
         if cs[C_SETTLE_STATUS] == s.REFUSED:
             refused(rows[at - 1].tolist())
         if cs[C_SETTLE_STATUS] == s.FILLS_FULL:
