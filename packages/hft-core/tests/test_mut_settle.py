@@ -201,3 +201,25 @@ def test_marks_grow_past_their_first_rows_and_keep_every_batchs_mids() -> None:
         expected.append(cash + position * mid)  # (maker fills: no fee)
     assert blotter.mark_count == 2_500
     assert blotter.fill_pnls().tolist() == expected
+
+
+def test_tables_grow_in_place_or_beside_an_array_someone_holds() -> None:
+    # the tables double in place when nothing else holds them; an array held elsewhere (a caller's view) makes
+    # them grow into a new array instead, and the held one stays as it was
+    blotter = Blotter((BTC_USDT,))
+    first = blotter.orders
+    for n in range(1_500):
+        blotter.add(n, 0, BUY, OrderType.LIMIT, 100 + n, 1)
+    assert blotter.orders is not first and len(blotter.orders) == 2_048  # (``first`` held it: a new array)
+    assert first[:1_024, s.SO_PRICE].tolist() == list(range(100, 1_124))
+    before = id(blotter.orders)  # (an id holds nothing)
+    for n in range(1_500, 3_000):
+        blotter.add(n, 0, BUY, OrderType.LIMIT, 100 + n, 1)
+    assert len(blotter.orders) == 4_096 and id(blotter.orders) == before  # (grown in place)
+    assert blotter.orders[:3_000, s.SO_PRICE].tolist() == list(range(100, 3_100))
+    blotter.compact()
+    assert blotter.orders.shape == (3_000, s.SO_SIZE) and len(blotter.open_ids) == 3_000
+    assert blotter.orders[:, s.SO_TS].tolist() == list(range(3_000))
+    later = blotter.add(3_000, 0, SELL, OrderType.LIMIT, 7, 2)  # (after compacting, it grows again)
+    blotter.open(later)
+    assert later == 3_001 and blotter.order(later) == (0, SELL, 7, 2, 0, 2) and blotter.open_orders(None, 1) == [later]

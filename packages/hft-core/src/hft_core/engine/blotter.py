@@ -498,23 +498,30 @@ class Blotter:
             out[k] = total
 
     # -- growth -------------------------------------------------------------------------------------------------------
-    # (twice the room each time; rows are written before they are read, so the new ones stay unwritten here: a
-    # zero-filled copy costs several times more, in fresh pages touched at once)
+    # Twice the room each time, in place when nothing else holds the array (`_resize`: the allocator extends its
+    # mapping, the rows already written are neither copied nor touched again); else into a new array, the new rows
+    # unwritten (a zero-filled copy costs several times more, in fresh pages touched at once).
     def _grow_orders(self) -> None:
-        self.orders = _doubled(self.orders)
+        self._of.release()
+        self._open_flat.release()
+        self._resize("orders", 2 * len(self.orders))
+        self._resize("open_ids", 2 * len(self.open_ids))
         self._of = _flat(self.orders)
         self._order_rows = len(self.orders)
-        self.open_ids = _doubled(self.open_ids)
         self._open_flat = _flat(self.open_ids)
 
     def _grow_fills(self) -> None:
-        self.fills_i = _doubled(self.fills_i)
-        self.fills_f = _doubled(self.fills_f)
+        self._resize("fills_i", 2 * len(self.fills_i))
+        self._resize("fills_f", 2 * len(self.fills_f))
+
+    def _grow_marks(self) -> None:
+        self._marks_flat.release()
+        self._resize("_marks", 2 * len(self._marks))
+        self._marks_flat = _flat_floats(self._marks)
 
     def compact(self) -> None:
         """Give back the room the tables grew into but never used (up to half of each, from doubling): for the end
         of a run, when the frames are made next to them. Growing again works as before."""
-        # the flat views export the arrays' buffers, which would pin them: made again after
         for view in (self._of, self._open_flat, self._marks_flat):
             view.release()
         orders, fills = max(1, self._bs[_B_ORDERS]), max(1, self._bs[_B_FILLS])
@@ -525,27 +532,25 @@ class Blotter:
             ("fills_f", fills),
             ("_marks", max(1, self._n_marks)),
         ):
-            shape = (rows, *getattr(self, name).shape[1:])
-            if shape[0] >= len(getattr(self, name)):
-                continue
-            try:  # in place, when nothing else holds the array: the allocator takes the tail back, no copy
-                getattr(self, name).resize(shape)
-            except (ValueError, BufferError):  # (referenced elsewhere)
-                setattr(self, name, getattr(self, name)[:rows].copy())
+            if rows < len(getattr(self, name)):
+                self._resize(name, rows)
         self._order_rows = len(self.orders)
         self._of = _flat(self.orders)
         self._open_flat = _flat(self.open_ids)
         self._marks_flat = _flat_floats(self._marks)
 
-    def _grow_marks(self) -> None:
-        self._marks = _doubled(self._marks)
-        self._marks_flat = _flat_floats(self._marks)
-
-
-def _doubled(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    grown = np.empty((2 * len(array), *array.shape[1:]), dtype=array.dtype)
-    grown[: len(array)] = array
-    return grown
+    def _resize(self, name: str, rows: int) -> None:
+        """Table ``name`` with ``rows`` rows, its first rows kept: in place when nothing else holds the array (the
+        flat views release theirs first: an exported buffer pins it), else a new array."""
+        shape = (rows, *getattr(self, name).shape[1:])
+        try:
+            getattr(self, name).resize(shape)  # (refcheck: fails while another name or view holds the array)
+        except (ValueError, BufferError):
+            old = getattr(self, name)
+            new = np.empty(shape, dtype=old.dtype)
+            kept = min(rows, len(old))
+            new[:kept] = old[:kept]
+            setattr(self, name, new)
 
 
 def _marked_pnl(cash: int, position: int, last_price: int | None, fees: float, value: float, mid: float) -> float:

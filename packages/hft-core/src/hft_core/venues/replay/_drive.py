@@ -490,6 +490,7 @@ class CompiledDriver:
                 if self._entry is None:
                     self._entry = self._compile(args)
                 status = int(self._entry(*args) if self.cached else self._entry(self._hook, *args))
+                del args  # (the blotter's tables grow in place only when nothing else holds them)
                 self._hand_over_marks()
                 if status in (R_UNTIL, R_FINISHED):
                     return status == R_FINISHED
