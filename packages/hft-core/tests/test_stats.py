@@ -14,7 +14,7 @@ import pytest
 from hft_core import Context, Strategy
 from hft_core.engine import Engine
 from hft_core.engine import stats as st
-from hft_core.engine._columns import STRINGS
+from hft_core.engine._columns import STRINGS, codes, labels
 from hft_core.engine.results import BacktestResult, round_trips_frame
 from hft_core.instruments import Instrument
 from hft_core.venues.replay import ReplayVenue
@@ -226,6 +226,19 @@ def test_side_signs_of_a_column_and_of_a_list() -> None:
     assert st.side_signs(sides).tolist() == [1, -1, -1, 1]
     assert st.side_signs(pd.Series(sides)).tolist() == [1, -1, -1, 1]
     assert st.side_signs(pd.Series(sides, dtype=object)).tolist() == [1, -1, -1, 1]
+
+
+def test_column_codes_and_labels_round_trip() -> None:
+    # codes of a string column in order of appearance, whether pandas keeps it in Arrow (here in two chunks) or as
+    # objects; a missing value is a value of its own
+    chunked = pd.concat([pd.Series(["X", "Y"]), pd.Series(["Y", "Z", "X"])], ignore_index=True)
+    for column in (chunked, chunked.astype(object), pd.Series(["X", None, "X"]), pd.Series([], dtype=object)):
+        names, coded = codes(column)
+        assert coded.dtype == np.int64
+        assert [names[c] for c in coded.tolist()] == [v if isinstance(v, str) else "nan" for v in column.tolist()]
+        assert labels(names, coded).tolist() == [names[c] for c in coded.tolist()]
+    names, coded = codes(chunked)
+    assert (names, coded.tolist()) == (["X", "Y", "Z"], [0, 1, 1, 2, 0])
 
 
 def test_resting_orders() -> None:

@@ -37,8 +37,8 @@ def labels(names: Sequence[str], codes: npt.NDArray[np.int64]) -> Any:
 
 def codes(column: pd.Series) -> tuple[list[str], npt.NDArray[np.int64]]:
     """A column of strings as (its distinct values in order of appearance, each row's index among them), without a
-    Python string per row (nor a row missing: a column of result frames)."""
-    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+    Python string per row when the column is in Arrow (a missing value is a value of its own, named ``nan``)."""
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow" and not column.hasnans:
         pool = pa.system_memory_pool()
         chunks = pa.chunked_array(pa.array(column.array))
         encoded = pc.dictionary_encode(chunks.combine_chunks(memory_pool=pool), memory_pool=pool)
