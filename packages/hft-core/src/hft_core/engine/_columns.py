@@ -1,9 +1,10 @@
-"""String columns of the result frames, made straight in Arrow with buffers from the system allocator.
+"""String columns of the result frames, to and from codes, in Arrow with buffers from the system allocator.
 
-pandas (3 on) keeps a column of strings in Arrow. Built from codes (`labels`: a table of names and a code per row)
-or from Python strings (`strings`), such a column is a few hundred kilobytes for a long run's orders. Arrow's default
-pool (mimalloc) keeps the pages a run's frames free and hands them out again only to itself: through it, the frames of
-a 30M-event replay peaked 9 MiB higher, and its first use in a process sometimes cost 15-20 ms more for the same
+pandas (3 on) keeps a column of strings in Arrow. `labels` makes one from a table of names and a code per row (an
+order's status, a fill's instrument), `codes` takes one apart again (`hft_core.engine.results.round_trips_frame`),
+neither with a Python string per row. A long run's column is a megabyte or two (113,637 orders: 1.5 MiB each). Arrow's
+default pool (mimalloc in this pyarrow) keeps the pages freed through it for itself: through it, the frames of a
+30M-event replay peaked 9 MiB higher, and its first use in a process now and then cost 5-27 ms more for the same
 columns. The system pool (glibc malloc) gives large buffers back when they are freed. docs/benchmarks.md, "Memory".
 """
 
