@@ -39,7 +39,7 @@ from hft_core.engine.results import (
     BacktestResult,
     RecordJournal,
     SeriesRecorder,
-    round_trips_frame,
+    coded_round_trips_frame,
     with_time,
 )
 from hft_core.errors import HftError
@@ -913,8 +913,11 @@ class Engine:
         blotter = self.blotter
         blotter.compact()  # (the tables' unused room goes before the frames are made beside them)
         fills = with_time(blotter.fills_table())
-        multipliers = {inst.symbol: inst.multiplier for inst in self.instruments}
-        trips = round_trips_frame(fills, multipliers)
+        n_fills = blotter.fill_count
+        fill_instruments = blotter.fills_i[:n_fills, _SL_INST]
+        fill_sides = blotter.fills_i[:n_fills, _SL_SIDE]
+        multipliers = [inst.multiplier for inst in self.instruments]
+        trips = coded_round_trips_frame(fills, self._symbols, fill_instruments, fill_sides, multipliers)
         sampled = self._equity_columns()
         sampled_instruments = sampled["instrument"]
         sampled["instrument"] = labels(self._symbols, sampled_instruments)
@@ -927,8 +930,6 @@ class Engine:
         status = codes[:, _SO_STATUS]
         rejected_rows = np.flatnonzero(status == _SS_REJECTED)
         resting = np.isin(codes[:, _SO_TYPE], run_stats.RESTING_ORDER_TYPES) & (status != _SS_REJECTED)
-        n_fills = blotter.fill_count
-        fill_instruments = blotter.fills_i[:n_fills, _SL_INST]
         qty = fills["qty"].to_numpy(dtype=np.float64)
         price = fills["price"].to_numpy(dtype=np.float64)
         max_inventory = max(map(abs, self._equity_position), default=0.0)
@@ -964,10 +965,10 @@ class Engine:
             **run_stats.fill_quality(
                 fills["ts"].to_numpy(dtype=np.int64),
                 fill_instruments,
-                blotter.fills_i[:n_fills, _SL_SIDE],
+                fill_sides,
                 price,
                 qty,
-                np.array([inst.multiplier for inst in self.instruments], dtype=np.float64)[fill_instruments],
+                np.array(multipliers, dtype=np.float64)[fill_instruments],
                 equity["ts"].to_numpy(dtype=np.int64),
                 sampled_instruments,
                 equity["mid"].to_numpy(dtype=np.float64),

@@ -18,12 +18,13 @@ import math
 import numbers
 import re
 from array import array
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from hft_core.engine.stats import ROUND_TRIP_COLUMNS, coded_round_trips, side_signs
@@ -40,6 +41,7 @@ __all__ = [
     "BacktestResult",
     "RecordJournal",
     "SeriesRecorder",
+    "coded_round_trips_frame",
     "frame_from_rows",
     "read_journal",
     "round_trips_frame",
@@ -218,7 +220,8 @@ def frame_from_rows(rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> pd
 
 
 def _datetimes(ts: pd.Series | np.ndarray[Any, Any]) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(pd.to_datetime(np.asarray(ts, dtype=np.int64), unit="ns", utc=True))
+    # (nanoseconds since the epoch are datetime64[ns] as they are: a cast, not `pd.to_datetime`'s parsing machinery)
+    return pd.DatetimeIndex(np.asarray(ts, dtype=np.int64).astype("M8[ns]")).tz_localize("UTC")
 
 
 def with_time(frame: pd.DataFrame, ts: str = "ts", name: str = "time") -> pd.DataFrame:
@@ -236,19 +239,35 @@ def round_trips_frame(fills: pd.DataFrame, multipliers: Mapping[str, float] | No
 
     ``multipliers``: each instrument's contract multiplier (1 for an instrument not named).
     """
-    from hft_core.engine._columns import codes, labels  # (pyarrow: loaded by the engine, not by this module's readers)
+    from hft_core.engine._columns import codes  # (pyarrow: loaded by the engine, not by this module's readers)
 
     multipliers = multipliers or {}
     names, coded = codes(fills["instrument"])
+    return coded_round_trips_frame(
+        fills, names, coded, side_signs(fills["side"]), [multipliers.get(name, 1.0) for name in names]
+    )
+
+
+def coded_round_trips_frame(
+    fills: pd.DataFrame,
+    names: Sequence[str],
+    coded: npt.NDArray[np.int64],
+    signs: npt.NDArray[np.int64],
+    multipliers: Sequence[float],
+) -> pd.DataFrame:
+    """`round_trips_frame` with each fill's instrument as its index in ``names`` (whose multipliers are
+    ``multipliers``) and its side as +1/-1: the engine's own codes, not read back from the frame's strings."""
+    from hft_core.engine._columns import labels
+
     columns, traded, direction = coded_round_trips(
         fills["ts"].to_numpy(dtype=np.int64),
         coded,
         len(names),
-        side_signs(fills["side"]),
+        signs,
         fills["price"].to_numpy(dtype=np.float64),
         fills["qty"].to_numpy(dtype=np.float64),
         fills["fee"].to_numpy(dtype=np.float64),
-        np.array([multipliers.get(name, 1.0) for name in names], dtype=np.float64)[coded],
+        np.array(multipliers, dtype=np.float64)[coded],
     )
     frame = pd.DataFrame(
         {
