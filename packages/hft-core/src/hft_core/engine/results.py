@@ -243,9 +243,9 @@ def round_trips_frame(fills: pd.DataFrame, multipliers: Mapping[str, float] | No
 
     multipliers = multipliers or {}
     names, coded = codes(fills["instrument"])
-    return coded_round_trips_frame(
-        fills, names, coded, side_signs(fills["side"]), [multipliers.get(name, 1.0) for name in names]
-    )
+    sides, side_codes = codes(fills["side"])  # (the signs of the few distinct sides, then one per fill)
+    signs = side_signs(sides)[side_codes]
+    return coded_round_trips_frame(fills, names, coded, signs, [multipliers.get(name, 1.0) for name in names])
 
 
 def coded_round_trips_frame(

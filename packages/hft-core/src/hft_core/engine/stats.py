@@ -64,7 +64,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 from numba import njit
 
 from hft_core.matching.orders import OrderType
@@ -136,14 +135,7 @@ _BP = 1e4
 
 def side_signs(sides: Sequence[str] | npt.ArrayLike) -> IntArray:
     """+1 for each ``"buy"``, −1 for anything else (``"sell"``)."""
-    if isinstance(sides, pd.Series):  # (by the column's codes: no Python string per row)
-        from hft_core.engine._columns import codes
-
-        names, coded = codes(sides)
-        buys = np.array([name == "buy" for name in names], dtype=np.bool_)[coded]
-    else:
-        buys = np.asarray(sides, dtype=object) == "buy"
-    return np.where(buys, 1, -1).astype(np.int64)
+    return np.where(np.asarray(sides, dtype=object) == "buy", 1, -1).astype(np.int64)
 
 
 def sequential_sum(values: npt.NDArray[np.float64]) -> float:
