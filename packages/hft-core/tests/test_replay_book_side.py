@@ -44,3 +44,55 @@ def test_book_side_equals_a_full_scan(sides: tuple[list[int], list[int]], count:
     levels, meta = _book(bids, asks, base)
     assert book_side(levels, meta, k.EXCH_BOOK, 0, 1, count) == _full_scan(bids, base, 1, count)
     assert book_side(levels, meta, k.EXCH_BOOK, 0, -1, count) == _full_scan(asks, base, -1, count)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=300).flatmap(
+        lambda cap: st.tuples(
+            st.lists(st.sampled_from([0] * 30 + [1, 9]), min_size=cap, max_size=cap),
+            st.integers(min_value=-1, max_value=cap),
+        )
+    ),
+    st.integers(min_value=0, max_value=5),
+    st.integers(min_value=-1000, max_value=1000),
+)
+def test_scans_find_the_next_level_as_one_by_one(side: tuple[list[int], int], off: int, base: int) -> None:
+    """`_scan_down_blocks`/`_scan_up_blocks` (slot by slot near the start, then in blocks) find what the plain scans
+    find, from any start, across gaps longer than a block and in sides that are empty."""
+    sizes, idx = side
+    levels = np.array([7] * off + sizes + [7] * 3, dtype=np.int64)  # (levels outside the segment must not count)
+    cap = len(sizes)
+    below = [i for i in range(min(idx, cap - 1), -1, -1) if sizes[i] > 0]
+    above = [i for i in range(max(idx, 0), cap) if sizes[i] > 0]
+    down, up = min(idx, cap - 1), max(idx, 0)
+    for scan_down, scan_up in ((k._scan_down, k._scan_up), (k._scan_down_blocks, k._scan_up_blocks)):
+        assert scan_down(levels, off, down, base) == (base + below[0] if below else k.NO_BID)
+        assert scan_up(levels, off, up, cap, base) == (base + above[0] if above else k.NO_ASK)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=200).flatmap(
+        lambda cap: st.tuples(
+            st.lists(st.sampled_from([0, 0, 0, 0, 3]), min_size=cap, max_size=cap),
+            st.lists(st.sampled_from([0, 0, 0, 0, 4]), min_size=cap, max_size=cap),
+        )
+    ),
+    st.sampled_from([-1, 0, 1]),
+)
+def test_clear_empties_the_side_it_names(sides: tuple[list[int], list[int]], side: int) -> None:
+    """`_clear` zeroes only the slots up to the best bid (from the best ask): the rest of a side is already empty."""
+    bids, asks = sides
+    # a consistent book: no bid at or above the best ask
+    asks_at = np.flatnonzero(asks)
+    if len(asks_at):
+        bids = [q if i < asks_at[0] else 0 for i, q in enumerate(bids)]
+    levels, meta = _book(bids, asks, 100)
+    best_bid, best_ask = meta[k.EXCH_BOOK, 0, k.M_BEST_BID], meta[k.EXCH_BOOK, 0, k.M_BEST_ASK]
+    k._clear(levels, meta, k.EXCH_BOOK, 0, side)
+    cap = len(bids)
+    assert list(levels[:cap]) == ([0] * cap if side >= 0 else bids)
+    assert list(levels[cap:]) == ([0] * cap if side <= 0 else asks)
+    assert meta[k.EXCH_BOOK, 0, k.M_BEST_BID] == (k.NO_BID if side >= 0 else best_bid)
+    assert meta[k.EXCH_BOOK, 0, k.M_BEST_ASK] == (k.NO_ASK if side <= 0 else best_ask)

@@ -379,6 +379,8 @@ PASS_FIRED = 3
 LEVEL_IGNORED = -1
 LEVEL_GROW = -2
 """`_fast_level`'s answers besides a level's previous size."""
+SCAN_NEAR = 8
+"""`_scan_down_blocks`/`_scan_up_blocks`: the slots read one by one before the scan goes on in blocks."""
 
 
 # =============================================================================================================
@@ -434,6 +436,45 @@ def _scan_up(levels, off, idx, cap, base):  # type: ignore[no-untyped-def]
 
 
 @_helper
+def _scan_down_blocks(levels, off, idx, base):  # type: ignore[no-untyped-def]
+    """`_scan_down` for the general step's stores (`_store`: an L3 book's, whose only level often goes, and then
+    the whole segment is read): the first ``SCAN_NEAR`` slots one by one, then blocks of eight or-ed together
+    before one test (sizes are never negative), the block that has a level read slot by slot. The runs of rows
+    keep the plain scan: their next level is usually a tick away, and this one slowed them (5% on a trigger)."""
+    near = max(idx - SCAN_NEAR, -1)
+    while idx > near:
+        if levels[off + idx] > 0:
+            return base + idx
+        idx -= 1
+    while idx >= 7:
+        j = off + idx
+        if (
+            levels[j] | levels[j - 1] | levels[j - 2] | levels[j - 3] | levels[j - 4] | levels[j - 5] | levels[j - 6]
+        ) | levels[j - 7] != 0:
+            break
+        idx -= 8
+    return _scan_down(levels, off, idx, base)
+
+
+@_helper
+def _scan_up_blocks(levels, off, idx, cap, base):  # type: ignore[no-untyped-def]
+    """`_scan_down_blocks` upwards."""
+    near = min(idx + SCAN_NEAR, cap)
+    while idx < near:
+        if levels[off + idx] > 0:
+            return base + idx
+        idx += 1
+    while idx + 8 <= cap:
+        j = off + idx
+        if (
+            levels[j] | levels[j + 1] | levels[j + 2] | levels[j + 3] | levels[j + 4] | levels[j + 5] | levels[j + 6]
+        ) | levels[j + 7] != 0:
+            break
+        idx += 8
+    return _scan_up(levels, off, idx, cap, base)
+
+
+@_helper
 def _store(levels, bmeta, b, i, side, x, q):  # type: ignore[no-untyped-def]
     """Set the level (placement already checked); keep the best prices; a new level clears the crossed side."""
     base = bmeta[b, i, M_BASE]
@@ -453,9 +494,9 @@ def _store(levels, bmeta, b, i, side, x, q):  # type: ignore[no-untyped-def]
                 aoff = bmeta[b, i, M_OFF_ASK]
                 for k in range(ba - base, idx + 1):
                     levels[aoff + k] = 0
-                bmeta[b, i, M_BEST_ASK] = _scan_up(levels, aoff, idx + 1, cap, base)
+                bmeta[b, i, M_BEST_ASK] = _scan_up_blocks(levels, aoff, idx + 1, cap, base)
         elif x == bb:
-            bmeta[b, i, M_BEST_BID] = _scan_down(levels, off, idx - 1, base)
+            bmeta[b, i, M_BEST_BID] = _scan_down_blocks(levels, off, idx - 1, base)
     else:
         off = bmeta[b, i, M_OFF_ASK]
         levels[off + idx] = q
@@ -468,21 +509,27 @@ def _store(levels, bmeta, b, i, side, x, q):  # type: ignore[no-untyped-def]
                 boff = bmeta[b, i, M_OFF_BID]
                 for k in range(idx, bb - base + 1):
                     levels[boff + k] = 0
-                bmeta[b, i, M_BEST_BID] = _scan_down(levels, boff, idx - 1, base)
+                bmeta[b, i, M_BEST_BID] = _scan_down_blocks(levels, boff, idx - 1, base)
         elif x == ba:
-            bmeta[b, i, M_BEST_ASK] = _scan_up(levels, off, idx + 1, cap, base)
+            bmeta[b, i, M_BEST_ASK] = _scan_up_blocks(levels, off, idx + 1, cap, base)
 
 
 @_helper
 def _clear(levels, bmeta, b, i, side):  # type: ignore[no-untyped-def]
-    cap = bmeta[b, i, M_CAP]
+    """Empty a side (``side`` 0: both). Its levels lie between the segment's edge and its best price, so only those
+    slots are zeroed: none when the side is already empty (an L3 file's reveals clear sides that are, mostly)."""
+    base = bmeta[b, i, M_BASE]
     if side >= 0:
-        off = bmeta[b, i, M_OFF_BID]
-        levels[off : off + cap] = 0
+        bb = bmeta[b, i, M_BEST_BID]
+        if bb != NO_BID:
+            off = bmeta[b, i, M_OFF_BID]
+            levels[off : off + bb - base + 1] = 0
         bmeta[b, i, M_BEST_BID] = NO_BID
     if side <= 0:
-        off = bmeta[b, i, M_OFF_ASK]
-        levels[off : off + cap] = 0
+        ba = bmeta[b, i, M_BEST_ASK]
+        if ba != NO_ASK:
+            off = bmeta[b, i, M_OFF_ASK]
+            levels[off + ba - base : off + bmeta[b, i, M_CAP]] = 0
         bmeta[b, i, M_BEST_ASK] = NO_ASK
 
 
