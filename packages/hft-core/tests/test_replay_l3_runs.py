@@ -1,10 +1,11 @@
 """L3 rows inside the replay kernel's runs of market rows agree with the plain-Python reference (#16).
 
-The kernel applies L3 rows (ADD/CANCEL/MODIFY/FILL) and CLEAR rows inside its fast runs (`_pass_one` for one
-instrument, `_pass_many` for several, `_merged_rows` while something is watched or a trigger is set), with our
-resting orders at the levels they touch. These streams are LOBSTER-like: L3 messages of a changing set of orders
-and, now and then, a side re-snapshotted (a CLEAR of the side, then SNAPSHOT levels), over one or two
-instruments, long enough to cross the kernel's blocks of rows; the strategy's orders sit at the touch.
+The kernel applies L3 rows (ADD/CANCEL/MODIFY/FILL) and CLEAR rows in runs of their own between the L2 runs
+(`_pass_l3` in `_passes`, for one instrument or several), or one at a time in the general step (while something is
+watched or a trigger is set), with our resting orders at the levels they touch. These streams are LOBSTER-like:
+L3 messages of a changing set of orders and, now and then, a side re-snapshotted (a CLEAR of the side, then
+SNAPSHOT levels), over one or two instruments, long enough to cross the kernel's blocks of rows; the strategy's
+orders sit at the touch.
 """
 
 from __future__ import annotations

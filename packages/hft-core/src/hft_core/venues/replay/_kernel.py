@@ -25,7 +25,9 @@ side's rows first, up to a row where the trigger fires (`_trigger_row`), then th
 side's rows but the reports those queue, which come a response latency later). Otherwise (a book or trades watched, or
 triggers with several instruments: `_trigger_row` runs after each local row of a triggered instrument) both sides
 merged a row at a time (`_merged_rows`). A run ends before any other happening, after a row that queued reports, and
-at a row that needs more (growth, L3, CLEAR, a watched trade): the general step takes that one.
+at a row that needs more (growth, L3 room, a watched trade): the general step takes that one. Order-by-order rows
+(L3 messages, CLEARs) have a run of their own in `_passes` (`_pass_l3`, between the L2 runs); the trigger's runs
+and the merged rows leave them to the general step.
 """
 
 from __future__ import annotations
@@ -375,7 +377,9 @@ PASS_END = 0
 PASS_SPECIAL = 1
 PASS_REPORTS = 2
 PASS_FIRED = 3
-"""Why a run of market rows stopped (`_pass_many`; PASS_FIRED: the trigger fired at the last row, `_pass_one`)."""
+PASS_ROWS = 4
+"""Why a run of market rows stopped (`_pass_many`; PASS_FIRED: the trigger fired at the last row, `_pass_one`;
+PASS_ROWS: `_pass_l3` reached a row that `_pass_one` and `_pass_many` take)."""
 LEVEL_IGNORED = -1
 LEVEL_GROW = -2
 """`_fast_level`'s answers besides a level's previous size."""
@@ -1248,21 +1252,27 @@ def _exchange_event(buf, k, st, fp, levels, bmeta, ord_i, ord_f, active, rep, la
         _clear(levels, bmeta, EXCH_BOOK, i, side)
     elif kind >= K_ADD and kind <= K_FILL:
         r = _l3_apply(st, levels, bmeta, hkeys, hvals, l3, l3_free, EXCH_BOOK, kind, i, side, x, q, buf[k]["order_id"])
-        status, oside, oseq, removed, _lost, x1, prev1, new1, x2, prev2, new2 = r
-        if status != DONE:
+        if r[0] != DONE:
             st[S_BAD_ROW] = k
-            return status
-        if not has_orders:
-            return DONE
-        if kind == K_FILL:
-            _on_trade_called(st, rep, lat, ord_i, ord_f, active, inst, i, -oside, x1, removed, True, oseq, t)
-        elif st[S_QUEUE_MODEL] == Q_L3_FIFO and (kind in (K_CANCEL, K_MODIFY)) and removed > 0:
-            _on_l3_removed(st, ord_i, ord_f, active, i, oside, x1, oseq, removed)
-        if x1 != NONE:
-            _on_depth_change_called(st, fp, rep, lat, ord_i, ord_f, active, inst, i, oside, x1, prev1, new1, t)
-        if x2 != NONE:
-            _on_depth_change_called(st, fp, rep, lat, ord_i, ord_f, active, inst, i, oside, x2, prev2, new2, t)
+            return r[0]
+        if has_orders:
+            _l3_orders_see(st, fp, rep, lat, ord_i, ord_f, active, inst, i, kind, r, t)
     return DONE
+
+
+@_helper
+def _l3_orders_see(st, fp, rep, lat, ord_i, ord_f, active, inst, i, kind, applied, t):  # type: ignore[no-untyped-def]
+    """Our resting orders against an L3 row the exchange book took (``applied``: `_l3_apply`'s answer): an
+    execution trades, a cancel ahead of ours moves us up (L3 FIFO), and the changed levels move the queues."""
+    _status, oside, oseq, removed, _lost, x1, prev1, new1, x2, prev2, new2 = applied
+    if kind == K_FILL:
+        _on_trade_called(st, rep, lat, ord_i, ord_f, active, inst, i, -oside, x1, removed, True, oseq, t)
+    elif st[S_QUEUE_MODEL] == Q_L3_FIFO and (kind in (K_CANCEL, K_MODIFY)) and removed > 0:
+        _on_l3_removed(st, ord_i, ord_f, active, i, oside, x1, oseq, removed)
+    if x1 != NONE:
+        _on_depth_change_called(st, fp, rep, lat, ord_i, ord_f, active, inst, i, oside, x1, prev1, new1, t)
+    if x2 != NONE:
+        _on_depth_change_called(st, fp, rep, lat, ord_i, ord_f, active, inst, i, oside, x2, prev2, new2, t)
 
 
 # =============================================================================================================
@@ -1904,6 +1914,46 @@ def _pass_many(buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
     return k, clock, PASS_END
 
 
+@_helper
+def _pass_l3(
+    buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, hkeys, hvals, l3, l3_free, b, k, clock, end, bound
+):  # type: ignore[no-untyped-def]
+    """`_pass_one`'s companion for order-by-order rows: from row ``k`` (below ``end``, up to time ``bound``), apply
+    the L3 messages and CLEARs of book ``b`` as the general step does (`_exchange_event`, `_local_event`: `_passes`
+    runs with nothing watched and no trigger, so a local row tells nobody anything), our resting orders seeing the
+    exchange side's. Stops at PASS_END (bound or end), PASS_ROWS (a row the L2 passes take), PASS_REPORTS (the last
+    row applied queued reports) or PASS_SPECIAL (a row left to the general step: one that needs room or growth, or
+    is bad data, which `_l3_apply` says before changing anything)."""
+    while k < end:
+        t = buf[k]["exch_ts"] if b == EXCH_BOOK else buf[k]["local_ts"]
+        if t < clock:
+            t = clock
+        if t > bound:
+            return k, clock, PASS_END
+        kind = np.int64(buf[k]["kind"])
+        i = np.int64(buf[k]["instrument"])
+        if kind == K_CLEAR:
+            _clear(levels, bmeta, b, i, np.int64(buf[k]["side"]))
+        elif kind >= K_ADD and kind <= K_FILL:
+            r = _l3_apply(
+                st, levels, bmeta, hkeys, hvals, l3, l3_free, b, kind, i,
+                np.int64(buf[k]["side"]), buf[k]["price"], buf[k]["qty"], buf[k]["order_id"],
+            )  # fmt: skip
+            if r[0] != DONE:
+                return k, clock, PASS_SPECIAL
+            if b == EXCH_BOOK and inst[i, I_RESTING] > 0:
+                count = st[S_REP_COUNT]
+                st[S_HAP_DELIVERY] = NONE
+                _l3_orders_see(st, fp, rep, lat, ord_i, ord_f, active, inst, i, kind, r, t)
+                if st[S_REP_COUNT] != count:
+                    return k + 1, t, PASS_REPORTS
+        else:
+            return k, clock, PASS_ROWS
+        clock = t
+        k += 1
+    return k, clock, PASS_END
+
+
 @_inlined
 def _passes(  # type: ignore[no-untyped-def]
     buf,
@@ -1917,6 +1967,10 @@ def _passes(  # type: ignore[no-untyped-def]
     rep,
     lat,
     inst,
+    hkeys,
+    hvals,
+    l3,
+    l3_free,
     n,
     eof,
     half_span,
@@ -1938,30 +1992,56 @@ def _passes(  # type: ignore[no-untyped-def]
     lo_stop = PASS_END
     while True:
         block_end = min(n, ex + PASS_BLOCK)
-        if one:
-            ex, ex_time, ex_stop = _pass_one(
-                buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
-                EXCH_BOOK, ex, ex_time, block_end, ex_bound, half_span, False,
+        while True:  # (L2 rows in `_pass_one`/`_pass_many`, L3 rows in `_pass_l3`, until neither takes the next)
+            if one:
+                ex, ex_time, ex_stop = _pass_one(
+                    buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
+                    EXCH_BOOK, ex, ex_time, block_end, ex_bound, half_span, False,
+                )  # fmt: skip
+            else:
+                ex, ex_time, ex_stop = _pass_many(
+                    buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
+                    np.int64(EXCH_BOOK), ex, ex_time, block_end, ex_bound, half_span,
+                )  # fmt: skip
+            if ex_stop != PASS_SPECIAL:
+                break
+            at = ex
+            ex, ex_time, ex_stop = _pass_l3(
+                buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, hkeys, hvals, l3, l3_free,
+                EXCH_BOOK, ex, ex_time, block_end, ex_bound,
             )  # fmt: skip
-        else:
-            ex, ex_time, ex_stop = _pass_many(
-                buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
-                np.int64(EXCH_BOOK), ex, ex_time, block_end, ex_bound, half_span,
-            )  # fmt: skip
+            if ex_stop != PASS_ROWS:
+                break
+            if ex == at:  # (an L2 row the L2 pass left for the general step)
+                ex_stop = PASS_SPECIAL
+                break
         if ex_stop == PASS_REPORTS:
             break
         before = max(buf[ex]["exch_ts"], ex_time) if ex < n else INF if eof else ex_time
         lo_end = min(lo_bound, before - 1)
-        if one:
-            lo, lo_time, lo_stop = _pass_one(
-                buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
-                LOCAL_BOOK, lo, lo_time, ex, lo_end, half_span, False,
+        while True:
+            if one:
+                lo, lo_time, lo_stop = _pass_one(
+                    buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
+                    LOCAL_BOOK, lo, lo_time, ex, lo_end, half_span, False,
+                )  # fmt: skip
+            else:
+                lo, lo_time, lo_stop = _pass_many(
+                    buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
+                    np.int64(LOCAL_BOOK), lo, lo_time, ex, lo_end, half_span,
+                )  # fmt: skip
+            if lo_stop != PASS_SPECIAL:
+                break
+            at = lo
+            lo, lo_time, lo_stop = _pass_l3(
+                buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, hkeys, hvals, l3, l3_free,
+                LOCAL_BOOK, lo, lo_time, ex, lo_end,
             )  # fmt: skip
-        else:
-            lo, lo_time, lo_stop = _pass_many(
-                buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
-                np.int64(LOCAL_BOOK), lo, lo_time, ex, lo_end, half_span,
-            )  # fmt: skip
+            if lo_stop != PASS_ROWS:
+                break
+            if lo == at:
+                lo_stop = PASS_SPECIAL
+                break
         if ex != block_end or ex >= n or lo_stop != PASS_END:
             break
     return ex, lo, ex_time, lo_time, ex_stop == PASS_SPECIAL or lo_stop == PASS_SPECIAL
@@ -2296,8 +2376,8 @@ def run(  # type: ignore[no-untyped-def]
                     )  # fmt: skip
                 else:
                     ex, lo, ex_time, lo_time, skip_fast = _passes(
-                        buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, n, eof, half_span,
-                        ex, lo, ex_time, lo_time, ex_bound, lo_bound,
+                        buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, hkeys, hvals, l3, l3_free,
+                        n, eof, half_span, ex, lo, ex_time, lo_time, ex_bound, lo_bound,
                     )  # fmt: skip
                 events_done += lo - lo0
                 if ex != ex0:
