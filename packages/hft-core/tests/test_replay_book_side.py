@@ -20,6 +20,8 @@ def _book(bids: list[int], asks: list[int], base: int) -> tuple[np.ndarray, np.n
     meta[k.EXCH_BOOK, 0, k.M_OFF_ASK] = cap
     meta[k.EXCH_BOOK, 0, k.M_BEST_BID] = base + int(nonzero_bids[-1]) if len(nonzero_bids) else k.NO_BID
     meta[k.EXCH_BOOK, 0, k.M_BEST_ASK] = base + int(nonzero_asks[0]) if len(nonzero_asks) else k.NO_ASK
+    meta[k.EXCH_BOOK, 0, k.M_LEVELS_BID] = len(nonzero_bids)
+    meta[k.EXCH_BOOK, 0, k.M_LEVELS_ASK] = len(nonzero_asks)
     return levels, meta
 
 
@@ -96,3 +98,39 @@ def test_clear_empties_the_side_it_names(sides: tuple[list[int], list[int]], sid
     assert list(levels[cap:]) == ([0] * cap if side <= 0 else asks)
     assert meta[k.EXCH_BOOK, 0, k.M_BEST_BID] == (k.NO_BID if side >= 0 else best_bid)
     assert meta[k.EXCH_BOOK, 0, k.M_BEST_ASK] == (k.NO_ASK if side <= 0 else best_ask)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["store", "store", "store", "clear", "uncounted"]), st.sampled_from([-1, 0, 1])
+        ).flatmap(
+            lambda op: st.tuples(st.just(op[0]), st.just(op[1]), st.integers(0, 39), st.sampled_from([0, 0, 2, 5]))
+        ),
+        max_size=80,
+    )
+)
+def test_stores_keep_the_level_counts_and_best_prices(ops: list[tuple[str, int, int, int]]) -> None:
+    """`_store` and `_clear` keep each side's level count (`M_LEVELS_BID`/`M_LEVELS_ASK`), and the best prices it
+    lets them find without a scan, equal to a recount; a count marked unknown (as the L2 runs leave it) stays
+    unknown until a CLEAR, the best prices right all along."""
+    cap, base = 40, 500
+    levels, meta = _book([0] * cap, [0] * cap, base)
+    known = {k.M_LEVELS_BID: True, k.M_LEVELS_ASK: True}
+    for op, side, idx, q in ops:
+        if op == "store" and side != 0:
+            k._store(levels, meta, k.EXCH_BOOK, 0, side, base + idx, q)
+        elif op == "clear":
+            k._clear(levels, meta, k.EXCH_BOOK, 0, side)
+            known[k.M_LEVELS_BID] |= side >= 0
+            known[k.M_LEVELS_ASK] |= side <= 0
+        elif op == "uncounted" and side != 0:
+            field = k.M_LEVELS_BID if side > 0 else k.M_LEVELS_ASK
+            meta[k.EXCH_BOOK, 0, field] = k.LEVELS_UNKNOWN
+            known[field] = False
+        bids, asks = np.flatnonzero(levels[:cap]), np.flatnonzero(levels[cap:])
+        assert meta[k.EXCH_BOOK, 0, k.M_BEST_BID] == (base + bids[-1] if len(bids) else k.NO_BID)
+        assert meta[k.EXCH_BOOK, 0, k.M_BEST_ASK] == (base + asks[0] if len(asks) else k.NO_ASK)
+        for field, counted in ((k.M_LEVELS_BID, bids), (k.M_LEVELS_ASK, asks)):
+            assert meta[k.EXCH_BOOK, 0, field] == (len(counted) if known[field] else k.LEVELS_UNKNOWN)

@@ -170,7 +170,15 @@ M_OFF_BID = 2
 M_OFF_ASK = 3
 M_BEST_BID = 4
 M_BEST_ASK = 5
-M_SIZE = 6
+M_LEVELS_BID = 6
+M_LEVELS_ASK = 7
+"""How many of the side's prices hold a level (LEVELS_UNKNOWN when not counted). The general step's stores keep
+the count (`_store`) and a CLEAR sets it (0), so a side whose last level goes is known empty without reading its
+segment (an L3 file's sides hold a level or two, and its reveals empty them thousands of times a day); the runs of
+L2 rows do not count (`_pass_one`, `_fast_level`, `_uncross`: they mark it unknown), and an unknown count is
+read past as before (`_scan_down_blocks`)."""
+M_SIZE = 8
+LEVELS_UNKNOWN = -1
 NO_BID = -(2**62)
 NO_ASK = 2**62
 INF = 2**62
@@ -479,8 +487,29 @@ def _scan_up_blocks(levels, off, idx, cap, base):  # type: ignore[no-untyped-def
 
 
 @_helper
+def _count(bmeta, b, i, field, prev, q):  # type: ignore[no-untyped-def]
+    """A side's level count (``field``) after a price went from ``prev`` to ``q`` lots, when it is counted."""
+    n = bmeta[b, i, field]
+    if n != LEVELS_UNKNOWN:
+        bmeta[b, i, field] = n + (q > 0) - (prev > 0)
+
+
+@_helper
+def _cleared(levels, bmeta, b, i, field, off, lo, hi):  # type: ignore[no-untyped-def]
+    """Zero slots ``lo``..``hi`` (inclusive) of a side at ``off``, taking the levels there off its count."""
+    gone = 0
+    for k in range(lo, hi + 1):
+        gone += levels[off + k] > 0
+        levels[off + k] = 0
+    n = bmeta[b, i, field]
+    if n != LEVELS_UNKNOWN:
+        bmeta[b, i, field] = n - gone
+
+
+@_helper
 def _store(levels, bmeta, b, i, side, x, q):  # type: ignore[no-untyped-def]
-    """Set the level (placement already checked); keep the best prices; a new level clears the crossed side."""
+    """Set the level (placement already checked); keep the best prices and the level counts; a new level clears
+    the crossed side. A best that goes leaves its side empty without a scan when the count says so."""
     base = bmeta[b, i, M_BASE]
     cap = bmeta[b, i, M_CAP]
     idx = x - base
@@ -488,6 +517,7 @@ def _store(levels, bmeta, b, i, side, x, q):  # type: ignore[no-untyped-def]
         return
     if side > 0:
         off = bmeta[b, i, M_OFF_BID]
+        _count(bmeta, b, i, M_LEVELS_BID, levels[off + idx], q)
         levels[off + idx] = q
         bb = bmeta[b, i, M_BEST_BID]
         if q > 0:
@@ -496,13 +526,17 @@ def _store(levels, bmeta, b, i, side, x, q):  # type: ignore[no-untyped-def]
             ba = bmeta[b, i, M_BEST_ASK]
             if ba != NO_ASK and ba <= x:
                 aoff = bmeta[b, i, M_OFF_ASK]
-                for k in range(ba - base, idx + 1):
-                    levels[aoff + k] = 0
-                bmeta[b, i, M_BEST_ASK] = _scan_up_blocks(levels, aoff, idx + 1, cap, base)
+                _cleared(levels, bmeta, b, i, M_LEVELS_ASK, aoff, ba - base, idx)
+                bmeta[b, i, M_BEST_ASK] = (
+                    NO_ASK if bmeta[b, i, M_LEVELS_ASK] == 0 else _scan_up_blocks(levels, aoff, idx + 1, cap, base)
+                )
         elif x == bb:
-            bmeta[b, i, M_BEST_BID] = _scan_down_blocks(levels, off, idx - 1, base)
+            bmeta[b, i, M_BEST_BID] = (
+                NO_BID if bmeta[b, i, M_LEVELS_BID] == 0 else _scan_down_blocks(levels, off, idx - 1, base)
+            )
     else:
         off = bmeta[b, i, M_OFF_ASK]
+        _count(bmeta, b, i, M_LEVELS_ASK, levels[off + idx], q)
         levels[off + idx] = q
         ba = bmeta[b, i, M_BEST_ASK]
         if q > 0:
@@ -511,30 +545,38 @@ def _store(levels, bmeta, b, i, side, x, q):  # type: ignore[no-untyped-def]
             bb = bmeta[b, i, M_BEST_BID]
             if bb != NO_BID and bb >= x:
                 boff = bmeta[b, i, M_OFF_BID]
-                for k in range(idx, bb - base + 1):
-                    levels[boff + k] = 0
-                bmeta[b, i, M_BEST_BID] = _scan_down_blocks(levels, boff, idx - 1, base)
+                _cleared(levels, bmeta, b, i, M_LEVELS_BID, boff, idx, bb - base)
+                bmeta[b, i, M_BEST_BID] = (
+                    NO_BID if bmeta[b, i, M_LEVELS_BID] == 0 else _scan_down_blocks(levels, boff, idx - 1, base)
+                )
         elif x == ba:
-            bmeta[b, i, M_BEST_ASK] = _scan_up_blocks(levels, off, idx + 1, cap, base)
+            bmeta[b, i, M_BEST_ASK] = (
+                NO_ASK if bmeta[b, i, M_LEVELS_ASK] == 0 else _scan_up_blocks(levels, off, idx + 1, cap, base)
+            )
 
 
 @_helper
 def _clear(levels, bmeta, b, i, side):  # type: ignore[no-untyped-def]
     """Empty a side (``side`` 0: both). Its levels lie between the segment's edge and its best price, so only those
-    slots are zeroed: none when the side is already empty (an L3 file's reveals clear sides that are, mostly)."""
+    slots are zeroed (none when the side is already empty, the best's alone when it is the side's only level: an
+    L3 file's reveals clear such sides, mostly); the side's count is then 0."""
     base = bmeta[b, i, M_BASE]
     if side >= 0:
         bb = bmeta[b, i, M_BEST_BID]
         if bb != NO_BID:
             off = bmeta[b, i, M_OFF_BID]
-            levels[off : off + bb - base + 1] = 0
+            first = bb - base if bmeta[b, i, M_LEVELS_BID] == 1 else 0
+            levels[off + first : off + bb - base + 1] = 0
         bmeta[b, i, M_BEST_BID] = NO_BID
+        bmeta[b, i, M_LEVELS_BID] = 0
     if side <= 0:
         ba = bmeta[b, i, M_BEST_ASK]
         if ba != NO_ASK:
             off = bmeta[b, i, M_OFF_ASK]
-            levels[off + ba - base : off + bmeta[b, i, M_CAP]] = 0
+            last = ba - base + 1 if bmeta[b, i, M_LEVELS_ASK] == 1 else bmeta[b, i, M_CAP]
+            levels[off + ba - base : off + last] = 0
         bmeta[b, i, M_BEST_ASK] = NO_ASK
+        bmeta[b, i, M_LEVELS_ASK] = 0
 
 
 @_helper
@@ -1644,13 +1686,16 @@ def first_bad_row(chunk, n_instruments, local_offset):  # type: ignore[no-untype
 # =============================================================================================================
 @_helper
 def _uncross(levels, bmeta, b, i, side, idx, base, cap):  # type: ignore[no-untyped-def]
-    """A new level at ``base + idx`` on ``side`` crossed the opposite best: clear the crossed opposite levels."""
+    """A new level at ``base + idx`` on ``side`` crossed the opposite best: clear the crossed opposite levels (the
+    count of that side is not kept here: unknown)."""
     if side > 0:
+        bmeta[b, i, M_LEVELS_ASK] = LEVELS_UNKNOWN
         aoff = bmeta[b, i, M_OFF_ASK]
         for k in range(bmeta[b, i, M_BEST_ASK] - base, idx + 1):
             levels[aoff + k] = 0
         bmeta[b, i, M_BEST_ASK] = _scan_up(levels, aoff, idx + 1, cap, base)
     else:
+        bmeta[b, i, M_LEVELS_BID] = LEVELS_UNKNOWN
         boff = bmeta[b, i, M_OFF_BID]
         for k in range(idx, bmeta[b, i, M_BEST_BID] - base + 1):
             levels[boff + k] = 0
@@ -1689,6 +1734,7 @@ def _fast_level(st, levels, bmeta, b, i, side, x, q, half_span):  # type: ignore
         return 0
     bid = side > 0
     at = bmeta[b, i, M_OFF_ASK - np.int64(bid)] + idx
+    bmeta[b, i, M_LEVELS_ASK - np.int64(bid)] = LEVELS_UNKNOWN  # (not counted here)
     prev = levels[at]
     levels[at] = q
     if q > 0:
@@ -1773,6 +1819,7 @@ def _pass_one(  # type: ignore[no-untyped-def]
     watch_trades = b == LOCAL_BOOK and inst[0, I_WATCH_TRADES] != 0
     trade_trig = trig and (inst[0, I_TRIG] & (TG_TRADE_ABOVE | TG_TRADE_BELOW)) != 0
     stop = PASS_END
+    first = k
     while k < end:
         row = np.uint64(k)
         t = buf[row]["exch_ts"] if b == EXCH_BOOK else buf[row]["local_ts"]
@@ -1864,6 +1911,9 @@ def _pass_one(  # type: ignore[no-untyped-def]
         k += 1
     bmeta[b, 0, M_BEST_BID] = bb
     bmeta[b, 0, M_BEST_ASK] = ba
+    if k != first:  # (the levels' counts are not kept here: `M_LEVELS_BID`)
+        bmeta[b, 0, M_LEVELS_BID] = LEVELS_UNKNOWN
+        bmeta[b, 0, M_LEVELS_ASK] = LEVELS_UNKNOWN
     return k, clock, stop
 
 
@@ -1915,15 +1965,16 @@ def _pass_many(buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
 
 
 @_helper
-def _pass_l3(
+def _pass_l3(  # type: ignore[no-untyped-def]
     buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, hkeys, hvals, l3, l3_free, b, k, clock, end, bound
-):  # type: ignore[no-untyped-def]
-    """`_pass_one`'s companion for order-by-order rows: from row ``k`` (below ``end``, up to time ``bound``), apply
-    the L3 messages and CLEARs of book ``b`` as the general step does (`_exchange_event`, `_local_event`: `_passes`
-    runs with nothing watched and no trigger, so a local row tells nobody anything), our resting orders seeing the
-    exchange side's. Stops at PASS_END (bound or end), PASS_ROWS (a row the L2 passes take), PASS_REPORTS (the last
-    row applied queued reports) or PASS_SPECIAL (a row left to the general step: one that needs room or growth, or
-    is bad data, which `_l3_apply` says before changing anything)."""
+):
+    """`_pass_one`'s companion for order-by-order data: from row ``k`` (below ``end``, up to time ``bound``), apply
+    the L3 messages of book ``b``, its reveals (CLEAR, SNAPSHOT) and trades as the general step does
+    (`_exchange_event`, `_local_event`: `_passes` runs with nothing watched and no trigger, so a local row tells
+    nobody anything), our resting orders seeing the exchange side's, and the levels' counts kept (`M_LEVELS_BID`).
+    Stops at PASS_END (bound or end), PASS_ROWS (a DEPTH row: the L2 passes take those), PASS_REPORTS (the last row
+    applied queued reports) or PASS_SPECIAL (a row left to the general step: one that needs room or growth, or is
+    bad data, which `_l3_apply` and `_placement` say before changing anything)."""
     while k < end:
         t = buf[k]["exch_ts"] if b == EXCH_BOOK else buf[k]["local_ts"]
         if t < clock:
@@ -1934,6 +1985,33 @@ def _pass_l3(
         i = np.int64(buf[k]["instrument"])
         if kind == K_CLEAR:
             _clear(levels, bmeta, b, i, np.int64(buf[k]["side"]))
+        elif kind in (K_SNAPSHOT, K_TRADE):
+            side = np.int64(buf[k]["side"])
+            x = buf[k]["price"]
+            q = buf[k]["qty"]
+            orders = b == EXCH_BOOK and inst[i, I_RESTING] > 0
+            if kind == K_TRADE:
+                if (
+                    orders
+                    and _trade_touches(inst, i, side, x)
+                    and _orders_see(st, fp, rep, lat, ord_i, ord_f, active, inst, kind, i, side, x, q, q, t)
+                ):
+                    return k + 1, t, PASS_REPORTS
+            else:
+                place = _placement(st, bmeta, b, i, x, q)
+                if place == PLACE_GROW:
+                    return k, clock, PASS_SPECIAL
+                if place == PLACE_IGNORE:
+                    st[S_IGNORED] += 1
+                else:
+                    prev = _level(levels, bmeta, b, i, side, x)
+                    _store(levels, bmeta, b, i, side, x, q)
+                    if (
+                        orders
+                        and _touches(inst, i, side, x, q)
+                        and _orders_see(st, fp, rep, lat, ord_i, ord_f, active, inst, kind, i, side, x, prev, q, t)
+                    ):
+                        return k + 1, t, PASS_REPORTS
         elif kind >= K_ADD and kind <= K_FILL:
             r = _l3_apply(
                 st, levels, bmeta, hkeys, hvals, l3, l3_free, b, kind, i,

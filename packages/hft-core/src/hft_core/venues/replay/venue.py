@@ -942,6 +942,8 @@ class ReplayVenue:
                 ask_nonzero = np.flatnonzero(levels[offset + seg_cap : offset + 2 * seg_cap])
                 meta[b, i, k.M_BEST_BID] = seg_base + int(bid_nonzero[-1]) if len(bid_nonzero) else k.NO_BID
                 meta[b, i, k.M_BEST_ASK] = seg_base + int(ask_nonzero[0]) if len(ask_nonzero) else k.NO_ASK
+                meta[b, i, k.M_LEVELS_BID] = len(bid_nonzero)  # (counted again: a re-centred segment drops some)
+                meta[b, i, k.M_LEVELS_ASK] = len(ask_nonzero)
             offset += 2 * seg_cap
         self._levels = levels
         self._levels_flat = _flat(levels)
