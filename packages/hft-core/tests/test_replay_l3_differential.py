@@ -209,3 +209,19 @@ def test_compiled_l3_book_agrees_with_l3_book(data: Events) -> None:
         )
     ]
     assert shown == expected
+
+
+def test_order_map_is_sized_by_the_orders_live_not_by_every_id_seen() -> None:
+    """A long L3 stream of short-lived orders (each added, then cancelled) keeps the venue's order map as small as
+    the few orders live at once: deleted ids leave marks in the hash table until it is rebuilt, and rebuilding it
+    at twice the size each time grew it with every order ever seen (the map of 200,000 orders came to 2^20 slots)."""
+    rows: list[tuple[int, ...]] = [(1, 1, EventKind.ADD, SELL, MID + 50, 1, 1)]  # (an ask: the book has two sides)
+    for n in range(200_000):
+        t = 10 + 2 * n
+        rows.append((t, t, EventKind.ADD, BUY, MID - 1 - n % 7, 3, 2 + n))
+        rows.append((t + 1, t + 1, EventKind.CANCEL, BUY, MID - 1 - n % 7, 0, 2 + n))
+    venue = ReplayVenue(events(rows), INSTRUMENTS)
+    venue.start()
+    venue.advance(2**62, Watch())
+    assert venue.events_processed == len(rows)
+    assert venue._hkeys.shape[1] <= 4096
