@@ -981,9 +981,10 @@ class ReplayVenue:
             self._l3_free = free
         # Sized by the orders live now, not by the table's use: deleted ids fill it too (a slot stays taken until
         # the next rehash), and a size from those doubled the table at every rehash, with every order ever seen.
+        # Eight slots a live order: a rehash at the same size comes after as many new ids as three eighths of it.
         live = max(int(np.count_nonzero(self._hkeys[b] >= 0)) for b in range(2))
         capacity = 2 * self._l3.shape[1]
-        while capacity < 4 * max(live, 1):
+        while capacity < 8 * max(live, 1):
             capacity *= 2
         keys = np.full((2, capacity), k.H_EMPTY, dtype=np.int64)
         values = np.zeros((2, capacity), dtype=np.int64)
