@@ -2033,6 +2033,38 @@ def _pass_l3(  # type: ignore[no-untyped-def]
 
 
 @_inlined
+def _side_passes(  # type: ignore[no-untyped-def]
+    buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, hkeys, hvals, l3, l3_free,
+    one, b, k, clock, end, bound, half_span,
+):  # fmt: skip
+    """One book's rows for `_passes`: L2 rows in `_pass_one` (the only instrument; inlined with ``b`` a constant, so
+    each book keeps its own compiled copy) or `_pass_many`, L3 rows in `_pass_l3`, until neither takes the next.
+    Returns the next row, the side's clock and why it stopped (as `_pass_many`)."""
+    while True:
+        if one:
+            k, clock, stop = _pass_one(
+                buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, b, k, clock, end, bound, half_span,
+                False,
+            )  # fmt: skip
+        else:
+            k, clock, stop = _pass_many(
+                buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
+                np.int64(b), k, clock, end, bound, half_span,
+            )  # fmt: skip
+        if stop != PASS_SPECIAL:
+            return k, clock, stop
+        at = k
+        k, clock, stop = _pass_l3(
+            buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, hkeys, hvals, l3, l3_free,
+            b, k, clock, end, bound,
+        )  # fmt: skip
+        if stop != PASS_ROWS:
+            return k, clock, stop
+        if k == at:  # (an L2 row the L2 pass left for the general step)
+            return k, clock, PASS_SPECIAL
+
+
+@_inlined
 def _passes(  # type: ignore[no-untyped-def]
     buf,
     st,
@@ -2070,56 +2102,18 @@ def _passes(  # type: ignore[no-untyped-def]
     lo_stop = PASS_END
     while True:
         block_end = min(n, ex + PASS_BLOCK)
-        while True:  # (L2 rows in `_pass_one`/`_pass_many`, L3 rows in `_pass_l3`, until neither takes the next)
-            if one:
-                ex, ex_time, ex_stop = _pass_one(
-                    buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
-                    EXCH_BOOK, ex, ex_time, block_end, ex_bound, half_span, False,
-                )  # fmt: skip
-            else:
-                ex, ex_time, ex_stop = _pass_many(
-                    buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
-                    np.int64(EXCH_BOOK), ex, ex_time, block_end, ex_bound, half_span,
-                )  # fmt: skip
-            if ex_stop != PASS_SPECIAL:
-                break
-            at = ex
-            ex, ex_time, ex_stop = _pass_l3(
-                buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, hkeys, hvals, l3, l3_free,
-                EXCH_BOOK, ex, ex_time, block_end, ex_bound,
-            )  # fmt: skip
-            if ex_stop != PASS_ROWS:
-                break
-            if ex == at:  # (an L2 row the L2 pass left for the general step)
-                ex_stop = PASS_SPECIAL
-                break
+        ex, ex_time, ex_stop = _side_passes(
+            buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, hkeys, hvals, l3, l3_free,
+            one, EXCH_BOOK, ex, ex_time, block_end, ex_bound, half_span,
+        )  # fmt: skip
         if ex_stop == PASS_REPORTS:
             break
         before = max(buf[ex]["exch_ts"], ex_time) if ex < n else INF if eof else ex_time
         lo_end = min(lo_bound, before - 1)
-        while True:
-            if one:
-                lo, lo_time, lo_stop = _pass_one(
-                    buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
-                    LOCAL_BOOK, lo, lo_time, ex, lo_end, half_span, False,
-                )  # fmt: skip
-            else:
-                lo, lo_time, lo_stop = _pass_many(
-                    buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst,
-                    np.int64(LOCAL_BOOK), lo, lo_time, ex, lo_end, half_span,
-                )  # fmt: skip
-            if lo_stop != PASS_SPECIAL:
-                break
-            at = lo
-            lo, lo_time, lo_stop = _pass_l3(
-                buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, hkeys, hvals, l3, l3_free,
-                LOCAL_BOOK, lo, lo_time, ex, lo_end,
-            )  # fmt: skip
-            if lo_stop != PASS_ROWS:
-                break
-            if lo == at:
-                lo_stop = PASS_SPECIAL
-                break
+        lo, lo_time, lo_stop = _side_passes(
+            buf, st, fp, levels, bmeta, ord_i, ord_f, active, rep, lat, inst, hkeys, hvals, l3, l3_free,
+            one, LOCAL_BOOK, lo, lo_time, ex, lo_end, half_span,
+        )  # fmt: skip
         if ex != block_end or ex >= n or lo_stop != PASS_END:
             break
     return ex, lo, ex_time, lo_time, ex_stop == PASS_SPECIAL or lo_stop == PASS_SPECIAL
