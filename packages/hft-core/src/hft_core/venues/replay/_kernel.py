@@ -25,9 +25,10 @@ side's rows first, up to a row where the trigger fires (`_trigger_row`), then th
 side's rows but the reports those queue, which come a response latency later). Otherwise (a book or trades watched, or
 triggers with several instruments: `_trigger_row` runs after each local row of a triggered instrument) both sides
 merged a row at a time (`_merged_rows`). A run ends before any other happening, after a row that queued reports, and
-at a row that needs more (growth, L3 room, a watched trade): the general step takes that one. Order-by-order rows
-(L3 messages, CLEARs) have a run of their own in `_passes` (`_pass_l3`, between the L2 runs); the trigger's runs
-and the merged rows leave them to the general step.
+at a row that needs more (growth, L3 room, a watched trade): the general step takes that one. Order-by-order data
+(L3 messages, and the CLEAR, SNAPSHOT and TRADE rows among them) has runs of its own in `_passes` (`_pass_l3`,
+between the L2 runs, via `_side_passes`); the trigger's runs and the merged rows leave L3 messages to the general
+step.
 """
 
 from __future__ import annotations
