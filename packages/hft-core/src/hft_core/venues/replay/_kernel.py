@@ -1306,8 +1306,11 @@ def _exchange_event(buf, k, st, fp, levels, bmeta, ord_i, ord_f, active, rep, la
 @_helper
 def _l3_orders_see(st, fp, rep, lat, ord_i, ord_f, active, inst, i, kind, applied, t):  # type: ignore[no-untyped-def]
     """Our resting orders against an L3 row the exchange book took (``applied``: `_l3_apply`'s answer): an
-    execution trades, a cancel ahead of ours moves us up (L3 FIFO), and the changed levels move the queues."""
+    execution trades, a cancel ahead of ours moves us up (L3 FIFO), and the changed levels move the queues. Returns
+    whether that queued reports (as `_orders_see` for an L2 row)."""
     _status, oside, oseq, removed, _lost, x1, prev1, new1, x2, prev2, new2 = applied
+    count = st[S_REP_COUNT]
+    st[S_HAP_DELIVERY] = NONE
     if kind == K_FILL:
         _on_trade_called(st, rep, lat, ord_i, ord_f, active, inst, i, -oside, x1, removed, True, oseq, t)
     elif st[S_QUEUE_MODEL] == Q_L3_FIFO and (kind in (K_CANCEL, K_MODIFY)) and removed > 0:
@@ -1316,6 +1319,7 @@ def _l3_orders_see(st, fp, rep, lat, ord_i, ord_f, active, inst, i, kind, applie
         _on_depth_change_called(st, fp, rep, lat, ord_i, ord_f, active, inst, i, oside, x1, prev1, new1, t)
     if x2 != NONE:
         _on_depth_change_called(st, fp, rep, lat, ord_i, ord_f, active, inst, i, oside, x2, prev2, new2, t)
+    return st[S_REP_COUNT] != count
 
 
 # =============================================================================================================
@@ -2020,12 +2024,12 @@ def _pass_l3(  # type: ignore[no-untyped-def]
             )  # fmt: skip
             if r[0] != DONE:
                 return k, clock, PASS_SPECIAL
-            if b == EXCH_BOOK and inst[i, I_RESTING] > 0:
-                count = st[S_REP_COUNT]
-                st[S_HAP_DELIVERY] = NONE
-                _l3_orders_see(st, fp, rep, lat, ord_i, ord_f, active, inst, i, kind, r, t)
-                if st[S_REP_COUNT] != count:
-                    return k + 1, t, PASS_REPORTS
+            if (
+                b == EXCH_BOOK
+                and inst[i, I_RESTING] > 0
+                and _l3_orders_see(st, fp, rep, lat, ord_i, ord_f, active, inst, i, kind, r, t)
+            ):
+                return k + 1, t, PASS_REPORTS
         else:
             return k, clock, PASS_ROWS
         clock = t
